@@ -1,0 +1,243 @@
+"""Derivation files: the YAML contract, loading with precise errors, and the built-in list.
+
+A derivation file declares a model in one text's notation; no Python is needed to add one.
+Every mistake is reported with the file, the line, the key, what was found and what was expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from symbptt.errors import DerivationFileError, InputError
+from symbptt.model import (
+    ACTIVATIONS,
+    DELTA_CONVENTIONS,
+    LOSS_AT,
+    LOSSES,
+    OUTPUTS,
+    Model,
+    Name,
+    Notation,
+    Role,
+    Sizes,
+)
+from symbptt.sourcefile import YamlDoc, load_yaml
+
+#: Shipped derivations live in the repository's derivations/ folder, next to the package.
+DERIVATIONS_DIR = Path(__file__).resolve().parent.parent / "derivations"
+SIZE_LIMITS = {"T": (1, 1000), "n": (1, 64), "m": (1, 64), "k": (1, 64)}
+
+_TOP_KEYS = {
+    "name": "a short id such as 'elman'",
+    "description": "one line saying what the derivation is",
+    "source": "the text the notation comes from",
+    "cell": "'rnn'",
+    "parameters": "a mapping role -> display name",
+    "symbols": "a mapping quantity -> display name",
+    "activation": f"one of {', '.join(ACTIVATIONS)}",
+    "output": f"one of {', '.join(OUTPUTS)}",
+    "loss": f"one of {', '.join(LOSSES)}",
+    "loss_at": f"one of {', '.join(LOSS_AT)}",
+    "delta": f"one of {', '.join(DELTA_CONVENTIONS)}",
+    "vectors": "'plain' or 'bold'",
+    "sizes": "a mapping with T, n, m, k",
+}
+_SYMBOL_KEYS = (
+    "input",
+    "state",
+    "preactivation",
+    "output_preactivation",
+    "output",
+    "target",
+    "loss",
+    "step_loss",
+    "delta",
+    "activation",
+    "time",
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One derivation file: its model and where it came from."""
+
+    name: str
+    description: str
+    path: Path
+    model: Model
+
+
+def builtin_paths() -> list[Path]:
+    """The shipped derivation files, sorted by name."""
+    return sorted(DERIVATIONS_DIR.glob("*.yaml"))
+
+
+def builtin_names() -> list[str]:
+    """The names of the shipped derivations."""
+    return [p.stem for p in builtin_paths()]
+
+
+def list_entries() -> list[Entry]:
+    """Every shipped derivation, loaded and validated."""
+    return [load_file(p) for p in builtin_paths()]
+
+
+def load(name_or_path: str | Path) -> Model:
+    """A model from a built-in name ('dl4nlp') or a path to a derivation file."""
+    return load_entry(name_or_path).model
+
+
+def load_entry(name_or_path: str | Path) -> Entry:
+    """Like `load`, keeping the file's path and description."""
+    candidate = DERIVATIONS_DIR / f"{name_or_path}.yaml"
+    if isinstance(name_or_path, str) and "/" not in name_or_path and candidate.is_file():
+        return load_file(candidate)
+    path = Path(name_or_path)
+    if path.is_file():
+        return load_file(path)
+    raise InputError(
+        f"no derivation named {str(name_or_path)!r}; built-in names are "
+        f"{', '.join(builtin_names())}, or give a path to a .yaml file"
+    )
+
+
+def load_file(path: str | Path) -> Entry:
+    """Load and validate one derivation file."""
+    doc = load_yaml(path)
+    try:
+        model = _model_from(doc)
+    except InputError as exc:
+        if isinstance(exc, DerivationFileError):
+            raise
+        raise DerivationFileError(exc.message, where=exc.where or str(path)) from None
+    return Entry(model.name, model.description, Path(path), model)
+
+
+def _fail(doc: YamlDoc, keypath: tuple[Any, ...], message: str) -> DerivationFileError:
+    key = ".".join(str(k) for k in keypath)
+    return DerivationFileError(
+        f"key '{key}': {message}" if key else message, where=doc.where(*keypath)
+    )
+
+
+def _model_from(doc: YamlDoc) -> Model:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise _fail(
+            doc,
+            (),
+            f"expected a mapping of keys ({', '.join(_TOP_KEYS)}), found {type(data).__name__}",
+        )
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise _fail(doc, (key,), f"unknown key; expected one of {', '.join(_TOP_KEYS)}")
+    for key in ("name", "description", "parameters"):
+        if key not in data:
+            raise _fail(doc, (), f"missing key '{key}' ({_TOP_KEYS[key]})")
+    name = _string(doc, ("name",))
+    params: dict[Role, Name] = {}
+    raw_params = data["parameters"]
+    if not isinstance(raw_params, dict):
+        raise _fail(doc, ("parameters",), "expected a mapping role -> name")
+    for role_key in raw_params:
+        try:
+            role = Role(role_key)
+        except ValueError:
+            roles = ", ".join(r.value for r in Role)
+            raise _fail(
+                doc, ("parameters", role_key), f"unknown role {role_key!r}; expected one of {roles}"
+            ) from None
+        params[role] = _name(doc, ("parameters", role_key))
+    symbols: dict[str, Any] = {}
+    raw_symbols = data.get("symbols", {})
+    if not isinstance(raw_symbols, dict):
+        raise _fail(doc, ("symbols",), "expected a mapping quantity -> name")
+    for key in raw_symbols:
+        if key not in _SYMBOL_KEYS:
+            raise _fail(
+                doc,
+                ("symbols", key),
+                f"unknown quantity; expected one of {', '.join(_SYMBOL_KEYS)}",
+            )
+        symbols[key] = (
+            _string(doc, ("symbols", key)) if key == "time" else _name(doc, ("symbols", key))
+        )
+    vectors = data.get("vectors", "plain")
+    if vectors not in ("plain", "bold"):
+        raise _fail(doc, ("vectors",), f"found {vectors!r}; expected 'plain' or 'bold'")
+    notation = Notation(parameters=params, bold_vectors=vectors == "bold", **symbols)
+    sizes = _sizes(doc)
+    fields: dict[str, Any] = {}
+    for key in ("activation", "output", "loss", "loss_at", "delta", "cell", "source"):
+        if key in data:
+            fields[key] = _string(doc, (key,))
+    try:
+        return Model(
+            name=name,
+            description=_string(doc, ("description",)),
+            notation=notation,
+            sizes=sizes,
+            **fields,
+        )
+    except InputError as exc:
+        key = exc.message.split(" ", 1)[0]
+        keypath = (key,) if key in data else ()
+        raise _fail(doc, keypath, exc.message) from None
+
+
+def _string(doc: YamlDoc, keypath: tuple[Any, ...]) -> str:
+    value = _get(doc.data, keypath)
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(doc, keypath, f"found {value!r}; expected a non-empty string")
+    return value
+
+
+def _name(doc: YamlDoc, keypath: tuple[Any, ...]) -> Name:
+    value = _get(doc.data, keypath)
+    if isinstance(value, str) and value.strip():
+        _check_ascii_id(doc, keypath, value)
+        return Name.of(value)
+    if isinstance(value, dict) and set(value) <= {"name", "latex"} and "name" in value:
+        ascii_name = _string(doc, (*keypath, "name"))
+        _check_ascii_id(doc, (*keypath, "name"), ascii_name)
+        latex = _string(doc, (*keypath, "latex")) if "latex" in value else None
+        return Name.of(ascii_name, latex)
+    raise _fail(
+        doc,
+        keypath,
+        f"found {value!r}; expected a name such as 'W_h' or {{name: yhat, latex: '\\hat{{y}}'}}",
+    )
+
+
+def _check_ascii_id(doc: YamlDoc, keypath: tuple[Any, ...], value: str) -> None:
+    if not value.replace("_", "").isalnum() or not value.isascii() or value[0].isdigit():
+        raise _fail(
+            doc, keypath, f"found {value!r}; expected letters, digits and '_' such as 'W_h'"
+        )
+
+
+def _sizes(doc: YamlDoc) -> Sizes:
+    raw = doc.data.get("sizes", {})
+    if not isinstance(raw, dict):
+        raise _fail(doc, ("sizes",), "expected a mapping with T, n, m, k")
+    values: dict[str, int] = {}
+    for key, value in raw.items():
+        if key not in SIZE_LIMITS:
+            raise _fail(
+                doc, ("sizes", key), f"unknown size; expected one of {', '.join(SIZE_LIMITS)}"
+            )
+        lo, hi = SIZE_LIMITS[key]
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            raise _fail(
+                doc, ("sizes", key), f"found {value!r}; expected a whole number from {lo} to {hi}"
+            )
+        values[key] = value
+    return Sizes(**values)
+
+
+def _get(data: Any, keypath: tuple[Any, ...]) -> Any:
+    for key in keypath:
+        data = data[key]
+    return data

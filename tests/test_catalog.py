@@ -1,0 +1,115 @@
+"""Derivation files: every built-in loads; mistakes name the file, line, key and expectation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from symbptt.catalog import builtin_names, load, load_file
+from symbptt.errors import DerivationFileError, InputError
+from symbptt.model import Role
+
+EXPECTED = {"tutorial", "course-notes", "blog", "homework3", "dl4nlp", "elman"}
+
+
+def test_all_six_source_texts_are_shipped() -> None:
+    assert set(builtin_names()) == EXPECTED
+
+
+def test_dl4nlp_swaps_u_and_w() -> None:
+    # source-material.md section 5: "U is the RECURRENT matrix here, W the input matrix".
+    notation = load("dl4nlp").notation
+    assert notation.param(Role.RECURRENT).ascii == "U"
+    assert notation.param(Role.INPUT).ascii == "W"
+    assert notation.role_of("U") is Role.RECURRENT
+
+
+def test_blog_names_and_sigmoids() -> None:
+    model = load("blog")
+    names = {r: model.notation.param(r).latex for r in model.roles}
+    assert names == {
+        Role.INPUT: "W_{x}",
+        Role.RECURRENT: "W_{h}",
+        Role.HIDDEN_BIAS: "b_{h}",
+        Role.OUTPUT: "W_{y}",
+        Role.OUTPUT_BIAS: "b_{y}",
+    }
+    assert (model.activation, model.output) == ("sigmoid", "sigmoid")
+
+
+def test_unknown_parameter_lists_valid_names() -> None:
+    with pytest.raises(
+        InputError, match=r"unknown parameter 'Q'; this model's parameters are W_x, W_h"
+    ):
+        load("blog").notation.role_of("Q")
+
+
+def test_unknown_derivation_name_lists_builtins() -> None:
+    with pytest.raises(InputError, match="no derivation named 'nope'.*dl4nlp"):
+        load("nope")
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "mine.yaml"
+    path.write_text(text)
+    return path
+
+
+GOOD = """\
+name: mine
+description: my course
+parameters:
+  input: U
+  recurrent: W
+activation: tanh
+output: none
+loss: generic
+"""
+
+
+def test_a_user_file_loads(tmp_path: Path) -> None:
+    model = load_file(_write(tmp_path, GOOD)).model
+    assert model.roles == (Role.INPUT, Role.RECURRENT)
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "message"),
+    [
+        (
+            "activation: tanh",
+            "activation: tanhh",
+            r"mine.yaml:6: key 'activation': activation is 'tanhh'; expected one of tanh, sigmoid",
+        ),
+        (
+            "  recurrent: W",
+            "  recurent: W",
+            r"mine.yaml:5: key 'parameters.recurent': unknown role 'recurent'; expected one of input, recurrent",
+        ),
+        (
+            "loss: generic",
+            "loss: generic\nsizes: {T: 0}",
+            r"mine.yaml:9: key 'sizes.T': found 0; expected a whole number from 1 to 1000",
+        ),
+        ("output: none", "output: none\ncolour: red", r"mine.yaml:8: key 'colour': unknown key"),
+        (
+            "  input: U",
+            "  input: 'U x'",
+            r"mine.yaml:4: key 'parameters.input': found 'U x'; expected letters",
+        ),
+        (
+            "loss: generic",
+            "loss: cross_entropy",
+            r"loss 'cross_entropy' goes with output 'softmax', not 'none'",
+        ),
+    ],
+)
+def test_mistakes_are_located(tmp_path: Path, replace: str, by: str, message: str) -> None:
+    assert replace in GOOD
+    with pytest.raises(DerivationFileError, match=message):
+        load_file(_write(tmp_path, GOOD.replace(replace, by)))
+
+
+def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"mine.yaml:2: not valid YAML: found character '\\t'"):
+        load_file(_write(tmp_path, "name: x\n\tdescription: y\n"))
