@@ -16,6 +16,8 @@ from symbptt.errors import SymbpttError
 
 # (module in symbptt.cli, click command attribute); one line per subcommand.
 COMMANDS: list[tuple[str, str]] = [
+    ("eigen", "eigen"),
+    ("eigen", "flow"),
 ]
 
 

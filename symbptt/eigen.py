@@ -1,0 +1,606 @@
+"""Matrix powers M^n = Q Lambda^n Q^{-1}, numerically (numpy) and exactly (sympy).
+
+The homework's exercise 2 (W^30 from Q and Lambda) lives here as `homework_exercise()`. A
+defective matrix is never pushed through an eigendecomposition: it is reported as not
+diagonalizable, with its Jordan form, and its power is taken from that Jordan form (exact) or by
+repeated squaring (numeric).
+
+Exact route: entries are sympy numbers; decimal strings and floats become the rational they spell
+("-0.6" and -0.6 both give -3/5), so rationals in give rationals out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from symbptt.errors import InputError
+
+__all__ = [
+    "COND_LIMIT",
+    "EXACT_JORDAN_MAX_SIZE",
+    "HomeworkResult",
+    "PowerResult",
+    "UnitEigenvalueDemo",
+    "homework_exercise",
+    "matrix_power_eig",
+    "parse_matrix_text",
+    "parse_number",
+    "parse_vector_text",
+    "power_from_factors",
+    "to_exact_matrix",
+    "to_float_matrix",
+    "unit_eigenvalue_counterexample",
+]
+
+# Numerically, a matrix counts as diagonalizable when its eigenvector matrix has a condition
+# number below this (about 1/sqrt(machine epsilon)): beyond it Q Lambda^n Q^{-1} loses half the
+# digits, so the power is taken by repeated squaring instead.
+COND_LIMIT = 1e8
+# The numeric route reports an exact Jordan form (sympy) only for matrices up to this size.
+EXACT_JORDAN_MAX_SIZE = 4
+
+MatrixLike = Any  # nested sequences of numbers or strings, a numpy array or a sympy Matrix
+Step = tuple[str, Any]
+
+_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_number(value: Any, *, where: str = "value") -> sp.Expr:
+    """One entry as an exact sympy number: ints, decimals ("-0.6" -> -3/5), fractions ("3/5")."""
+    if isinstance(value, bool):
+        raise InputError(f"expected a number, got {value!r}", where=where)
+    if isinstance(value, sp.Expr):
+        if not value.is_number:
+            raise InputError(f"expected a number, got the expression {value}", where=where)
+        if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            raise InputError(f"expected a finite number, got {value}", where=where)
+        return value
+    if isinstance(value, int | np.integer):
+        return sp.Integer(int(value))
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, float | np.floating):
+        if not np.isfinite(value):
+            raise InputError(f"expected a finite number, got {value}", where=where)
+        return sp.Rational(repr(float(value)))  # the decimal it prints as: 0.6 -> 3/5
+    if isinstance(value, complex | np.complexfloating):
+        if not np.isfinite(value):
+            raise InputError(f"expected a finite number, got {value}", where=where)
+        return parse_number(value.real, where=where) + sp.I * parse_number(value.imag, where=where)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower().lstrip("+-") in {"nan", "inf", "infinity"}:
+            raise InputError(f"expected a finite number, got {text!r}", where=where)
+        parts = text.split("/")
+        if len(parts) in (1, 2) and all(_NUMBER_RE.match(p.strip()) for p in parts):
+            nums = [sp.Rational(p.strip()) for p in parts]
+            if len(nums) == 2:
+                if nums[1] == 0:
+                    raise InputError(f"division by zero in {text!r}", where=where)
+                return nums[0] / nums[1]
+            return nums[0]
+        raise InputError(
+            f"expected a number such as 2, -0.6, 1e-3 or 3/5, got {text!r}", where=where
+        )
+    raise InputError(f"expected a number, got {type(value).__name__} {value!r}", where=where)
+
+
+def _rows(M: MatrixLike, *, where: str) -> list[list[Any]]:
+    """Nested rows of a square matrix-like input, validated for shape."""
+    if isinstance(M, sp.MatrixBase):
+        rows = M.tolist()
+    elif isinstance(M, np.ndarray):
+        if M.ndim != 2:
+            raise InputError(f"expected a square 2-D matrix, got {M.ndim}-D array", where=where)
+        rows = M.tolist()
+    elif isinstance(M, Sequence) and not isinstance(M, str):
+        rows = [list(r) if isinstance(r, Sequence) and not isinstance(r, str) else r for r in M]
+        if not all(isinstance(r, list) for r in rows):
+            raise InputError("expected a matrix as a list of rows (lists of numbers)", where=where)
+    else:
+        raise InputError(f"expected a matrix, got {type(M).__name__}", where=where)
+    if not rows or not rows[0]:
+        raise InputError("expected a non-empty square matrix", where=where)
+    widths = {len(r) for r in rows}
+    if len(widths) != 1:
+        raise InputError(f"ragged matrix: rows have lengths {sorted(widths)}", where=where)
+    n_cols = widths.pop()
+    if n_cols != len(rows):
+        raise InputError(f"expected a square matrix, got {len(rows)} x {n_cols}", where=where)
+    return rows
+
+
+def to_exact_matrix(M: MatrixLike, *, where: str = "matrix") -> sp.Matrix:
+    """A square sympy Matrix of exact numbers; raises InputError on bad shape or entries."""
+    rows = _rows(M, where=where)
+    return sp.Matrix(
+        [
+            [parse_number(v, where=f"{where}[{i}][{j}]") for j, v in enumerate(r)]
+            for i, r in enumerate(rows)
+        ]
+    )
+
+
+def to_float_matrix(M: MatrixLike, *, where: str = "matrix") -> np.ndarray:
+    """A square finite float64 (or complex128) array; raises InputError on bad shape or entries."""
+    if isinstance(M, np.ndarray) and M.dtype.kind in "fciu":
+        _rows(M, where=where)
+        if not np.all(np.isfinite(M)):
+            raise InputError("matrix has NaN or infinite entries", where=where)
+        return M.astype(complex if M.dtype.kind == "c" else float)
+    exact = to_exact_matrix(M, where=where)
+    values = [[complex(v) for v in row] for row in exact.tolist()]
+    arr = np.array(values, dtype=complex)
+    return arr.real.copy() if not np.any(arr.imag) else arr
+
+
+def parse_matrix_text(text: str, *, option: str = "--matrix") -> list[list[sp.Expr]]:
+    """Parse "[[0.5, 2], [0, 0.5]]" or "0.5 2; 0 0.5" into rows of exact numbers (never eval)."""
+    text = text.strip()
+    if not text:
+        raise InputError(
+            "expected a matrix such as '[[0.5, 2], [0, 0.5]]' or '0.5 2; 0 0.5'", where=option
+        )
+    if text.startswith("["):
+        value = _parse_brackets(text, option=option)
+        if not all(isinstance(r, list) for r in value):
+            raise InputError("expected a list of rows, e.g. '[[0.5, 2], [0, 0.5]]'", where=option)
+        rows = value
+    else:
+        rows = [r.replace(",", " ").split() for r in text.split(";")]
+    for r in rows:
+        if any(isinstance(v, list) for v in r):
+            raise InputError("matrix nested more than two levels deep", where=option)
+    return [
+        [parse_number(v, where=f"{option}[{i}][{j}]") for j, v in enumerate(r)]
+        for i, r in enumerate(rows)
+    ]
+
+
+def parse_vector_text(text: str, *, option: str) -> list[sp.Expr]:
+    """Parse "[0.9, 0.4]" or "0.9 0.4" (or "0.9, 0.4") into exact numbers."""
+    text = text.strip()
+    items = (
+        _parse_brackets(text, option=option)
+        if text.startswith("[")
+        else text.replace(",", " ").split()
+    )
+    if not items or any(isinstance(v, list) for v in items):
+        raise InputError("expected a list of numbers such as '[0.9, 0.4]'", where=option)
+    return [parse_number(v, where=f"{option}[{i}]") for i, v in enumerate(items)]
+
+
+def _parse_brackets(text: str, *, option: str) -> list[Any]:
+    """A tiny recursive-descent parser for nested bracketed lists of number tokens."""
+    tokens = re.findall(r"\[|\]|,|[^\s\[\],]+", text)
+    pos = 0
+
+    def fail(msg: str) -> InputError:
+        return InputError(f"{msg} in {text!r}", where=option)
+
+    def parse_list() -> list[Any]:
+        nonlocal pos
+        if pos >= len(tokens) or tokens[pos] != "[":
+            raise fail("expected '['")
+        pos += 1
+        items: list[Any] = []
+        while True:
+            if pos >= len(tokens):
+                raise fail("missing ']'")
+            tok = tokens[pos]
+            if tok == "]":
+                pos += 1
+                return items
+            if items:
+                if tok != ",":
+                    raise fail(f"expected ',' or ']' before {tok!r}")
+                pos += 1
+                if pos >= len(tokens):
+                    raise fail("missing ']'")
+                tok = tokens[pos]
+            if tok == "[":
+                items.append(parse_list())
+            elif tok in {",", "]"}:
+                raise fail(f"unexpected {tok!r}")
+            else:
+                items.append(tok.strip("'\""))
+                pos += 1
+
+    result = parse_list()
+    if pos != len(tokens):
+        raise fail(f"unexpected {tokens[pos]!r} after the closing ']'")
+    return result
+
+
+def _check_power(n: Any, *, where: str = "n") -> int:
+    """n must be a non-negative int."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer):
+        raise InputError(f"expected a non-negative integer power, got {n!r}", where=where)
+    if n < 0:
+        raise InputError(f"expected a non-negative integer power, got {n}", where=where)
+    return int(n)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class PowerResult:
+    """M^n with how it was obtained; matrices are numpy arrays (numeric) or sympy Matrices (exact).
+
+    `Q`, `Lambda`, `Lambda_n` are None when M is not diagonalizable; then `jordan_P`, `jordan_J`
+    hold M = P J P^{-1}. `steps` is a tuple of (description, matrix) for LaTeX and doc pages.
+    """
+
+    M: Any
+    n: int
+    exact: bool
+    power: Any
+    eigenvalues: tuple[Any, ...]
+    diagonalizable: bool
+    Q: Any
+    Lambda: Any
+    Lambda_n: Any
+    Q_inv: Any
+    jordan_P: Any
+    jordan_J: Any
+    method: str  # "eigendecomposition", "jordan" or "repeated-squaring"
+    steps: tuple[Step, ...]
+    condition: float | None = None  # cond(Q) on the numeric route
+
+
+def _exact_jordan(M: sp.Matrix) -> tuple[sp.Matrix, sp.Matrix]:
+    """Jordan form M = P J P^{-1} (sympy)."""
+    P, J = M.jordan_form()
+    return P, J
+
+
+def _clean_exact(e: sp.Expr) -> sp.Expr:
+    """Bring an algebraic-number expression to canonical form (radicals out of denominators)."""
+    return sp.expand(sp.radsimp(sp.expand(e)))
+
+
+def _exact_power(M: sp.Matrix, n: int) -> PowerResult:
+    """Exact route: diagonalize if possible, else use the Jordan form; never an invalid Q."""
+    direct = M**n  # repeated squaring in exact arithmetic: the reference value
+    if M.is_diagonalizable():
+        Q, Lam = M.diagonalize()
+        Q_inv = Q.inv()
+        Lam_n = Lam**n
+        power = (Q * Lam_n * Q_inv).applyfunc(_clean_exact)
+        if power != direct:
+            # Same value, different radical form (e.g. casus irreducibilis): prove it, then
+            # report the canonical (rational when M is rational) form.
+            if not all(sp.simplify(d) == 0 for d in (power - direct)):  # pragma: no cover
+                raise ArithmeticError("Q Lambda^n Q^{-1} disagrees with M^n")
+            power = direct
+        eigs = tuple(Lam[i, i] for i in range(Lam.rows))
+        steps: tuple[Step, ...] = (
+            ("M", M),
+            ("Q (eigenvectors as columns)", Q),
+            ("Lambda (eigenvalues)", Lam),
+            ("Q^{-1}", Q_inv),
+            (f"Lambda^{n}", Lam_n),
+            (f"M^{n} = Q Lambda^{n} Q^{{-1}}", power),
+        )
+        return PowerResult(
+            M,
+            n,
+            True,
+            power,
+            eigs,
+            True,
+            Q,
+            Lam,
+            Lam_n,
+            Q_inv,
+            None,
+            None,
+            "eigendecomposition",
+            steps,
+        )
+    P, J = _exact_jordan(M)
+    J_n = J**n
+    power = (P * J_n * P.inv()).applyfunc(_clean_exact)
+    if power != direct:
+        power = direct
+    eigs = tuple(J[i, i] for i in range(J.rows))
+    steps = (
+        ("M", M),
+        ("M is not diagonalizable; Jordan form M = P J P^{-1}: P", P),
+        ("J", J),
+        (f"J^{n}", J_n),
+        (f"M^{n} = P J^{n} P^{{-1}}", power),
+    )
+    return PowerResult(
+        M, n, True, power, eigs, False, None, None, None, None, P, J, "jordan", steps
+    )
+
+
+def _numeric_eigs(values: np.ndarray) -> tuple[complex | float, ...]:
+    """Eigenvalues as floats when real, complex otherwise."""
+    return tuple(complex(v) if abs(v.imag) > 0 else float(v.real) for v in np.asarray(values))
+
+
+def _numeric_power(M: np.ndarray, n: int, source: MatrixLike | None) -> PowerResult:
+    """Numeric route: numpy eig; a (numerically) defective matrix uses repeated squaring."""
+    vals, Q = np.linalg.eig(M)
+    cond = float(np.linalg.cond(Q))
+    eigs = _numeric_eigs(vals)
+    if np.isfinite(cond) and cond < COND_LIMIT:
+        Q_inv = np.linalg.inv(Q)
+        Lam = np.diag(vals)
+        Lam_n = np.diag(vals**n)
+        power = Q @ Lam_n @ Q_inv
+        if np.isrealobj(M):
+            power = power.real
+        if not np.any(np.iscomplex(Q)):
+            Q, Lam, Lam_n, Q_inv = Q.real, Lam.real, Lam_n.real, Q_inv.real
+        steps: tuple[Step, ...] = (
+            ("M", M),
+            ("Q (eigenvectors as columns)", Q),
+            ("Lambda (eigenvalues)", Lam),
+            ("Q^{-1}", Q_inv),
+            (f"Lambda^{n}", Lam_n),
+            (f"M^{n} = Q Lambda^{n} Q^{{-1}}", power),
+        )
+        return PowerResult(
+            M,
+            n,
+            False,
+            power,
+            eigs,
+            True,
+            Q,
+            Lam,
+            Lam_n,
+            Q_inv,
+            None,
+            None,
+            "eigendecomposition",
+            steps,
+            cond,
+        )
+    power = np.linalg.matrix_power(M, n)
+    P = J = None
+    steps = (("M", M),)
+    if source is not None and M.shape[0] <= EXACT_JORDAN_MAX_SIZE:
+        P, J = _exact_jordan(to_exact_matrix(source, where="matrix"))
+        steps += (("M is not diagonalizable; Jordan form M = P J P^{-1}: P", P), ("J", J))
+    steps += ((f"M^{n} by repeated squaring (eigenvector matrix has cond {cond:.3g})", power),)
+    return PowerResult(
+        M,
+        n,
+        False,
+        power,
+        eigs,
+        False,
+        None,
+        None,
+        None,
+        None,
+        P,
+        J,
+        "repeated-squaring",
+        steps,
+        cond,
+    )
+
+
+def matrix_power_eig(M: MatrixLike, n: int, *, exact: bool = False) -> PowerResult:
+    """M^n via M = Q Lambda Q^{-1} (Jordan form / repeated squaring if M is defective)."""
+    n = _check_power(n)
+    if exact:
+        return _exact_power(to_exact_matrix(M, where="matrix"), n)
+    return _numeric_power(to_float_matrix(M, where="matrix"), n, M)
+
+
+def _lambda_entries(Lam: MatrixLike) -> list[Any]:
+    """Diagonal entries of Lambda given as a list of numbers or as a diagonal matrix."""
+    if isinstance(Lam, sp.MatrixBase | np.ndarray):
+        Lam = Lam.tolist()
+    if isinstance(Lam, Sequence) and not isinstance(Lam, str):
+        items = list(Lam)
+        if items and all(isinstance(r, Sequence) and not isinstance(r, str) for r in items):
+            rows = to_exact_matrix(items, where="Lambda")
+            off = [
+                (i, j)
+                for i in range(rows.rows)
+                for j in range(rows.cols)
+                if i != j and rows[i, j] != 0
+            ]
+            if off:
+                i, j = off[0]
+                raise InputError(
+                    f"Lambda must be diagonal; entry [{i}][{j}] is {rows[i, j]}", where="Lambda"
+                )
+            return [rows[i, i] for i in range(rows.rows)]
+        if not items:
+            raise InputError("expected the diagonal entries of Lambda", where="Lambda")
+        return [parse_number(v, where=f"Lambda[{i}]") for i, v in enumerate(items)]
+    raise InputError("expected a list of diagonal entries or a diagonal matrix", where="Lambda")
+
+
+def power_from_factors(
+    Q: MatrixLike, Lam: MatrixLike, n: int, *, exact: bool = False
+) -> PowerResult:
+    """M = Q Lambda Q^{-1} and M^n = Q Lambda^n Q^{-1} from given factors (Q must be invertible)."""
+    n = _check_power(n)
+    Qx = to_exact_matrix(Q, where="Q")
+    diag = _lambda_entries(Lam)
+    if len(diag) != Qx.rows:
+        raise InputError(
+            f"Lambda has {len(diag)} diagonal entries but Q is {Qx.rows} x {Qx.rows}",
+            where="Lambda",
+        )
+    if exact:
+        if Qx.det() == 0:
+            raise InputError(
+                "Q is singular (determinant 0); expected an invertible matrix", where="Q"
+            )
+        L = sp.diag(*diag)
+        Q_inv = Qx.inv()
+        M = (Qx * L * Q_inv).applyfunc(_clean_exact)
+        L_n = L**n
+        power = (Qx * L_n * Q_inv).applyfunc(_clean_exact)
+        eigs = tuple(diag)
+        steps: tuple[Step, ...] = (
+            ("Q", Qx),
+            ("Lambda", L),
+            ("Q^{-1}", Q_inv),
+            ("M = Q Lambda Q^{-1}", M),
+            (f"Lambda^{n}", L_n),
+            (f"M^{n} = Q Lambda^{n} Q^{{-1}}", power),
+        )
+        return PowerResult(
+            M,
+            n,
+            True,
+            power,
+            eigs,
+            True,
+            Qx,
+            L,
+            L_n,
+            Q_inv,
+            None,
+            None,
+            "eigendecomposition",
+            steps,
+        )
+    Qf = to_float_matrix(Q, where="Q")
+    cond = float(np.linalg.cond(Qf))
+    if not np.isfinite(cond) or cond >= 1 / np.finfo(float).eps:
+        raise InputError(
+            f"Q is singular (condition number {cond:.3g}); expected an invertible matrix", where="Q"
+        )
+    vals = np.array([complex(v) for v in diag])
+    vals = vals.real if not np.any(vals.imag) else vals
+    L = np.diag(vals)
+    Q_inv = np.linalg.inv(Qf)
+    M = Qf @ L @ Q_inv
+    L_n = np.diag(vals**n)
+    power = Qf @ L_n @ Q_inv
+    steps = (
+        ("Q", Qf),
+        ("Lambda", L),
+        ("Q^{-1}", Q_inv),
+        ("M = Q Lambda Q^{-1}", M),
+        (f"Lambda^{n}", L_n),
+        (f"M^{n} = Q Lambda^{n} Q^{{-1}}", power),
+    )
+    return PowerResult(
+        M,
+        n,
+        False,
+        power,
+        _numeric_eigs(vals),
+        True,
+        Qf,
+        L,
+        L_n,
+        Q_inv,
+        None,
+        None,
+        "eigendecomposition",
+        steps,
+        cond,
+    )
+
+
+# --------------------------------------------------------------------------- homework
+
+
+HOMEWORK_Q: tuple[tuple[str, str], ...] = (("-0.6", "-0.8"), ("-0.8", "0.6"))
+HOMEWORK_LAMBDA: tuple[str, str] = ("0.9", "0.4")
+HOMEWORK_N = 30
+
+HOMEWORK_ERRATA: tuple[str, ...] = (
+    "The written solution's middle step shows diag(0.0424, 1.153e-12)^30: Lambda^30 is "
+    "diag(0.9^30, 0.4^30) = diag(0.0424, 1.153e-12) itself; raising it to the 30th power again "
+    "is wrong (it would give about diag(6.6e-42, 7.1e-359), which underflows to 0 in float64).",
+    "The written solution writes 'Q - 1' for Q^{-1}; it means the inverse (here Q^{-1} = Q, "
+    "because this Q is symmetric and orthogonal).",
+    "The final matrix of the written solution is nevertheless right to four places.",
+)
+
+
+@dataclass(frozen=True)
+class HomeworkResult:
+    """Homework 3, Ex 2(c): W = Q Lambda Q^{-1} and W^30, numerically and exactly, with errata."""
+
+    numeric: PowerResult
+    exact: PowerResult
+    errata: tuple[str, ...]
+
+    @property
+    def W(self) -> np.ndarray:
+        """W = Q Lambda Q^{-1} (numeric)."""
+        return self.numeric.M
+
+    @property
+    def W_n(self) -> np.ndarray:
+        """W^30 (numeric)."""
+        return self.numeric.power
+
+
+def homework_exercise() -> HomeworkResult:
+    """Homework 3, Ex 2(c): Q = [[-0.6,-0.8],[-0.8,0.6]], Lambda = diag(0.9,0.4), W^30 both ways."""
+    return HomeworkResult(
+        numeric=power_from_factors(HOMEWORK_Q, HOMEWORK_LAMBDA, HOMEWORK_N, exact=False),
+        exact=power_from_factors(HOMEWORK_Q, HOMEWORK_LAMBDA, HOMEWORK_N, exact=True),
+        errata=HOMEWORK_ERRATA,
+    )
+
+
+# --------------------------------------------------------------------------- unit eigenvalues
+
+
+@dataclass(frozen=True)
+class UnitEigenvalueDemo:
+    """Tests the claim "all eigenvalues equal 1 => M^n = M" on one matrix (exactly)."""
+
+    M: sp.Matrix
+    n: int
+    power: sp.Matrix
+    eigenvalues: tuple[sp.Expr, ...]
+    diagonalizable: bool
+    jordan_J: sp.Matrix
+    claim_holds: bool  # M^n == M
+    explanation: str
+
+
+def unit_eigenvalue_counterexample(M: MatrixLike | None = None, n: int = 5) -> UnitEigenvalueDemo:
+    """Check "all eigenvalues 1 => M^n = M"; default M = [[1,1],[0,1]] gives [[1,n],[0,1]] != M."""
+    n = _check_power(n)
+    Mx = to_exact_matrix([[1, 1], [0, 1]] if M is None else M, where="matrix")
+    eigs = tuple(sp.Matrix(Mx).eigenvals(multiple=True))
+    if any(sp.simplify(e - 1) != 0 for e in eigs):
+        raise InputError(
+            f"expected a matrix whose eigenvalues all equal 1, got {list(eigs)}", where="matrix"
+        )
+    result = _exact_power(Mx, n)
+    _, J = _exact_jordan(Mx)
+    holds = result.power == Mx
+    if result.diagonalizable:
+        why = (
+            "diagonalizable with all eigenvalues 1 means M = Q I Q^{-1} = I, so M^n = I = M: "
+            "the claim holds, but only for the identity"
+        )
+    else:
+        why = (
+            f"not diagonalizable (Jordan form J = {J.tolist()}): M^{n} = {result.power.tolist()}"
+            f"{' equals' if holds else ' differs from'} M, so the claim fails for defective "
+            "matrices"
+        )
+    return UnitEigenvalueDemo(Mx, n, result.power, eigs, result.diagonalizable, J, holds, why)

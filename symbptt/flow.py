@@ -1,0 +1,249 @@
+"""Gradient flow through a recurrent matrix W: vanishing or exploding, and why.
+
+Three readings, kept apart because they answer different questions:
+
+* Pascanu, Mikolov & Bengio (2013): with |f'| <= gamma, ||dh_t/dh_k|| <= (gamma sigma_max(W))^(t-k).
+  sigma_max(W) < 1/gamma is *sufficient* for vanishing ("vanishing-guaranteed");
+  sigma_max(W) > 1/gamma is only *necessary* for exploding ("exploding-possible").
+  Boundary sigma_max(W) == 1/gamma (within `tol`): the bound is 1, so the gradient can neither be
+  guaranteed to vanish nor explode; this is reported as "bounded" (a third value, on purpose).
+* Long run of W^k (the linear part alone) from the spectral radius rho(W): "vanishing" if rho < 1,
+  "exploding" if rho > 1, "neutral" if rho == 1 within `tol` (W^k may still grow polynomially if
+  a unit eigenvalue sits in a Jordan block, e.g. [[1, 1], [0, 1]]).
+* Measured: ||dh_t/dh_0||_2 for t = 1..K along one forward trajectory,
+  dh_t/dh_0 = prod_{i=1}^{t} diag(f'(net_i)) W (latest factor on the left).
+
+Eigenvalues are not singular values: for W = [[0.5, 2], [0, 0.5]], rho = 0.5 but sigma_max ~ 2.06.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from symbptt.eigen import to_float_matrix
+from symbptt.errors import InputError
+
+__all__ = [
+    "ACTIVATIONS",
+    "FlowReport",
+    "GAMMA",
+    "activation_derivative",
+    "gradient_flow",
+    "jacobian_norms",
+    "long_run_reading",
+    "pascanu_reading",
+    "trajectory",
+]
+
+# gamma = sup |f'(x)|: the bound on every entry of diag(f'(net)).
+GAMMA: dict[str, float] = {"tanh": 1.0, "identity": 1.0, "sigmoid": 0.25, "relu": 1.0}
+ACTIVATIONS: tuple[str, ...] = tuple(GAMMA)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # overflow-free logistic
+
+
+_F: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "tanh": np.tanh,
+    "sigmoid": _sigmoid,
+    "relu": lambda x: np.maximum(x, 0.0),
+    "identity": lambda x: x,
+}
+_DF: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "tanh": lambda x: 1.0 - np.tanh(x) ** 2,
+    "sigmoid": lambda x: _sigmoid(x) * (1.0 - _sigmoid(x)),
+    "relu": lambda x: (x > 0).astype(float),  # f'(0) taken as 0
+    "identity": np.ones_like,
+}
+
+
+def _check_activation(activation: str) -> str:
+    """The activation name, or InputError listing the known ones."""
+    if activation not in GAMMA:
+        raise InputError(
+            f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}",
+            where="activation",
+        )
+    return activation
+
+
+def activation_derivative(activation: str, net: np.ndarray) -> np.ndarray:
+    """f'(net) elementwise for a named activation (relu'(0) = 0)."""
+    return _DF[_check_activation(activation)](np.asarray(net, dtype=float))
+
+
+def pascanu_reading(sigma_max: float, gamma: float, *, tol: float = 1e-9) -> str:
+    """'vanishing-guaranteed' if sigma_max < 1/gamma, 'exploding-possible' if >, 'bounded' if ==."""
+    product = gamma * sigma_max
+    if abs(product - 1.0) <= tol:
+        return "bounded"
+    return "vanishing-guaranteed" if product < 1.0 else "exploding-possible"
+
+
+def long_run_reading(spectral_radius: float, *, tol: float = 1e-9) -> str:
+    """Behaviour of W^k as k grows: 'vanishing' (rho < 1), 'exploding' (rho > 1) or 'neutral'."""
+    if abs(spectral_radius - 1.0) <= tol:
+        return "neutral"
+    return "vanishing" if spectral_radius < 1.0 else "exploding"
+
+
+def _float_array(value: Any, *, where: str, ndim: int) -> np.ndarray:
+    """A finite float64 array of the given rank, or InputError naming `where`."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"expected a numeric array ({exc})", where=where) from None
+    if arr.ndim != ndim:
+        raise InputError(f"expected a {ndim}-D array, got shape {arr.shape}", where=where)
+    if not np.all(np.isfinite(arr)):
+        raise InputError("contains NaN or infinite entries", where=where)
+    return arr
+
+
+def trajectory(
+    W: np.ndarray,
+    U: np.ndarray,
+    xs: np.ndarray,
+    h0: np.ndarray | None = None,
+    b: np.ndarray | None = None,
+    *,
+    activation: str = "tanh",
+) -> np.ndarray:
+    """Pre-activations net_t = U x_t + W h_{t-1} + b for t = 1..T, shape (T, n); h_t = f(net_t)."""
+    f = _F[_check_activation(activation)]
+    h = np.zeros(W.shape[0]) if h0 is None else h0
+    nets = np.empty((xs.shape[0], W.shape[0]))
+    bias = 0.0 if b is None else b
+    for t, x in enumerate(xs):
+        nets[t] = U @ x + W @ h + bias
+        h = f(nets[t])
+    return nets
+
+
+def jacobian_norms(W: np.ndarray, nets: np.ndarray, *, activation: str = "tanh") -> np.ndarray:
+    """||dh_t/dh_0||_2 for t = 1..T, where dh_t/dh_0 = prod_{i=1}^{t} diag(f'(net_i)) W."""
+    J = np.eye(W.shape[0])
+    norms = np.empty(nets.shape[0])
+    for t, net in enumerate(nets):
+        J = activation_derivative(activation, net)[:, None] * (W @ J)
+        norms[t] = np.linalg.norm(J, 2)
+    return norms
+
+
+@dataclass(frozen=True)
+class FlowReport:
+    """Gradient-flow readings for W and an activation; sequences are indexed by t - k = 1..K."""
+
+    W: np.ndarray
+    activation: str
+    eigenvalues: tuple[complex | float, ...]
+    singular_values: tuple[float, ...]
+    spectral_radius: float
+    largest_singular_value: float
+    gamma: float
+    pascanu: str  # "vanishing-guaranteed", "exploding-possible" or "bounded" (sigma_max == 1/gamma)
+    long_run: str  # "vanishing", "exploding" or "neutral"
+    jacobian_norms: tuple[float, ...]  # ||dh_t/dh_0||_2 along the trajectory, t = 1..K
+    pascanu_bounds: tuple[float, ...]  # (gamma sigma_max)^(t-k), an upper bound on the above
+    power_norms: tuple[float, ...]  # ||W^k||_2, k = 1..K
+    nets: np.ndarray  # the trajectory's pre-activations, shape (K, n)
+    seed: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (complex eigenvalues as {"re", "im"})."""
+        return {
+            "activation": self.activation,
+            "spectral_radius": self.spectral_radius,
+            "largest_singular_value": self.largest_singular_value,
+            "gamma": self.gamma,
+            "threshold": 1.0 / self.gamma,
+            "pascanu": self.pascanu,
+            "long_run": self.long_run,
+            "eigenvalues": [
+                {"re": v.real, "im": v.imag} if isinstance(v, complex) else v
+                for v in self.eigenvalues
+            ],
+            "singular_values": list(self.singular_values),
+            "jacobian_norms": list(self.jacobian_norms),
+            "pascanu_bounds": list(self.pascanu_bounds),
+            "power_norms": list(self.power_norms),
+            "seed": self.seed,
+        }
+
+
+def gradient_flow(
+    W: Any,
+    activation: str = "tanh",
+    *,
+    steps: int = 10,
+    U: Any = None,
+    xs: Any = None,
+    h0: Any = None,
+    b: Any = None,
+    seed: int | None = 0,
+    tol: float = 1e-9,
+) -> FlowReport:
+    """All gradient-flow readings for W; U and xs default to seeded N(0, 1/m) and N(0, 1) draws."""
+    _check_activation(activation)
+    Wf = to_float_matrix(W, where="W")
+    if np.iscomplexobj(Wf):
+        raise InputError("expected a real matrix", where="W")
+    n = Wf.shape[0]
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
+        raise InputError(
+            f"expected a positive integer number of steps, got {steps!r}", where="steps"
+        )
+    rng = np.random.default_rng(seed)
+    xs_arr = None if xs is None else _float_array(xs, where="xs", ndim=2)
+    if U is None:
+        m = n if xs_arr is None else xs_arr.shape[1]
+        U_arr = rng.normal(0.0, 1.0 / np.sqrt(m), size=(n, m))
+    else:
+        U_arr = _float_array(U, where="U", ndim=2)
+        if U_arr.shape[0] != n:
+            raise InputError(
+                f"expected {n} rows (the size of W), got shape {U_arr.shape}", where="U"
+            )
+    m = U_arr.shape[1]
+    if xs_arr is None:
+        xs_arr = rng.normal(0.0, 1.0, size=(steps, m))
+    elif xs_arr.shape[1] != m or xs_arr.shape[0] < steps:
+        raise InputError(f"expected shape (T >= {steps}, {m}), got {xs_arr.shape}", where="xs")
+    h0_arr = None if h0 is None else _float_array(h0, where="h0", ndim=1)
+    b_arr = None if b is None else _float_array(b, where="b", ndim=1)
+    for name, arr in (("h0", h0_arr), ("b", b_arr)):
+        if arr is not None and arr.shape != (n,):
+            raise InputError(f"expected shape ({n},), got {arr.shape}", where=name)
+
+    nets = trajectory(Wf, U_arr, xs_arr[:steps], h0_arr, b_arr, activation=activation)
+    eigs = np.linalg.eigvals(Wf)
+    svals = np.linalg.svd(Wf, compute_uv=False)
+    rho = float(np.max(np.abs(eigs)))
+    smax = float(svals[0])
+    gamma = GAMMA[activation]
+    ks = np.arange(1, steps + 1)
+    powers, P = [], np.eye(n)
+    for _ in ks:
+        P = Wf @ P
+        powers.append(float(np.linalg.norm(P, 2)))
+    return FlowReport(
+        W=Wf,
+        activation=activation,
+        eigenvalues=tuple(complex(v) if v.imag != 0 else float(v.real) for v in eigs),
+        singular_values=tuple(float(s) for s in svals),
+        spectral_radius=rho,
+        largest_singular_value=smax,
+        gamma=gamma,
+        pascanu=pascanu_reading(smax, gamma, tol=tol),
+        long_run=long_run_reading(rho, tol=tol),
+        jacobian_norms=tuple(float(v) for v in jacobian_norms(Wf, nets, activation=activation)),
+        pascanu_bounds=tuple(float(v) for v in (gamma * smax) ** ks),
+        power_norms=tuple(powers),
+        nets=nets,
+        seed=seed,
+    )
