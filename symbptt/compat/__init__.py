@@ -1,0 +1,1 @@
+"""Adapters that speak other texts' conventions (shapes, names) and are backed by symbptt.engine."""
