@@ -1,0 +1,107 @@
+"""`symbptt derive MODEL`: write a model's BPTT derivation as tex, a fragment, markdown or json."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from symbptt import catalog
+from symbptt.errors import InputError
+from symbptt.latex.document import FORMS, build
+from symbptt.latex.formats import FORMATS, render
+
+
+def check_target(path: Path, *, force: bool) -> Path:
+    """The folder `path` will be written in; InputError if it cannot be written (before work)."""
+    if path.is_dir():
+        raise InputError(f"-o {path}: is a directory; give a file name")
+    if path.exists() and not force:
+        raise InputError(f"-o {path}: the file exists; pass --force to overwrite it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"-o {path}: cannot write, the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"-o {path}: cannot write, the folder {folder} is not writable")
+    return folder
+
+
+def write_new(path: Path, text: str, *, force: bool) -> None:
+    """Write `text` to `path` atomically (temp file + rename); refuse to overwrite unless force."""
+    folder = check_target(path, force=force)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"-o {path}: cannot write ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        if not force and path.exists():  # appeared while we wrote: still never overwrite
+            raise InputError(f"-o {path}: the file exists; pass --force to overwrite it")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise InputError(f"-o {path}: cannot write ({exc.strerror})") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@click.command("derive")
+@click.argument("model_name", metavar="MODEL")
+@click.option(
+    "--T", "T", type=int, default=None, help="Time steps to write out (default: the model's)."
+)
+@click.option(
+    "--n", "n", type=int, default=None, help="Hidden units to write out (default: the model's)."
+)
+@click.option(
+    "--wrt",
+    multiple=True,
+    metavar="P",
+    help="Parameter(s) to differentiate by, in the model's names (default: all).",
+)
+@click.option(
+    "--form",
+    type=click.Choice(FORMS),
+    default="all",
+    show_default=True,
+    help="Which gradient forms to write out; 'general' writes only what holds for every T.",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="tex", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=True, path_type=Path),
+    default=None,
+    help="Output file (default: stdout). Never overwritten without --force.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the numeric check.")
+@click.option("--no-checks", is_flag=True, help="Leave out the Checked section (faster).")
+def derive(
+    model_name: str,
+    T: int | None,
+    n: int | None,
+    wrt: tuple[str, ...],
+    form: str,
+    fmt: str,
+    output: Path | None,
+    force: bool,
+    seed: int,
+    no_checks: bool,
+) -> None:
+    """Derive BPTT for MODEL (a built-in name or a derivation file) and write it."""  # fmt: skip
+    if output is not None:
+        check_target(output, force=force)
+    model = catalog.load(model_name)
+    for key, value in (("--T", T), ("--n", n)):
+        if value is not None and value < 1:
+            raise InputError(f"{key} must be a whole number >= 1; found {value}")
+    derivation = build(model, T, n, wrt=list(wrt), form=form, seed=seed, checks=not no_checks)
+    text = render(derivation, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_new(output, text, force=force)

@@ -1,0 +1,199 @@
+"""One `Derivation`, four outputs: a standalone tex document, a tex fragment, markdown, json.
+
+All outputs are pure functions of the derivation (no dates, no paths, no hashing order), so the
+same input gives the same bytes. The tex document uses only amsmath, amssymb and bm.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from symbptt.latex.steps import CheckResult, Derivation, Step
+
+FORMATS = ("tex", "fragment", "markdown", "json")
+
+_SPAN = re.compile(r"(\$[^$]+\$|`[^`]+`)")
+_TEX_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "_": r"\_",
+    "^": r"\^{}",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "~": r"\~{}",
+    "$": r"\$",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+
+
+def escape_tex(text: str) -> str:
+    """Plain text made safe for LaTeX."""
+    return "".join(_TEX_ESCAPES.get(c, c) for c in text)
+
+
+def prose_tex(text: str) -> str:
+    """Prose with `$math$` kept and `` `code` `` set in \\texttt; the rest escaped."""
+    out = []
+    for part in _SPAN.split(text):
+        if part.startswith("$") and part.endswith("$") and len(part) > 1:
+            out.append(part)
+        elif part.startswith("`") and part.endswith("`") and len(part) > 1:
+            out.append(r"\texttt{" + escape_tex(part[1:-1]) + "}")
+        else:
+            out.append(escape_tex(part))
+    return "".join(out)
+
+
+def inline_math(text: str) -> list[str]:
+    """The `$...$` spans of a piece of prose, without the dollars (for the KaTeX check)."""
+    return [p[1:-1] for p in _SPAN.findall(text) if p.startswith("$")]
+
+
+def _per_line(step: Step) -> int:
+    if step.per_line:
+        return step.per_line
+    width = max((len(t) for t in step.terms), default=0)
+    return 1 if width > 60 else (2 if width > 25 else 4)
+
+
+def _aligned_body(step: Step) -> str:
+    lines = step.lines(_per_line(step))
+    body = f"{step.lhs} &{step.relation} {lines[0]}"
+    for line in lines[1:]:
+        body += f" \\\\\n  &\\quad + {line}"
+    return body
+
+
+def display_math(step: Step) -> str:
+    """The step as one display-math body (with `aligned` when its sum breaks across lines)."""
+    if len(step.lines(_per_line(step))) == 1:
+        return step.latex
+    return "\\begin{aligned}\n  " + _aligned_body(step) + "\n\\end{aligned}"
+
+
+def _check_groups(checks: tuple[CheckResult, ...]) -> list[tuple[str, list[CheckResult]]]:
+    """Checks grouped by (form, detail), in first-seen order: one heading per group."""
+    groups: dict[str, list[CheckResult]] = {}
+    for c in checks:
+        groups.setdefault(f"{c.form} ({c.detail})" if c.detail else c.form, []).append(c)
+    return list(groups.items())
+
+
+def _check_row(c: CheckResult) -> tuple[str, str, str]:
+    err = "--" if c.max_error is None else f"{c.max_error:.3g}"
+    return (c.name, "passed" if c.passed else "FAILED", err)
+
+
+def to_fragment(d: Derivation) -> str:
+    """The document's body: sections, equations and reasons, to \\input into a tex file."""
+    out: list[str] = []
+    for sec in d.sections:
+        out.append(f"\\section*{{{prose_tex(sec.title)}}}\n")
+        if sec.text:
+            out.append(prose_tex(sec.text) + "\n")
+        for step in sec.steps:
+            out.append("\\begin{align*}\n  " + _aligned_body(step) + "\n\\end{align*}")
+            out.append("{\\small\\itshape " + prose_tex(step.reason) + "}\\par\n")
+    if d.checks:
+        out.append("\\section*{Checked}\n")
+        for heading, group in _check_groups(d.checks):
+            out.append(prose_tex(heading[0].upper() + heading[1:]) + ":\\par")
+            out.append("\\begin{center}\n\\small\n\\begin{tabular}{p{11cm}ll}")
+            out.append("check & result & max error \\\\ \\hline")
+            for row in map(_check_row, group):
+                out.append(" & ".join(prose_tex(x) for x in row) + " \\\\")
+            out.append("\\end{tabular}\n\\end{center}\n")
+    for note in d.notes:
+        out.append("\\noindent " + prose_tex(note) + "\\par\n")
+    return "\n".join(out)
+
+
+def to_tex(d: Derivation) -> str:
+    """A standalone article that pdflatex compiles (amsmath, amssymb, bm only)."""
+    head = [
+        "\\documentclass{article}",
+        "\\usepackage{amsmath}",
+        "\\usepackage{amssymb}",
+        "\\usepackage{bm}",
+        "\\setlength{\\textwidth}{16cm}",
+        "\\setlength{\\oddsidemargin}{0cm}",
+        "\\setlength{\\topmargin}{-1cm}",
+        "\\setlength{\\textheight}{23cm}",
+        "\\setlength{\\parindent}{0pt}",
+        "\\allowdisplaybreaks",
+        f"\\title{{{prose_tex(d.title)}}}",
+        "\\date{}",
+        "\\begin{document}",
+        "\\maketitle",
+        "",
+    ]
+    return "\n".join(head) + to_fragment(d) + "\n\\end{document}\n"
+
+
+def to_markdown(d: Derivation) -> str:
+    """A docs-site page: `$$` display math (KaTeX), reasons in italics, checks as a table."""
+    out = [f"# {d.title}", ""]
+    for sec in d.sections:
+        out += [f"## {sec.title}", ""]
+        if sec.text:
+            out += [sec.text, ""]
+        for step in sec.steps:
+            out += ["$$", display_math(step), "$$", "", f"*{step.reason}*", ""]
+    if d.checks:
+        out += ["## Checked", ""]
+        for heading, group in _check_groups(d.checks):
+            out += [heading[0].upper() + heading[1:] + ":", ""]
+            out += ["| check | result | max error |", "|---|---|---|"]
+            for row in map(_check_row, group):
+                out.append(
+                    "| " + " | ".join(f"`{x}`" if i == 0 else x for i, x in enumerate(row)) + " |"
+                )
+            out.append("")
+    for note in d.notes:
+        out += [note, ""]
+    return "\n".join(out)
+
+
+def to_json(d: Derivation) -> str:
+    """The steps and checks as data: {"model", "T", "n", "steps": [...], "checks": [...]}."""
+    data = {
+        "model": d.model,
+        "T": d.T,
+        "n": d.n,
+        "steps": [
+            {
+                "section": sec.title,
+                "lhs": s.lhs,
+                "rhs": s.rhs,
+                "relation": s.relation,
+                "reason": s.reason,
+                "latex": s.latex,
+            }
+            for sec in d.sections
+            for s in sec.steps
+        ],
+        "checks": [
+            {
+                "name": c.name,
+                "form": c.form,
+                "passed": c.passed,
+                "max_error": c.max_error,
+                "detail": c.detail,
+            }
+            for c in d.checks
+        ],
+        "notes": list(d.notes),
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(d: Derivation, fmt: str) -> str:
+    """The derivation in one of FORMATS."""
+    return {"tex": to_tex, "fragment": to_fragment, "markdown": to_markdown, "json": to_json}[fmt](
+        d
+    )

@@ -1,0 +1,128 @@
+"""The first section of every document: the model in its text's notation.
+
+Forward equations, sizes, which matrix is recurrent and how the error term is defined, all
+written from the `Model` (no derivation happens here).
+"""
+
+from __future__ import annotations
+
+from symbptt.latex.notation import ACTIVATION_TEX, OUTPUT_TEX, Names
+from symbptt.latex.steps import Section, Step
+from symbptt.model import Model, Role
+
+
+def _forward(nm: Names) -> list[Step]:
+    model, t = nm.model, nm.t
+    terms = [f"{nm.param(Role.INPUT)} {nm.x(t)}", f"{nm.param(Role.RECURRENT)} {nm.h(f'{t}-1')}"]
+    if nm.has(Role.HIDDEN_BIAS):
+        terms.append(nm.param(Role.HIDDEN_BIAS))
+    f_is = (
+        "an arbitrary differentiable activation"
+        if model.activation == "generic"
+        else f"${nm.f} = {ACTIVATION_TEX[model.activation]}$ elementwise"
+        if ACTIVATION_TEX[model.activation] != nm.f
+        else "elementwise"
+    )
+    steps = [
+        Step(nm.net(t), " + ".join(terms), "pre-activation: input term, recurrent term"
+             + (", bias" if nm.has(Role.HIDDEN_BIAS) else "")),
+        Step(nm.h(t), f"{nm.f}\\left({nm.net(t)}\\right)", f"state; {f_is}"),
+    ]  # fmt: skip
+    if model.has_output_layer:
+        zt = f"{nm.param(Role.OUTPUT)} {nm.h(t)}"
+        if nm.has(Role.OUTPUT_BIAS):
+            zt += f" + {nm.param(Role.OUTPUT_BIAS)}"
+        g = OUTPUT_TEX[model.output]
+        steps.append(Step(nm.z(t), zt, "output pre-activation"))
+        yhat = f"{g}\\left({nm.z(t)}\\right)" if g else nm.z(t)
+        steps.append(Step(nm.yhat(t), yhat, f"output: {model.output}"))
+    steps.append(_step_loss(nm))
+    if model.loss_at == "every":
+        total = f"\\sum_{{{t}=1}}^{{T}} {nm.E_t(t)}"
+        steps.append(Step(nm.E, total, "the loss is taken at every step"))
+    else:
+        steps.append(Step(nm.E, nm.E_t("T"), "the loss is taken at the last step only"))
+    return steps
+
+
+def _step_loss(nm: Names) -> Step:
+    model, t = nm.model, nm.t
+    y, yh = nm.y(t), nm.yhat(t)
+    yj, yhj = nm.y(f"{t},j"), nm.yhat(f"{t},j")
+    if model.loss == "cross_entropy":
+        rhs, why = f"-{y}^\\top \\log {yh}", "cross-entropy with a one-hot target"
+    elif model.loss == "squared_error":
+        rhs = f"\\tfrac{{1}}{{2}} \\left\\lVert {yh} - {y} \\right\\rVert^{{2}}"
+        why = "squared error"
+    elif model.loss == "binary_cross_entropy":
+        rhs = (
+            f"-\\sum_{{j}} \\left[ {yj} \\log {yhj} + "
+            f"\\left(1 - {yj}\\right) \\log\\left(1 - {yhj}\\right) \\right]"
+        )
+        why = "binary cross-entropy, the loss that goes with a sigmoid output"
+    else:
+        arg = yh if model.has_output_layer else nm.h(t)
+        rhs = f"\\ell_{{{t}}}\\left({arg}\\right)"
+        why = (
+            "any scalar, differentiable function $\\ell_{"
+            + t
+            + "}$ of the step's "
+            + ("output" if model.has_output_layer else "state")
+        )
+    return Step(nm.E_t(t), rhs, why)
+
+
+def _sizes_text(nm: Names) -> str:
+    model, t = nm.model, nm.t
+    s = model.sizes
+    parts = [f"${nm.x(t)} \\in \\mathbb{{R}}^{{m}}$", f"${nm.h(t)} \\in \\mathbb{{R}}^{{n}}$"]
+    dims = {
+        Role.INPUT: "n \\times m",
+        Role.RECURRENT: "n \\times n",
+        Role.HIDDEN_BIAS: "n",
+        Role.OUTPUT: "k \\times n",
+        Role.OUTPUT_BIAS: "k",
+    }
+    parts += [f"${nm.param(r)} \\in \\mathbb{{R}}^{{{dims[r]}}}$" for r in model.roles]
+    rec = nm.param(Role.RECURRENT)
+    inp = nm.param(Role.INPUT)
+    return (
+        "Sizes: "
+        + ", ".join(parts)
+        + f" (the text's example: $m = {s.m}$, $n = {s.n}$"
+        + (f", $k = {s.k}$" if model.has_output_layer else "")
+        + f", $T = {s.T}$). "
+        + f"${rec}$ is the recurrent matrix (it multiplies ${nm.h(f'{t}-1')}$); "
+        + f"${inp}$ is the input matrix (it multiplies ${nm.x(t)}$)."
+    )
+
+
+def delta_definition(nm: Names) -> Step:
+    """The text's error term and its definition (dE/dnet_t, dE_t/dnet_k or dL_t/dh_t)."""
+    t = nm.t
+    conv = nm.model.delta
+    if conv == "net":
+        return Step(
+            nm.delta(t),
+            f"\\frac{{\\partial {nm.E}}}{{\\partial {nm.net(t)}}}",
+            "the error term: the total derivative of the loss with respect to the pre-activation",
+        )
+    if conv == "per_step":
+        return Step(
+            nm.delta(t, "k"),
+            f"\\frac{{\\partial {nm.E_t(t)}}}{{\\partial {nm.net('k')}}}",
+            f"two indices: the loss at step ${t}$ with respect to the pre-activation at step "
+            f"$k \\le {t}$",
+        )
+    return Step(
+        nm.delta(t),
+        f"\\frac{{\\partial {nm.E_t(t)}}}{{\\partial {nm.h(t)}}}",
+        "local: only the loss at step $" + t + "$, through the state directly",
+    )
+
+
+def model_section(model: Model) -> Section:
+    """The model: forward equations, sizes, the recurrent matrix and the error term."""
+    nm = Names(model)
+    steps = (*_forward(nm), delta_definition(nm))
+    return Section("The model in the text's notation", steps, _sizes_text(nm))

@@ -1,0 +1,118 @@
+"""SymPy to LaTeX in one text's notation: `sympy.latex` plus the few rules its settings lack.
+
+`sympy.latex` has no setting for `^\\top` transposes, `\\odot` Hadamard products,
+`\\operatorname{diag}`, bold *vectors* (its `mat_symbol_style` bolds matrices too) or the
+`\\frac{\\partial E}{\\partial W}` form of a derivative, so `NotationPrinter` overrides exactly those
+printers and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
+
+from symbptt.model import Model, Name
+
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class PrintSettings:
+    """How one notation prints: bold or plain vectors, and symbol name -> LaTeX overrides."""
+
+    bold_vectors: bool = False
+    names: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+
+
+def settings_for(model: Model) -> PrintSettings:
+    """The print settings of a model's notation: its vector style and its parameter letters."""
+    names = {n.ascii: n.latex for n in model.notation.parameters.values()}
+    return PrintSettings(bold_vectors=model.notation.bold_vectors, names=MappingProxyType(names))
+
+
+def bold(tex: str) -> str:
+    """Bold a vector's letter with `bm` (loaded by our documents, supported by KaTeX)."""
+    return r"\bm{" + tex + "}"
+
+
+def vector(name: Name | str, index: str | None = None, *, bold_vectors: bool = False) -> str:
+    """A vector such as h_{t-1} or \\bm{h}_{t-1}; `index` is the time subscript."""
+    tex = name.latex if isinstance(name, Name) else name
+    base = bold(tex) if bold_vectors else tex
+    if index is None:
+        return base
+    if "_" in tex:  # W_{h} with a time index: keep both, W_{h,t}
+        head, _, sub = tex.partition("_")
+        sub = sub[1:-1] if sub.startswith("{") and sub.endswith("}") else sub
+        base = bold(head) if bold_vectors else head
+        return f"{base}_{{{sub},{index}}}"
+    return f"{base}_{{{index}}}"
+
+
+class NotationPrinter(LatexPrinter):
+    """`sympy.latex` with ^\\top, \\odot, \\operatorname{diag}, bold vectors and partial fractions."""
+
+    printmethod = "_latex"
+
+    def __init__(self, settings: PrintSettings | None = None, **sympy_settings: Any) -> None:
+        self.notation = settings or PrintSettings()
+        sympy_settings.setdefault("mat_delim", "(")
+        super().__init__(sympy_settings)
+
+    # names ------------------------------------------------------------------------------
+    def _name(self, name: str) -> str | None:
+        if name in self.notation.names:
+            return self.notation.names[name]
+        if "\\" in name or "{" in name:  # already LaTeX, e.g. h_{t-1} or \delta_{t,k}
+            return name
+        return None
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:  # noqa: D102
+        given = self._name(expr.name)
+        return given if given is not None else super()._print_Symbol(expr, style=style)
+
+    def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:  # noqa: D102
+        given = self._name(expr.name)
+        tex = given if given is not None else self._deal_with_super_sub(expr.name)
+        if self.notation.bold_vectors and expr.shape[1] == 1 and expr.shape[0] != 1:
+            head, sep, tail = tex.partition("_")
+            return bold(head) + sep + tail
+        return tex
+
+    # operators --------------------------------------------------------------------------
+    def _print_Transpose(self, expr: sp.Transpose) -> str:  # noqa: D102
+        inner = self._print(expr.arg)
+        if not isinstance(expr.arg, sp.MatrixSymbol) or "^" in inner:
+            inner = self.parenthesize(expr.arg, PRECEDENCE["Pow"], strict=True)
+            if "^" in inner and not inner.startswith(r"\left("):
+                inner = r"\left(" + inner + r"\right)"
+        return inner + r"^\top"
+
+    def _print_HadamardProduct(self, expr: sp.HadamardProduct) -> str:  # noqa: D102
+        prec = PRECEDENCE["Mul"]
+        return r" \odot ".join(self.parenthesize(a, prec, strict=True) for a in expr.args)
+
+    def _print_DiagMatrix(self, expr: Any) -> str:  # noqa: D102
+        return r"\operatorname{diag}\left(" + self._print(expr.args[0]) + r"\right)"
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:  # noqa: D102
+        (var, count), *rest = expr.variable_count
+        if rest or count != 1:
+            return super()._print_Derivative(expr)
+        top = self._print(expr.expr)
+        if not isinstance(expr.expr, sp.Symbol | sp.MatrixSymbol | sp.Indexed):
+            return r"\frac{\partial}{\partial " + self._print(var) + "} " + top
+        return r"\frac{\partial " + top + r"}{\partial " + self._print(var) + "}"
+
+
+def latex(expr: Any, settings: PrintSettings | Model | None = None, **sympy_settings: Any) -> str:
+    """LaTeX for a SymPy object in a notation (a `Model` or explicit `PrintSettings`)."""
+    if isinstance(settings, Model):
+        settings = settings_for(settings)
+    return NotationPrinter(settings, **sympy_settings).doprint(expr)

@@ -1,0 +1,76 @@
+"""The data a derivation document is made of: equations with reasons, sections, check results.
+
+Every format (tex, fragment, markdown, json) is rendered from these, so they agree by
+construction. Math is LaTeX; reasons and section text are prose with `$inline math$` and
+`` `code` `` spans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Step:
+    """One equation `lhs relation rhs` with a one-line reason a student can follow.
+
+    `terms`, when given, are the summands of `rhs`, so long sums can break across lines
+    (`per_line` of them per line).
+    """
+
+    lhs: str
+    rhs: str
+    reason: str
+    relation: str = "="
+    terms: tuple[str, ...] = ()
+    per_line: int = 0  # summands per line when broken; 0 lets the formatter choose
+
+    @property
+    def latex(self) -> str:
+        """The equation on one line."""
+        return f"{self.lhs} {self.relation} {self.rhs}"
+
+    def lines(self, per_line: int = 1) -> list[str]:
+        """The right-hand side in lines of `per_line` summands (one line when no terms)."""
+        if not self.terms:
+            return [self.rhs]
+        groups = [self.terms[i : i + per_line] for i in range(0, len(self.terms), per_line)]
+        return [" + ".join(g) for g in groups]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled group of steps with an optional paragraph of prose before them."""
+
+    title: str
+    steps: tuple[Step, ...] = ()
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check shown in the "Checked" section: what, which form, passed, max error, detail."""
+
+    name: str
+    form: str
+    passed: bool
+    max_error: float | None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A whole derivation: the model, the sizes it was expanded at, sections and checks."""
+
+    model: str
+    title: str
+    T: int | None
+    n: int | None
+    sections: tuple[Section, ...]
+    checks: tuple[CheckResult, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def steps(self) -> list[Step]:
+        """Every step of every section, in order."""
+        return [s for sec in self.sections for s in sec.steps]
