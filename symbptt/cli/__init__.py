@@ -18,6 +18,7 @@ from symbptt.errors import SymbpttError
 COMMANDS: list[tuple[str, str]] = [
     ("eigen", "eigen"),
     ("eigen", "flow"),
+    ("derive", "derive"),
 ]
 
 
