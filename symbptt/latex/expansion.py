@@ -15,7 +15,7 @@ from symbptt.model import Model, Role
 #: Largest sizes written out entry by entry: beyond these the matrices stop being readable and
 #: the symbolic unrolling behind the path sums grows exponentially (design.md: T=6 for n=2).
 MAX_T = 6
-MAX_N = 4
+MAX_N = 5
 
 
 def check_sizes(T: int, n: int) -> None:

@@ -1,0 +1,95 @@
+"""Every built-in derivation compiles with a real pdflatex; every fragment is valid KaTeX."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from symbptt import catalog
+from symbptt.latex.document import build
+from symbptt.latex.formats import display_math, inline_math, to_tex
+from symbptt.latex.katex_check import find_katex, find_node, katex_errors
+from symbptt.latex.steps import CheckResult
+
+NAMES = catalog.builtin_names()
+# Check names as verify/steplemma word them (with _ > = and braces), to exercise escaping.
+SAMPLE_CHECKS = (
+    CheckResult(
+        "base case T=1: dE_>=t/dW = per-step term + Gamma", "exact proof", True, None, "n = 2"
+    ),
+    CheckResult(
+        "delta_{t,k} = dE_t/dnet_k & 100% #1 ~x", "numeric", False, 1.5e-12, "T = 3, seed = 0"
+    ),
+)
+
+
+def document(name: str) -> str:
+    d = build(catalog.load(name), checks=False)
+    return to_tex(dataclasses.replace(d, checks=SAMPLE_CHECKS))
+
+
+def compile_tex(tex: str, folder: Path) -> tuple[int, str]:
+    folder.mkdir()
+    (folder / "doc.tex").write_text(tex, encoding="utf-8")
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    log = (folder / "doc.log").read_text(errors="replace") if (folder / "doc.log").exists() else ""
+    return proc.returncode, log
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_every_builtin_document_compiles(tmp_path: Path) -> None:
+    texs = {name: document(name) for name in NAMES}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(
+            zip(
+                texs,
+                pool.map(lambda kv: compile_tex(kv[1], tmp_path / kv[0]), texs.items()),
+                strict=True,
+            )
+        )
+    for name, (rc, log) in results.items():
+        errors = [line for line in log.splitlines() if line.startswith("!")]
+        assert rc == 0, f"{name}: pdflatex failed: {errors[:3]}"
+        assert (tmp_path / name / "doc.pdf").stat().st_size > 1000
+        assert "Missing character" not in log, name
+
+
+@pytest.mark.skipif(
+    find_node() is None or find_katex() is None, reason="node or the vendored KaTeX missing"
+)
+def test_every_fragment_is_valid_katex() -> None:
+    display, inline = [], []
+    for name in NAMES:
+        d = build(catalog.load(name), checks=False)
+        display += [display_math(s) for s in d.steps]
+        texts = (
+            [s.reason for s in d.steps]
+            + [sec.text for sec in d.sections]
+            + [sec.title for sec in d.sections]
+        )
+        inline += [m for t in texts for m in inline_math(t)]
+    errors = katex_errors(display, display=True) + katex_errors(inline, display=False)
+    bad = [(tex, e) for tex, e in zip(display + inline, errors, strict=True) if e]
+    assert not bad, bad[:3]
+    assert len(display) > 50
+
+
+@pytest.mark.skipif(
+    find_node() is None or find_katex() is None, reason="node or the vendored KaTeX missing"
+)
+def test_katex_check_rejects_bad_tex() -> None:
+    # the checker itself must be able to fail
+    assert katex_errors([r"\notamacro x", r"x_{t"])[0] is not None
+    assert all(e is not None for e in katex_errors([r"\notamacro x", r"x_{t"]))

@@ -1,0 +1,143 @@
+"""Document content in each text's notation, formats, and determinism."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from symbptt import catalog
+from symbptt.errors import InputError
+from symbptt.latex.document import build
+from symbptt.latex.expansion import MAX_T, term_matrix
+from symbptt.latex.formats import render, to_markdown, to_tex
+from symbptt.latex.notation import Names
+from symbptt.model import Role
+
+
+def norm(tex: str) -> str:
+    tex = re.sub(r"\s+", "", tex)
+    return re.sub(r"([_^])\{(\\?\w)\}", r"\1\2", tex)
+
+
+def steps_of(name: str, **kw):
+    """Steps of the derivation, without the engine-cell section (its lhs repeat h_t, delta_t)."""
+    d = build(catalog.load(name), checks=False, **kw)
+    return [s for sec in d.sections if "engine" not in sec.title for s in sec.steps]
+
+
+def find(steps, lhs: str):
+    return [s for s in steps if norm(s.lhs) == norm(lhs)]
+
+
+def test_dl4nlp_u_is_recurrent_w_is_input() -> None:
+    # dl4nlp: s_t = U h_{t-1} + W x_t
+    (net,) = find(steps_of("dl4nlp"), "s_t")
+    assert {norm(t) for t in net.rhs.split("+")} == {norm("U h_{t-1}"), norm("W x_t")}
+
+
+def test_blog_forward_names() -> None:
+    # blog: h_t = sigma(W_h h_{t-1} + W_x x_t + b_h), y_t = sigma(W_y h_t + b_y)
+    steps = steps_of("blog")
+    (pre,) = find(steps, "a_t")
+    assert {norm(t) for t in pre.rhs.split("+")} == {
+        norm("W_{h} h_{t-1}"),
+        norm("W_{x} x_t"),
+        norm("b_{h}"),
+    }
+    (h,) = find(steps, "h_t")
+    assert norm(h.rhs) == norm(r"\sigma\left(a_t\right)")
+    (o,) = find(steps, "o_t")
+    assert {norm(t) for t in o.rhs.split("+")} == {norm("W_{y} h_t"), norm("b_{y}")}
+
+
+def test_dl4nlp_double_sum_over_k() -> None:
+    # dl4nlp: dE/dU = sum_t sum_{k=1}^t delta_{t,k} h_{k-1}^T; the inner sum is the step-t term
+    steps = steps_of("dl4nlp", wrt=["U"])
+    inner = find(steps, r"\nabla_{U,t} E")
+    assert [norm(s.rhs) for s in inner] == [norm(r"\sum_{k=1}^{t} \delta_{t,k} h_{k-1}^\top")]
+    (total,) = find(steps, r"\frac{\partial E}{\partial U}")
+    assert len(total.terms) == 1 + 2 + 3  # pairs k <= t for T = 3
+
+
+def test_tutorial_eq5_matrix() -> None:
+    # tutorial eq. 5: [grad_{W,t} E]_{ji} = delta_{t,j} s_{t-1,i}
+    expected = (
+        r"\begin{pmatrix} \delta_{t,1} s_{t-1,1} & \delta_{t,1} s_{t-1,2} \\"
+        r" \delta_{t,2} s_{t-1,1} & \delta_{t,2} s_{t-1,2} \end{pmatrix}"
+    )
+    got = term_matrix(Names(catalog.load("tutorial")), Role.RECURRENT, "t", 2, 2, 2)
+    assert norm(got) == norm(expected)
+
+
+def test_tutorial_eq6_sum_over_time() -> None:
+    # tutorial eq. 6: grad_W E = sum_{k=1}^{t} grad_{W,k} E; for T = 3 three terms, s_0 .. s_2
+    steps = steps_of("tutorial", wrt=["W"], T=3, n=2)
+    (total,) = find(steps, r"\frac{\partial E}{\partial W}")
+    assert len(total.terms) == 3
+    for t, term in enumerate(total.terms, start=1):
+        assert norm(rf"\delta_{{{t},2}} s_{{{t - 1},1}}") in norm(term)
+
+
+def test_tutorial_eq8_input_term() -> None:
+    # tutorial eq. 8: grad_{U,t} E = delta_t x_t^T
+    (one, _) = find(steps_of("tutorial", wrt=["U"]), r"\nabla_{U,t} E")
+    assert norm(one.rhs) == norm(r"\delta_t x_t^\top")
+
+
+def test_homework_local_delta_is_not_the_total_error() -> None:
+    # homework: delta^t_j = dL_t/dh^t_j is local; the per-step term needs the total error term
+    steps = steps_of("homework3", wrt=["W"])
+    (defn,) = find(steps, r"\delta_t")
+    assert norm(defn.rhs) == norm(r"\frac{\partial L_t}{\partial h_t}")
+    (one, _) = find(steps, r"\nabla_{W,t} L")
+    assert r"\delta" not in one.rhs and r"\nu" in one.rhs
+
+
+def test_wrt_limits_sections_and_unknown_lists_parameters() -> None:
+    d = build(catalog.load("blog"), wrt=["W_x"], checks=False)
+    titles = [s.title for s in d.sections]
+    assert any("W_{x}" in t for t in titles) and not any("W_{h}" in t for t in titles)
+    with pytest.raises(InputError, match="W_x, W_h, b_h, W_y, b_y"):
+        build(catalog.load("blog"), wrt=["Q"], checks=False)
+
+
+def test_too_large_names_limit_and_general_form() -> None:
+    with pytest.raises(InputError, match=rf"T <= {MAX_T}.*--form general"):
+        build(catalog.load("elman"), T=MAX_T + 1, checks=False)
+    d = build(catalog.load("elman"), T=500, form="general", checks=False)
+    assert d.T is None and not any("written out" in s.title for s in d.sections)
+
+
+def test_same_input_same_bytes() -> None:
+    model = catalog.load("blog")
+    for fmt in ("tex", "fragment", "markdown", "json"):
+        a = render(build(model, checks=False), fmt)
+        b = render(build(catalog.load("blog"), checks=False), fmt)
+        assert a == b
+
+
+def test_json_shape() -> None:
+    data = json.loads(render(build(catalog.load("dl4nlp"), checks=False), "json"))
+    assert data["model"] == "dl4nlp" and data["T"] == 3 and data["n"] == 2
+    assert data["steps"] and all(
+        {"lhs", "rhs", "reason", "latex"} <= set(s) and s["reason"] for s in data["steps"]
+    )
+    assert isinstance(data["checks"], list)
+
+
+def test_markdown_uses_display_dollars_and_tex_is_standalone() -> None:
+    d = build(catalog.load("elman"), checks=False)
+    md = to_markdown(d)
+    assert md.count("$$") == 2 * len(d.steps)
+    tex = to_tex(d)
+    assert tex.startswith(r"\documentclass{article}") and tex.endswith("\\end{document}\n")
+    used = set(re.findall(r"\\usepackage(?:\[[^]]*\])?\{([^}]*)\}", tex))
+    assert used <= {"amsmath", "amssymb", "bm"}
+
+
+def test_every_step_has_a_reason() -> None:
+    for name in catalog.builtin_names():
+        for s in build(catalog.load(name), checks=False).steps:
+            assert s.reason.strip(), (name, s.latex)

@@ -1,0 +1,89 @@
+"""The notation printer and the latexify-rendered engine cells, against formulas from the texts."""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from sympy.matrices.expressions.diagonal import DiagMatrix
+
+from symbptt import catalog
+from symbptt.latex.cells import engine_cells
+from symbptt.latex.printer import PrintSettings, latex, settings_for
+
+
+def norm(tex: str) -> str:
+    """Whitespace-free, with single-character braces dropped (x_{t} == x_t)."""
+    tex = re.sub(r"\s+", "", tex)
+    return re.sub(r"([_^])\{(\\?\w)\}", r"\1\2", tex)
+
+
+U = sp.MatrixSymbol("U", 2, 2)
+h = sp.MatrixSymbol("h_{t-1}", 2, 1)
+d = sp.MatrixSymbol(r"\delta_{t}", 2, 1)
+
+
+def test_transpose_prints_top() -> None:
+    assert norm(latex(U.T * d)) == norm(r"U^\top \delta_{t}")
+
+
+def test_transpose_of_a_product_is_parenthesised_or_expanded() -> None:
+    out = latex(sp.Transpose(U * h), PrintSettings())
+    # either (U h)^T kept whole or SymPy's h^T U^T; never U h^\top
+    assert norm(out) in {norm(r"\left(U h_{t-1}\right)^\top"), norm(r"h_{t-1}^\top U^\top")}
+
+
+def test_hadamard_prints_odot() -> None:
+    assert r"\odot" in latex(sp.hadamard_product(h, d))
+    assert r"\circ" not in latex(sp.hadamard_product(h, d))
+
+
+def test_diag_prints_operatorname() -> None:
+    assert norm(latex(DiagMatrix(h))) == norm(r"\operatorname{diag}\left(h_{t-1}\right)")
+
+
+def test_bold_vectors_bold_only_vectors() -> None:
+    out = latex(U * h, PrintSettings(bold_vectors=True))
+    assert norm(out) == norm(r"U \bm{h}_{t-1}")
+
+
+def test_plain_vectors_stay_plain() -> None:
+    assert r"\bm" not in latex(U * h, PrintSettings(bold_vectors=False))
+
+
+def test_partial_derivative_as_fraction() -> None:
+    # tutorial / dl4nlp: \frac{\partial E}{\partial U}
+    assert norm(latex(sp.Derivative(sp.Symbol("E"), U))) == norm(r"\frac{\partial E}{\partial U}")
+
+
+def test_model_names_map_ascii_to_latex() -> None:
+    blog = catalog.load("blog")
+    s = settings_for(blog)
+    assert latex(sp.MatrixSymbol("W_h", 2, 2), s) == "W_{h}"
+
+
+# ---- engine cells via latexify, in the text's notation
+
+
+def test_dl4nlp_forward_cell_prints_u_as_recurrent() -> None:
+    fwd, _ = engine_cells(catalog.load("dl4nlp"))
+    # dl4nlp: s_t = U h_{t-1} + W x_t, h_t = f(s_t) with f = tanh; the engine adds b (= 0 here)
+    assert norm(fwd.latex) == norm(r"h_{t} = \tanh\left( W x_{t} + U h_{t-1} + b \right)")
+
+
+def test_dl4nlp_backward_cell_has_odot_and_transpose() -> None:
+    _, bwd = engine_cells(catalog.load("dl4nlp"))
+    # delta_t = f'(s_t) (.) (dE/dh_t + U^T delta_{t+1}), with tanh' = 1 - tanh^2
+    expected = (
+        r"\delta_{t} = \left( 1 - \left( \tanh s_{t} \right)^{2} \right) \odot "
+        r"\left( \frac{\partial E}{\partial h_{t}} + U^\top \delta_{t+1} \right)"
+    )
+    assert norm(bwd.latex) == norm(expected)
+
+
+def test_blog_cells_use_subscripted_names() -> None:
+    fwd, bwd = engine_cells(catalog.load("blog"))
+    assert norm(fwd.rhs) == norm(r"\tanh\left( W_{x} x_{t} + W_{h} h_{t-1} + b_{h} \right)")
+    assert norm(r"W_{h}^\top \delta_{t+1}") in norm(bwd.rhs)
+    for bad in (r"\cdot", r"\intercal", r"\mathbf", "QQ", r"\mathrm{h\_prev}"):
+        assert bad not in fwd.rhs + bwd.rhs
