@@ -265,27 +265,92 @@ def _exact_jordan(M: sp.Matrix) -> tuple[sp.Matrix, sp.Matrix]:
     return P, J
 
 
+_X = sp.Symbol("x")
+
+
 def _clean_exact(e: sp.Expr) -> sp.Expr:
     """Bring an algebraic-number expression to canonical form (radicals out of denominators)."""
     return sp.expand(sp.radsimp(sp.expand(e)))
 
 
+def _char_factors(M: sp.Matrix) -> list[tuple[sp.Expr, int]] | None:
+    """Irreducible factors (with multiplicity) of det(xI - M) over Q; None if M is not rational."""
+    if not all(e.is_Rational for e in M):
+        return None
+    _, factors = sp.factor_list(M.charpoly(_X).as_expr(), _X)
+    return factors
+
+
+def _poly_at(f: sp.Expr, M: sp.Matrix) -> sp.Matrix:
+    """f(M) for a polynomial f in x, by Horner's rule in exact arithmetic."""
+    acc = sp.zeros(M.rows, M.cols)
+    for c in sp.Poly(f, _X).all_coeffs():
+        acc = acc * M + c * sp.eye(M.rows)
+    return acc
+
+
+def _is_diagonalizable(M: sp.Matrix, factors: list[tuple[sp.Expr, int]] | None) -> bool:
+    """Diagonalizable over C iff the product of the distinct irreducible factors annihilates M."""
+    if factors is None:
+        return bool(M.is_diagonalizable())
+    product = sp.eye(M.rows)
+    for f, _ in factors:
+        product = product * _poly_at(f, M)
+    return product.is_zero_matrix
+
+
+def _has_short_radicals(factors: list[tuple[sp.Expr, int]] | None) -> bool:
+    """True if every eigenvalue is rational or a quadratic surd (no Cardano-style expressions)."""
+    return factors is None or all(sp.degree(f, _X) <= 2 for f, _ in factors)
+
+
 def _exact_power(M: sp.Matrix, n: int) -> PowerResult:
     """Exact route: diagonalize if possible, else use the Jordan form; never an invalid Q."""
     direct = M**n  # repeated squaring in exact arithmetic: the reference value
-    if M.is_diagonalizable():
+    factors = _char_factors(M)
+    diagonalizable = _is_diagonalizable(M, factors)
+    if not _has_short_radicals(factors):
+        # An irreducible factor of degree >= 3: sympy's radical forms explode (minutes even for
+        # 3 x 3), so report exact eigenvalues as CRootOf and take the power by repeated squaring.
+        eigs = tuple(sp.Poly(M.charpoly(_X).as_expr(), _X).all_roots())
+        degree = max(sp.degree(f, _X) for f, _ in factors or [])
+        steps: tuple[Step, ...] = (
+            ("M", M),
+            (
+                f"eigenvalues include roots of an irreducible cubic or higher (degree {degree}); "
+                f"M^{n} by exact repeated squaring",
+                direct,
+            ),
+        )
+        return PowerResult(
+            M,
+            n,
+            True,
+            direct,
+            eigs,
+            diagonalizable,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "repeated-squaring",
+            steps,
+        )
+    if diagonalizable:
         Q, Lam = M.diagonalize()
         Q_inv = Q.inv()
         Lam_n = Lam**n
         power = (Q * Lam_n * Q_inv).applyfunc(_clean_exact)
         if power != direct:
-            # Same value, different radical form (e.g. casus irreducibilis): prove it, then
-            # report the canonical (rational when M is rational) form.
+            # Same value in another radical form: check it, then report the canonical (rational
+            # when M is rational) form.
             if not all(sp.simplify(d) == 0 for d in (power - direct)):  # pragma: no cover
                 raise ArithmeticError("Q Lambda^n Q^{-1} disagrees with M^n")
             power = direct
         eigs = tuple(Lam[i, i] for i in range(Lam.rows))
-        steps: tuple[Step, ...] = (
+        steps = (
             ("M", M),
             ("Q (eigenvectors as columns)", Q),
             ("Lambda (eigenvalues)", Lam),
@@ -374,8 +439,13 @@ def _numeric_power(M: np.ndarray, n: int, source: MatrixLike | None) -> PowerRes
     power = np.linalg.matrix_power(M, n)
     P = J = None
     steps = (("M", M),)
+    exact_M = None
     if source is not None and M.shape[0] <= EXACT_JORDAN_MAX_SIZE:
-        P, J = _exact_jordan(to_exact_matrix(source, where="matrix"))
+        exact_M = to_exact_matrix(source, where="matrix")
+        if not _has_short_radicals(_char_factors(exact_M)):
+            exact_M = None
+    if exact_M is not None:
+        P, J = _exact_jordan(exact_M)
         steps += (("M is not diagonalizable; Jordan form M = P J P^{-1}: P", P), ("J", J))
     steps += ((f"M^{n} by repeated squaring (eigenvector matrix has cond {cond:.3g})", power),)
     return PowerResult(
@@ -584,11 +654,13 @@ def unit_eigenvalue_counterexample(M: MatrixLike | None = None, n: int = 5) -> U
     """Check "all eigenvalues 1 => M^n = M"; default M = [[1,1],[0,1]] gives [[1,n],[0,1]] != M."""
     n = _check_power(n)
     Mx = to_exact_matrix([[1, 1], [0, 1]] if M is None else M, where="matrix")
-    eigs = tuple(sp.Matrix(Mx).eigenvals(multiple=True))
-    if any(sp.simplify(e - 1) != 0 for e in eigs):
+    if sp.expand(Mx.charpoly(_X).as_expr() - (_X - 1) ** Mx.rows) != 0:
         raise InputError(
-            f"expected a matrix whose eigenvalues all equal 1, got {list(eigs)}", where="matrix"
+            f"expected a matrix whose eigenvalues all equal 1; det(xI - M) = "
+            f"{sp.factor(Mx.charpoly(_X).as_expr())}",
+            where="matrix",
         )
+    eigs = (sp.Integer(1),) * Mx.rows
     result = _exact_power(Mx, n)
     _, J = _exact_jordan(Mx)
     holds = result.power == Mx

@@ -120,7 +120,7 @@ def test_numeric_eigenvalues_and_factors_reconstruct_M() -> None:
     [
         ([["1", "2"], ["3", "4"]], 9),  # irrational eigenvalues (5 +- sqrt 33)/2
         ([["0.5", "0.25"], ["-0.1", "0.3"]], 12),  # non-symmetric, decimals
-        ([["2", "1", "0"], ["1", "3", "1"], ["0", "1", "4"]], 6),  # cubic characteristic poly
+        ([["2", "1", "0"], ["1", "3", "1"], ["0", "1", "4"]], 6),  # eigenvalues 3, 3 +- sqrt 3
     ],
 )
 def test_exact_power_is_rational_and_matches_fractions(rows: list[list[str]], n: int) -> None:
@@ -128,6 +128,30 @@ def test_exact_power_is_rational_and_matches_fractions(rows: list[list[str]], n:
     ref = fraction_power([[Fraction(v) for v in row] for row in rows], n)
     assert as_fractions(r.power) == ref
     assert r.diagonalizable and r.method == "eigendecomposition"
+
+
+def test_exact_irreducible_cubic_uses_exact_repeated_squaring() -> None:
+    # det(xI - M) = x^3 + 2x^2 - 35x + 42 has no rational root (candidates +-1, 2, 3, 6, 7, ...),
+    # so it is irreducible over Q: three distinct eigenvalues, hence diagonalizable.
+    rows = [[4, 2, 0], [-3, -2, -5], [-5, -5, -4]]
+    r = matrix_power_eig(rows, 8, exact=True)
+    assert r.method == "repeated-squaring" and r.diagonalizable and r.Q is None
+    assert as_fractions(r.power) == fraction_power([[Fraction(v) for v in row] for row in rows], 8)
+    np.testing.assert_allclose(
+        sorted(complex(v).real for v in r.eigenvalues),
+        sorted(np.linalg.eigvals(np.array(rows, float)).real),
+        rtol=1e-12,
+    )
+
+
+def test_exact_diagonalizable_with_repeated_eigenvalue() -> None:
+    # diag(2, 2, 3) conjugated: minimal polynomial (x-2)(x-3) is squarefree.
+    P = sp.Matrix([[1, 2, 0], [0, 1, 1], [1, 0, 1]])
+    M = P * sp.diag(2, 2, 3) * P.inv()
+    r = matrix_power_eig(M, 5, exact=True)
+    assert r.diagonalizable and r.method == "eigendecomposition"
+    assert sorted(r.eigenvalues) == [2, 2, 3]
+    assert as_fractions(r.power) == fraction_power(as_fractions(M), 5)
 
 
 def test_exact_power_of_rational_matches_sympy_power() -> None:
