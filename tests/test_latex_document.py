@@ -141,3 +141,30 @@ def test_every_step_has_a_reason() -> None:
     for name in catalog.builtin_names():
         for s in build(catalog.load(name), checks=False).steps:
             assert s.reason.strip(), (name, s.latex)
+
+
+def test_blog_three_paths_farthest_carries_sigma_prime_three_times_and_w_h_twice() -> None:
+    # blog: dL_3/dW_x is a sum over three paths; the farthest carries sigma' three times, W_h twice
+    d = build(catalog.load("blog"), wrt=["W_x"], form="paths", T=3, n=2, checks=False)
+    (sec,) = [s for s in d.sections if s.title.startswith("Path sums")]
+    paths = [s for s in sec.steps if s.relation == ":"]
+    assert len(paths) == 3
+    assert [p.lhs.count(r"\to") for p in paths] == [
+        3,
+        4,
+        5,
+    ]  # L_3 -> y_3 -> h_3 (-> h_2 -> h_1) -> W_x
+    assert "3 time(s)" in paths[-1].reason and "power 2" in paths[-1].reason
+    assert "1 time(s)" in paths[0].reason and "power 0" in paths[0].reason
+
+
+def test_jacobian_product_matches_core_and_bound_printed() -> None:
+    d = build(catalog.load("homework3"), checks=False)
+    (sec,) = [s for s in d.sections if s.title.startswith("Jacobian")]
+    assert "equal to the symbolic core" in sec.steps[1].reason
+    bound = sec.steps[-1]
+    # tutorial: ||delta_k|| <= ||delta_t|| (beta_W beta_f)^{t-k}
+    assert norm(bound.latex) == norm(
+        r"\left\lVert \delta_{k} \right\rVert \le \left\lVert \delta_{t} \right\rVert"
+        r" \left(\beta_{W} \beta_f\right)^{t-k}"
+    )

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from symbptt.latex.cells import engine_cells
 from symbptt.latex.expansion import check_sizes, expansion_section
 from symbptt.latex.model_section import model_section
+from symbptt.latex.paths import jacobian_section, paths_section
 from symbptt.latex.printer import latex
 from symbptt.latex.steps import CheckResult, Derivation, Section, Step
 from symbptt.model import Model, Role
@@ -109,6 +110,19 @@ def build(
         sections.append(general)
     if concrete and form in ("bptt", "all"):
         sections += [expansion_section(model, role, T, n) for role in roles]
+    if concrete and form in ("paths", "all"):
+        if _optional("symbptt.symbolic.gradients") is None:
+            notes.append("Path sums: not included, `symbptt.symbolic.gradients` is not available.")
+        else:
+            hidden = [r for r in roles if r not in (Role.OUTPUT, Role.OUTPUT_BIAS)]
+            sections += [paths_section(model, role, T, n) for role in hidden]
+    if concrete and _optional("symbptt.symbolic.gradients") is not None:
+        sections.append(jacobian_section(model, T, n))
+    if concrete and form in ("direct", "all"):
+        notes.append(
+            "Direct form: compared with BPTT in the checks; its entries are not printed "
+            "(they grow exponentially with T)."
+        )
     sections.append(cells_section(model))
     results: list[CheckResult] = []
     if checks:
