@@ -467,7 +467,7 @@ def _numeric_power(M: np.ndarray, n: int, source: MatrixLike | None) -> PowerRes
     )
 
 
-def matrix_power_eig(M: MatrixLike, n: int, *, exact: bool = False) -> PowerResult:
+def matrix_power_eig(M: MatrixLike, n: int, exact: bool = False) -> PowerResult:
     """M^n via M = Q Lambda Q^{-1} (Jordan form / repeated squaring if M is defective)."""
     n = _check_power(n)
     if exact:
@@ -501,9 +501,7 @@ def _lambda_entries(Lam: MatrixLike) -> list[Any]:
     raise InputError("expected a list of diagonal entries or a diagonal matrix", where="Lambda")
 
 
-def power_from_factors(
-    Q: MatrixLike, Lam: MatrixLike, n: int, *, exact: bool = False
-) -> PowerResult:
+def power_from_factors(Q: MatrixLike, Lam: MatrixLike, n: int, exact: bool = False) -> PowerResult:
     """M = Q Lambda Q^{-1} and M^n = Q Lambda^n Q^{-1} from given factors (Q must be invertible)."""
     n = _check_power(n)
     Qx = to_exact_matrix(Q, where="Q")
