@@ -19,6 +19,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("eigen", "eigen"),
     ("eigen", "flow"),
     ("derive", "derive"),
+    ("check", "check"),
+    ("docs", "docs"),
 ]
 
 

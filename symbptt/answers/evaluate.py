@@ -1,0 +1,360 @@
+"""Evaluate an answer AST to a value: exact rationals (object arrays of Fraction) or float64.
+
+Values are scalars (Fraction or float) or 2-D numpy arrays; a (1, 1) array acts as a scalar in
+products. Symbols, derivatives and index variables come from an `Env` (see `truth.World`); this
+module only knows the algebra and its shape rules, and enforces the size limits on the way.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Protocol
+
+import numpy as np
+
+from symbptt.answers.ast import (
+    Add,
+    Apply,
+    Big,
+    Deriv,
+    Div,
+    Hop,
+    Matrix,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Pow,
+    Sub,
+    Sym,
+    Transpose,
+    show,
+)
+from symbptt.answers.limits import MAX_BITS, MAX_DIM, LimitExceeded, check_exponent
+
+Value = Any
+
+
+class Undefined(Exception):
+    """The quantity does not exist at this instantiation (h_{-1}, x_{T+1}); the point is skipped."""
+
+
+class ShapeError(Exception):
+    """Sizes that do not fit (a 2x2 matrix plus a number, (2x1)(2x1)); a wrong step."""
+
+
+class Unknown(Exception):
+    """A symbol that is neither the model's, given, nor defined under `where:`; undecided."""
+
+
+class NotExact(Exception):
+    """The exact evaluator met something irrational (tanh, a derivative); use float64."""
+
+
+class Env(Protocol):
+    """Where symbol values, derivatives and the hidden size come from."""
+
+    n: int
+    T: int
+
+    def has(self, name: str) -> bool: ...
+
+    def lookup(self, name: str, idx: tuple[int, ...], ev: Evaluator) -> Value: ...
+
+    def derivative(self, num: Node, den: Node, ev: Evaluator, scope: dict[str, int]) -> Value: ...
+
+    def function(self, name: str, deriv: int) -> Any: ...
+
+
+class Evaluator:
+    """Evaluates nodes in one Env; `exact=True` keeps Fractions and raises NotExact otherwise."""
+
+    def __init__(self, env: Env, *, exact: bool = False) -> None:
+        self.env = env
+        self.exact = exact
+
+    def __call__(self, node: Node, scope: dict[str, int] | None = None) -> Value:
+        return self.ev(node, dict(scope or {}))
+
+    def index(self, node: Node, scope: dict[str, int]) -> int:
+        """An index expression (t-1, k+1, T) as an integer."""
+        v = (
+            Evaluator(self.env, exact=True).ev(node, scope)
+            if not self.exact
+            else self.ev(node, scope)
+        )
+        v = _scalar(v)
+        if isinstance(v, Fraction) and v.denominator == 1:
+            return int(v)
+        if isinstance(v, int):
+            return v
+        raise ShapeError(f"index {show(node)} is not an integer")
+
+    def ev(self, node: Node, scope: dict[str, int]) -> Value:
+        """Evaluate one node with index variables bound in scope."""
+        m = getattr(self, "_" + type(node).__name__, None)
+        if m is None:
+            raise ShapeError(f"cannot evaluate {show(node)}")
+        return m(node, scope)
+
+    # ------------------------------------------------------------------ leaves
+
+    def _Num(self, node: Num, scope: dict[str, int]) -> Value:
+        return node.value if self.exact else float(node.value)
+
+    def _Sym(self, node: Sym, scope: dict[str, int]) -> Value:
+        if not node.index and node.name in scope:
+            v = scope[node.name]
+            return Fraction(v) if self.exact else float(v)
+        if not node.index and node.name == "T":
+            return Fraction(self.env.T) if self.exact else float(self.env.T)
+        if len(node.index) == 1 and isinstance(node.index[0], Sym) and not node.index[0].index:
+            compound = f"{node.name}_{node.index[0].name}"  # W_h, b_y: a name, not an index
+            if self.env.has(compound):
+                return self.env.lookup(compound, (), self)
+        idx = tuple(self.index(i, scope) for i in node.index)
+        return self.env.lookup(node.name, idx, self)
+
+    def _Matrix(self, node: Matrix, scope: dict[str, int]) -> Value:
+        rows = [[_scalar(self.ev(c, scope)) for c in row] for row in node.rows]
+        for row in rows:
+            for c in row:
+                if isinstance(c, np.ndarray):
+                    raise ShapeError("a matrix entry must be a number")
+        return np.array(rows, dtype=object if self.exact else float)
+
+    # ------------------------------------------------------------------ arithmetic
+
+    def _Add(self, node: Add, scope: dict[str, int]) -> Value:
+        return self._plus(self.ev(node.a, scope), self.ev(node.b, scope), node, 1)
+
+    def _Sub(self, node: Sub, scope: dict[str, int]) -> Value:
+        return self._plus(self.ev(node.a, scope), self.ev(node.b, scope), node, -1)
+
+    def _plus(self, a: Value, b: Value, node: Node, sign: int) -> Value:
+        if _is_array(a) and _is_array(b) and a.shape != b.shape:
+            raise ShapeError(f"{show(node)}: cannot add {_dims(a)} and {_dims(b)}")
+        if _is_array(a) != _is_array(b):
+            arr = a if _is_array(a) else b
+            other = b if _is_array(a) else a
+            if arr.shape != (1, 1) and other != 0:
+                raise ShapeError(f"{show(node)}: cannot add a number and a {_dims(arr)} matrix")
+        return self._check(a + b if sign > 0 else a - b)
+
+    def _Neg(self, node: Neg, scope: dict[str, int]) -> Value:
+        return -self.ev(node.a, scope)
+
+    def _Mul(self, node: Mul, scope: dict[str, int]) -> Value:
+        return self._times(self.ev(node.a, scope), self.ev(node.b, scope), node)
+
+    def _times(self, a: Value, b: Value, node: Node) -> Value:
+        if _scalar_like(a) or _scalar_like(b):
+            return self._check(
+                _scalar(a) * _scalar(b)
+                if _scalar_like(a) and _scalar_like(b)
+                else _scalar(a) * _scalar(b)
+            )
+        if a.shape[1] != b.shape[0]:
+            raise ShapeError(f"{show(node)}: cannot multiply {_dims(a)} by {_dims(b)}")
+        return self._check(a @ b)
+
+    def _Hop(self, node: Hop, scope: dict[str, int]) -> Value:
+        a, b = self.ev(node.a, scope), self.ev(node.b, scope)
+        if node.op == "\\otimes":
+            if _scalar_like(a) or _scalar_like(b):
+                return self._check(_scalar(a) * _scalar(b))
+            if a.shape[1] == 1 and b.shape[1] == 1:
+                return self._check(a @ b.T)
+            return self._check(np.kron(a, b))
+        if _is_array(a) and _is_array(b) and a.shape != b.shape:
+            if not (_scalar_like(a) or _scalar_like(b)):
+                raise ShapeError(f"{show(node)}: elementwise product of {_dims(a)} and {_dims(b)}")
+        return self._check(_scalar(a) * _scalar(b))
+
+    def _Div(self, node: Div, scope: dict[str, int]) -> Value:
+        a, b = self.ev(node.a, scope), self.ev(node.b, scope)
+        if not _scalar_like(b):
+            raise ShapeError(f"{show(node)}: division by a {_dims(b)} matrix")
+        b = _scalar(b)
+        if b == 0:
+            raise ShapeError(f"{show(node)}: division by zero")
+        return self._check(a / b)
+
+    def _Pow(self, node: Pow, scope: dict[str, int]) -> Value:
+        base = self.ev(node.base, scope)
+        e = _scalar(
+            Evaluator(self.env, exact=True).ev(node.exp, scope)
+            if _exactable(node.exp)
+            else self.ev(node.exp, scope)
+        )
+        integral = (isinstance(e, Fraction) and e.denominator == 1) or (
+            isinstance(e, float) and e.is_integer()
+        )
+        if integral:
+            p = int(e)
+            check_exponent(p)
+        if not _is_array(base) or base.shape == (1, 1):
+            b = _scalar(base)
+            if not integral:
+                if self.exact:
+                    raise NotExact
+                return float(b) ** float(e)
+            if b == 0 and p < 0:
+                raise ShapeError(f"{show(node)}: zero to a negative power")
+            return self._check(b**p)
+        if not integral:
+            raise ShapeError(f"{show(node)}: a matrix to a non-integer power")
+        if base.shape[1] == 1 and base.shape[0] > 1:
+            return self._check(base**p)  # elementwise power of a vector, as in 1 - h_t^2
+        if base.shape[0] != base.shape[1]:
+            raise ShapeError(f"{show(node)}: power of a non-square {_dims(base)} matrix")
+        if p < 0:
+            base = self._inverse(base, node)
+            p = -p
+        out = _identity(base.shape[0], self.exact)
+        sq = base
+        while p:
+            if p & 1:
+                out = self._check(out @ sq)
+            p >>= 1
+            if p:
+                sq = self._check(sq @ sq)
+        return out
+
+    def _inverse(self, a: np.ndarray, node: Node) -> np.ndarray:
+        if not self.exact:
+            if abs(np.linalg.det(a)) < 1e-300 or np.linalg.cond(a) > 1e14:
+                raise ShapeError(f"{show(node)}: the matrix is singular")
+            return np.linalg.inv(a)
+        n = a.shape[0]
+        m = [
+            [Fraction(x) for x in row] + [Fraction(int(i == j)) for j in range(n)]
+            for i, row in enumerate(a.tolist())
+        ]
+        for c in range(n):
+            piv = next((r for r in range(c, n) if m[r][c] != 0), None)
+            if piv is None:
+                raise ShapeError(f"{show(node)}: the matrix is singular")
+            m[c], m[piv] = m[piv], m[c]
+            pv = m[c][c]
+            m[c] = [x / pv for x in m[c]]
+            for r in range(n):
+                if r != c and m[r][c] != 0:
+                    f = m[r][c]
+                    m[r] = [x - f * y for x, y in zip(m[r], m[c], strict=True)]
+        return self._check(np.array([row[n:] for row in m], dtype=object))
+
+    def _Transpose(self, node: Transpose, scope: dict[str, int]) -> Value:
+        v = self.ev(node.a, scope)
+        return v.T if _is_array(v) else v
+
+    # ------------------------------------------------------------------ structure
+
+    def _Big(self, node: Big, scope: dict[str, int]) -> Value:
+        lo, hi = self.index(node.lo, scope), self.index(node.hi, scope)
+        if hi - lo > 1000:
+            raise LimitExceeded(f"\\{node.op} over {hi - lo + 1} terms (limit 1000)")
+        acc: Value = None
+        for i in range(lo, hi + 1):
+            inner = dict(scope)
+            inner[node.var] = i
+            v = self.ev(node.body, inner)
+            if acc is None:
+                acc = v
+            elif node.op == "sum":
+                acc = self._plus(acc, v, node, 1)
+            else:
+                acc = self._times(acc, v, node)
+        if acc is None:
+            if node.op == "sum":
+                return Fraction(0) if self.exact else 0.0
+            return _identity(self.env.n, self.exact)
+        return acc
+
+    def _Apply(self, node: Apply, scope: dict[str, int]) -> Value:
+        args = [self.ev(a, scope) for a in node.args]
+        if node.name == "diag":
+            if len(args) > 1:
+                vals = [_scalar(a) for a in args]
+                if any(_is_array(v) for v in vals):
+                    raise ShapeError("diag(a, b, ...) takes numbers")
+                return np.diag(np.array(vals, dtype=object if self.exact else float))
+            a = args[0]
+            if not _is_array(a):
+                a = np.array([[a]], dtype=object if self.exact else float)
+            if 1 not in a.shape:
+                raise ShapeError(f"{show(node)}: diag of a {_dims(a)} matrix (expected a vector)")
+            return np.diag(a.reshape(-1))
+        if self.exact:
+            raise NotExact
+        if len(args) != 1:
+            raise ShapeError(f"{node.name} takes one argument")
+        fn = self.env.function(node.name, node.deriv)
+        a = args[0]
+        return (
+            fn(np.asarray(a, dtype=float))
+            if _is_array(a)
+            else float(fn(np.array([[float(a)]]))[0, 0])
+        )
+
+    def _Deriv(self, node: Deriv, scope: dict[str, int]) -> Value:
+        if self.exact:
+            raise NotExact
+        return self.env.derivative(node.num, node.den, self, scope)
+
+    # ------------------------------------------------------------------ limits
+
+    def _check(self, v: Value) -> Value:
+        if _is_array(v):
+            if max(v.shape) > MAX_DIM:
+                raise LimitExceeded(f"a {_dims(v)} matrix (limit {MAX_DIM} x {MAX_DIM})")
+            if self.exact:
+                for x in v.flat:
+                    _check_bits(x)
+        elif isinstance(v, Fraction):
+            _check_bits(v)
+        return v
+
+
+def _check_bits(x: Any) -> None:
+    if isinstance(x, Fraction) and (
+        x.numerator.bit_length() > MAX_BITS or x.denominator.bit_length() > MAX_BITS
+    ):
+        raise LimitExceeded(f"a number with more than {MAX_BITS} bits (exact arithmetic limit)")
+
+
+def _exactable(node: Node) -> bool:
+    from symbptt.answers.ast import walk
+
+    return all(isinstance(n, Num | Add | Sub | Neg | Mul | Sym) for n in walk(node)) and not any(
+        isinstance(n, Sym) and n.index for n in walk(node)
+    )
+
+
+def _identity(n: int, exact: bool) -> np.ndarray:
+    if exact:
+        return np.array([[Fraction(int(i == j)) for j in range(n)] for i in range(n)], dtype=object)
+    return np.eye(n)
+
+
+def _is_array(v: Value) -> bool:
+    return isinstance(v, np.ndarray)
+
+
+def _scalar_like(v: Value) -> bool:
+    return not _is_array(v) or v.shape == (1, 1)
+
+
+def _scalar(v: Value) -> Value:
+    return v[0, 0] if _is_array(v) and v.shape == (1, 1) else v
+
+
+def _dims(v: Value) -> str:
+    return f"{v.shape[0]}x{v.shape[1]}" if _is_array(v) else "1x1"
+
+
+def to_float(v: Value) -> np.ndarray:
+    """Any value as a 2-D float64 array (scalars become 1x1)."""
+    if _is_array(v):
+        return np.asarray(v.astype(float) if v.dtype == object else v, dtype=float)
+    return np.array([[float(v)]])

@@ -1,0 +1,102 @@
+"""Grading a class: read every file, judge every answer in limited worker processes.
+
+A file that cannot be read becomes a FileResult with `error` (the others are graded); an answer
+that hits a limit becomes `undecided` naming it. Verdicts come back in file and answer order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from symbptt.answers.files import Submission, read_submission
+from symbptt.answers.judge import AnswerSpec, judge
+from symbptt.answers.limits import WALL_SECONDS, run_limited
+from symbptt.errors import SymbpttError
+
+
+@dataclass
+class FileResult:
+    """One file's verdicts (dicts as in the JSON report), or the input error that stopped it."""
+
+    path: str
+    student: str | None = None
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+@lru_cache(maxsize=16)
+def _model(ref: str | None) -> Any:
+    if ref is None:
+        return None
+    from symbptt.catalog import load
+
+    return load(ref)
+
+
+def judge_payload(payload: tuple[str | None, AnswerSpec]) -> dict[str, Any]:
+    """Worker entry point: (model reference, answer) -> verdict dict."""
+    ref, spec = payload
+    return judge(spec, _model(ref)).as_dict()
+
+
+def grade(
+    paths: Sequence[str],
+    *,
+    jobs: int | None = None,
+    seconds: float = WALL_SECONDS,
+    on_done: Callable[[int], None] | None = None,
+) -> list[FileResult]:
+    """Judge every answer of every file with `jobs` workers (default: all cores)."""
+    results: list[FileResult] = []
+    tasks: list[tuple[tuple[int, int], tuple[str | None, AnswerSpec]]] = []
+    for fi, path in enumerate(paths):
+        try:
+            sub: Submission = read_submission(path)
+            if sub.model is not None:
+                _model(sub.model)
+        except SymbpttError as exc:
+            results.append(FileResult(str(path), error=str(exc)))
+            continue
+        res = FileResult(str(path), sub.student, [{} for _ in sub.answers])
+        results.append(res)
+        for ai, spec in enumerate(sub.answers):
+            tasks.append(((fi, ai), (sub.model, spec)))
+    ids = {key: payload[1].id for key, payload in tasks}
+    for out in run_limited(judge_payload, tasks, jobs=jobs or os.cpu_count() or 1, seconds=seconds):
+        fi, ai = out.key
+        if out.limit is not None:
+            verdict = {"id": ids[out.key], "verdict": "undecided", "reason": f"limit: {out.limit}",
+                       "tolerance": "", "counterexample": None, "steps": []}  # fmt: skip
+        else:
+            verdict = out.result
+        results[fi].answers[ai] = verdict
+        if on_done is not None:
+            on_done(1)
+    return results
+
+
+def count_answers(paths: Sequence[str]) -> int:
+    """An upper bound for a progress bar: answers in readable files (cheap re-read)."""
+    total = 0
+    for p in paths:
+        try:
+            total += len(read_submission(p).answers)
+        except SymbpttError:
+            continue
+    return total
+
+
+def exit_code(results: Sequence[FileResult]) -> int:
+    """2 if a file could not be read, else 1 if any answer is wrong, 3 if any undecided, else 0."""
+    if any(r.error for r in results):
+        return 2
+    verdicts = [a.get("verdict") for r in results for a in r.answers]
+    if "wrong" in verdicts:
+        return 1
+    if "undecided" in verdicts:
+        return 3
+    return 0

@@ -1,0 +1,136 @@
+"""The LaTeX subset students write for BPTT answers, as a lark LALR grammar (no eval anywhere).
+
+`normalise` removes pure layout (\\left, \\, spacing, font wrappers) first; everything else is a
+token of the grammar below, and any other command (\\input, \\write18, \\def, ...) is a lexing
+error. Precedence, loosest first: relation chain, + and -, Hadamard-like products (\\odot,
+\\circ, \\otimes), matrix products (juxtaposition, \\cdot, \\times), \\sum/\\prod (whose body
+runs to the next + or -), postfix ^ _ ' and atoms.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from lark import Lark
+
+GREEK = (
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
+    "pi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
+    "Upsilon Phi Psi Omega"
+).split()
+FUNCTIONS = ("tanh", "exp", "log", "ln", "sinh", "cosh")
+
+GRAMMAR = r"""
+start: sep expr (sep REL sep expr)* sep
+
+sep: (AMP | LB)*
+
+?expr: term
+     | expr "+" term          -> add
+     | expr "-" term          -> sub
+
+?term: hadamard
+     | "-" hadamard           -> neg
+     | "+" hadamard
+
+?hadamard: product
+     | hadamard HOP product   -> hop
+
+?product: factor
+     | product factor         -> mul
+     | product MULOP factor   -> mul
+
+?factor: postfix
+     | BIGOP "_" "{" LETTER "=" expr "}" "^" suparg hadamard   -> bigop
+     | BIGOP "^" suparg "_" "{" LETTER "=" expr "}" hadamard   -> bigop_swapped
+     | PARTIAL postfix        -> partial
+
+?postfix: atom
+     | postfix "^" suparg     -> sup
+     | postfix "_" subarg     -> subscript
+     | postfix PRIME          -> prime
+
+suparg: "{" expr "}" | LETTER -> letter | DIGIT -> number | GREEK -> greek | TOP -> top
+
+subarg: "{" expr ("," expr)* "}" | LETTER -> letter | DIGIT -> number | GREEK -> greek
+
+?atom: NUMBER                 -> number
+     | DIGIT                  -> number
+     | SCINUM                 -> number
+     | LETTER                 -> letter
+     | GREEK                  -> greek
+     | NAMED                  -> named
+     | FUNC                   -> func
+     | TOP                    -> top
+     | ACCENT "{" (LETTER | GREEK) "}"  -> accent
+     | ACCENT (LETTER | GREEK)          -> accent
+     | "(" expr ")"           -> group
+     | "(" expr ("," expr)+ ")" -> tuple
+     | "[" expr "]"           -> group
+     | "[" expr ("," expr)+ "]" -> tuple
+     | "{" expr "}"           -> group
+     | FRAC "{" expr "}" "{" expr "}"  -> frac
+     | BEGIN rows END         -> matrix
+
+rows: row (LB row)* LB?
+row: expr (AMP expr)*
+
+REL: "=" | "\\approx" | "\\equiv"
+HOP: /\\(odot|circ|otimes)(?![a-zA-Z])/
+MULOP: /\\(cdot|times)(?![a-zA-Z])/ | "*"
+BIGOP: /\\(sum|prod)(?![a-zA-Z])/
+PARTIAL: /\\partial(?![a-zA-Z])/
+FRAC: /\\frac(?![a-zA-Z])/
+TOP: /\\(top|intercal)(?![a-zA-Z])/
+ACCENT: /\\(hat|tilde|bar)(?![a-zA-Z])/
+GREEK: /\\(GREEKS)(?![a-zA-Z])/
+FUNC: /\\(FUNCS)(?![a-zA-Z])/
+NAMED: /\\(mathrm|operatorname|text|mathit|mathsf)\s*\{\s*[A-Za-z]+\s*\}/
+BEGIN: /\\begin\s*\{\s*[bpv]?matrix\s*\}/
+END: /\\end\s*\{\s*[bpv]?matrix\s*\}/
+SCINUM.3: /(\d+(\.\d*)?|\.\d+)\s*\\times\s*10\s*\^\s*(\{\s*[+-]?\s*\d+\s*\}|\d)/
+NUMBER.2: /\d+\.\d*|\.\d+|\d\d+|\d+(\.\d*)?[eE][+-]?\d+/
+DIGIT: /\d/
+LETTER: /[A-Za-z]/
+PRIME: "'"
+AMP: "&"
+LB: "\\\\"
+
+%import common.WS
+%ignore WS
+""".replace("GREEKS", "|".join(sorted(GREEK, key=len, reverse=True))).replace(
+    "FUNCS", "|".join(FUNCTIONS)
+)
+
+_LAYOUT = [
+    (
+        re.compile(r"\\(left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])"),
+        "",
+    ),
+    (
+        re.compile(
+            r"\\(displaystyle|limits|nolimits|mathbf|boldsymbol|bm|vec|mathbfit)(?![a-zA-Z])"
+        ),
+        "",
+    ),
+    (re.compile(r"\\(quad|qquad)(?![a-zA-Z])|(?<!\\)\\[,;:! ]|~"), " "),
+    (re.compile(r"\\(dfrac|tfrac)(?![a-zA-Z])"), r"\\frac"),
+    (re.compile(r"\\(leq|le)(?![a-zA-Z])"), r"\\le"),
+    (re.compile(r"\\[{]"), "("),
+    (re.compile(r"\\[}]"), ")"),
+    (re.compile(r"[.,;]\s*$"), ""),
+]
+
+
+def normalise(text: str) -> str:
+    """Remove layout-only LaTeX (\\left, \\right, spacing, bold/vector wrappers, final full stop)."""
+    for pattern, repl in _LAYOUT:
+        text = pattern.sub(repl, text)
+    return text.strip()
+
+
+@lru_cache(maxsize=1)
+def parser() -> Lark:
+    """The LALR parser (built once per process)."""
+    return Lark(GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=False)

@@ -1,0 +1,357 @@
+"""Verdicts: every step of an answer against the true value of its left-hand side.
+
+Numeric answers (only numbers, matrices and `given:` symbols) are evaluated exactly in rationals
+and compared at the precision the student wrote. Symbolic answers are instantiated for
+T = 1..4 and n = 1..3 at two random points each and compared in float64 with the truth of
+`truth.World`; the first failure (smallest T, then n) is the counterexample, and a wrong step is
+re-evaluated with common slips undone (`slips.py`) to name the one that fits.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from symbptt.answers.ast import Big, Chain, Deriv, Node, Sym, walk
+from symbptt.answers.evaluate import Evaluator, NotExact, ShapeError, Undefined, Unknown
+from symbptt.answers.limits import LimitExceeded
+from symbptt.answers.parse import ParseError, parse_index_pattern, parse_latex
+from symbptt.answers.tolerance import Tolerance, compare, step_tolerance
+from symbptt.answers.truth import Definitions, World, greek_key
+from symbptt.model import Model
+
+SIZES = [(T, n) for T in range(1, 5) for n in range(1, 4)]
+SEEDS = (0, 1)
+_RANDOM = re.compile(r"^\s*\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*(?:\^\s*\{?(.*?)\}?)?\s*$")
+_REL = re.compile(r"(\\leq?|\\geq?|\\lt|\\gt|<|>)")
+
+
+@dataclass
+class AnswerSpec:
+    """One answer as read from a file (all LaTeX still text)."""
+
+    id: str
+    answer: str
+    given: dict[str, str] = field(default_factory=dict)
+    where: dict[str, str] = field(default_factory=dict)
+    range: str | None = None
+    tolerance: dict[str, float] | None = None
+    question: str | None = None
+    where_line: str = ""
+
+
+@dataclass
+class StepVerdict:
+    """One `=` step: index 1 is the first right-hand side."""
+
+    index: int
+    verdict: str
+    reason: str
+
+
+@dataclass
+class AnswerVerdict:
+    """The verdict on one answer with its reason, tolerance, counterexample and steps."""
+
+    id: str
+    verdict: str
+    reason: str
+    tolerance: str = ""
+    counterexample: dict[str, Any] | None = None
+    steps: list[StepVerdict] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form of this verdict."""
+        return {
+            "id": self.id,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "tolerance": self.tolerance,
+            "counterexample": self.counterexample,
+            "steps": [s.__dict__ for s in self.steps],
+        }
+
+
+def judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
+    """Judge one answer; any problem with the answer itself becomes `undecided` with a reason."""
+    try:
+        return _judge(spec, model)
+    except (ParseError, Unknown) as exc:
+        return AnswerVerdict(spec.id, "undecided", str(exc))
+    except LimitExceeded as exc:
+        return AnswerVerdict(spec.id, "undecided", f"limit: {exc}")
+    except RecursionError:
+        return AnswerVerdict(spec.id, "undecided", "limit: expression nested too deeply")
+
+
+def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
+    node = parse_latex(spec.answer)
+    parts = list(node.parts) if isinstance(node, Chain) else [node]
+    if spec.question:
+        parts.insert(0, _parse_field(spec.question, "question"))
+    if len(parts) < 2:
+        return AnswerVerdict(spec.id, "undecided", "no '=' in the answer: nothing to compare with")
+    defs = _definitions(spec)
+    constraints = _constraints(spec.range)
+    explicit = Tolerance.from_spec(spec.tolerance) if spec.tolerance else None
+    symbolic = _is_symbolic(parts, defs, model)
+    free = sorted(_free_vars(parts, defs))
+    ctx = _Context(parts[0], defs, model, symbolic, free, constraints)
+    steps: list[StepVerdict] = []
+    tols: list[str] = []
+    first_ce: dict[str, Any] | None = None
+    for i, part in enumerate(parts[1:], start=1):
+        tol = explicit or step_tolerance(part, symbolic)
+        tols.append(tol.describe())
+        status, reason, ce = ctx.check(part, tol)
+        if status == "wrong":
+            from symbptt.answers.slips import find_slip
+
+            slip = find_slip(ctx, part, tol)
+            if slip:
+                reason = f"{reason}; likely slip: {slip}"
+            first_ce = first_ce or ce
+        steps.append(StepVerdict(i, status, reason))
+    wrong = [s for s in steps if s.verdict == "wrong"]
+    undecided = [s for s in steps if s.verdict == "undecided"]
+    label = (lambda s: f"step {s.index}") if len(steps) > 1 else (lambda s: "the answer")
+    if wrong:
+        verdict, reason = "wrong", "; ".join(f"{label(s)}: {s.reason}" for s in wrong)
+    elif undecided:
+        verdict, reason = "undecided", "; ".join(f"{label(s)}: {s.reason}" for s in undecided)
+    else:
+        verdict = "correct"
+        reason = "every step equals the left-hand side" if len(steps) > 1 else steps[0].reason
+    tolerance = (
+        tols[-1]
+        if len(set(tols)) == 1
+        else "; ".join(f"step {i}: {t}" for i, t in enumerate(tols, 1))
+    )
+    return AnswerVerdict(spec.id, verdict, reason, tolerance, first_ce, steps)
+
+
+# --------------------------------------------------------------------------- checking
+
+
+class _Context:
+    """Everything needed to evaluate steps of one answer against its left-hand side."""
+
+    def __init__(self, lhs: Node, defs: Definitions, model: Model | None, symbolic: bool,
+                 free: list[str], constraints: list[tuple[Node, str, Node]]) -> None:  # fmt: skip
+        self.lhs, self.defs, self.model, self.symbolic = lhs, defs, model, symbolic
+        self.free, self.constraints = free, constraints
+
+    def worlds(self, quick: bool = False):
+        """(description, World) pairs in order of increasing T, then n."""
+        if not self.symbolic:
+            yield {}, World(None, self.defs)
+            return
+        for T, n in SIZES:
+            if quick and T > 3:
+                return
+            m, k = 1 + n % 3, 2 + n % 2
+            for seed in SEEDS[:1] if quick else SEEDS:
+                yield ({"T": T, "n": n, "m": m, "k": k, "seed": seed},
+                       World(self.model, self.defs, T=T, n=n, m=m, k=k, seed=seed))  # fmt: skip
+
+    def assignments(self, world: World):
+        """Every binding of the free index variables where the `for:` range holds."""
+        if not self.free:
+            yield {}
+            return
+        for values in itertools.product(range(0, world.T + 2), repeat=len(self.free)):
+            scope = dict(zip(self.free, values, strict=True))
+            ev = Evaluator(world, exact=True)
+            try:
+                if all(
+                    _holds(ev.index(a, scope), op, ev.index(b, scope))
+                    for a, op, b in self.constraints
+                ):
+                    yield scope
+            except (ShapeError, Unknown, NotExact, Undefined):
+                continue
+
+    def check(self, step: Node, tol: Tolerance, *, lhs: Node | None = None,
+              quick: bool = False, local_for_total: bool = False) -> tuple[str, str, dict | None]:  # fmt: skip
+        """('correct'|'wrong'|'undecided', reason, counterexample) for one step."""
+        lhs = lhs or self.lhs
+        compared = 0
+        for desc, world in self.worlds(quick):
+            world.local_for_total = local_for_total
+            for scope in self.assignments(world):
+                try:
+                    want, ev = self._eval(world, lhs, scope)
+                except Undefined:
+                    continue
+                except (ShapeError, Unknown) as exc:
+                    return "undecided", f"the left-hand side cannot be evaluated: {exc}", None
+                except (FloatingPointError, OverflowError, ZeroDivisionError, ValueError) as exc:
+                    return "undecided", f"numerical failure on the left-hand side: {exc}", None
+                try:
+                    got = ev.ev(step, dict(scope))
+                except Undefined:
+                    continue
+                except NotExact:
+                    want, ev = self._eval(world, lhs, scope, exact=False)
+                    got = ev.ev(step, dict(scope))
+                except ShapeError as exc:
+                    return "wrong", str(exc), self._ce(desc, scope, None, None)
+                except Unknown as exc:
+                    return "undecided", str(exc), None
+                except (FloatingPointError, OverflowError, ZeroDivisionError, ValueError) as exc:
+                    return "undecided", f"numerical failure: {exc}", None
+                compared += 1
+                ok, detail = compare(got, want, tol)
+                if not ok:
+                    where = _where_text(desc, scope)
+                    return "wrong", f"{detail}{where}", self._ce(desc, scope, want, got)
+        if compared == 0:
+            return (
+                "undecided",
+                "never defined on both sides (check the indices or the for: range)",
+                None,
+            )
+        if not self.symbolic:
+            return "correct", "equals the left-hand side", None
+        return (
+            "correct",
+            f"equals the left-hand side at {compared} points (T = 1..4, n = 1..3)",
+            None,
+        )
+
+    def _eval(self, world: World, lhs: Node, scope: dict[str, int], exact: bool | None = None):
+        use_exact = (not self.symbolic) if exact is None else exact
+        ev = Evaluator(world, exact=use_exact)
+        try:
+            return ev.ev(lhs, dict(scope)), ev
+        except NotExact:
+            ev = Evaluator(world, exact=False)
+            return ev.ev(lhs, dict(scope)), ev
+
+    def _ce(self, desc: dict, scope: dict, want: Any, got: Any) -> dict[str, Any]:
+        out: dict[str, Any] = dict(desc)
+        if scope:
+            out["indices"] = dict(scope)
+        if want is not None:
+            out["expected"] = _listify(want)
+            out["got"] = _listify(got)
+        return out
+
+
+def _listify(v: Any) -> Any:
+    arr = np.asarray(
+        v.astype(float) if isinstance(v, np.ndarray) and v.dtype == object else v, dtype=float
+    )
+    return (
+        np.vectorize(lambda x: float(f"{x:.6g}"))(arr).tolist()
+        if arr.ndim
+        else float(f"{float(arr):.6g}")
+    )
+
+
+def _where_text(desc: dict, scope: dict) -> str:
+    if not desc:
+        return ""
+    bits = [f"T = {desc['T']}", f"n = {desc['n']}"] + [f"{k} = {v}" for k, v in scope.items()]
+    return " at " + ", ".join(bits)
+
+
+def _holds(a: int, op: str, b: int) -> bool:
+    return {"<": a < b, "\\lt": a < b, "\\le": a <= b, "\\leq": a <= b, ">": a > b, "\\gt": a > b,
+            "\\ge": a >= b, "\\geq": a >= b}[op]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- reading specs
+
+
+def _parse_field(text: str, what: str) -> Node:
+    try:
+        return parse_latex(text)
+    except ParseError as exc:
+        raise ParseError(f"{what}: {exc}") from None
+
+
+def _definitions(spec: AnswerSpec) -> Definitions:
+    defs = Definitions()
+    for key, value in spec.given.items():
+        name, vars_ = _pattern(key, "given")
+        m = _RANDOM.match(str(value))
+        if m:
+            dims = tuple(d.strip() for d in re.split(r"\\times|,", m.group(1) or "1") if d.strip())
+            defs.given[name] = (vars_, None, dims)
+        else:
+            defs.given[name] = (vars_, _parse_field(str(value), f"given {key!r}"), None)
+    for key, value in spec.where.items():
+        name, vars_ = _pattern(key, "where")
+        defs.where[name] = (vars_, _parse_field(str(value), f"where {key!r}"))
+    return defs
+
+
+def _pattern(key: str, what: str) -> tuple[str, tuple[str, ...]]:
+    try:
+        return parse_index_pattern(greek_key(str(key)))
+    except ParseError as exc:
+        raise ParseError(f"{what} key {key!r}: {exc}") from None
+
+
+def _constraints(text: str | None) -> list[tuple[Node, str, Node]]:
+    if not text:
+        return []
+    pieces = _REL.split(text)
+    if len(pieces) < 3:
+        raise ParseError(f"for: {text!r} is not a range such as '1 \\le k < t \\le T'")
+    exprs = [_parse_field(p, "for") for p in pieces[0::2]]
+    ops = [o.replace("\\leq", "\\le").replace("\\geq", "\\ge") for o in pieces[1::2]]
+    return [(exprs[i], ops[i], exprs[i + 1]) for i in range(len(ops))]
+
+
+def _free_vars(parts: list[Node], defs: Definitions) -> set[str]:
+    """Index variables (single lowercase letters in subscripts or bounds) that no \\sum binds."""
+    out: set[str] = set()
+
+    def visit(node: Node, bound: frozenset[str], in_index: bool) -> None:
+        if isinstance(node, Sym):
+            if (
+                in_index
+                and not node.index
+                and re.fullmatch(r"[a-z]", node.name)
+                and node.name not in bound
+            ):
+                out.add(node.name)
+            for i in node.index:
+                visit(i, bound, True)
+            return
+        if isinstance(node, Big):
+            visit(node.lo, bound, True)
+            visit(node.hi, bound, True)
+            visit(node.body, bound | {node.var}, in_index)
+            return
+        for c in node.children():
+            visit(c, bound, in_index)
+
+    for p in parts:
+        visit(p, frozenset(), False)
+    return out - defs.names()
+
+
+def _is_symbolic(parts: list[Node], defs: Definitions, model: Model | None) -> bool:
+    if any(shape is not None for _, _, shape in defs.given.values()):
+        return True
+    if _free_vars(parts, defs):
+        return True
+    model_names = set(World(model, Definitions()).names) if model else set()
+    bodies = [b for _, b, _ in defs.given.values() if b is not None] + [
+        b for _, b in defs.where.values()
+    ]
+    for root in parts + bodies:
+        for node in walk(root):
+            if isinstance(node, Deriv):
+                return True
+            if isinstance(node, Sym) and node.name not in defs.names():
+                if node.name in model_names or node.name == "T":
+                    return True
+    return False

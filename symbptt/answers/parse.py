@@ -1,0 +1,331 @@
+"""Student LaTeX -> our AST (`symbptt.answers.ast`), through the lark grammar only.
+
+Never eval/exec/sympify: lark's tree is walked by hand and turned into frozen nodes. Decisions
+LaTeX leaves open are made here: `^T`/`^\\top`/`^\\intercal` and a prime on a non-function are
+transposes; f, g, \\sigma, \\phi followed by a parenthesis are functions; a prime on a function is
+its derivative; \\frac{\\partial A}{\\partial B} is a derivative, any other \\frac a quotient.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from lark import Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+from symbptt.answers.ast import (
+    Add,
+    Apply,
+    Big,
+    Chain,
+    Deriv,
+    Div,
+    Hop,
+    Matrix,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Pow,
+    Sub,
+    Sym,
+    Transpose,
+)
+from symbptt.answers.grammar import normalise, parser
+from symbptt.answers.limits import check_text
+
+#: Names that are functions wherever they appear (applied to the next factor).
+ALWAYS_FUNCTIONS = {
+    "tanh",
+    "exp",
+    "log",
+    "ln",
+    "sinh",
+    "cosh",
+    "diag",
+    "softmax",
+    "sigmoid",
+    "relu",
+}
+#: Names that are functions only when followed by a parenthesis or a prime.
+LETTER_FUNCTIONS = {"f", "g", "\\sigma", "\\phi", "\\varphi"}
+_HOP = {"\\odot": "\\odot", "\\circ": "\\odot", "\\otimes": "\\otimes"}
+
+
+class ParseError(Exception):
+    """Student text that is not in the supported LaTeX subset (becomes an `undecided` verdict)."""
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A parenthesised expression (kept until function application is decided)."""
+
+    inner: Node | tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class _Partial:
+    inner: Node
+
+
+@dataclass(frozen=True)
+class _FuncRef:
+    name: str
+    deriv: int
+
+
+def parse_latex(text: str) -> Node:
+    """Parse one answer (an expression or an `&=` chain); ParseError says what and where."""
+    check_text(text)
+    src = normalise(text)
+    if not src:
+        raise ParseError("empty answer")
+    try:
+        tree = parser().parse(src)
+    except UnexpectedCharacters as exc:
+        snippet = src[exc.pos_in_stream : exc.pos_in_stream + 12]
+        cmd = re.match(r"\\[A-Za-z]+", snippet)
+        what = f"the command {cmd.group(0)} is not supported" if cmd else f"unexpected {snippet!r}"
+        raise ParseError(f"cannot parse: {what} (column {exc.column})") from None
+    except UnexpectedToken as exc:
+        tok = exc.token
+        where = f"column {tok.column}" if getattr(tok, "column", None) else "the end"
+        raise ParseError(f"cannot parse: unexpected {str(tok) or 'end'!r} at {where}") from None
+    except UnexpectedEOF:
+        raise ParseError("cannot parse: the answer ends too early") from None
+    except LarkError as exc:  # pragma: no cover - any other lark failure
+        raise ParseError(f"cannot parse: {exc}") from None
+    parts = [_node(c) for c in tree.children if isinstance(c, Tree) and c.data != "sep"]
+    nodes = [_finish(p) for p in parts]
+    return nodes[0] if len(nodes) == 1 else Chain(tuple(nodes))
+
+
+def parse_index_pattern(text: str) -> tuple[str, tuple[str, ...]]:
+    """A `where:` key such as '\\delta_{t,k}' -> ('\\delta', ('t', 'k')): a name and index variables."""
+    node = parse_latex(text)
+    if isinstance(node, Sym) and all(isinstance(i, Sym) and not i.index for i in node.index):
+        return node.name, tuple(i.name for i in node.index)  # type: ignore[union-attr]
+    raise ParseError(f"{text!r} is not a name with index variables such as \\delta_{{t,k}}")
+
+
+# --------------------------------------------------------------------------- tree -> node
+
+
+def _node(t: Tree | Token):
+    """Lark tree -> AST node or a temporary wrapper (_Group, _Partial, _FuncRef)."""
+    if isinstance(t, Token):
+        raise ParseError(f"cannot parse near {str(t)!r}")
+    kind = t.data
+    kids = t.children
+    if kind in ("number",):
+        return _number(str(kids[0]))
+    if kind == "letter":
+        return Sym(str(kids[0]))
+    if kind == "greek":
+        return Sym(str(kids[0]))
+    if kind == "func":
+        return Sym(str(kids[0])[1:])
+    if kind == "named":
+        inner = re.search(r"\{\s*([A-Za-z]+)\s*\}", str(kids[0]))
+        return Sym(inner.group(1))  # type: ignore[union-attr]
+    if kind == "top":
+        return Sym("\\top")
+    if kind == "accent":
+        return Sym(f"{kids[0]}{{{kids[1]}}}")
+    if kind in ("suparg", "subarg", "group"):
+        items = [_node(k) for k in kids]
+        return items[0] if kind != "group" else _Group(_finish(items[0]))
+    if kind == "tuple":
+        return _Group(tuple(_finish(_node(k)) for k in kids))
+    if kind == "add":
+        return Add(_finish(_node(kids[0])), _finish(_node(kids[1])))
+    if kind == "sub":
+        return Sub(_finish(_node(kids[0])), _finish(_node(kids[1])))
+    if kind == "neg":
+        return Neg(_finish(_node(kids[0])))
+    if kind == "hop":
+        return Hop(_HOP[str(kids[1])], _finish(_node(kids[0])), _finish(_node(kids[2])))
+    if kind == "mul":
+        return ("mul", [_node(k) for k in kids if isinstance(k, Tree)])
+    if kind == "partial":
+        return _Partial(_finish(_node(kids[1])))
+    if kind == "prime":
+        base = _node(kids[0])
+        if isinstance(base, Sym) and _is_function_name(base.name) and not base.index:
+            return _FuncRef(base.name, 1)
+        if isinstance(base, _FuncRef):
+            return _FuncRef(base.name, base.deriv + 1)
+        return Transpose(_finish(base))
+    if kind == "sup":
+        return _sup(_node(kids[0]), _node(kids[1]))
+    if kind == "subscript":
+        return _subscript(
+            _node(kids[0]),
+            [_finish(_node(k)) for k in kids[1].children]
+            if isinstance(kids[1], Tree) and kids[1].data == "subarg"
+            else [_finish(_node(kids[1]))],
+        )
+    if kind == "frac":
+        return _frac(_node(kids[1]), _node(kids[2]))
+    if kind == "matrix":
+        rows = []
+        for r in kids[1].children:
+            if isinstance(r, Tree) and r.data == "row":
+                rows.append(tuple(_finish(_node(c)) for c in r.children if isinstance(c, Tree)))
+        if len({len(r) for r in rows}) != 1:
+            raise ParseError("matrix rows have different lengths")
+        return Matrix(tuple(rows))
+    if kind in ("bigop", "bigop_swapped"):
+        op = str(kids[0])[1:]
+        if kind == "bigop":
+            var, lo, hi, body = kids[1], kids[2], kids[3], kids[4]
+        else:
+            hi, var, lo, body = kids[1], kids[2], kids[3], kids[4]
+        return Big(op, str(var), _finish(_node(lo)), _finish(_node(hi)), _finish(_node(body)))
+    raise ParseError(f"unsupported construct {kind}")
+
+
+def _number(text: str) -> Num:
+    sci = re.match(
+        r"^(\d+(?:\.\d*)?|\.\d+)\s*(?:\\times\s*10\s*\^\s*\{?\s*([+-]?)\s*(\d+)\s*\}?|[eE]([+-]?\d+))$",
+        text,
+    )
+    mant, exp = text, 0
+    if sci:
+        mant = sci.group(1)
+        if sci.group(3) is not None:
+            exp = int(sci.group(3)) * (-1 if sci.group(2) == "-" else 1)
+        elif sci.group(4) is not None:
+            exp = int(sci.group(4))
+    if len(mant) > 40 or abs(exp) > 400:
+        raise ParseError(f"number {text!r} is too long (limit: 40 digits, exponent 400)")
+    value = Fraction(mant) * Fraction(10) ** exp
+    if "." not in mant and exp == 0 and not sci:
+        return Num(value, text)
+    digits = mant.replace(".", "").lstrip("0") or "0"
+    decimals = len(mant.split(".")[1]) if "." in mant else 0
+    return Num(value, text, max(len(digits), 1), Fraction(10) ** (exp - decimals))
+
+
+def _is_function_name(name: str) -> bool:
+    return name in ALWAYS_FUNCTIONS or name in LETTER_FUNCTIONS
+
+
+@dataclass(frozen=True)
+class _GroupPost:
+    """A parenthesised group with a power or transpose after it: diag(a, b)^{30}, f(x)^2."""
+
+    group: _Group
+    arg: object
+
+
+def _sup(base, arg):
+    if isinstance(base, _Group):
+        return _GroupPost(base, arg)
+    b = _finish(base)
+    if isinstance(arg, Sym) and not arg.index and arg.name in ("T", "\\top"):
+        return Transpose(b)
+    if isinstance(arg, _Group):
+        arg = arg.inner
+    if isinstance(arg, Sym) and arg.name == "\\top":
+        return Transpose(b)
+    return Pow(b, _finish(arg))
+
+
+def _subscript(base, idx: list[Node]) -> Node:
+    if isinstance(base, Sym):
+        if base.index:
+            raise ParseError(f"double subscript on {base.name}")
+        return Sym(base.name, tuple(idx))
+    if isinstance(base, Transpose) and isinstance(base.a, Sym) and not base.a.index:
+        return Transpose(Sym(base.a.name, tuple(idx)))  # h^T_t
+    if isinstance(base, Pow) and isinstance(base.base, Sym) and not base.base.index:
+        return Pow(Sym(base.base.name, tuple(idx)), base.exp)
+    raise ParseError("a subscript must follow a name")
+
+
+def _frac(num, den) -> Node:
+    if isinstance(num, _Partial) and isinstance(den, _Partial):
+        return Deriv(num.inner, den.inner)
+    dnum, dden = _d_form(num), _d_form(den)
+    if dnum is not None and dden is not None:
+        return Deriv(dnum, dden)
+    if isinstance(num, _Partial) or isinstance(den, _Partial):
+        raise ParseError("\\partial must appear in both the numerator and the denominator")
+    return Div(_finish(num), _finish(den))
+
+
+def _d_form(x) -> Node | None:
+    """'d y' or '\\mathrm{d} y' -> y (the Leibniz form of a derivative)."""
+    if isinstance(x, tuple) and x[0] == "mul":
+        items = _flatten(x)
+        if len(items) == 2 and isinstance(items[0], Sym) and items[0].name == "d":
+            return _finish(items[1])
+    return None
+
+
+def _flatten(x) -> list:
+    if isinstance(x, tuple) and x and x[0] == "mul":
+        out = []
+        for item in x[1]:
+            out.extend(_flatten(item))
+        return out
+    return [x]
+
+
+def _finish(x) -> Node:
+    """Resolve wrappers: product chains with function application, groups, stray partials."""
+    if isinstance(x, tuple) and x and x[0] == "mul":
+        items = _flatten(x)
+        out: list[Node] = []
+        i = 0
+        while i < len(items):
+            item = items[i]
+            fn = _as_function(item, items[i + 1] if i + 1 < len(items) else None)
+            if fn is not None:
+                if i + 1 >= len(items):
+                    raise ParseError(f"{fn.name} needs an argument")
+                j = i + 1
+                arg = items[j]
+                post = arg.arg if isinstance(arg, _GroupPost) else None
+                if isinstance(arg, _GroupPost):
+                    arg = arg.group
+                args = arg.inner if isinstance(arg, _Group) else _finish(arg)
+                node = Apply(fn.name, fn.deriv, args if isinstance(args, tuple) else (args,))
+                out.append(_sup(node, post) if post is not None else node)
+                i = j + 1
+                continue
+            out.append(_finish(item))
+            i += 1
+        node = out[0]
+        for nxt in out[1:]:
+            node = Mul(node, nxt)
+        return node
+    if isinstance(x, _GroupPost):
+        return _sup(_finish(x.group), x.arg)
+    if isinstance(x, _Group):
+        if isinstance(x.inner, tuple):
+            raise ParseError("a list in parentheses is only allowed as function arguments")
+        return x.inner
+    if isinstance(x, _Partial):
+        raise ParseError("\\partial is only allowed inside \\frac{\\partial ...}{\\partial ...}")
+    if isinstance(x, _FuncRef):
+        raise ParseError(f"{x.name}{chr(39) * x.deriv} needs an argument in parentheses")
+    if isinstance(x, Sym) and x.name in ALWAYS_FUNCTIONS:
+        raise ParseError(f"{x.name} needs an argument")
+    if isinstance(x, Node):
+        return x
+    raise ParseError("cannot parse this expression")
+
+
+def _as_function(item, nxt) -> _FuncRef | None:
+    if isinstance(item, _FuncRef):
+        return item
+    if isinstance(item, Sym) and not item.index:
+        if item.name in ALWAYS_FUNCTIONS:
+            return _FuncRef(item.name, 0)
+        if item.name in LETTER_FUNCTIONS and isinstance(nxt, _Group | _GroupPost):
+            return _FuncRef(item.name, 0)
+    return None

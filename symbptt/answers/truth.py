@@ -1,0 +1,349 @@
+"""True values in a model's notation: one random instantiation (T, n, m, k, seed) of the model.
+
+`World` is the evaluator's environment. It runs its own small forward pass (so that any node,
+h_t or s_k as well as W or x_t, can be perturbed) and takes every derivative
+\\frac{\\partial A}{\\partial B} as the total derivative through the computation graph by central
+differences: perturb B where it is computed, recompute everything downstream, read A. Random
+points respect the model: softmax cross-entropy targets are probability vectors, a generic loss
+on the state is the linear loss E_t = <a_t, h_t> (as in the engine's upstream mode).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from symbptt.answers.ast import Node, Sym, show
+from symbptt.answers.evaluate import Evaluator, ShapeError, Undefined, Unknown, to_float
+from symbptt.model import Model, Name, Role
+
+EPS = 1e-6
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "xi",
+          "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega", "Lambda", "Delta", "Sigma",
+          "Gamma", "Theta", "Phi", "Psi", "Omega"}  # fmt: skip
+
+
+def name_keys(name: Name) -> set[str]:
+    """The spellings a student may use for a display name: W_h, W_{h}, \\hat{y}, net, \\sigma."""
+    keys = {
+        name.ascii,
+        name.latex.replace("{", "").replace("}", "") if "_" in name.latex else name.latex,
+    }
+    inner = re.fullmatch(r"\\(?:mathrm|operatorname|text)\{([A-Za-z]+)\}", name.latex)
+    if inner:
+        keys.add(inner.group(1))
+    if name.ascii in _GREEK:
+        keys.add("\\" + name.ascii)
+    return keys
+
+
+def greek_key(key: str) -> str:
+    """'Lambda' (a YAML key) -> '\\Lambda'; other keys unchanged."""
+    return "\\" + key if key in _GREEK else key
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+FUNCS: dict[tuple[str, int], Callable[[np.ndarray], np.ndarray]] = {
+    ("tanh", 0): np.tanh,
+    ("tanh", 1): lambda x: 1.0 - np.tanh(x) ** 2,
+    ("sigmoid", 0): _sigmoid,
+    ("sigmoid", 1): lambda x: _sigmoid(x) * (1.0 - _sigmoid(x)),
+    ("relu", 0): lambda x: np.maximum(x, 0.0),
+    ("relu", 1): lambda x: (x > 0).astype(float),
+    ("identity", 0): lambda x: x,
+    ("identity", 1): np.ones_like,
+    ("exp", 0): np.exp,
+    ("exp", 1): np.exp,
+    ("log", 0): np.log,
+    ("log", 1): lambda x: 1.0 / x,
+    ("softmax", 0): _softmax,
+}
+
+
+@dataclass
+class Definitions:
+    """Parsed `given:` and `where:` entries: name -> (index variables, body, or a random shape)."""
+
+    given: dict[str, tuple[tuple[str, ...], Node | None, tuple[str, ...] | None]] = field(
+        default_factory=dict
+    )
+    where: dict[str, tuple[tuple[str, ...], Node]] = field(default_factory=dict)
+
+    def names(self) -> set[str]:
+        """Every name these definitions introduce."""
+        return set(self.given) | set(self.where)
+
+
+class World:
+    """One instantiation of a model with random parameters, inputs and targets (an `Env`)."""
+
+    def __init__(
+        self,
+        model: Model | None,
+        defs: Definitions,
+        *,
+        T: int = 1,
+        n: int = 1,
+        m: int = 1,
+        k: int = 2,
+        seed: int = 0,
+        local_for_total: bool = False,
+    ) -> None:
+        self.model, self.defs, self.T, self.n, self.m, self.k = model, defs, T, n, m, k
+        self.sizes = {"n": n, "m": m, "k": k, "T": T}
+        self.local_for_total = local_for_total
+        rng = np.random.default_rng(seed)
+        self.rng = rng
+        self.overlay: dict[tuple, np.ndarray] = {}
+        self._cache: dict[tuple, Any] = {}
+        self._fwd: dict[str, Any] | None = None
+        self.names: dict[str, tuple] = {}
+        self.params: dict[str, np.ndarray] = {}
+        if model is not None:
+            self._build(model, rng)
+        self.random_given = {
+            name: self._random(shape, rng)
+            for name, (_, body, shape) in defs.given.items()
+            if shape is not None
+        }
+
+    # ------------------------------------------------------------------ model setup
+
+    def _build(self, model: Model, rng: np.random.Generator) -> None:
+        n, m, k, T = self.n, self.m, self.k, self.T
+        shapes = {Role.INPUT: (n, m), Role.RECURRENT: (n, n), Role.HIDDEN_BIAS: (n, 1),
+                  Role.OUTPUT: (k, n), Role.OUTPUT_BIAS: (k, 1)}  # fmt: skip
+        for role in model.roles:
+            self.params[role.value] = rng.normal(0.0, 0.7, shapes[role])
+            for key in name_keys(model.notation.param(role)):
+                self.names[key] = ("param", role.value)
+        nt = model.notation
+        for name, kind in ((nt.input, "x"), (nt.state, "h"), (nt.preactivation, "net"),
+                           (nt.output_preactivation, "z"), (nt.output, "yhat"), (nt.target, "y")):  # fmt: skip
+            for key in name_keys(name):
+                self.names.setdefault(key, ("seq", kind))
+        for key in name_keys(nt.loss) | name_keys(nt.step_loss):
+            self.names.setdefault(key, ("loss",))
+        self.act_keys = name_keys(nt.activation)
+        self.xs = rng.normal(0.0, 1.0, (T + 1, m, 1))
+        self.h0 = rng.normal(0.0, 0.5, (n, 1))
+        if model.has_output_layer:
+            if model.loss == "cross_entropy":
+                y = rng.uniform(0.1, 1.0, (T + 1, k, 1))
+                self.targets = y / y.sum(axis=1, keepdims=True)
+            elif model.loss == "binary_cross_entropy":
+                self.targets = rng.uniform(0.05, 0.95, (T + 1, k, 1))
+            else:
+                self.targets = rng.normal(0.0, 1.0, (T + 1, k, 1))
+        else:
+            self.loss_weights = rng.normal(0.0, 1.0, (T + 1, n, 1))
+
+    def _random(self, dims: tuple[str, ...], rng: np.random.Generator) -> np.ndarray:
+        shape = []
+        for d in dims:
+            if d in self.sizes:
+                shape.append(self.sizes[d])
+            elif d.isdigit() and 0 < int(d) <= 12:
+                shape.append(int(d))
+            else:
+                raise ShapeError(f"unknown size {d!r} (use n, m, k or a number up to 12)")
+        if len(shape) == 1:
+            shape.append(1)
+        return rng.normal(0.0, 1.0, tuple(shape))
+
+    def act(self, deriv: int) -> Callable[[np.ndarray], np.ndarray]:
+        """The model's activation (a generic f is evaluated as tanh)."""
+        name = self.model.activation if self.model is not None else "tanh"
+        return FUNCS[("tanh" if name == "generic" else name, deriv)]
+
+    # ------------------------------------------------------------------ forward
+
+    def forward(self) -> dict[str, Any]:
+        """Every model quantity for t = 0..T under the current overlay."""
+        if self._fwd is not None:
+            return self._fwd
+        model, ov = self.model, self.overlay
+        assert model is not None
+        P = {r: v + ov.get(("param", r), 0.0) for r, v in self.params.items()}
+        f = self.act(0)
+        h = {0: self.h0 + ov.get(("h", 0), 0.0)}
+        out: dict[str, Any] = {"h": h, "x": {}, "net": {}, "z": {}, "yhat": {}, "y": {}, "E_t": {}}
+        for t in range(1, self.T + 1):
+            x = self.xs[t] + ov.get(("x", t), 0.0)
+            net = P["input"] @ x + P["recurrent"] @ h[t - 1] + ov.get(("net", t), 0.0)
+            if "hidden_bias" in P:
+                net = net + P["hidden_bias"]
+            h[t] = f(net) + ov.get(("h", t), 0.0)
+            out["x"][t], out["net"][t] = x, net
+            if model.has_output_layer:
+                z = P["output"] @ h[t] + ov.get(("z", t), 0.0)
+                if "output_bias" in P:
+                    z = z + P["output_bias"]
+                g = {"softmax": _softmax, "sigmoid": _sigmoid}.get(model.output, lambda v: v)
+                yhat = g(z) + ov.get(("yhat", t), 0.0)
+                y = self.targets[t] + ov.get(("y", t), 0.0)
+                out["z"][t], out["yhat"][t], out["y"][t] = z, yhat, y
+                if model.loss == "cross_entropy":
+                    e = -float((y * np.log(yhat)).sum())
+                elif model.loss == "binary_cross_entropy":
+                    e = -float((y * np.log(yhat) + (1 - y) * np.log(1 - yhat)).sum())
+                else:
+                    e = 0.5 * float(((yhat - y) ** 2).sum())
+            else:
+                e = float((self.loss_weights[t] * h[t]).sum())
+            out["E_t"][t] = e
+        out["E"] = out["E_t"][self.T] if model.loss_at == "last" else sum(out["E_t"].values())
+        self._fwd = out
+        return out
+
+    # ------------------------------------------------------------------ Env protocol
+
+    def has(self, name: str) -> bool:
+        """True if `name` (e.g. 'W_h') is a symbol of this world."""
+        return name in self.defs.given or name in self.defs.where or name in self.names
+
+    def lookup(self, name: str, idx: tuple[int, ...], ev: Evaluator) -> Any:
+        """The value of name_{idx}: a `where:` or `given:` definition first, then the model."""
+        for table in (self.defs.where, self.defs.given):
+            if name in table:
+                entry = table[name]
+                vars_ = entry[0]
+                if len(vars_) != len(idx):
+                    raise ShapeError(
+                        f"{name} is defined with {len(vars_)} index(es), used with {len(idx)}"
+                    )
+                key = ("def", name, idx)
+                value = self._cache.get(key) if not self.overlay else None
+                if value is None:
+                    if len(entry) == 3 and entry[2] is not None:
+                        value = self.random_given[name]
+                    else:
+                        body = entry[1]
+                        if self.local_for_total and table is self.defs.where:
+                            body = self.local_to_total(body)
+                        value = ev.ev(body, dict(zip(vars_, idx, strict=True)))
+                    if not self.overlay:
+                        self._cache[key] = value
+                return value + self.overlay.get(("sym", name, idx), 0.0) if not ev.exact else value
+        kind = self.names.get(name)
+        if kind is None:
+            raise Unknown(f"unknown symbol {name} (not in the model, given or where)")
+        if ev.exact:
+            from symbptt.answers.evaluate import NotExact
+
+            raise NotExact
+        fwd = self.forward()
+        if kind[0] == "param":
+            if idx:
+                raise ShapeError(f"{name} takes no index")
+            return self.params[kind[1]] + self.overlay.get(("param", kind[1]), 0.0)
+        if kind[0] == "loss":
+            if not idx:
+                return fwd["E"]
+            return self._at(fwd["E_t"], idx, name)
+        if len(idx) != 1:
+            raise ShapeError(f"{name} needs one time index")
+        return self._at(fwd[kind[1]], idx, name)
+
+    def _at(self, table: Mapping[int, Any], idx: tuple[int, ...], name: str) -> Any:
+        if len(idx) != 1:
+            raise ShapeError(f"{name} needs one time index")
+        if idx[0] not in table:
+            raise Undefined(f"{name}_{idx[0]} does not exist for T = {self.T}")
+        return table[idx[0]]
+
+    def function(self, name: str, deriv: int) -> Callable[[np.ndarray], np.ndarray]:
+        """A function by the name a student wrote (f and the model's activation name: the model's)."""
+        if name in self.act_keys or name == "f":
+            if deriv > 1:
+                raise Unknown(f"{name} with {deriv} primes is not supported")
+            return self.act(deriv)
+        alias = {"\\sigma": "sigmoid", "ln": "log", "\\phi": "tanh"}.get(name, name)
+        fn = FUNCS.get((alias, deriv))
+        if fn is None:
+            raise Unknown(f"unknown function {name}{chr(39) * deriv}")
+        return fn
+
+    def derivative(self, num: Node, den: Node, ev: Evaluator, scope: dict[str, int]) -> Any:
+        """Total derivative of num by den through the graph, by central differences."""
+        key = self._slot(den, ev, scope)
+        base = ev.ev(den, scope)
+        shape = to_float(base).shape
+        saved, saved_fwd = dict(self.overlay), self._fwd
+        cols = []
+        try:
+            for j in range(int(np.prod(shape))):
+                e = np.zeros(shape)
+                e.flat[j] = EPS
+                vals = []
+                for sign in (1.0, -1.0):
+                    self.overlay = dict(saved)
+                    self.overlay[key] = saved.get(key, 0.0) + sign * e
+                    self._fwd = None
+                    vals.append(to_float(ev.ev(num, scope)))
+                cols.append((vals[0] - vals[1]) / (2 * EPS))
+        finally:
+            self.overlay, self._fwd = saved, saved_fwd
+            if not saved:
+                self._fwd = None
+        out_shape = cols[0].shape
+        if out_shape == (1, 1):
+            return np.array([c[0, 0] for c in cols]).reshape(shape)
+        if shape == (1, 1):
+            return cols[0]
+        if out_shape[1] == 1 and shape[1] == 1:
+            return np.hstack(cols)
+        raise ShapeError(
+            f"d({show(num)})/d({show(den)}): a {out_shape[0]}x{out_shape[1]} quantity by a "
+            f"{shape[0]}x{shape[1]} one is not a matrix"
+        )
+
+    def _slot(self, den: Node, ev: Evaluator, scope: dict[str, int]) -> tuple:
+        if not isinstance(den, Sym):
+            raise ShapeError(f"cannot differentiate with respect to {show(den)}")
+        name, index = den.name, den.index
+        if index and len(index) == 1 and isinstance(index[0], Sym) and not index[0].index:
+            compound = f"{name}_{index[0].name}"
+            if self.has(compound):
+                name, index = compound, ()
+        idx = tuple(ev.index(i, scope) for i in index)
+        if name in self.defs.where or name in self.defs.given:
+            return ("sym", name, idx)
+        kind = self.names.get(name)
+        if kind is None:
+            raise Unknown(f"unknown symbol {name}")
+        if kind[0] == "param":
+            return ("param", kind[1])
+        if kind[0] == "loss":
+            raise ShapeError("cannot differentiate with respect to the loss")
+        if len(idx) != 1:
+            raise ShapeError(f"{name} needs one time index")
+        t = idx[0]
+        low = 0 if kind[1] == "h" else 1
+        if not low <= t <= self.T:
+            raise Undefined(f"{name}_{t} does not exist for T = {self.T}")
+        return (kind[1], t)
+
+    def local_to_total(self, body: Node) -> Node:
+        """The same definition with a step loss L_t in a derivative numerator replaced by L."""
+        from symbptt.answers.ast import Deriv, rebuild
+
+        def fix(node: Node) -> Node:
+            if isinstance(node, Deriv) and isinstance(node.num, Sym) and node.num.index:
+                if self.names.get(node.num.name) == ("loss",):
+                    return Deriv(Sym(node.num.name), node.den)
+            return rebuild(node, fix)
+
+        return fix(body)
