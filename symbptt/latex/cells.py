@@ -113,7 +113,9 @@ def engine_cells(model: Model) -> list[RenderedCell]:
     t = nt.time
     h_t = vector(nt.state, t, bold_vectors=nt.bold_vectors)
     delta_t = vector(nt.delta, t, bold_vectors=nt.bold_vectors)
-    no_bias = "" if Role.HIDDEN_BIAS in nt.parameters else "; this model has no hidden bias: b = 0"
+    no_bias = (
+        "" if Role.HIDDEN_BIAS in nt.parameters else "; this model has no hidden bias: $b = 0$"
+    )
     fwd = engine.rnn_cell_forward_step
     bwd = engine.rnn_cell_backward_step
     return [
@@ -121,13 +123,13 @@ def engine_cells(model: Model) -> list[RenderedCell]:
             fwd.__name__,
             h_t,
             render(fwd, names),
-            f"engine.{fwd.__name__}, rendered by latexify-py (the engine's tanh cell){no_bias}",
+            f"`engine.{fwd.__name__}`, rendered by latexify-py (the engine's tanh cell){no_bias}",
         ),
         RenderedCell(
             bwd.__name__,
             delta_t,
             render(bwd, names),
-            f"engine.{bwd.__name__}, rendered by latexify-py; here {delta_t} is the total "
-            f"error term dE/d{nt.preactivation.ascii}_{t}",
+            f"`engine.{bwd.__name__}`, rendered by latexify-py; here ${delta_t}$ is the total "
+            f"error term $\\partial {nt.loss.latex} / \\partial {names['net']}$",
         ),
     ]

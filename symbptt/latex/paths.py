@@ -108,7 +108,12 @@ def jacobian_section(model: Model, T: int, n: int) -> Section:
     general = f"\\prod_{{i=k+1}}^{{{t}}} {nm.diag_fprime(nm.net('i'))} {R}"
     beta = {"sigmoid": "1/4", "tanh": "1", "relu": "1", "identity": "1"}.get(model.activation)
     bf = f"$\\beta_f = {beta}$ for this activation" if beta else "$\\beta_f$ bounds $|f'|$"
-    d = nm.delta
+    if model.delta == "per_step":  # dl4nlp: delta_{t,k}, the step-t loss seen at step k
+
+        def d(i: str) -> str:
+            return nm.delta(t, i)
+    else:
+        d = nm.delta
     steps = (
         Step(
             f"\\frac{{\\partial {nm.h(t)}}}{{\\partial {nm.h('k')}}}",
