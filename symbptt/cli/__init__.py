@@ -14,7 +14,9 @@ import click
 
 from symbptt.errors import SymbpttError
 
-# (module in symbptt.cli, click command attribute); one line per subcommand.
+# (module in symbptt.cli, click command attribute = the command's name); one line per subcommand.
+# Modules are imported only when their command runs, so `symbptt eigen` does not load SymPy
+# printing, the docs builder or the answer parser.
 COMMANDS: list[tuple[str, str]] = [
     ("eigen", "eigen"),
     ("eigen", "flow"),
@@ -25,7 +27,16 @@ COMMANDS: list[tuple[str, str]] = [
 
 
 class _Group(click.Group):
-    """A group that turns SymbpttError into a clean message and exit code 2."""
+    """A lazy group that turns SymbpttError into a clean message and exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(attr for _, attr in COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        for module, attr in COMMANDS:
+            if attr == cmd_name:
+                return getattr(importlib.import_module(f"symbptt.cli.{module}"), attr)
+        return None
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
@@ -39,10 +50,6 @@ class _Group(click.Group):
 @click.version_option(package_name="symbptt")
 def cli() -> None:
     """Derive, print and check Backpropagation Through Time (BPTT) in recurrent networks."""
-
-
-for _module, _attr in COMMANDS:
-    cli.add_command(getattr(importlib.import_module(f"symbptt.cli.{_module}"), _attr))
 
 
 def main(argv: list[str] | None = None) -> int:
