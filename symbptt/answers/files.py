@@ -192,6 +192,7 @@ def _from_document(text: str, path: str, *, tex: bool) -> Submission:
     options = front.get("answers") or {}
     if not isinstance(options, dict):
         raise InputError("front matter 'answers' must map answer ids to options", where=f"{path}:1")
+    options = {_slug(str(k)): v for k, v in options.items()}  # 'ex-delta' matches '## Ex delta'
     heading = re.compile(
         r"^\s*#{1,6}\s+(.+?)\s*$" if not tex else r"\\(?:sub)*section\*?\{(.+?)\}", re.M
     )

@@ -193,7 +193,15 @@ class _Context:
                     return "undecided", f"numerical failure on the left-hand side: {exc}", None
                 try:
                     got = ev.ev(step, dict(scope))
-                except Undefined:
+                except Undefined as exc:
+                    if (
+                        not self.free
+                    ):  # the left side exists, the step names something that does not
+                        return (
+                            "wrong",
+                            f"{exc} (the left-hand side exists)",
+                            self._ce(desc, scope, None, None),
+                        )
                     continue
                 except NotExact:
                     want, ev = self._eval(world, lhs, scope, exact=False)
