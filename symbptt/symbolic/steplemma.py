@@ -1,0 +1,536 @@
+"""The step lemma: one cell's backward rule is exactly the chain rule, so BPTT holds for every T.
+
+Write E_{>=t}(h_{t-1}; P) = sum_{s=t}^{T} E_s for the loss from step t on, seen as a function of
+the state entering step t (inputs fixed). One cell maps h_{t-1} to h_t = f(net_t),
+net_t = U x_t + W h_{t-1} + b, so E_{>=t} = E_t(h_t) + E_{>t}(h_t; P) with E_t the (generic)
+per-step loss, present at every step or only at t = T.
+
+Lemma (proved exactly by `prove` for concrete n, m, k, generic f, generic L_t and a generic rest
+R(h_t) standing for E_{>t}, plus arbitrary symbols Gamma_P for its direct dependence on P): with
+the incoming adjoint g = dR/dh_t, the model's per-step rule returns (a) dE_{>=t}/dh_{t-1}, and
+(b) dE_{>=t}/dP = term_t(P) + Gamma_P, where Gamma_P = dE_{>t}/dP at fixed h_t; its deltas
+equal their definitions (dE/dnet_t, dE_t/dnet_k, or dL_t/dh_t).
+
+Induction: C(t) says BPTT from T down to t gives dE_{>=t}/dh_{t-1} and dE_{>=t}/dP =
+sum_{s>=t} term_s(P). C(T+1) is empty (E_{>T} = 0, g = 0). The lemma with g, Gamma_P taken from
+C(t+1) gives C(t); C(1) is dE/dP = sum_t term_t(P). The base case T = 1 is also checked by
+differentiating E = E_1 directly. Because g, Gamma and f, L, R are arbitrary, no T is special.
+
+The same rule, written once over matrices, is lambdified (cse) into numpy code that
+`compile_gradients` runs in a numeric loop over any T.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from symbptt.errors import InputError
+from symbptt.model import ENGINE_KEY, Model, Role
+
+__all__ = [
+    "Cell",
+    "Proof",
+    "StepResult",
+    "StepRule",
+    "compile_gradients",
+    "prove",
+    "rule_for",
+    "step_terms",
+]
+
+#: What a delta is claimed to equal: the derivative named by the model's convention.
+TOTAL, LOCAL, REST, STATE = "dE_>=t/dnet_t", "dE_t/dnet_t", "dE_>t/dnet_t", "dE_t/dh_t"
+MAX_PROOF_N = 8
+GENERIC_MAX_N = 3
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One step's quantities, explicit SymPy matrices (proof) or MatrixSymbols (code generation).
+
+    `fp` is f'(net_t); `e` is dE_t/dz_t (None without an output layer); `dEdh` is the local
+    dE_t/dh_t; `g` the incoming adjoint dE_{>t}/dh_t; `fp_future` is f'(net_s) of a later step s,
+    there only so that a wrong rule can use it.
+    """
+
+    params: Mapping[Role, Any]
+    h_prev: Any
+    x: Any
+    h: Any
+    fp: Any
+    e: Any
+    dEdh: Any
+    g: Any
+    fp_future: Any
+    had: Callable[[Any, Any], Any]
+
+    def __getitem__(self, role: Role) -> Any:
+        return self.params[role]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """A rule's output for one cell: deltas with what they stand for, adjoint, per-step terms."""
+
+    deltas: Mapping[str, tuple[Any, str]]
+    adjoint: Any
+    terms: Mapping[Role, Any]
+
+
+@dataclass(frozen=True)
+class StepRule:
+    """A per-step backward rule; the model's own comes from `rule_for`, tests build wrong ones."""
+
+    name: str
+    backward: Callable[[Cell], StepResult]
+
+
+def step_terms(c: Cell, d: Any, roles: tuple[Role, ...]) -> dict[Role, Any]:
+    """The per-step gradient terms from the hidden delta d = dE/dnet_t and the output error e."""
+    out = {Role.INPUT: d * c.x.T, Role.RECURRENT: d * c.h_prev.T, Role.HIDDEN_BIAS: d}
+    if c.e is not None:
+        out |= {Role.OUTPUT: c.e * c.h.T, Role.OUTPUT_BIAS: c.e}
+    return {r: out[r] for r in roles}
+
+
+def rule_for(model: Model) -> StepRule:
+    """The per-step BPTT rule in the model's own delta convention."""
+    roles = model.roles
+
+    def net(c: Cell) -> StepResult:
+        d = c.had(c.fp, c.dEdh + c.g)  # delta_t = f'(net_t) (.) (V^T e_t + W^T delta_{t+1})
+        return StepResult({"delta_t": (d, TOTAL)}, c[Role.RECURRENT].T * d, step_terms(c, d, roles))
+
+    def per_step(c: Cell) -> StepResult:
+        dtt = c.had(c.fp, c.dEdh)  # delta_{t,t} = f'(s_t) (.) V^T (yhat_t - y_t)
+        dtk = c.had(c.fp, c.g)  # delta_{t,k} = f'(s_k) (.) U^T delta_{t,k+1}
+        d = dtt + dtk  # the inner sum over t >= k of the double sum
+        deltas = {"delta_{t,t}": (dtt, LOCAL), "delta_{t,k}": (dtk, REST)}
+        return StepResult(deltas, c[Role.RECURRENT].T * d, step_terms(c, d, roles))
+
+    def step_state(c: Cell) -> StepResult:
+        local = c.dEdh  # delta_t = dL_t/dh_t: local, so the total adds the incoming adjoint
+        d = c.had(c.fp, local + c.g)
+        deltas = {"delta_t": (local, STATE), "f'(s_t) (.) (delta_t + W^T nu_{t+1})": (d, TOTAL)}
+        return StepResult(deltas, c[Role.RECURRENT].T * d, step_terms(c, d, roles))
+
+    rules = {"net": net, "per_step": per_step, "step_state": step_state}
+    return StepRule(f"{model.name}:{model.delta}", rules[model.delta])
+
+
+# --------------------------------------------------------------------------- exact proof
+
+
+@dataclass
+class Proof:
+    """The claims checked for one model and size, each (claim, passed), and the time taken."""
+
+    model: str
+    n: int
+    m: int
+    k: int
+    steps: list[tuple[str, bool]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        """True when every claim holds."""
+        return bool(self.steps) and all(ok for _, ok in self.steps)
+
+
+def _sizes(model: Model, n: int, m: int | None, k: int | None) -> tuple[int, int, int]:
+    for key, v in (("n", n), ("m", m), ("k", k)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise InputError(f"{key} must be a positive integer; found {v!r}")
+    return n, m or model.sizes.m, k or model.sizes.k
+
+
+def _mat(name: str, r: int, c: int) -> sp.Matrix:
+    return sp.Matrix(r, c, lambda i, j: sp.Symbol(f"{name}_{i}{j}" if c > 1 else f"{name}_{i}"))
+
+
+def _fdiff(self: sp.Function, argindex: int = 1) -> sp.Expr:
+    name = type(self).__name__
+    if len(self.args) == 1:
+        return sp.Function(f"{name}'")(*self.args)
+    return sp.Function(f"D{argindex}{name}")(*self.args)
+
+
+def _generic(name: str) -> type[sp.Function]:
+    """A generic differentiable function: its derivatives are undefined functions f', D_iL."""
+    return type(name, (sp.Function,), {"fdiff": _fdiff})
+
+
+F_ACT, F_LOSS, F_REST = _generic("f"), _generic("L"), _generic("R")
+
+
+def _grad_at(F: type[sp.Function], point: list[sp.Expr]) -> sp.Matrix:
+    """The gradient of a generic scalar function at a point, in the form `diff` produces."""
+    applied = F(*point)
+    return sp.Matrix([applied.fdiff(i + 1) for i in range(len(point))])
+
+
+def _gradient(phi: sp.Expr) -> Callable[[sp.Symbol], sp.Expr]:
+    """v -> d phi / d v, by SymPy's diff of each factor and the sum and product rules.
+
+    The same derivative as sp.diff(phi, v), but each distinct factor (such as f(net_a)) is
+    differentiated once per symbol instead of once per term it appears in.
+    """
+    cache: dict[tuple[sp.Expr, sp.Symbol], sp.Expr] = {}
+
+    def d(factor: sp.Expr, v: sp.Symbol) -> sp.Expr:
+        if (factor, v) not in cache:
+            cache[factor, v] = sp.diff(factor, v)
+        return cache[factor, v]
+
+    acc: dict[sp.Symbol, list[sp.Expr]] = {}
+    for term in sp.Add.make_args(sp.expand(phi, deep=False)):
+        factors = sp.Mul.make_args(term)
+        for v in term.free_symbols:
+            for i, fac in enumerate(factors):
+                if v in fac.free_symbols:
+                    rest = factors[:i] + factors[i + 1 :]
+                    acc.setdefault(v, []).append(sp.Mul(*rest, d(fac, v)))
+    return lambda v: sp.Add(*acc.get(v, ()))
+
+
+def _expand_mul(expr: sp.Expr) -> sp.Expr:
+    """Distribute products over sums at the top level only (function arguments stay as atoms)."""
+    return sp.expand(expr, deep=False, power_exp=False, power_base=False, multinomial=False,
+                     log=False, basic=False)  # fmt: skip
+
+
+def _zero(expr: sp.Expr) -> bool:
+    return expr == 0 or _expand_mul(expr) == 0 or sp.expand(expr) == 0
+
+
+def _same(a: sp.Matrix, b: sp.Matrix) -> bool:
+    return a.shape == b.shape and all(_zero(u - v) for u, v in zip(a, b, strict=True))
+
+
+class _SymbolicCell:
+    """One cell with generic f, generic per-step loss L and a generic rest R, at concrete sizes."""
+
+    def __init__(
+        self, model: Model, n: int, m: int, k: int, *, loss: bool, rest: bool, generic: bool
+    ) -> None:
+        self.model, self.f, self.generic = model, F_ACT, generic
+        shapes = {r: model.shape(r, type(model.sizes)(1, n, m, k)) for r in model.roles}
+        self.P = {
+            r: _mat(ENGINE_KEY[r], *(s if len(s) == 2 else (s[0], 1))) for r, s in shapes.items()
+        }
+        self.h_prev, self.x = _mat("hp", n, 1), _mat("x", m, 1)
+        self.nu = _mat("nu", n, 1)  # net_t as free symbols, for the delta definitions
+        self.loss, self.rest = loss, rest
+        self.net = self.P[Role.RECURRENT] * self.h_prev + self.P[Role.INPUT] * self.x
+        if Role.HIDDEN_BIAS in self.P:
+            self.net += self.P[Role.HIDDEN_BIAS]
+
+    def parts(self, net: sp.Matrix) -> tuple[sp.Expr, sp.Expr, dict[str, Any]]:
+        """(E_t, R) as functions of net, with e, dE_t/dh_t and g at that point."""
+        h = net.applyfunc(self.f)
+        P, n = self.P, net.rows
+        e, Et, dEdh = None, sp.S.Zero, sp.zeros(n, 1)
+        if Role.OUTPUT in P:
+            z = P[Role.OUTPUT] * h
+            if Role.OUTPUT_BIAS in P:
+                z += P[Role.OUTPUT_BIAS]
+            e = sp.zeros(z.rows, 1)
+            if self.loss:
+                Et, e = self._outer("L", z)
+                dEdh = P[Role.OUTPUT].T * e
+        elif self.loss:
+            Et, dEdh = self._outer("L", h)
+        R, g = self._outer("R", h) if self.rest else (sp.S.Zero, sp.zeros(n, 1))
+        return Et, R, {"h": h, "e": e, "dEdh": dEdh, "g": g}
+
+    def _outer(self, name: str, at: sp.Matrix) -> tuple[sp.Expr, sp.Matrix]:
+        """A generic scalar function of `at` and its gradient there.
+
+        generic: an undefined function F(at). linear: <a, at> with arbitrary symbols a, which
+        has the same first derivatives as any F whose gradient at the point is a.
+        """
+        if self.generic:
+            F = {"L": F_LOSS, "R": F_REST}[name]
+            return F(*at), _grad_at(F, list(at))
+        a = _mat(f"d{name}", at.rows, 1)
+        return (a.T * at)[0, 0], a
+
+    def cell(self, parts: dict[str, Any]) -> Cell:
+        """The Cell a rule sees, at net_t = U x_t + W h_{t-1} + b."""
+        fp = self.net.applyfunc(lambda a: self.f(a).fdiff(1))
+        future = _mat("net_future", self.net.rows, 1).applyfunc(lambda a: self.f(a).fdiff(1))
+        e = parts["e"]
+        return Cell(
+            self.P, self.h_prev, self.x, parts["h"], fp, e, parts["dEdh"], parts["g"], future,
+            lambda a, b: a.multiply_elementwise(b),
+        )  # fmt: skip
+
+
+def _check_step(sc: _SymbolicCell, rule: StepRule, label: str) -> list[tuple[str, bool]]:
+    """Claims (a) adjoint, (b) per-parameter terms, (c) delta definitions for one cell."""
+    Et, R, parts = sc.parts(sc.net)
+    gamma = {r: _mat(f"Gamma{ENGINE_KEY[r]}", *p.shape) for r, p in sc.P.items()}
+    direct = sum((sum(g.multiply_elementwise(sc.P[r])) for r, g in gamma.items()), sp.S.Zero)
+    phi = Et + R + direct
+    res = rule.backward(sc.cell(parts))
+    steps = []
+    grad = _gradient(phi)
+    adj = sc.h_prev.applyfunc(grad)
+    steps.append((f"{label}: dE_>=t/dh_(t-1) = rule's adjoint", _same(adj, res.adjoint)))
+    for r, p in sc.P.items():
+        truth = p.applyfunc(grad)
+        term = res.terms.get(r)
+        ok = term is not None and _same(truth, term + gamma[r])
+        steps.append((f"{label}: dE_>=t/d{ENGINE_KEY[r]} = per-step term + Gamma", ok))
+    # delta definitions: differentiate with net_t as free symbols, then put net_t back
+    Et_nu, R_nu, parts_nu = sc.parts(sc.nu)
+    back = dict(zip(sc.nu, sc.net, strict=True))
+    wrt = {
+        TOTAL: Et_nu + R_nu,
+        LOCAL: Et_nu,
+        REST: R_nu,
+    }
+    for name, (value, meaning) in res.deltas.items():
+        if meaning == STATE:
+            truth = parts["dEdh"] if sc.loss else sp.zeros(*value.shape)
+        else:
+            truth = sp.Matrix([sp.diff(wrt[meaning], v) for v in sc.nu]).subs(back)
+        steps.append((f"{label}: {name} = {meaning}", _same(truth, value)))
+    return steps
+
+
+def _output_lemma(model: Model, k: int) -> tuple[str, bool] | None:
+    """dE_t/dz_t = yhat_t (sum y_t) - y_t for the model's output and loss, by direct diff."""
+    z, y = _mat("z", k, 1), _mat("y", k, 1)
+    if model.loss == "cross_entropy":
+        yhat = z.applyfunc(sp.exp) / sum(z.applyfunc(sp.exp))
+        E = -sum(y[j] * sp.log(yhat[j]) for j in range(k))
+        claim = yhat * sum(y) - y
+    elif model.loss == "squared_error":
+        yhat, E, claim = z, sum((z - y).applyfunc(lambda a: a**2)) / 2, z - y
+    elif model.loss == "binary_cross_entropy":
+        yhat = z.applyfunc(lambda a: 1 / (1 + sp.exp(-a)))
+        E = -sum(y[j] * sp.log(yhat[j]) + (1 - y[j]) * sp.log(1 - yhat[j]) for j in range(k))
+        claim = yhat - y
+    else:
+        return None
+    ok = all(
+        sp.expand(sp.numer(sp.together(sp.expand_log(sp.diff(E, z[j]) - claim[j], force=True))))
+        == 0
+        for j in range(k)
+    )
+    return (f"output lemma: dE_t/dz_t for {model.output} + {model.loss} = e_t (k={k})", ok)
+
+
+def prove(
+    model: Model,
+    n: int,
+    m: int | None = None,
+    k: int | None = None,
+    *,
+    rule: StepRule | None = None,
+    generic: bool | None = None,
+) -> Proof:
+    """Prove the per-step rule equal to one cell's chain rule (step) and to d E_1 (base case).
+
+    generic=True keeps the loss L_t and the rest R as undefined functions; False uses their
+    arbitrary symbolic gradients (same first derivatives, much faster); default: n <= 3.
+    """
+    n, m, k = _sizes(model, n, m, k)
+    if n > MAX_PROOF_N:
+        raise InputError(
+            f"n = {n} is above the exact proof's limit n <= {MAX_PROOF_N}; the proof holds for "
+            "every T already, and compile_gradients scales numerically to any n and T"
+        )
+    rule = rule or rule_for(model)
+    generic = n <= GENERIC_MAX_N if generic is None else generic
+    how = "undefined L_t, R" if generic else "symbolic gradients of L_t, R"
+    start = time.perf_counter()
+    proof = Proof(model.name, n, m, k)
+    base = _SymbolicCell(model, n, m, k, loss=True, rest=False, generic=generic)
+    proof.steps += _check_step(base, rule, f"base case T=1 ({how})")
+    proof.steps.append(("cell Jacobian: dh_t/dh_(t-1) = diag(f'(net_t)) W", _jacobian_claim(base)))
+    kinds = [("step, loss at t", True)]
+    if model.loss_at == "last":
+        kinds.append(("step, no loss at t < T", False))
+    for label, has_loss in kinds:
+        sc = _SymbolicCell(model, n, m, k, loss=has_loss, rest=True, generic=generic)
+        proof.steps += _check_step(sc, rule, f"{label} ({how})")
+    if model.has_output_layer:
+        lemma = _output_lemma(model, k)
+        if lemma is not None:
+            proof.steps.append(lemma)
+    proof.seconds = time.perf_counter() - start
+    return proof
+
+
+def _jacobian_claim(sc: _SymbolicCell) -> bool:
+    c = sc.cell(sc.parts(sc.net)[2])
+    return _same(c.h.jacobian(sc.h_prev), sp.diag(*c.fp) * sc.P[Role.RECURRENT])
+
+
+# --------------------------------------------------------------------------- generated code
+
+_NU = sp.Symbol("nu")
+#: Each activation as a SymPy expression in nu; f' is derived from it by sp.diff. The sigmoid is
+#: written 0.5 (1 + tanh(nu / 2)) so that f and f' stay finite for any nu; generic runs as tanh.
+_ACTIVATION_EXPR = {
+    "tanh": sp.tanh(_NU),
+    "generic": sp.tanh(_NU),
+    "sigmoid": (1 + sp.tanh(_NU / 2)) / 2,
+    "relu": sp.Piecewise((_NU, _NU > 0), (0, True)),
+    "identity": _NU,
+}
+
+
+def _elementwise(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
+    fn = sp.lambdify(_NU, expr, modules="numpy")
+    return lambda a: np.asarray(fn(a), dtype=float) * np.ones_like(a)
+
+
+def _output_error(output: str, z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """e = dE_t/dz_t as the output lemma states it (proved exactly by `prove`)."""
+    if output == "softmax":
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        return p * y.sum() - y
+    yhat = z if output == "identity" else 0.5 * (1.0 + np.tanh(0.5 * z))
+    return yhat - y
+
+
+def compile_gradients(
+    model: Model,
+    n: int,
+    m: int | None = None,
+    k: int | None = None,
+    *,
+    rule: StepRule | None = None,
+) -> Callable[..., dict[str, np.ndarray]]:
+    """Lambdify (cse) the matrix-level per-step rule once; return grads(params, xs, h0, ...).
+
+    The returned function runs forward and backward as numeric loops over any T:
+    `grads(params, xs, h0=None, *, targets=None, dh=None) -> {"U", "W", ["b", "V", "c"], "h0"}`
+    with params by role key (`symbptt.model.ENGINE_KEY`). With targets the loss is the model's
+    (E_t at every step or only the last); with dh it is E = sum_t <dh_t, h_t>, as in the engine.
+    """
+    n, m, k = _sizes(model, n, m, k)
+    rule = rule or rule_for(model)
+    roles = model.roles
+    col = {Role.HIDDEN_BIAS: (n, 1), Role.OUTPUT_BIAS: (k, 1)}
+    P = {r: sp.MatrixSymbol(ENGINE_KEY[r], *col.get(r, model.shape(r, _size(model, n, m, k))))
+         for r in roles}  # fmt: skip
+    hp, x, h = sp.MatrixSymbol("hp", n, 1), sp.MatrixSymbol("x", m, 1), sp.MatrixSymbol("h", n, 1)
+    fp, g, dh = (sp.MatrixSymbol(s, n, 1) for s in ("fp", "g", "dh"))
+    out = model.has_output_layer
+    e = sp.MatrixSymbol("e", k, 1) if out else None
+    dEdh = P[Role.OUTPUT].T * e + dh if out else dh
+    cell = Cell(P, hp, x, h, fp, e, dEdh, g, sp.MatrixSymbol("fpf", n, 1), sp.HadamardProduct)
+    res = rule.backward(cell)
+    missing = [ENGINE_KEY[r] for r in roles if r not in res.terms]
+    if missing:
+        raise InputError(f"rule {rule.name!r} gives no per-step term for {', '.join(missing)}")
+    args = [*P.values(), hp, x, h, fp, *([e] if out else []), dh, g]
+    backward = sp.lambdify(args, [res.adjoint, *(res.terms[r] for r in roles)], cse=True)
+    net_expr = P[Role.RECURRENT] * hp + P[Role.INPUT] * x
+    if Role.HIDDEN_BIAS in P:
+        net_expr += P[Role.HIDDEN_BIAS]
+    net_fn = sp.lambdify([*P.values(), hp, x], net_expr, cse=True)
+    act = _ACTIVATION_EXPR[model.activation]
+    f, df = _elementwise(act), _elementwise(sp.diff(act, _NU))
+
+    def grads(
+        params: Mapping[str, Any], xs: Any, h0: Any = None, *, targets: Any = None, dh: Any = None
+    ) -> dict[str, np.ndarray]:
+        """dE/dP for every parameter (and h0) by the compiled step rule, looping over t."""
+        Pv = _params(params, P)
+        X = _array(xs, "xs", (None, m))
+        T = X.shape[0]
+        H = np.zeros((T + 1, n, 1))
+        if h0 is not None:
+            H[0] = _array(h0, "h0", (n,)).reshape(n, 1)
+        FP = np.empty((T, n, 1))
+        for t in range(T):
+            net = net_fn(*Pv, H[t], X[t].reshape(m, 1))
+            H[t + 1], FP[t] = f(net), df(net)
+        E, D = _errors(model, Pv, H, T, n, k, targets, dh)
+        total = [np.zeros(s.shape) for s in P.values()]
+        adj = np.zeros((n, 1))
+        for t in range(T - 1, -1, -1):
+            outs = backward(*Pv, H[t], X[t].reshape(m, 1), H[t + 1], FP[t],
+                            *([E[t]] if out else []), D[t], adj)  # fmt: skip
+            adj = outs[0]
+            for acc, term in zip(total, outs[1:], strict=True):
+                acc += term
+        result = {
+            ENGINE_KEY[r]: _shape_like(a, params[ENGINE_KEY[r]])
+            for r, a in zip(roles, total, strict=True)
+        }  # noqa: E501
+        result["h0"] = adj.reshape(n)
+        return result
+
+    return grads
+
+
+def _size(model: Model, n: int, m: int, k: int) -> Any:
+    return type(model.sizes)(model.sizes.T, n, m, k)
+
+
+def _array(value: Any, name: str, shape: tuple[int | None, ...]) -> np.ndarray:
+    a = np.asarray(value, dtype=float)
+    if a.ndim != len(shape) or any(
+        s is not None and s != d for s, d in zip(shape, a.shape, strict=True)
+    ):
+        want = "(" + ", ".join("T" if s is None else str(s) for s in shape) + ")"
+        raise InputError(f"{name} must have shape {want}; found shape {a.shape}")
+    if a.shape[0] < 1:
+        raise InputError(f"{name} needs at least one time step")
+    return a
+
+
+def _params(params: Mapping[str, Any], P: Mapping[Role, sp.MatrixSymbol]) -> list[np.ndarray]:
+    out = []
+    for r, sym in P.items():
+        key = ENGINE_KEY[r]
+        if key not in params:
+            raise InputError(f"params has no {key!r} ({r.value} weight); keys needed: "
+                             f"{', '.join(ENGINE_KEY[q] for q in P)}")  # fmt: skip
+        a = np.asarray(params[key], dtype=float)
+        if a.size != sym.rows * sym.cols or (a.ndim == 2 and a.shape != sym.shape):
+            raise InputError(f"params[{key!r}] must have shape {sym.shape}; found {a.shape}")
+        out.append(a.reshape(sym.shape))
+    return out
+
+
+def _shape_like(a: np.ndarray, like: Any) -> np.ndarray:
+    return a.reshape(np.shape(like))
+
+
+def _errors(
+    model: Model, Pv: list[np.ndarray], H: np.ndarray, T: int, n: int, k: int, targets: Any, dh: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-step e_t = dE_t/dz_t (targets) or upstream dh_t: exactly one of them is given."""
+    if (targets is None) == (dh is None):
+        raise InputError("give exactly one of targets= or dh=")
+    E, D = np.zeros((T, k, 1)), np.zeros((T, n, 1))
+    if dh is not None:
+        D[:] = _array(dh, "dh", (T, n)).reshape(T, n, 1)
+        return E, D
+    if not model.has_output_layer:
+        raise InputError(f"model {model.name!r} has no output layer; give dh= instead of targets=")
+    Y = np.asarray(targets)
+    if Y.shape == (T,) and np.issubdtype(Y.dtype, np.integer) and model.output == "softmax":
+        Y = np.eye(k)[Y]
+    Y = _array(Y, "targets", (T, k))
+    V = Pv[list(model.roles).index(Role.OUTPUT)]
+    c = Pv[list(model.roles).index(Role.OUTPUT_BIAS)] if Role.OUTPUT_BIAS in model.roles else 0.0
+    steps = range(T) if model.loss_at == "every" else [T - 1]
+    for t in steps:
+        E[t] = _output_error(model.output, V @ H[t + 1] + c, Y[t].reshape(k, 1))
+    return E, D
