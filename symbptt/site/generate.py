@@ -1,0 +1,175 @@
+"""Everything generated for the site, in memory: pages, figures and the navigation.
+
+`generate()` loads every derivation in derivations/, runs its checks and renders its page from
+the same objects; any failing check raises `SiteBuildError` naming the derivation and the check,
+so a site is never published over a wrong derivation.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from symbptt import catalog
+from symbptt.catalog import Entry
+from symbptt.errors import SymbpttError
+from symbptt.site import pages, plots
+
+#: Hand-written pages in docs/, in navigation order, after the generated ones.
+STATIC_NAV: tuple[tuple[str, str], ...] = (
+    ("Matrix powers (homework 3, Ex 2)", "matrix-powers.md"),
+    ("Vanishing and exploding gradients", "gradient-flow.md"),
+    ("Write your own derivation", "write-your-own.md"),
+    ("Checking homework", "checking-homework.md"),
+)
+
+
+#: The site checks every derivation at these sizes at most, to keep the build under 30 s
+#: (the course notes' default T=4, n=5 alone takes about 40 s; `symbptt verify` runs it).
+CHECK_T, CHECK_N = 3, 2
+
+
+class SiteBuildError(SymbpttError):
+    """The site cannot be built: a check failed or a page could not be generated."""
+
+
+@dataclass
+class GeneratedSite:
+    """Generated Markdown pages and PNG figures by site path, the nav, and timings."""
+
+    pages: dict[str, str] = field(default_factory=dict)
+    images: dict[str, bytes] = field(default_factory=dict)
+    nav: list[Any] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+
+def optional_module(name: str) -> ModuleType | None:
+    """Import `name`, or None when that module itself is not in this checkout yet."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name) and exc.name.startswith("symbptt"):
+            return None
+        raise
+
+
+def _check_rows(model: Any, T: int, n: int) -> tuple[list[pages.CheckRow] | None, str]:
+    """Run verify.run_checks; raise SiteBuildError on any failure; None if verify is absent."""
+    verify = optional_module("symbptt.verify")
+    if verify is None:
+        return None, "symbptt.verify is not in this build, so no check was run for this page."
+    report = verify.run_checks(model, T, n, seed=0)
+    rows = [
+        pages.CheckRow(c.name, str(c.form), bool(c.passed), c.max_error, float(c.seconds))
+        for c in report.checks
+    ]
+    failed = [r for r in rows if not r.passed]
+    if failed:
+        detail = "; ".join(f"{r.name} ({r.form}, max error {r.max_error})" for r in failed)
+        raise SiteBuildError(
+            f"derivation {model.name!r}: {len(failed)} check(s) failed at T={T}, n={n}: {detail}",
+            where=f"derivations/{model.name}.yaml",
+        )
+    if not rows:
+        raise SiteBuildError(f"derivation {model.name!r}: verify.run_checks returned no checks")
+    return rows, ""
+
+
+def _cells_section(model: Any) -> pages.Section:
+    """The engine's cell functions rendered by latexify-py in the model's notation."""
+    cells = optional_module("symbptt.latex.cells")
+    if cells is None:
+        return pages.Section(
+            "The engine's cell functions",
+            '!!! warning "Not available"\n    symbptt.latex.cells is not in this build.',
+        )
+    parts = [
+        "The numeric engine's own step functions, rendered from their Python source by "
+        "latexify-py with the arguments renamed to this text's letters:",
+    ]
+    for cell in cells.engine_cells(model):
+        parts += [pages.math_block(cell.latex), f"*`symbptt.engine.{cell.function}`*", ""]
+    nt = model.notation
+    same = model.delta == "net"
+    parts.append(
+        f"In the backward step ${nt.delta.latex}_{{{nt.time}}}$ is the engine's total error term "
+        f"$\\partial {nt.loss.latex} / \\partial {nt.preactivation.latex}_{{{nt.time}}}$"
+        + (
+            ", the same convention as this text."
+            if same
+            else f", not this text's error term (convention `{model.delta}`, defined above)."
+        )
+    )
+    if model.activation != "tanh":
+        parts.append(
+            f"\nThe rendered cells are the engine's tanh cell; this derivation uses "
+            f"`{model.activation}`, which the engine runs through the same loop with another f."
+        )
+    return pages.Section("The engine's cell functions", "\n".join(parts))
+
+
+def _figures_section(model: Any, site: GeneratedSite) -> pages.Section:
+    parts = []
+    for fig in (plots.jacobian_figure(model), plots.step_terms_figure(model)):
+        site.images[f"plots/{fig.name}"] = fig.png
+        parts.append(pages.figure_markdown(f"../plots/{fig.name}", fig.alt, fig.caption))
+    return pages.Section("Gradient flow in this model", "\n".join(parts))
+
+
+def derivation_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.Section], str]:
+    """All sections of one derivation page, and its status text for the index."""
+    model = entry.model
+    T, n = min(model.sizes.T, CHECK_T), min(model.sizes.n, CHECK_N)
+    sections = [pages.notation_section(entry)]
+    t0 = time.perf_counter()
+    rows, why = _check_rows(model, T, n)
+    site.timings[f"checks:{model.name}"] = time.perf_counter() - t0
+    if (T, n) != (model.sizes.T, model.sizes.n):
+        why = why or (
+            f"The derivation's default sizes are T = {model.sizes.T}, n = {model.sizes.n}; the "
+            f"site checks at T = {T}, n = {n} to keep the build fast "
+            f"(`symbptt derive {model.name}` checks at the default sizes)."
+        )
+    sections.append(pages.checks_section(rows, T, n, why))
+    sections.append(_cells_section(model))
+    t0 = time.perf_counter()
+    sections.append(_figures_section(model, site))
+    site.timings[f"plots:{model.name}"] = time.perf_counter() - t0
+    status = "not checked (verify missing)" if rows is None else f"{len(rows)} checks passed"
+    return sections, status
+
+
+INTRO = (
+    "Each derivation below is a vanilla RNN written in one teaching text's notation "
+    "(`derivations/*.yaml`). Its page shows the model, the derivation for any T, explicit "
+    "small-T expansions, the checks that were run while this site was built, the numeric "
+    "engine's cell functions and gradient-flow plots. A check that fails stops the build, so "
+    "the status column is what the checks reported for this build."
+)
+
+
+def generate() -> GeneratedSite:
+    """Build every generated page and figure; SiteBuildError if any check fails."""
+    site = GeneratedSite()
+    statuses = []
+    nav_derivations = []
+    for entry in catalog.list_entries():
+        sections, status = derivation_sections(entry, site)
+        site.pages[f"derivations/{entry.name}.md"] = pages.derivation_page(entry, sections)
+        statuses.append((entry, status))
+        nav_derivations.append({entry.name: f"derivations/{entry.name}.md"})
+    site.pages["index.md"] = pages.index_page(statuses, INTRO)
+    site.nav = [
+        {"Home": "index.md"},
+        {"Derivations": nav_derivations},
+        *({title: path} for title, path in STATIC_NAV),
+    ]
+    from symbptt.eigen import homework_exercise
+
+    fig = plots.eigenvalue_powers_figure(homework_exercise().numeric.eigenvalues)
+    site.images[f"plots/{fig.name}"] = fig.png
+    return site

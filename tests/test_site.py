@@ -1,0 +1,247 @@
+"""The docs site, built once and opened page by page in Debian's headless Chromium (playwright).
+
+For every page: no KaTeX error collected by docs/assets/katex-init.js, no raw $$, \\( or \\[ in
+the visible text, every arithmatex element holding rendered KaTeX, every image loaded, no request
+to any host but 127.0.0.1 and no failed request; a screenshot of each page is saved. A negative
+test feeds the same checker a page with an unknown macro and expects it to be caught.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+import time
+import types
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HOST = "127.0.0.1"
+
+pytest.importorskip("mkdocs", reason="mkdocs is not installed (pip install -e '.[docs]')")
+pytest.importorskip(
+    "material", reason="mkdocs-material is not installed (pip install -e '.[docs]')"
+)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The site built once by symbptt.site.build into a temporary folder."""
+    from symbptt.site import build
+
+    result = build(tmp_path_factory.mktemp("site") / "site")
+    print(f"\nsite built in {result.seconds:.1f} s: {len(result.pages)} pages")
+    return result
+
+
+@pytest.fixture(scope="module")
+def server(built_site: Any) -> Iterator[str]:
+    """The built site served over http on 127.0.0.1 (an ephemeral port) in a thread."""
+    handler = functools.partial(_QuietHandler, directory=str(built_site.out_dir))
+    httpd = ThreadingHTTPServer((HOST, 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the module: Debian's binary, never a downloaded one."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: $SYMBPTT_SCREENSHOTS if set, else a temporary folder."""
+    wanted = os.environ.get("SYMBPTT_SCREENSHOTS")
+    path = Path(wanted) if wanted else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# Collected in the page: raw delimiters are looked for in the text outside rendered math (KaTeX
+# keeps the TeX source in a hidden annotation, which may legitimately contain "\[4pt]").
+_INSPECT_JS = """
+() => {
+  const math = Array.from(document.querySelectorAll('.arithmatex'));
+  const unrendered = math.filter(el => !el.querySelector('.katex')).map(el => el.textContent);
+  const clone = document.body.cloneNode(true);
+  clone.querySelectorAll('.katex, script, style, noscript').forEach(el => el.remove());
+  const text = clone.textContent;
+  const raw = ['$$', '\\\\(', '\\\\['].filter(d => text.includes(d));
+  clone.querySelectorAll('pre, code').forEach(el => el.remove());
+  const commands = clone.textContent.match(/\\\\[A-Za-z]+/g) || [];
+  const imgs = Array.from(document.images);
+  return {
+    errors: window.__katexErrors || null,
+    done: window.__katexDone,
+    mathCount: math.length,
+    katexCount: document.querySelectorAll('.katex').length,
+    redErrors: document.querySelectorAll('.katex-error').length,
+    unrendered: unrendered,
+    raw: raw,
+    commands: Array.from(new Set(commands)),
+    images: imgs.length,
+    brokenImages: imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src),
+  };
+}
+"""
+
+
+def inspect_page(browser: Any, url: str, shot: Path | None) -> tuple[dict[str, Any], list[str]]:
+    """Open one page, wait for the math, and return what it shows plus the off-host requests."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    foreign: list[str] = []
+    failed: list[str] = []
+
+    def on_request(req: Any) -> None:
+        parsed = urlparse(req.url)
+        if parsed.scheme in ("data", "blob"):
+            return
+        if parsed.hostname != HOST:
+            foreign.append(req.url)
+
+    page.on("request", on_request)
+    page.on("requestfailed", lambda req: failed.append(f"failed: {req.url}"))
+    page.on(
+        "response",
+        lambda r: failed.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+    )
+    try:
+        page.goto(url, wait_until="load")
+        page.wait_for_function("() => window.__katexDone !== undefined", timeout=10_000)
+        info = page.evaluate(_INSPECT_JS)
+        if shot is not None:
+            page.screenshot(path=str(shot), full_page=True)
+    finally:
+        page.close()
+    return info, foreign + failed
+
+
+def page_problems(info: dict[str, Any], network: list[str]) -> list[str]:
+    """Every way a page fails the site's rules, as readable strings (empty: the page is fine)."""
+    problems = []
+    if info["errors"] is None:
+        problems.append("katex-init.js did not run (window.__katexErrors missing)")
+    elif info["errors"]:
+        problems += [f"KaTeX error: {e['message']} in {e['tex'][:80]!r}" for e in info["errors"]]
+    if info["redErrors"]:
+        problems.append(f"{info['redErrors']} .katex-error elements")
+    if info["unrendered"]:
+        problems += [f"math not rendered: {t[:80]!r}" for t in info["unrendered"]]
+    if info["raw"]:
+        problems.append(f"raw math delimiters in the visible text: {info['raw']}")
+    if info["commands"]:
+        problems.append(f"raw LaTeX commands in prose (outside math and code): {info['commands']}")
+    if info["brokenImages"]:
+        problems += [f"image did not load: {src}" for src in info["brokenImages"]]
+    problems += [f"request off 127.0.0.1 or failed: {u}" for u in network]
+    return problems
+
+
+def test_every_page_renders_offline(
+    built_site: Any, server: str, browser: Any, shots_dir: Path
+) -> None:
+    """Every built page: all math rendered by KaTeX, images loaded, nothing fetched off-host."""
+    t0 = time.perf_counter()
+    report: dict[str, list[str]] = {}
+    counts: dict[str, tuple[int, int]] = {}
+    for rel in built_site.pages:
+        url = f"{server}/{rel.as_posix()}"
+        name = rel.parent.as_posix().replace("/", "_") or "index"
+        info, network = inspect_page(browser, url, shots_dir / f"{name}.png")
+        counts[rel.as_posix()] = (info["mathCount"], info["images"])
+        problems = page_problems(info, network)
+        if problems:
+            report[rel.as_posix()] = problems
+    summary = "\n".join(f"  {p}: {m} math elements, {i} images" for p, (m, i) in counts.items())
+    print(f"\nchecked {len(counts)} pages in {time.perf_counter() - t0:.1f} s "
+          f"(screenshots in {shots_dir}):\n{summary}")  # fmt: skip
+    assert not report, "pages that fail:\n" + "\n".join(
+        f"- {page}:\n    " + "\n    ".join(problems) for page, problems in report.items()
+    )
+    # the pages that must carry math and figures really do (an empty page would pass the above)
+    derivation_pages = [p for p in counts if p.startswith("derivations/")]
+    assert len(derivation_pages) == len(
+        list((Path(__file__).parents[1] / "derivations").glob("*.yaml"))
+    )
+    for p in derivation_pages:
+        math, images = counts[p]
+        assert math >= 5 and images >= 2, f"{p}: {math} math elements, {images} images"
+    assert counts["matrix-powers/index.html"][0] >= 5
+    assert counts["matrix-powers/index.html"][1] >= 1
+
+
+def test_an_unknown_macro_is_caught(built_site: Any, server: str, browser: Any) -> None:
+    """The same checker on a page with an unknown macro reports it: the checks can fail."""
+    bad = built_site.out_dir / "_negative" / "index.html"
+    bad.parent.mkdir(exist_ok=True)
+    bad.write_text(
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        "<link rel='stylesheet' href='../assets/katex/katex.min.css'></head><body>"
+        "<p>fine: <span class='arithmatex'>\\(h_t = \\tanh(W h_{t-1})\\)</span></p>"
+        "<div class='arithmatex'>\\[\\notamacro{W}^\\top\\]</div>"
+        "<script src='../assets/katex/katex.min.js'></script>"
+        "<script src='../assets/katex-init.js'></script></body></html>",
+        encoding="utf-8",
+    )
+    info, network = inspect_page(browser, f"{server}/_negative/index.html", None)
+    problems = page_problems(info, network)
+    assert info["mathCount"] == 2 and info["katexCount"] >= 1, info
+    assert any("notamacro" in e["tex"] for e in info["errors"]), info["errors"]
+    assert any(p.startswith("math not rendered") for p in problems), problems
+    assert any(p.startswith("raw math delimiters") for p in problems), problems
+    assert any(p.startswith("raw LaTeX commands") for p in problems), problems
+    assert network == [], network
+
+
+def test_a_failing_check_stops_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """generate() refuses to publish a derivation whose check failed, naming the check."""
+    from symbptt.site import generate as gen
+
+    failing = types.SimpleNamespace(
+        name="bptt == direct", form="W", passed=False, max_error=0.5, seconds=0.01
+    )
+    fake_verify = types.SimpleNamespace(
+        run_checks=lambda model, T, n, seed=0: types.SimpleNamespace(checks=[failing])
+    )
+    real = gen.optional_module
+    monkeypatch.setattr(
+        gen, "optional_module", lambda name: fake_verify if name == "symbptt.verify" else real(name)
+    )
+    with pytest.raises(gen.SiteBuildError, match=r"check\(s\) failed.*bptt == direct.*0\.5"):
+        gen.generate()
