@@ -1,0 +1,356 @@
+"""BPTT statements valid for every T, in the model's own notation, as printable SymPy objects.
+
+Time-indexed vectors are `Seq` (h_{t-1}, delta_{t,k}), parameters are `Param` (with their role),
+sums over time are SymPy `Sum`, the Jacobian product is an ordered `MatProduct`, Hadamard
+products, transposes and diag are SymPy's own `HadamardProduct`, `Transpose` and `DiagMatrix`,
+so `sympy.latex` with the project's printer settings prints them in the model's letters.
+The step lemma (`steplemma.prove`) is what makes the sum-over-time statements true for every T.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+from sympy.core.symbol import Str
+from sympy.matrices.expressions.diagonal import DiagMatrix
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
+from symbptt.model import Model, Name, Role
+
+__all__ = [
+    "Elementwise",
+    "MatProduct",
+    "Norm",
+    "Param",
+    "Partial",
+    "Seq",
+    "Statement",
+    "statements",
+]
+
+_N, _M, _K = sp.symbols("n m k_out", positive=True, integer=True)  # shapes, never printed
+
+
+class Seq(MatrixExpr):
+    """A named vector or matrix with time indices, e.g. h_{t-1}, delta_{t,k}, E_t."""
+
+    @classmethod
+    def of(cls, name: Name, indices: tuple[Any, ...], rows: Any, cols: Any) -> Seq:
+        """The symbol `name` with the given time indices and shape."""
+        idx = sp.Tuple(*(sp.sympify(i) for i in indices))
+        return cls(Str(name.ascii), Str(name.latex), idx, sp.sympify(rows), sp.sympify(cols))
+
+    @property
+    def name(self) -> str:
+        return self.args[0].name
+
+    @property
+    def indices(self) -> tuple[sp.Expr, ...]:
+        return tuple(self.args[2])
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[3], self.args[4]
+
+    def _latex(self, printer: Any) -> str:
+        base = self.args[1].name
+        if not self.indices:
+            return base
+        sub = ", ".join(printer._print(i) for i in self.indices)
+        return f"{{{base}}}_{{{sub}}}" if "_" in base else f"{base}_{{{sub}}}"
+
+    def _sympystr(self, printer: Any) -> str:
+        if not self.indices:
+            return self.name
+        return f"{self.name}[{', '.join(printer._print(i) for i in self.indices)}]"
+
+
+class Param(Seq):
+    """A parameter matrix or bias vector: its display name and its role."""
+
+    @classmethod
+    def of_role(cls, role: Role, name: Name, rows: Any, cols: Any) -> Param:
+        """The parameter playing `role`, printed as `name`."""
+        args = (Str(name.ascii), Str(name.latex), sp.Tuple(), rows, cols, Str(role.value))
+        return cls(*(sp.sympify(a) for a in args))
+
+    @property
+    def role(self) -> Role:
+        return Role(self.args[5].name)
+
+
+class Elementwise(MatrixExpr):
+    """A function applied entry by entry (f, f', sigma', log) or a named vector map (softmax)."""
+
+    @classmethod
+    def of(cls, fname: Name, arg: Any, order: int = 0) -> Elementwise:
+        """fname (differentiated `order` times) applied to arg."""
+        return cls(Str(fname.ascii), Str(fname.latex), arg, sp.Integer(order))
+
+    @property
+    def function(self) -> str:
+        return self.args[0].name
+
+    @property
+    def arg(self) -> Any:
+        return self.args[2]
+
+    @property
+    def order(self) -> int:
+        return int(self.args[3])
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.arg.shape
+
+    def _latex(self, printer: Any) -> str:
+        return f"{self.args[1].name}{chr(39) * self.order}\\left({printer._print(self.arg)}\\right)"
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"{self.function}{chr(39) * self.order}({printer._print(self.arg)})"
+
+
+class MatProduct(MatrixExpr):
+    """An ordered matrix product over i = lo..hi, with the factor for i = hi on the left."""
+
+    @property
+    def term(self) -> Any:
+        return self.args[0]
+
+    @property
+    def limits(self) -> tuple[Any, Any, Any]:
+        return tuple(self.args[1])
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.term.shape
+
+    def _latex(self, printer: Any) -> str:
+        i, lo, hi = (printer._print(a) for a in self.limits)
+        return rf"\prod_{{{i}={lo}}}^{{{hi}}} {printer._print(self.term)}"
+
+
+class Partial(MatrixExpr):
+    """The derivative of a scalar (E, E_t, L_t) by a vector or matrix, shaped like the latter."""
+
+    def __new__(cls, num: Any, den: Any) -> Partial:
+        return super().__new__(cls, num, den)
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[1].shape
+
+    def _latex(self, printer: Any) -> str:
+        num, den = (printer._print(a) for a in self.args)
+        return rf"\frac{{\partial {num}}}{{\partial {den}}}"
+
+
+class Norm(sp.Expr):
+    """The norm of a vector or matrix, a scalar."""
+
+    def __new__(cls, arg: Any) -> Norm:
+        return super().__new__(cls, arg)
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\left\| {printer._print(self.args[0])} \right\|"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """lhs relation rhs, valid for every T; `relation` is '=', ':=' (definition) or '<='."""
+
+    name: str
+    lhs: Any
+    rhs: Any
+    reason: str
+    relation: str = "="
+
+
+class _Letters:
+    """The model's symbols: parameters by role, time-indexed vectors, indices and functions."""
+
+    def __init__(self, model: Model) -> None:
+        nt = model.notation
+        self.model, self.nt = model, nt
+        self.t = sp.Symbol(nt.time, integer=True, positive=True)
+        self.T, self.k, self.i = sp.symbols("T k i", integer=True, positive=True)
+        shapes = {
+            Role.INPUT: (_N, _M),
+            Role.RECURRENT: (_N, _N),
+            Role.HIDDEN_BIAS: (_N, 1),
+            Role.OUTPUT: (_K, _N),
+            Role.OUTPUT_BIAS: (_K, 1),
+        }
+        self.P = {r: Param.of_role(r, nt.param(r), *shapes[r]) for r in model.roles}
+
+    def vec(self, name: Name, *idx: Any, rows: Any = _N) -> Seq:
+        return Seq.of(name, idx, rows, 1)
+
+    def x(self, t: Any) -> Seq:
+        return self.vec(self.nt.input, t, rows=_M)
+
+    def h(self, t: Any) -> Seq:
+        return self.vec(self.nt.state, t)
+
+    def net(self, t: Any) -> Seq:
+        return self.vec(self.nt.preactivation, t)
+
+    def fp(self, t: Any) -> Elementwise:
+        return Elementwise.of(self.nt.activation, self.net(t), 1)
+
+    def delta(self, *idx: Any) -> Seq:
+        return self.vec(self.nt.delta, *idx)
+
+    def out(self, t: Any) -> tuple[Seq, Seq, Seq]:
+        """(z_t, yhat_t, y_t)."""
+        nt = self.nt
+        return tuple(
+            self.vec(q, t, rows=_K) for q in (nt.output_preactivation, nt.output, nt.target)
+        )
+
+    def loss(self, *idx: Any) -> Seq:
+        name = self.nt.step_loss if idx else self.nt.loss
+        return Seq.of(name, idx, 1, 1)
+
+    def e(self, t: Any) -> Any:
+        """dE_t/dz_t: yhat_t - y_t for the paired losses, else the derivative itself."""
+        z, yhat, y = self.out(t)
+        return yhat - y if self.model.loss != "generic" else Partial(self.loss(t), z)
+
+    def local(self, t: Any) -> Any:
+        """dE_t/dh_t: V^T e_t with an output layer, else the derivative of the state loss."""
+        if self.model.has_output_layer:
+            return self.P[Role.OUTPUT].T * self.e(t)
+        return Partial(self.loss(t), self.h(t))
+
+
+def _forward(L: _Letters) -> list[Statement]:
+    m, t, P = L.model, L.t, L.P
+    net = P[Role.RECURRENT] * L.h(t - 1) + P[Role.INPUT] * L.x(t)
+    if Role.HIDDEN_BIAS in P:
+        net = net + P[Role.HIDDEN_BIAS]
+    out = [
+        Statement("forward: pre-activation", L.net(t), net, "definition of the cell"),
+        Statement("forward: state", L.h(t), Elementwise.of(L.nt.activation, L.net(t)),
+                  f"activation {m.activation}, applied entry by entry"),
+    ]  # fmt: skip
+    if m.has_output_layer:
+        z, yhat, _ = L.out(t)
+        zr = P[Role.OUTPUT] * L.h(t)
+        if Role.OUTPUT_BIAS in P:
+            zr = zr + P[Role.OUTPUT_BIAS]
+        g = Name(m.output, rf"\operatorname{{{m.output}}}")
+        out += [
+            Statement("forward: output pre-activation", z, zr, "output layer"),
+            Statement("forward: output", yhat, Elementwise.of(g, z), f"output {m.output}"),
+        ]
+    total = sp.Sum(L.loss(t), (t, 1, L.T)) if m.loss_at == "every" else L.loss(L.T)
+    why = "the per-step losses add up" if m.loss_at == "every" else "only the last step's loss"
+    out.append(Statement("loss", L.loss(), total, why))
+    if m.has_output_layer and m.loss != "generic":
+        _, yhat, y = L.out(t)
+        why = {
+            "cross_entropy": "softmax + cross-entropy with sum_j y_j = 1 (the output lemma)",
+            "squared_error": "identity output + squared error (the output lemma)",
+            "binary_cross_entropy": "sigmoid + binary cross-entropy (the output lemma)",
+        }[m.loss]
+        out.append(Statement("output error", Partial(L.loss(t), L.out(t)[0]), yhat - y, why))
+    return out
+
+
+def _recursion(L: _Letters) -> list[Statement]:
+    m, t, k, T, P = L.model, L.t, L.k, L.T, L.P
+    Wt = P[Role.RECURRENT].T
+    had = sp.HadamardProduct
+    if m.delta == "per_step":
+        return [
+            Statement("delta definition", L.delta(t, k), Partial(L.loss(t), L.net(k)),
+                      "error of the loss at step t at the pre-activation of step k <= t", ":="),
+            Statement("delta at k = t", L.delta(t, t), had(L.fp(t), L.local(t)),
+                      "chain rule through h_t = f(net_t) into the step's own loss"),
+            Statement("delta recursion (k < t)", L.delta(t, k), had(L.fp(k), Wt * L.delta(t, k + 1)),
+                      "chain rule through net_{k+1} = ... + (recurrent) h_k; f' at step k, not t"),
+        ]  # fmt: skip
+    if m.delta == "step_state":
+        total = Partial(L.loss(), L.h(t))
+        nxt = Partial(L.loss(), L.h(t + 1))
+        return [
+            Statement("delta definition", L.delta(t), Partial(L.loss(t), L.h(t)),
+                      "local: only the loss at step t, through h_t directly", ":="),
+            Statement("total state gradient", total, L.delta(t) + Wt * had(L.fp(t + 1), nxt),
+                      "h_t also feeds net_{t+1}: the local delta alone misses the later losses"),
+        ]  # fmt: skip
+    last = m.loss_at == "last"
+    body = L.local(t) + Wt * L.delta(t + 1) if not last else Wt * L.delta(t + 1)
+    out = [
+        Statement("delta definition", L.delta(t), Partial(L.loss(), L.net(t)),
+                  "total error at the pre-activation of step t", ":="),
+        Statement("delta recursion", L.delta(t), had(L.fp(t), body),
+                  "chain rule through h_t, which feeds E_t and net_{t+1}" if not last
+                  else "chain rule through h_t into net_{t+1} (no loss before T)"),
+        Statement("delta boundary", L.delta(T + 1), sp.ZeroMatrix(_N, 1), "no step after T"),
+    ]  # fmt: skip
+    if last:
+        out.insert(2, Statement("delta at T", L.delta(T), had(L.fp(T), L.local(T)),
+                                "the loss is taken at step T only"))  # fmt: skip
+    return out
+
+
+def _sums(L: _Letters) -> list[Statement]:
+    m, t, k, T, P = L.model, L.t, L.k, L.T, L.P
+    lim = (t, 1, T)
+    if m.delta == "per_step":
+
+        def dbl(f: Any) -> Any:  # noqa: E306
+            return sp.Sum(sp.Sum(f, (k, 1, t)), lim)
+
+        hidden = {Role.RECURRENT: dbl(L.delta(t, k) * L.h(k - 1).T),
+                  Role.INPUT: dbl(L.delta(t, k) * L.x(k).T), Role.HIDDEN_BIAS: dbl(L.delta(t, k))}  # fmt: skip
+        why = "E_t reaches the parameter at every step k <= t (h_{k-1} depends on it too)"
+    else:
+        d = L.delta(t)
+        if m.delta == "step_state":
+            d = sp.HadamardProduct(L.fp(t), Partial(L.loss(), L.h(t)))
+        hidden = {Role.RECURRENT: sp.Sum(d * L.h(t - 1).T, lim),
+                  Role.INPUT: sp.Sum(d * L.x(t).T, lim), Role.HIDDEN_BIAS: sp.Sum(d, lim)}  # fmt: skip
+        why = "the parameter is shared by every step; its gradient sums the steps' terms"
+    out = []
+    for role, rhs in hidden.items():
+        if role in P:
+            out.append(Statement(f"gradient {P[role].name}", Partial(L.loss(), P[role]), rhs, why))
+    if m.has_output_layer:
+        e_terms = {Role.OUTPUT: lambda s: L.e(s) * L.h(s).T, Role.OUTPUT_BIAS: L.e}
+        for role, term in e_terms.items():
+            if role in P:
+                rhs = sp.Sum(term(t), lim) if m.loss_at == "every" else term(T)
+                out.append(Statement(f"gradient {P[role].name}", Partial(L.loss(), P[role]), rhs,
+                                     "the output layer at step t sees only E_t"))  # fmt: skip
+    return out
+
+
+def _vanishing(L: _Letters) -> list[Statement]:
+    t, k, i, P = L.t, L.k, L.i, L.P
+    W = P[Role.RECURRENT]
+    jac = MatProduct(DiagMatrix(L.fp(i)) * W, sp.Tuple(i, k + 1, t))
+    bW, bf = (sp.Symbol(rf"\beta_{{{s}}}", positive=True) for s in (W.args[1].name, "f"))
+    if L.model.delta == "per_step":
+        near, far = L.delta(t, k), L.delta(t, t)
+    elif L.model.delta == "step_state":
+        near, far = Partial(L.loss(t), L.h(k)), L.delta(t)
+    else:
+        near, far = L.delta(k), L.delta(t)
+    return [
+        Statement("Jacobian product", Partial(L.h(t), L.h(k)), jac,
+                  "chain rule through h_{i-1} -> net_i -> h_i for i = k+1..t, i = t leftmost"),
+        Statement("vanishing/exploding bound", Norm(near), Norm(far) * (bW * bf) ** (t - k),
+                  f"part flowing back from step t; ||{W.name}|| <= beta_{W.name}, ||diag f'|| <= "
+                  "beta_f, and norms are sub-multiplicative", "<="),
+    ]  # fmt: skip
+
+
+def statements(model: Model) -> list[Statement]:
+    """Forward equations, delta recursion, sums over time, Jacobian product and bound, for any T."""
+    L = _Letters(model)
+    return _forward(L) + _recursion(L) + _sums(L) + _vanishing(L)
