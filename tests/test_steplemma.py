@@ -1,0 +1,203 @@
+"""The step lemma: exact proofs per model, wrong rules caught, compiled code against independent math."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from symbptt import catalog
+from symbptt.errors import InputError
+from symbptt.model import ENGINE_KEY, Role
+from symbptt.symbolic import steplemma as S
+
+MODELS = ["tutorial", "course-notes", "blog", "homework3", "dl4nlp", "elman"]
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_every_model_proves(name: str, n: int) -> None:
+    model = catalog.load(name)
+    proof = S.prove(model, n, generic=n <= 2)
+    assert proof.passed, [claim for claim, ok in proof.steps if not ok]
+    claims = " | ".join(c for c, _ in proof.steps)
+    assert "base case T=1" in claims and "step, loss at t" in claims
+    if model.loss_at == "last":
+        assert "step, no loss at t < T" in claims
+    for role in model.roles:
+        assert f"d{ENGINE_KEY[role]} = per-step term" in claims
+
+
+def _dropped_recursive_term(model):
+    def backward(c: S.Cell) -> S.StepResult:
+        d = c.had(c.fp, c.dEdh)  # forgets W^T delta_{t+1}
+        return S.StepResult({"delta_t": (d, S.TOTAL)}, c[Role.RECURRENT].T * d,
+                            S.step_terms(c, d, model.roles))  # fmt: skip
+
+    return S.StepRule("dropped", backward)
+
+
+@pytest.mark.parametrize("name", ["elman", "tutorial", "blog"])
+def test_dropped_recursive_term_fails(name: str) -> None:
+    model = catalog.load(name)
+    proof = S.prove(model, 2)
+    wrong = S.prove(model, 2, rule=_dropped_recursive_term(model))
+    assert proof.passed and not wrong.passed
+    failed = [c for c, ok in wrong.steps if not ok]
+    assert any("dW = per-step term" in c for c in failed)
+    # the base case (nothing after T=1) cannot tell the difference: only the step can
+    assert all(ok for c, ok in wrong.steps if c.startswith("base case"))
+
+
+def test_dl4nlp_wrong_index_fails() -> None:
+    """The text's diag(f'(s_t)) U^T delta_{t,k+1}: f' at the loss step t instead of k."""
+    model = catalog.load("dl4nlp")
+
+    def backward(c: S.Cell) -> S.StepResult:
+        dtt, dtk = c.had(c.fp, c.dEdh), c.had(c.fp_future, c.g)
+        deltas = {"delta_{t,t}": (dtt, S.LOCAL), "delta_{t,k}": (dtk, S.REST)}
+        return S.StepResult(deltas, c[Role.RECURRENT].T * (dtt + dtk),
+                            S.step_terms(c, dtt + dtk, model.roles))  # fmt: skip
+
+    wrong = S.prove(model, 2, rule=S.StepRule("f'(s_t)", backward))
+    failed = [c for c, ok in wrong.steps if not ok]
+    assert any("delta_{t,k}" in c for c in failed)
+    assert any("dW = per-step term" in c for c in failed)  # dl4nlp's U is the engine's W
+
+
+def test_homework3_local_delta_claim_fails() -> None:
+    """Ex 1(b): sum_t (delta_t (.) sigma'(s_t)) h_{t-1}^T with delta_t = dL_t/dh_t (local)."""
+    model = catalog.load("homework3")
+
+    def backward(c: S.Cell) -> S.StepResult:
+        d = c.had(c.fp, c.dEdh)
+        return S.StepResult({"delta_t": (c.dEdh, S.STATE)}, c[Role.RECURRENT].T * (c.had(c.fp, c.dEdh + c.g)),
+                            S.step_terms(c, d, model.roles))  # fmt: skip
+
+    wrong = S.prove(model, 2, rule=S.StepRule("homework", backward))
+    assert not wrong.passed
+    assert [c for c, ok in wrong.steps if not ok] == [
+        c for c, _ in wrong.steps if c.startswith("step") and ("dW" in c or "dU" in c)
+    ]
+
+
+def test_prove_limits_and_sizes() -> None:
+    model = catalog.load("elman")
+    with pytest.raises(InputError, match="n <= 8"):
+        S.prove(model, 9)
+    with pytest.raises(InputError, match="positive integer"):
+        S.prove(model, 0)
+    proof = S.prove(model, 1, m=3, k=3)
+    assert (proof.m, proof.k) == (3, 3) and proof.passed
+
+
+# --------------------------------------------------------------------------- numeric
+
+
+def _act(name: str):
+    return {
+        "tanh": (np.tanh, lambda a: 1 - np.tanh(a) ** 2),
+        "sigmoid": (lambda a: 1 / (1 + np.exp(-a)), lambda a: np.exp(-a) / (1 + np.exp(-a)) ** 2),
+        "identity": (lambda a: a, lambda a: np.ones_like(a)),
+    }[name]
+
+
+def _loss(P, xs, h0, Y, act):
+    """Independent forward pass: E = sum_t cross-entropy(softmax(V h_t + c), y_t)."""
+    f = _act(act)[0]
+    h, E = h0, 0.0
+    for t in range(len(xs)):
+        h = f(P["U"] @ xs[t] + P["W"] @ h + P["b"])
+        z = P["V"] @ h + P["c"]
+        E -= Y[t] @ (z - z.max() - np.log(np.exp(z - z.max()).sum()))
+    return E
+
+
+def _central(P, key, fn, eps=1e-6):
+    g = np.zeros_like(P[key])
+    for idx in np.ndindex(P[key].shape):
+        hi = {k: v.copy() for k, v in P.items()}
+        lo = {k: v.copy() for k, v in P.items()}
+        hi[key][idx] += eps
+        lo[key][idx] -= eps
+        g[idx] = (fn(hi) - fn(lo)) / (2 * eps)
+    return g
+
+
+def _setup(T, n=3, m=2, k=2, seed=0):
+    rng = np.random.default_rng(seed)
+    P = {"U": rng.normal(size=(n, m)) * 0.5, "W": rng.normal(size=(n, n)) * 0.5,
+         "b": rng.normal(size=n) * 0.1, "V": rng.normal(size=(k, n)), "c": rng.normal(size=k)}  # fmt: skip
+    xs, h0 = rng.normal(size=(T, m)), rng.normal(size=n)
+    Y = np.eye(k)[rng.integers(0, k, T)]
+    return P, xs, h0, Y
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "identity"])
+@pytest.mark.parametrize("T", [1, 2, 50])
+def test_compiled_matches_finite_differences(act: str, T: int) -> None:
+    model = dataclasses.replace(catalog.load("elman"), activation=act)
+    P, xs, h0, Y = _setup(T)
+    grads = S.compile_gradients(model, 3)(P, xs, h0, targets=Y)
+    for key in ("W", "U", "b", "V", "c"):
+        fd = _central(P, key, lambda Q: _loss(Q, xs, h0, Y, act))
+        err = np.abs(grads[key] - fd).max() / max(1.0, np.abs(fd).max())
+        assert err < 1e-7, (key, err)
+
+
+def test_compiled_t1_by_hand() -> None:
+    """T = 1 from the formulas: delta_1 = f'(net_1) (.) V^T (yhat_1 - y_1), dW = delta_1 h_0^T."""
+    model = catalog.load("elman")
+    P, xs, h0, Y = _setup(1)
+    net = P["U"] @ xs[0] + P["W"] @ h0 + P["b"]
+    h1 = np.tanh(net)
+    z = P["V"] @ h1 + P["c"]
+    yhat = np.exp(z) / np.exp(z).sum()
+    delta = (1 - h1**2) * (P["V"].T @ (yhat - Y[0]))
+    g = S.compile_gradients(model, 3)(P, xs, h0, targets=Y)
+    np.testing.assert_allclose(g["W"], np.outer(delta, h0), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(g["U"], np.outer(delta, xs[0]), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(g["V"], np.outer(yhat - Y[0], h1), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(g["h0"], P["W"].T @ delta, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_compiled_matches_engine(name: str) -> None:
+    engine = pytest.importorskip("symbptt.engine")
+    model = catalog.load(name)
+    n, m, k, T = 4, model.sizes.m, model.sizes.k, 50
+    P, xs, h0, Y = _setup(T, n, m, k, seed=1)
+    P = {key: v for key, v in P.items() if key in {ENGINE_KEY[r] for r in model.roles}}
+    act = "tanh" if model.activation == "generic" else model.activation
+    trace = engine.forward(
+        P, xs, h0, activation=act, output=None if model.output == "none" else model.output
+    )
+    fn = S.compile_gradients(model, n)
+    if model.has_output_layer:
+        mine, ref = (
+            fn(P, xs, h0, targets=Y),
+            engine.backward(trace, targets=Y, loss_at=model.loss_at),
+        )
+    else:
+        dh = np.random.default_rng(2).normal(size=(T, n))
+        if model.loss_at == "last":
+            dh[:-1] = 0.0
+        mine, ref = fn(P, xs, h0, dh=dh), engine.backward(trace, dh=dh)
+    for key in (*P, "h0"):
+        err = np.abs(mine[key] - ref[key]).max() / max(1.0, np.abs(ref[key]).max())
+        assert err < 1e-10, (key, err)
+
+
+def test_compiled_bad_input() -> None:
+    model = catalog.load("elman")
+    fn = S.compile_gradients(model, 3)
+    P, xs, h0, Y = _setup(2)
+    with pytest.raises(InputError, match="'V'"):
+        fn({k: v for k, v in P.items() if k != "V"}, xs, h0, targets=Y)
+    with pytest.raises(InputError, match="xs must have shape"):
+        fn(P, xs[:, :1], h0, targets=Y)
+    with pytest.raises(InputError, match="exactly one"):
+        fn(P, xs, h0)
+    with pytest.raises(InputError, match="no output layer"):
+        S.compile_gradients(catalog.load("homework3"), 3)(P, xs, h0, targets=Y)
