@@ -112,6 +112,46 @@ def _cells_section(model: Any) -> pages.Section:
     return pages.Section("The engine's cell functions", "\n".join(parts))
 
 
+_GROUPS: tuple[tuple[str, str], ...] = (
+    ("For every T", "Derivation for every T"),
+    ("The gradient of", "Written out for small T"),
+    ("Path sums", "Path sums"),
+    ("Jacobian products", "Jacobian products"),
+)
+
+
+def _document_sections(model: Any, T: int, n: int) -> tuple[list[pages.Section], str | None]:
+    """The derivation from symbptt.latex.document, grouped under this site's headings.
+
+    Returns the groups and the model section's Markdown (None if the module is absent). The
+    document's own section titles carry math, so they become h3 headings, outside the TOC.
+    """
+    document = optional_module("symbptt.latex.document")
+    if document is None:
+        note = '!!! warning "Not available"\n    symbptt.latex.document is not in this build.'
+        return [pages.Section("Derivation", note)], None
+    formats = importlib.import_module("symbptt.latex.formats")
+    d = document.build(model, T, n, checks=False)
+    grouped: dict[str, list[str]] = {}
+    model_md = None
+    for i, sec in enumerate(d.sections):
+        body = [sec.text, ""] if sec.text else []
+        for step in sec.steps:
+            body += [pages.math_block(formats.display_math(step)), f"*{step.reason}*", ""]
+        if i == 0:
+            model_md = "\n".join(body)
+            continue
+        if sec.title.startswith("The engine's code"):
+            continue  # shown with the engine's cells below
+        group = next((g for prefix, g in _GROUPS if sec.title.startswith(prefix)), "More")
+        grouped.setdefault(group, []).append(f"### {sec.title}\n\n" + "\n".join(body))
+    order = [g for _, g in _GROUPS] + ["More"]
+    out = [pages.Section(g, "\n".join(grouped[g])) for g in order if g in grouped]
+    if d.notes:
+        out.append(pages.Section("Notes", "\n".join(f"- {note}" for note in d.notes)))
+    return out, model_md
+
+
 def _figures_section(model: Any, site: GeneratedSite) -> pages.Section:
     parts = []
     for fig in (plots.jacobian_figure(model), plots.step_terms_figure(model)):
@@ -124,7 +164,9 @@ def derivation_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.S
     """All sections of one derivation page, and its status text for the index."""
     model = entry.model
     T, n = min(model.sizes.T, CHECK_T), min(model.sizes.n, CHECK_N)
-    sections = [pages.notation_section(entry)]
+    doc_sections, model_md = _document_sections(model, T, n)
+    sections = [pages.notation_section(entry, model_md)]
+    sections += doc_sections
     t0 = time.perf_counter()
     rows, why = _check_rows(model, T, n)
     site.timings[f"checks:{model.name}"] = time.perf_counter() - t0

@@ -110,8 +110,8 @@ def delta_definition(model: Model) -> str:
     return rf"{d}_{{{t}}} = \frac{{\partial {nt.step_loss.latex}_{{{t}}}}}{{\partial {h}_{{{t}}}}}"
 
 
-def notation_section(entry: Entry) -> Section:
-    """Model and notation: the equations, each role's letter and the error-term convention."""
+def notation_section(entry: Entry, document_md: str | None = None) -> Section:
+    """Model and notation: the equations (from symbptt.latex if given), roles, conventions."""
     model = entry.model
     nt = model.notation
     rows = ["| role | name in this text | shape |", "|---|---|---|"]
@@ -121,11 +121,14 @@ def notation_section(entry: Entry) -> Section:
     act = model.activation
     act_text = "an arbitrary differentiable function (generic)" if act == "generic" else f"`{act}`"
     s = model.sizes
-    md = [
-        "The model, written as this text writes it:",
-        math_block(
+    equations = document_md or (
+        "The model, written as this text writes it:\n"
+        + math_block(
             r"\begin{aligned} " + r" \\ ".join(_aligned(model_equations(model))) + r" \end{aligned}"
-        ),
+        )
+    )
+    md = [
+        equations,
         "\n".join(rows),
         "",
         f"- activation ${nt.activation.latex}$: {act_text}; output: `{model.output}`; "
