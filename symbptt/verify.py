@@ -1,0 +1,473 @@
+"""Every check of one derivation at concrete T and n: exact identities, numbers, the step lemma.
+
+Exact checks run on the generic graph (undefined f, undefined per-step losses L_t), so a pass
+holds for every activation and loss; equality is decided on polynomials in the atoms
+(`symbolic.exact`), never at a point. Numeric checks use the model's own activation and loss
+(the stand-ins for generic ones, see `unroll`), lambdified with cse over the named graph and
+compared with the numpy engine and with central differences, by the floored relative error
+|a - b| / max(|a| + |b|, 1e-8).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from symbptt import engine
+from symbptt.errors import InputError
+from symbptt.model import ENGINE_KEY, Model, Role, Sizes
+from symbptt.symbolic import gradients as G
+from symbptt.symbolic.exact import _atoms, same
+from symbptt.symbolic.unroll import Unrolled, unroll
+
+__all__ = [
+    "MAX_N",
+    "TOLERANCE",
+    "Check",
+    "Report",
+    "check_delta_definitions",
+    "check_direct_equals_bptt",
+    "check_direct_equals_paths",
+    "check_engine",
+    "check_finite_differences",
+    "check_sizes",
+    "check_step_lemma",
+    "check_upstream",
+    "max_unrolled_T",
+    "run_checks",
+]
+
+TOLERANCE = 1e-8
+#: The unrolled forms expand into about n^(T+1) products per entry; this bounds that work.
+MAX_N = 8
+_BUDGET = 4096
+_MAX_T = 12
+#: Central differences in 40-digit arithmetic: step 1e-15, truncation error ~1e-30.
+FD_DIGITS, FD_STEP = 40, "1e-15"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check: what was compared (form), whether it passed, the worst error and its time."""
+
+    name: str
+    form: str
+    passed: bool
+    max_error: float | None
+    seconds: float
+    detail: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        """The JSON row: name, passed, max_error (null when not measured), seconds, form."""
+        err = self.max_error
+        return {
+            "name": self.name,
+            "passed": self.passed,
+            "max_error": None if err is None or not math.isfinite(err) else err,
+            "seconds": round(self.seconds, 4),
+            "form": self.form,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every check run for one model at sizes T and n."""
+
+    model: str
+    T: int
+    n: int
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """True when there is at least one check and every check passed."""
+        return bool(self.checks) and all(c.passed for c in self.checks)
+
+    def as_json(self) -> dict[str, object]:
+        """{"model", "T", "n", "checks": [...]} as the CLI prints it."""
+        return {
+            "model": self.model,
+            "T": self.T,
+            "n": self.n,
+            "checks": [c.as_json() for c in self.checks],
+        }
+
+
+# ---------------------------------------------------------------------- sizes
+
+
+def max_unrolled_T(n: int) -> int:
+    """The largest T the unrolled forms accept at n hidden units (n^(T+1) <= budget)."""
+    T = 1
+    while T < _MAX_T and n ** (T + 2) <= _BUDGET:
+        T += 1
+    return T
+
+
+def check_sizes(T: object, n: object) -> None:
+    """InputError unless 1 <= n <= MAX_N and 1 <= T <= max_unrolled_T(n), naming the limit."""
+    for key, v in (("T", T), ("n", n)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise InputError(f"{key} must be a whole number >= 1; found {v!r}")
+    assert isinstance(T, int) and isinstance(n, int)
+    if n > MAX_N:
+        raise InputError(
+            f"n={n} is too large for the unrolled forms (limit n<={MAX_N}); the step-lemma "
+            "form's generated code (steplemma.compile_gradients) scales to any n"
+        )
+    limit = max_unrolled_T(n)
+    if T > limit:
+        raise InputError(
+            f"T={T} is too large for the unrolled forms (limit T<={limit} at n={n}); "
+            "the step-lemma form covers any T"
+        )
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _rel(a: np.ndarray, b: np.ndarray) -> float:
+    a = np.asarray(a, dtype=float).reshape(-1)
+    b = np.asarray(b, dtype=float).reshape(-1)
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)))
+
+
+def _timed(name: str, form: str, body: Callable[[], tuple[bool, float | None, str]]) -> Check:
+    start = time.perf_counter()
+    passed, err, detail = body()
+    return Check(name, form, passed, err, time.perf_counter() - start, detail)
+
+
+def _counterexample(u: Unrolled, a: sp.Expr, b: sp.Expr, seed: int) -> tuple[float, str]:
+    """The floored relative error of a and b at random values of their atoms."""
+    rng = np.random.default_rng(seed)
+    atoms = _atoms([a, b])
+    point = {x: sp.Float(rng.uniform(-1, 1)) for x in atoms}
+    va, vb = float(a.xreplace(point)), float(b.xreplace(point))
+    return _rel(
+        np.array([va]), np.array([vb])
+    ), f"at a random point of the atoms: {va:.6g} vs {vb:.6g}"
+
+
+def _compare_exact(
+    u: Unrolled, pairs: Sequence[tuple[str, sp.Matrix, sp.Matrix]], seed: int
+) -> tuple[bool, float | None, str]:
+    for label, a, b in pairs:
+        bad = same(a, b)
+        if bad:
+            i = bad[0]
+            err, where = _counterexample(u, a[i], b[i], seed)
+            names = ", ".join(str(i) for i in bad[:4])
+            return False, err, f"{label}: {len(bad)} entries differ (flat indices {names}); {where}"
+    return True, 0.0, ""
+
+
+def _roles(u: Unrolled) -> list[Role]:
+    return list(u.params)
+
+
+def _pname(u: Unrolled, role: Role) -> str:
+    return u.model.notation.param(role).ascii
+
+
+# ---------------------------------------------------------------------- exact checks
+
+
+def check_direct_equals_bptt(u: Unrolled, *, variant: str = "correct", seed: int = 0) -> Check:
+    """(a) = (b) for every parameter on a graph (generic for a proof); variant: see gradients.VARIANTS."""
+    label = "generic f and L_t" if u.generic else "concrete"
+    name = f"exact: direct = BPTT ({label}; T={u.T}, n={u.n})"
+    if variant != "correct":
+        name += f" [{variant}]"
+
+    def body() -> tuple[bool, float | None, str]:
+        pairs = [
+            (_pname(u, r), G.direct(u, r), G.bptt(u, r, variant=variant).total) for r in _roles(u)
+        ]
+        return _compare_exact(u, pairs, seed)
+
+    return _timed(name, "(a)=(b)", body)
+
+
+def check_direct_equals_paths(u: Unrolled, *, seed: int = 0) -> Check:
+    """(a) = (c): for every E_t and parameter, the path terms sum to dE_t/dP."""
+    name = f"exact: direct = path sums, each E_t (T={u.T}, n={u.n})"
+
+    def body() -> tuple[bool, float | None, str]:
+        pairs = []
+        for r in _roles(u):
+            for t in u.loss_steps:
+                paths = G.path_sums(u, r, t)
+                total = paths[0].term
+                for p in paths[1:]:
+                    total = total + p.term
+                pairs.append((f"{_pname(u, r)}, E_{t}", G.direct(u, r, t=t), total))
+        return _compare_exact(u, pairs, seed)
+
+    return _timed(name, "(a)=(c)", body)
+
+
+def check_delta_definitions(u: Unrolled, *, variant: str = "correct", seed: int = 0) -> Check:
+    """The error terms equal their definition (dE/dnet_t, dE_t/dnet_k, or dL_t/dh_t locally)."""
+    nt = u.model.notation
+    d, a, e = nt.delta.ascii, nt.preactivation.ascii, nt.loss.ascii
+    conv = u.model.delta
+    what = {
+        "net": f"{d}_t = d{e}/d{a}_t",
+        "per_step": f"{d}_(t,k) = d{nt.step_loss.ascii}_t/d{a}_k",
+        "step_state": f"{d}_t = d{nt.step_loss.ascii}_t/d{nt.state.ascii}_t (local)",
+    }[conv]
+    name = f"exact: error terms {what} (T={u.T}, n={u.n})"
+
+    def body() -> tuple[bool, float | None, str]:
+        b = G.bptt(u, _roles(u)[0], variant=variant)
+        pairs = []
+        if conv == "per_step":
+            for lab, dl in zip(b.delta_labels, b.deltas, strict=True):
+                pairs.append((f"{d}_{lab}", dl, G.delta_definition(u, lab[1], t=lab[0])))
+        else:
+            for k in range(1, u.T + 1):
+                pairs.append((f"d{e}/d{a}_{k}", b.total_deltas[k - 1], G.delta_definition(u, k)))
+            if conv == "step_state":
+                for t in u.loss_steps:
+                    local = sp.Matrix([sp.diff(u.loss_def[t - 1], h) for h in u.h_sym[t - 1]])
+                    pairs.append((f"{d}_{t}", b.deltas[t - 1], local))
+        return _compare_exact(u, pairs, seed)
+
+    return _timed(name, "delta", body)
+
+
+def check_step_lemma(model: Model, n: int) -> Check:
+    """The step lemma and base case (symbolic.steplemma), which prove the sum-over-time form for every T."""
+    name = f"exact: step lemma + base case, every T (n={n})"
+    start = time.perf_counter()
+    try:
+        steplemma = importlib.import_module("symbptt.symbolic.steplemma")
+    except ImportError as exc:
+        return Check(name, "step lemma", False, None, 0.0, f"step lemma not available: {exc}")
+    try:
+        proof = steplemma.prove(model, n)
+    except Exception as exc:  # a failure of the other module is a failed check, not a crash
+        secs = time.perf_counter() - start
+        return Check(name, "step lemma", False, None, secs, f"{type(exc).__name__}: {exc}")
+    failed = [claim for claim, ok in getattr(proof, "steps", []) if not ok]
+    passed = bool(getattr(proof, "passed", False))
+    detail = "" if passed else "failed: " + "; ".join(failed or ["no claims"])
+    secs = time.perf_counter() - start
+    return Check(name, "step lemma", passed, 0.0 if passed else None, secs, detail)
+
+
+# ---------------------------------------------------------------------- numbers
+
+
+@dataclass
+class _Point:
+    """Random values for one unrolled graph, in the engine's layout."""
+
+    params: dict[Role, np.ndarray]
+    xs: np.ndarray
+    h0: np.ndarray
+    targets: np.ndarray | None
+    upstream: np.ndarray | None
+
+    def flat(self, u: Unrolled) -> list[float]:
+        return u.values(self.params, self.xs, self.h0, self.targets, self.upstream)
+
+
+def _point(u: Unrolled, seed: int) -> _Point:
+    rng = np.random.default_rng(seed)
+    params = {}
+    for role in u.params:
+        shape = u.model.shape(role, _sizes(u))
+        params[role] = rng.normal(0.0, 0.6, size=shape)
+    xs = rng.normal(0.0, 1.0, size=(u.T, u.m))
+    h0 = rng.normal(0.0, 0.5, size=u.n)
+    targets = upstream = None
+    if u.targets:
+        if u.model.loss == "cross_entropy":
+            targets = np.eye(u.k)[rng.integers(0, u.k, size=u.T)]
+        elif u.model.loss == "binary_cross_entropy":
+            targets = rng.integers(0, 2, size=(u.T, u.k)).astype(float)
+        else:
+            targets = rng.normal(0.0, 1.0, size=(u.T, u.k))
+    if u.upstream_grads:
+        upstream = rng.normal(0.0, 1.0, size=(u.T, u.n))
+    return _Point(params, xs, h0, targets, upstream)
+
+
+def _sizes(u: Unrolled) -> Sizes:
+    return Sizes(T=u.T, n=u.n, m=u.m, k=max(u.k, 1))
+
+
+def _engine_grads(u: Unrolled, pt: _Point) -> engine.Gradients | None:
+    """The engine's gradients at pt, or None when the engine has no such loss."""
+    model = u.model
+    act = "tanh" if model.activation == "generic" else model.activation
+    output = None if not u.has_output else model.output
+    if u.has_output and model.loss == "generic" and model.output != "identity":
+        return None  # the squared-error stand-in on a non-identity output is not an engine loss
+    params = {ENGINE_KEY[r]: v for r, v in pt.params.items()}
+    trace = engine.forward(params, pt.xs, pt.h0, activation=act, output=output)
+    if u.has_output:
+        return engine.backward(trace, targets=pt.targets, loss_at=model.loss_at)
+    dh = pt.upstream
+    if model.loss_at == "last" and dh is not None:
+        dh = dh.copy()
+        dh[:-1] = 0.0  # only E_T = <a_T, h_T> is taken
+    return engine.backward(trace, dh=dh, loss_at=model.loss_at)
+
+
+def _flat(mats: Sequence[sp.Matrix]) -> list[sp.Expr]:
+    return [e for m in mats for e in m]
+
+
+def _form_exprs(u: Unrolled, form: str) -> list[sp.Matrix]:
+    if form == "(a)":
+        return [G.direct(u, r) for r in _roles(u)]
+    if form == "(b)":
+        return [G.bptt(u, r).total for r in _roles(u)]
+    out = []
+    for r in _roles(u):
+        acc = sp.zeros(*u.params[r].shape)
+        for t in u.loss_steps:
+            for p in G.path_sums(u, r, t):
+                acc += p.term
+        out.append(acc)
+    return out
+
+
+def check_engine(
+    u: Unrolled, form: str = "(b)", *, variant: str = "correct", seed: int = 0
+) -> Check:
+    """A form's gradient, lambdified, against the engine at a random point (and dE/dnet_t for (b))."""
+    model = u.model
+    act = "tanh" if model.activation == "generic" else model.activation
+    loss = _loss_label(u)
+    label = {"(a)": "direct", "(b)": "BPTT", "(c)": "path sums"}[form]
+    name = f"numeric: {label} vs engine ({act}, {loss}; T={u.T}, n={u.n})"
+    if variant != "correct":
+        name += f" [{variant}]"
+
+    def body() -> tuple[bool, float | None, str]:
+        pt = _point(u, seed)
+        eg = _engine_grads(u, pt)
+        if eg is None:
+            return True, None, "the engine has no such loss; checked by central differences only"
+        mats = (
+            [G.bptt(u, r, variant=variant).total for r in _roles(u)]
+            if form == "(b)"
+            else _form_exprs(u, form)
+        )
+        exprs = _flat(mats)
+        want = [np.asarray(eg[ENGINE_KEY[r]]).reshape(-1) for r in _roles(u)]
+        if form == "(b)":
+            exprs += _flat(G.bptt(u, _roles(u)[0], variant=variant).total_deltas)
+            want.append(np.asarray(eg.delta).reshape(-1))
+        got = np.array(u.lambdify(exprs)(*pt.flat(u)), dtype=float)
+        err = _rel(got, np.concatenate(want))
+        return err < TOLERANCE, err, ""
+
+    return _timed(name, form, body)
+
+
+def check_finite_differences(u: Unrolled, *, variant: str = "correct", seed: int = 0) -> Check:
+    """BPTT, lambdified in float64, against central differences of E in 40-digit arithmetic."""
+    name = f"numeric: BPTT vs central differences of E (T={u.T}, n={u.n})"
+    if variant != "correct":
+        name += f" [{variant}]"
+
+    def body() -> tuple[bool, float | None, str]:
+        pt = _point(u, seed)
+        x = pt.flat(u)
+        exprs = _flat([G.bptt(u, r, variant=variant).total for r in _roles(u)])
+        got = np.array(u.lambdify(exprs)(*x), dtype=float)
+        fE = u.lambdify([u.E_named], modules="mpmath")
+        inputs = u.inputs()
+        index = {s: i for i, s in enumerate(inputs)}
+        with mpmath.workdps(FD_DIGITS):
+            h = mpmath.mpf(FD_STEP)
+            base = [mpmath.mpf(v) for v in x]
+            fd = []
+            for r in _roles(u):
+                for p in u.params[r]:
+                    i = index[p]
+                    up, dn = list(base), list(base)
+                    up[i] += h
+                    dn[i] -= h
+                    fd.append(float((fE(*up)[0] - fE(*dn)[0]) / (2 * h)))
+        err = _rel(got, np.array(fd))
+        return err < TOLERANCE, err, ""
+
+    return _timed(name, "(b)", body)
+
+
+def check_upstream(model: Model, T: int, n: int, *, seed: int = 0) -> Check:
+    """The course notes' rnn_backward case: E = sum_t <ds_t, s_t>; BPTT vs the engine's dh mode."""
+    nt = model.notation
+    s = nt.state.ascii
+    name = f"numeric: upstream case E = sum_t <d{s}_t, {s}_t>, BPTT vs engine (T={T}, n={n})"
+
+    def body() -> tuple[bool, float | None, str]:
+        u = unroll(model, T, n, upstream=True)
+        pt = _point(u, seed)
+        act = "tanh" if model.activation == "generic" else model.activation
+        params = {ENGINE_KEY[r]: v for r, v in pt.params.items()}
+        trace = engine.forward(params, pt.xs, pt.h0, activation=act, output=None)
+        dh = pt.upstream.copy()  # type: ignore[union-attr]
+        if model.loss_at == "last":
+            dh[:-1] = 0.0
+        eg = engine.backward(trace, dh=dh)
+        roles = _roles(u)
+        b = G.bptt(u, roles[0])
+        W = u.params[Role.RECURRENT]
+        U = u.params[Role.INPUT]
+        dh0 = W.T * b.total_deltas[0]
+        dxs = [U.T * d for d in b.total_deltas]
+        exprs = _flat([G.bptt(u, r).total for r in roles] + [dh0, *dxs])
+        want = [np.asarray(eg[ENGINE_KEY[r]]).reshape(-1) for r in roles]
+        want += [np.asarray(eg["h0"]).reshape(-1), np.asarray(eg["xs"]).reshape(-1)]
+        got = np.array(u.lambdify(exprs)(*pt.flat(u)), dtype=float)
+        err = _rel(got, np.concatenate(want))
+        return err < TOLERANCE, err, ""
+
+    return _timed(name, "(b)", body)
+
+
+def _loss_label(u: Unrolled) -> str:
+    model = u.model
+    if not u.has_output:
+        if model.loss == "generic":
+            return "linear stand-in loss <a_t, h_t>"
+        return model.loss
+    loss = "squared_error stand-in" if model.loss == "generic" else model.loss
+    return f"{model.output} + {loss}".replace("_", "-")
+
+
+# ---------------------------------------------------------------------- all
+
+
+def run_checks(model: Model, T: int, n: int, *, seed: int = 0) -> Report:
+    """Every check for model at T steps and n hidden units; InputError if the sizes are out of range."""
+    check_sizes(T, n)
+    checks: list[Check] = []
+    ug = unroll(model, T, n, generic=True)
+    checks.append(check_direct_equals_bptt(ug, seed=seed))
+    checks.append(check_direct_equals_paths(ug, seed=seed))
+    checks.append(check_delta_definitions(ug, seed=seed))
+    uc = unroll(model, T, n)
+    for form in ("(b)", "(a)", "(c)"):
+        checks.append(check_engine(uc, form, seed=seed))
+    checks.append(check_finite_differences(uc, seed=seed))
+    if uc.has_output:
+        checks.append(check_upstream(model, T, n, seed=seed))
+    checks.append(check_step_lemma(model, n))
+    return Report(model.name, T, n, checks)
