@@ -23,6 +23,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("derive", "derive"),
     ("check", "check"),
     ("docs", "docs"),
+    ("verify", "verify"),
+    ("catalog", "list"),
 ]
 
 
