@@ -72,7 +72,7 @@ def homework_power() -> str:
     rel = "=" if demo.claim_holds else r"\neq"
     out += [
         "",
-        '!!! bug "\\"When all eigenvalues equal 1 the power equals the original matrix\\""',
+        '!!! bug "Claim: when all eigenvalues equal 1, the power equals the original matrix"',
         f"    Checked exactly on the Jordan block below: its eigenvalues are "
         f"{', '.join(str(e) for e in demo.eigenvalues)}, yet",
         "",
