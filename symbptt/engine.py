@@ -13,6 +13,7 @@ rows, and only the recurrent chain is a Python loop over t.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,13 @@ def _sigmoid_into(a: Array, out: Array) -> Array:
     return out
 
 
+def _one_minus_sq(h: Array) -> Array:
+    """tanh' from h = tanh(net): 1 - h^2, computed with one temporary."""
+    out = np.multiply(h, h)
+    np.subtract(1.0, out, out=out)
+    return out
+
+
 def _copy_into(a: Array, out: Array) -> Array:
     np.copyto(out, a)
     return out
@@ -69,7 +77,7 @@ class Activation:
 ACTIVATIONS: Mapping[str, Activation] = {
     a.name: a
     for a in (
-        Activation("tanh", lambda net, out: np.tanh(net, out=out), lambda net, h: 1.0 - h * h),
+        Activation("tanh", lambda net, out: np.tanh(net, out=out), lambda net, h: _one_minus_sq(h)),
         Activation("sigmoid", _sigmoid_into, lambda net, h: h * (1.0 - h)),
         Activation(
             "relu",
@@ -185,9 +193,12 @@ def _as_array(value: object, dt: np.dtype, name: str) -> Array:
         raise InputError(f"{name} must be a numeric array; {exc}") from None
 
 
+_add_reduce = np.add.reduce
+
+
 def _check_finite(a: Array, name: str) -> None:
     # One reduction is cheap; a NaN or inf anywhere makes the sum non-finite.
-    if not np.isfinite(a.sum()) and not np.isfinite(a).all():
+    if not math.isfinite(_add_reduce(a, axis=None)) and not np.isfinite(a).all():
         raise InputError(f"{name} contains NaN or inf")
 
 
@@ -232,8 +243,10 @@ def _check_params(params: Mapping[str, object], dt: np.dtype, need_v: bool) -> d
         )
     elif "c" in P:
         raise InputError("params has 'c' (output bias) but no 'V' (output weight)")
-    for k, a in P.items():
-        _check_finite(a, f"params[{k!r}]")
+    # one summed reduction for the hot path; name the culprit only when it is not finite
+    if not math.isfinite(sum(float(_add_reduce(a, axis=None)) for a in P.values())):
+        for k, a in P.items():
+            _check_finite(a, f"params[{k!r}]")
     return P
 
 
@@ -513,13 +526,13 @@ def backward(
             np.matmul(dZl, V, out=dHout[-1])
             grads["V"] = dZl.T @ H[-1]
             if "c" in P:
-                grads["c"] = dZl.sum(axis=0)
+                grads["c"] = _add_reduce(dZl, axis=0)
         else:
             dZf = out.dz(Yh, Y).reshape(TB, -1)
             dHout = np.matmul(dZf, V).reshape(T, B, n)
             grads["V"] = dZf.T @ H[1:].reshape(TB, n)
             if "c" in P:
-                grads["c"] = dZf.sum(axis=0)
+                grads["c"] = _add_reduce(dZf, axis=0)
     else:
         dha = _as_array(dh, dt, "dh")
         if dha.shape != trace.h.shape:
@@ -561,7 +574,7 @@ def backward(
     grads["U"] = deltaf.T @ Xf
     grads["W"] = deltaf.T @ Hprev
     if "b" in P:
-        grads["b"] = deltaf.sum(axis=0)
+        grads["b"] = _add_reduce(deltaf, axis=0)
     dh0 = delta[0] @ W
     if trace._h0_shared:
         dh0 = dh0.sum(axis=0)
