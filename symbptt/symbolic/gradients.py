@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
@@ -381,6 +381,27 @@ class Path:
     term: sp.Matrix
 
 
+def _umul(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    """a * b kept unevaluated (the chain rule's product as built), zeros and ones dropped."""
+    if a == 0 or b == 0:
+        return sp.S.Zero
+    if a == 1:
+        return b
+    return a if b == 1 else sp.Mul(a, b, evaluate=False)
+
+
+def _usum(terms: Iterable[sp.Expr]) -> sp.Expr:
+    """A sum kept unevaluated, zeros dropped."""
+    kept = [x for x in terms if x != 0]
+    if not kept:
+        return sp.S.Zero
+    return kept[0] if len(kept) == 1 else sp.Add(*kept, evaluate=False)
+
+
+def _row_times(row: list[sp.Expr], M: sp.Matrix) -> list[sp.Expr]:
+    return [_usum(_umul(row[a], M[a, b]) for a in range(M.rows)) for b in range(M.cols)]
+
+
 def _partial(u: Unrolled, node: sp.Symbol, wrt: sp.Symbol) -> sp.Expr:
     """d(node's definition)/d(wrt), from the cached local partials (0 if wrt is not used)."""
     return _local_partials(u)[0][node].get(wrt, sp.S.Zero)
@@ -428,26 +449,25 @@ def path_sums(u: Unrolled, role: Role, t: int) -> list[Path]:
     out_nodes = [f"{nt.output.ascii}_{t}"] if u.has_output else []
     p_name = nt.param(role).ascii
 
-    def immediate(row: sp.Matrix, nodes: sp.Matrix) -> sp.Matrix:
+    def immediate(row: list[sp.Expr], nodes: sp.Matrix) -> sp.Matrix:
         # row . d(nodes)/dP_ab for every entry ab: P's use at this step only
         return P.applyfunc(
-            lambda p: sp.Add(*[row[j] * _partial(u, nodes[j], p) for j in range(len(nodes))])
+            lambda p: _usum(_umul(row[j], _partial(u, nodes[j], p)) for j in range(len(nodes)))
         )
 
     if role in (Role.OUTPUT, Role.OUTPUT_BIAS):
         z = u.z_sym[t - 1]
-        dz = sp.Matrix([[_loss_partial(u, t, zj) for zj in z]])
+        dz = [_loss_partial(u, t, zj) for zj in z]
         return [Path([e_name, *out_nodes, p_name], immediate(dz, z))]
     paths = []
-    row = _head(u, t)
+    row = list(_head(u, t))
     states = [f"{nt.state.ascii}_{t}"]
     for k in range(t, 0, -1):
         if k < t:
             D, A = local_jacobians(u, k + 1)
-            row = row * D * A
+            row = _row_times([_umul(row[a], D[a, a]) for a in range(u.n)], A)
             states.append(f"{nt.state.ascii}_{k}")
         D, _ = local_jacobians(u, k)
-        paths.append(
-            Path([e_name, *out_nodes, *states, p_name], immediate(row * D, u.net_sym[k - 1]))
-        )
+        rd = [_umul(row[a], D[a, a]) for a in range(u.n)]
+        paths.append(Path([e_name, *out_nodes, *states, p_name], immediate(rd, u.net_sym[k - 1])))
     return paths

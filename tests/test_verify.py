@@ -1,0 +1,90 @@
+"""verify: every shipped derivation passes at its default sizes; known mistakes are caught."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from symbptt.catalog import builtin_names, load
+from symbptt.errors import InputError
+from symbptt.symbolic import unroll
+from symbptt.verify import (
+    TOLERANCE,
+    check_delta_definitions,
+    check_direct_equals_bptt,
+    check_engine,
+    check_finite_differences,
+    check_sizes,
+    check_step_lemma,
+    max_unrolled_T,
+    run_checks,
+)
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_shipped_derivation_passes_at_its_default_sizes(name: str) -> None:
+    model = load(name)
+    report = run_checks(model, model.sizes.T, model.sizes.n)
+    failed = [(c.name, c.detail) for c in report.checks if not c.passed]
+    assert failed == []
+    forms = {c.form for c in report.checks}
+    assert {"(a)=(b)", "(a)=(c)", "delta", "(a)", "(b)", "(c)", "step lemma"} <= forms
+    for c in report.checks:
+        if c.form in ("(a)", "(b)", "(c)") and c.max_error is not None:
+            assert c.max_error < TOLERANCE
+    assert (report.T, report.n) == (model.sizes.T, model.sizes.n)
+    if name == "course-notes":
+        assert any("upstream case" in c.name for c in report.checks)
+
+
+def test_dropped_recursive_term_is_caught_exactly_and_numerically() -> None:
+    model = load("elman")
+    ug, uc = unroll(model, 3, 2, generic=True), unroll(model, 3, 2)
+    exact = check_direct_equals_bptt(ug, variant="drop_recursive")
+    assert not exact.passed and exact.max_error is not None and exact.max_error > 1e-3
+    assert "differ" in exact.detail
+    assert not check_delta_definitions(ug, variant="drop_recursive").passed
+    for check in (
+        check_engine(uc, "(b)", variant="drop_recursive"),
+        check_finite_differences(uc, variant="drop_recursive"),
+    ):
+        assert not check.passed
+        assert check.max_error is not None and check.max_error > 1e-4
+
+
+def test_dl4nlp_wrong_index_is_caught() -> None:
+    model = load("dl4nlp")
+    ug, uc = unroll(model, 3, 2, generic=True), unroll(model, 3, 2)
+    assert not check_direct_equals_bptt(ug, variant="wrong_index").passed
+    assert not check_delta_definitions(ug, variant="wrong_index").passed
+    assert not check_engine(uc, "(b)", variant="wrong_index").passed
+
+
+def test_sizes_out_of_range_name_the_limit_and_the_form_that_scales() -> None:
+    assert max_unrolled_T(2) == 11 and max_unrolled_T(3) == 6 and max_unrolled_T(8) == 3
+    with pytest.raises(InputError, match=r"T=50 is too large.*limit T<=11 at n=2.*step-lemma"):
+        check_sizes(50, 2)
+    with pytest.raises(InputError, match=r"n=9 is too large.*limit n<=8"):
+        check_sizes(3, 9)
+    with pytest.raises(InputError, match="T must be a whole number"):
+        check_sizes(0, 2)
+    with pytest.raises(InputError):
+        run_checks(load("elman"), 50, 2)
+
+
+def test_missing_step_lemma_is_a_failed_check_not_a_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "symbptt.symbolic.steplemma", None)  # import -> ImportError
+    check = check_step_lemma(load("elman"), 2)
+    assert not check.passed
+    assert check.max_error is None
+    assert "not available" in check.detail
+
+
+def test_report_json_shape() -> None:
+    report = run_checks(load("tutorial"), 2, 1)
+    data = report.as_json()
+    assert (data["model"], data["T"], data["n"]) == ("tutorial", 2, 1)
+    for row in data["checks"]:
+        assert set(row) == {"name", "passed", "max_error", "seconds", "form"}
+    assert report.passed
