@@ -37,6 +37,10 @@ def resolve_wrt(model: Model, wrt: Sequence[str] | None) -> list[Role]:
     return [r for r in model.roles if r in roles]
 
 
+#: `general.Statement.relation` ('=', ':=' definition, '<=' bound) as LaTeX.
+_RELATION = {"=": "=", ":=": ":=", "<=": r"\le"}
+
+
 def general_section(model: Model, notes: list[str]) -> Section | None:
     """The statements that hold for every T, from `symbptt.symbolic.general`."""
     general = _optional("symbptt.symbolic.general")
@@ -46,7 +50,7 @@ def general_section(model: Model, notes: list[str]) -> Section | None:
         )
         return None
     steps = tuple(
-        Step(latex(s.lhs, model), latex(s.rhs, model), str(s.reason))
+        Step(latex(s.lhs, model), latex(s.rhs, model), str(s.reason), _RELATION[s.relation])
         for s in general.statements(model)
     )
     return Section("For every T: the delta recursion and the sum over time", steps)
