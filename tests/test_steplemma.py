@@ -26,7 +26,7 @@ def test_every_model_proves(name: str, n: int) -> None:
     if model.loss_at == "last":
         assert "step, no loss at t < T" in claims
     for role in model.roles:
-        assert f"d{ENGINE_KEY[role]} = per-step term" in claims
+        assert f"d{model.notation.param(role).ascii} = per-step term" in claims
 
 
 def _dropped_recursive_term(model):
@@ -45,7 +45,8 @@ def test_dropped_recursive_term_fails(name: str) -> None:
     wrong = S.prove(model, 2, rule=_dropped_recursive_term(model))
     assert proof.passed and not wrong.passed
     failed = [c for c, ok in wrong.steps if not ok]
-    assert any("dW = per-step term" in c for c in failed)
+    rec = model.notation.param(Role.RECURRENT).ascii
+    assert any(f"d{rec} = per-step term" in c for c in failed)
     # the base case (nothing after T=1) cannot tell the difference: only the step can
     assert all(ok for c, ok in wrong.steps if c.startswith("base case"))
 
@@ -63,7 +64,7 @@ def test_dl4nlp_wrong_index_fails() -> None:
     wrong = S.prove(model, 2, rule=S.StepRule("f'(s_t)", backward))
     failed = [c for c, ok in wrong.steps if not ok]
     assert any("delta_{t,k}" in c for c in failed)
-    assert any("dW = per-step term" in c for c in failed)  # dl4nlp's U is the engine's W
+    assert any("dU = per-step term" in c for c in failed)  # U is recurrent in this text
 
 
 def test_homework3_local_delta_claim_fails() -> None:

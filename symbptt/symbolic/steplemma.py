@@ -288,7 +288,9 @@ def _check_step(sc: _SymbolicCell, rule: StepRule, label: str) -> list[tuple[str
         truth = p.applyfunc(grad)
         term = res.terms.get(r)
         ok = term is not None and _same(truth, term + gamma[r])
-        steps.append((f"{label}: dE_>=t/d{ENGINE_KEY[r]} = per-step term + Gamma", ok))
+        steps.append(
+            (f"{label}: dE_>=t/d{sc.model.notation.param(r).ascii} = per-step term + Gamma", ok)
+        )
     # delta definitions: differentiate with net_t as free symbols, then put net_t back
     Et_nu, R_nu, parts_nu = sc.parts(sc.nu)
     back = dict(zip(sc.nu, sc.net, strict=True))
