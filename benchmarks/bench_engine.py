@@ -63,8 +63,10 @@ def make_data(B: int, T: int, n: int, m: int, k: int, dtype: str) -> tuple[dict,
 
 
 def engine_step(p, xs, h0, ys) -> Callable[[], dict]:
+    dtype = xs.dtype.name  # the engine defaults to float64; ask for the data's dtype
+
     def run() -> dict:
-        tr = engine.forward(p, xs, h0, activation="tanh", output="softmax")
+        tr = engine.forward(p, xs, h0, activation="tanh", output="softmax", dtype=dtype)
         return engine.backward(tr, targets=ys)
 
     return run
