@@ -1,0 +1,26 @@
+"""The README's two commands stay the ones CI and newcomers actually run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _two_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^    (\S.*)$", section, flags=re.M)
+
+
+def test_readme_has_exactly_two_commands() -> None:
+    commands = _two_commands()
+    assert len(commands) == 2, commands
+    assert "pip install" in commands[0] and "symbptt " in commands[0]
+    assert "pytest" in commands[1]
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert _two_commands()[1] in ci
