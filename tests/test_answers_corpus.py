@@ -72,7 +72,9 @@ def verdicts() -> dict[tuple[str, str], object]:
     return out
 
 
-@pytest.mark.parametrize(("file", "ident", "verdict", "reason"), CASES)
+@pytest.mark.parametrize(
+    ("file", "ident", "verdict", "reason"), CASES, ids=[f"{c[0][:-5]}-{c[1]}" for c in CASES]
+)
 def test_corpus_verdict(verdicts, file: str, ident: str, verdict: str, reason: str) -> None:
     v = verdicts[(file, ident)]
     assert v.verdict == verdict, v.reason

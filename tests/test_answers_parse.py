@@ -25,7 +25,11 @@ from symbptt.answers.parse import ParseError, parse_latex
 from symbptt.answers.tolerance import Tolerance, compare, step_tolerance
 
 
-@pytest.mark.parametrize("tex", ["W^T", "W^\\top", "W^{\\top}", "W^\\intercal", "W^{T}", "W'"])
+@pytest.mark.parametrize(
+    "tex",
+    ["W^T", "W^\\top", "W^{\\top}", "W^\\intercal", "W^{T}", "W'"],
+    ids=["T", "top", "top-braced", "intercal", "T-braced", "prime"],
+)
 def test_every_transpose_spelling(tex: str) -> None:
     assert parse_latex(tex) == Transpose(Sym("W"))
 
@@ -77,7 +81,11 @@ def test_layout_is_ignored() -> None:
     assert isinstance(parse_latex("\\begin{pmatrix}1 & 2\\\\ 3 & 4\\end{pmatrix}"), Matrix)
 
 
-@pytest.mark.parametrize("bad", ["\\frac{\\partial L}{W}", "(a, b)", "\\unknown{x}", "", "f'"])
+@pytest.mark.parametrize(
+    "bad",
+    ["\\frac{\\partial L}{W}", "(a, b)", "\\unknown{x}", "", "f'"],
+    ids=["partial-one-side", "bare-tuple", "unknown-command", "empty", "prime-no-arg"],
+)
 def test_unparseable_answers_raise_parse_error(bad: str) -> None:
     with pytest.raises(ParseError):
         parse_latex(bad)

@@ -31,6 +31,7 @@ def hostile() -> dict[str, object]:
         ("python", "cannot parse"),  # Python is not in the grammar, and nothing evaluates text
         ("tower", "exponent 10000000000 is beyond the limit"),  # bounded before the power is taken
     ],
+    ids=["input", "write18", "python", "tower"],
 )
 def test_hostile_answer_is_undecided_with_the_limit_named(hostile, ident: str, words: str) -> None:
     v = hostile[ident]
@@ -68,6 +69,7 @@ def test_long_numbers_are_refused() -> None:
         (b"model: homework3\nanswers:\n  - id: a\n    answer: '\xff\xfe = 1'\n", "invalid UTF-8"),
         (b"answers: [" + b"1, " * 4_000_000 + b"1]\n", "more than the limit"),  # a 12 MB file
     ],
+    ids=["nul-byte", "invalid-utf8", "12mb-file"],
 )
 def test_bad_bytes_are_input_errors(tmp_path: Path, content: bytes, words: str) -> None:
     p = tmp_path / "sub.yaml"

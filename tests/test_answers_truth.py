@@ -13,7 +13,9 @@ from symbptt.engine import backward, forward
 
 
 @pytest.mark.parametrize(
-    ("name", "symbol", "key"), [("dl4nlp", "U", "W"), ("dl4nlp", "W", "U"), ("dl4nlp", "V", "V")]
+    ("name", "symbol", "key"),
+    [("dl4nlp", "U", "W"), ("dl4nlp", "W", "U"), ("dl4nlp", "V", "V")],
+    ids=["dl4nlp-U", "dl4nlp-W", "dl4nlp-V"],
 )
 def test_graph_derivative_matches_engine_bptt(name: str, symbol: str, key: str) -> None:
     # dl4nlp calls the recurrent matrix U; the engine calls it W (roles, not letters).
