@@ -21,10 +21,17 @@ def norm(tex: str) -> str:
     return re.sub(r"([_^])\{(\\?\w)\}", r"\1\2", tex)
 
 
-def steps_of(name: str, **kw):
-    """Steps of the derivation, without the engine-cell section (its lhs repeat h_t, delta_t)."""
+MODEL = "The model in the text's notation"
+GENERAL = "For every T"
+WRITTEN = "The gradient of"
+
+
+def steps_of(name: str, section: str, **kw):
+    """Steps of the sections whose title starts with `section` (sections repeat lhs: h_t, s_t)."""
     d = build(catalog.load(name), checks=False, **kw)
-    return [s for sec in d.sections if "engine" not in sec.title for s in sec.steps]
+    found = [s for sec in d.sections if sec.title.startswith(section) for s in sec.steps]
+    assert found, f"no section {section!r} in {[sec.title for sec in d.sections]}"
+    return found
 
 
 def find(steps, lhs: str):
@@ -32,29 +39,31 @@ def find(steps, lhs: str):
 
 
 def test_dl4nlp_u_is_recurrent_w_is_input() -> None:
-    # dl4nlp: s_t = U h_{t-1} + W x_t
-    (net,) = find(steps_of("dl4nlp"), "s_t")
-    assert {norm(t) for t in net.rhs.split("+")} == {norm("U h_{t-1}"), norm("W x_t")}
+    # dl4nlp: s_t = U h_{t-1} + W x_t, in the model section and in the every-T statements
+    for section in (MODEL, GENERAL):
+        (net,) = find(steps_of("dl4nlp", section), "s_t")
+        assert {norm(t) for t in net.rhs.split("+")} == {norm("U h_{t-1}"), norm("W x_t")}
 
 
 def test_blog_forward_names() -> None:
     # blog: h_t = sigma(W_h h_{t-1} + W_x x_t + b_h), y_t = sigma(W_y h_t + b_y)
-    steps = steps_of("blog")
-    (pre,) = find(steps, "a_t")
-    assert {norm(t) for t in pre.rhs.split("+")} == {
-        norm("W_{h} h_{t-1}"),
-        norm("W_{x} x_t"),
-        norm("b_{h}"),
-    }
-    (h,) = find(steps, "h_t")
-    assert norm(h.rhs) == norm(r"\sigma\left(a_t\right)")
-    (o,) = find(steps, "o_t")
-    assert {norm(t) for t in o.rhs.split("+")} == {norm("W_{y} h_t"), norm("b_{y}")}
+    for section in (MODEL, GENERAL):
+        steps = steps_of("blog", section)
+        (pre,) = find(steps, "a_t")
+        assert {norm(t) for t in pre.rhs.split("+")} == {
+            norm("W_{h} h_{t-1}"),
+            norm("W_{x} x_t"),
+            norm("b_{h}"),
+        }
+        (h,) = find(steps, "h_t")
+        assert norm(h.rhs) == norm(r"\sigma\left(a_t\right)")
+        (o,) = find(steps, "o_t")
+        assert {norm(t) for t in o.rhs.split("+")} == {norm("W_{y} h_t"), norm("b_{y}")}
 
 
 def test_dl4nlp_double_sum_over_k() -> None:
     # dl4nlp: dE/dU = sum_t sum_{k=1}^t delta_{t,k} h_{k-1}^T; the inner sum is the step-t term
-    steps = steps_of("dl4nlp", wrt=["U"])
+    steps = steps_of("dl4nlp", WRITTEN, wrt=["U"])
     inner = find(steps, r"\nabla_{U,t} E")
     assert [norm(s.rhs) for s in inner] == [norm(r"\sum_{k=1}^{t} \delta_{t,k} h_{k-1}^\top")]
     (total,) = find(steps, r"\frac{\partial E}{\partial U}")
@@ -73,7 +82,7 @@ def test_tutorial_eq5_matrix() -> None:
 
 def test_tutorial_eq6_sum_over_time() -> None:
     # tutorial eq. 6: grad_W E = sum_{k=1}^{t} grad_{W,k} E; for T = 3 three terms, s_0 .. s_2
-    steps = steps_of("tutorial", wrt=["W"], T=3, n=2)
+    steps = steps_of("tutorial", WRITTEN, wrt=["W"], T=3, n=2)
     (total,) = find(steps, r"\frac{\partial E}{\partial W}")
     assert len(total.terms) == 3
     for t, term in enumerate(total.terms, start=1):
@@ -82,16 +91,16 @@ def test_tutorial_eq6_sum_over_time() -> None:
 
 def test_tutorial_eq8_input_term() -> None:
     # tutorial eq. 8: grad_{U,t} E = delta_t x_t^T
-    (one, _) = find(steps_of("tutorial", wrt=["U"]), r"\nabla_{U,t} E")
+    (one, _) = find(steps_of("tutorial", WRITTEN, wrt=["U"]), r"\nabla_{U,t} E")
     assert norm(one.rhs) == norm(r"\delta_t x_t^\top")
 
 
 def test_homework_local_delta_is_not_the_total_error() -> None:
     # homework: delta^t_j = dL_t/dh^t_j is local; the per-step term needs the total error term
-    steps = steps_of("homework3", wrt=["W"])
-    (defn,) = find(steps, r"\delta_t")
-    assert norm(defn.rhs) == norm(r"\frac{\partial L_t}{\partial h_t}")
-    (one, _) = find(steps, r"\nabla_{W,t} L")
+    for section in (MODEL, GENERAL):
+        (defn,) = find(steps_of("homework3", section), r"\delta_t")
+        assert norm(defn.rhs) == norm(r"\frac{\partial L_t}{\partial h_t}")
+    (one, _) = find(steps_of("homework3", WRITTEN, wrt=["W"]), r"\nabla_{W,t} L")
     assert r"\delta" not in one.rhs and r"\nu" in one.rhs
 
 
