@@ -5,22 +5,21 @@ defective matrix is never pushed through an eigendecomposition: it is reported a
 diagonalizable, with its Jordan form, and its power is taken from that Jordan form (exact) or by
 repeated squaring (numeric).
 
-Exact route: entries are sympy numbers; decimal strings and floats become the rational they spell
-("-0.6" and -0.6 both give -3/5), so rationals in give rationals out.
+Exact route: entries are read by `symbptt.matrixtext` (decimal strings and floats become the
+rational they spell), so rationals in give rationals out.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from symbptt.errors import InputError
+from symbptt.matrixtext import MatrixLike, parse_number, to_exact_matrix, to_float_matrix
 
 __all__ = [
     "COND_LIMIT",
@@ -30,12 +29,8 @@ __all__ = [
     "UnitEigenvalueDemo",
     "homework_exercise",
     "matrix_power_eig",
-    "parse_matrix_text",
-    "parse_number",
-    "parse_vector_text",
+    "numeric_eigenvalues",
     "power_from_factors",
-    "to_exact_matrix",
-    "to_float_matrix",
     "unit_eigenvalue_counterexample",
 ]
 
@@ -46,180 +41,7 @@ COND_LIMIT = 1e8
 # The numeric route reports an exact Jordan form (sympy) only for matrices up to this size.
 EXACT_JORDAN_MAX_SIZE = 4
 
-MatrixLike = Any  # nested sequences of numbers or strings, a numpy array or a sympy Matrix
 Step = tuple[str, Any]
-
-_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-
-
-# --------------------------------------------------------------------------- parsing
-
-
-def parse_number(value: Any, *, where: str = "value") -> sp.Expr:
-    """One entry as an exact sympy number: ints, decimals ("-0.6" -> -3/5), fractions ("3/5")."""
-    if isinstance(value, bool):
-        raise InputError(f"expected a number, got {value!r}", where=where)
-    if isinstance(value, sp.Expr):
-        if not value.is_number:
-            raise InputError(f"expected a number, got the expression {value}", where=where)
-        if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-            raise InputError(f"expected a finite number, got {value}", where=where)
-        return value
-    if isinstance(value, int | np.integer):
-        return sp.Integer(int(value))
-    if isinstance(value, Fraction):
-        return sp.Rational(value.numerator, value.denominator)
-    if isinstance(value, float | np.floating):
-        if not np.isfinite(value):
-            raise InputError(f"expected a finite number, got {value}", where=where)
-        return sp.Rational(repr(float(value)))  # the decimal it prints as: 0.6 -> 3/5
-    if isinstance(value, complex | np.complexfloating):
-        if not np.isfinite(value):
-            raise InputError(f"expected a finite number, got {value}", where=where)
-        return parse_number(value.real, where=where) + sp.I * parse_number(value.imag, where=where)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lower().lstrip("+-") in {"nan", "inf", "infinity"}:
-            raise InputError(f"expected a finite number, got {text!r}", where=where)
-        parts = text.split("/")
-        if len(parts) in (1, 2) and all(_NUMBER_RE.match(p.strip()) for p in parts):
-            nums = [sp.Rational(p.strip()) for p in parts]
-            if len(nums) == 2:
-                if nums[1] == 0:
-                    raise InputError(f"division by zero in {text!r}", where=where)
-                return nums[0] / nums[1]
-            return nums[0]
-        raise InputError(
-            f"expected a number such as 2, -0.6, 1e-3 or 3/5, got {text!r}", where=where
-        )
-    raise InputError(f"expected a number, got {type(value).__name__} {value!r}", where=where)
-
-
-def _rows(M: MatrixLike, *, where: str) -> list[list[Any]]:
-    """Nested rows of a square matrix-like input, validated for shape."""
-    if isinstance(M, sp.MatrixBase):
-        rows = M.tolist()
-    elif isinstance(M, np.ndarray):
-        if M.ndim != 2:
-            raise InputError(f"expected a square 2-D matrix, got {M.ndim}-D array", where=where)
-        rows = M.tolist()
-    elif isinstance(M, Sequence) and not isinstance(M, str):
-        rows = [list(r) if isinstance(r, Sequence) and not isinstance(r, str) else r for r in M]
-        if not all(isinstance(r, list) for r in rows):
-            raise InputError("expected a matrix as a list of rows (lists of numbers)", where=where)
-    else:
-        raise InputError(f"expected a matrix, got {type(M).__name__}", where=where)
-    if not rows or not rows[0]:
-        raise InputError("expected a non-empty square matrix", where=where)
-    widths = {len(r) for r in rows}
-    if len(widths) != 1:
-        raise InputError(f"ragged matrix: rows have lengths {sorted(widths)}", where=where)
-    n_cols = widths.pop()
-    if n_cols != len(rows):
-        raise InputError(f"expected a square matrix, got {len(rows)} x {n_cols}", where=where)
-    return rows
-
-
-def to_exact_matrix(M: MatrixLike, *, where: str = "matrix") -> sp.Matrix:
-    """A square sympy Matrix of exact numbers; raises InputError on bad shape or entries."""
-    rows = _rows(M, where=where)
-    return sp.Matrix(
-        [
-            [parse_number(v, where=f"{where}[{i}][{j}]") for j, v in enumerate(r)]
-            for i, r in enumerate(rows)
-        ]
-    )
-
-
-def to_float_matrix(M: MatrixLike, *, where: str = "matrix") -> np.ndarray:
-    """A square finite float64 (or complex128) array; raises InputError on bad shape or entries."""
-    if isinstance(M, np.ndarray) and M.dtype.kind in "fciu":
-        _rows(M, where=where)
-        if not np.all(np.isfinite(M)):
-            raise InputError("matrix has NaN or infinite entries", where=where)
-        return M.astype(complex if M.dtype.kind == "c" else float)
-    exact = to_exact_matrix(M, where=where)
-    values = [[complex(v) for v in row] for row in exact.tolist()]
-    arr = np.array(values, dtype=complex)
-    return arr.real.copy() if not np.any(arr.imag) else arr
-
-
-def parse_matrix_text(text: str, *, option: str = "--matrix") -> list[list[sp.Expr]]:
-    """Parse "[[0.5, 2], [0, 0.5]]" or "0.5 2; 0 0.5" into rows of exact numbers (never eval)."""
-    text = text.strip()
-    if not text:
-        raise InputError(
-            "expected a matrix such as '[[0.5, 2], [0, 0.5]]' or '0.5 2; 0 0.5'", where=option
-        )
-    if text.startswith("["):
-        value = _parse_brackets(text, option=option)
-        if not all(isinstance(r, list) for r in value):
-            raise InputError("expected a list of rows, e.g. '[[0.5, 2], [0, 0.5]]'", where=option)
-        rows = value
-    else:
-        rows = [r.replace(",", " ").split() for r in text.split(";")]
-    for r in rows:
-        if any(isinstance(v, list) for v in r):
-            raise InputError("matrix nested more than two levels deep", where=option)
-    return [
-        [parse_number(v, where=f"{option}[{i}][{j}]") for j, v in enumerate(r)]
-        for i, r in enumerate(rows)
-    ]
-
-
-def parse_vector_text(text: str, *, option: str) -> list[sp.Expr]:
-    """Parse "[0.9, 0.4]" or "0.9 0.4" (or "0.9, 0.4") into exact numbers."""
-    text = text.strip()
-    items = (
-        _parse_brackets(text, option=option)
-        if text.startswith("[")
-        else text.replace(",", " ").split()
-    )
-    if not items or any(isinstance(v, list) for v in items):
-        raise InputError("expected a list of numbers such as '[0.9, 0.4]'", where=option)
-    return [parse_number(v, where=f"{option}[{i}]") for i, v in enumerate(items)]
-
-
-def _parse_brackets(text: str, *, option: str) -> list[Any]:
-    """A tiny recursive-descent parser for nested bracketed lists of number tokens."""
-    tokens = re.findall(r"\[|\]|,|[^\s\[\],]+", text)
-    pos = 0
-
-    def fail(msg: str) -> InputError:
-        return InputError(f"{msg} in {text!r}", where=option)
-
-    def parse_list() -> list[Any]:
-        nonlocal pos
-        if pos >= len(tokens) or tokens[pos] != "[":
-            raise fail("expected '['")
-        pos += 1
-        items: list[Any] = []
-        while True:
-            if pos >= len(tokens):
-                raise fail("missing ']'")
-            tok = tokens[pos]
-            if tok == "]":
-                pos += 1
-                return items
-            if items:
-                if tok != ",":
-                    raise fail(f"expected ',' or ']' before {tok!r}")
-                pos += 1
-                if pos >= len(tokens):
-                    raise fail("missing ']'")
-                tok = tokens[pos]
-            if tok == "[":
-                items.append(parse_list())
-            elif tok in {",", "]"}:
-                raise fail(f"unexpected {tok!r}")
-            else:
-                items.append(tok.strip("'\""))
-                pos += 1
-
-    result = parse_list()
-    if pos != len(tokens):
-        raise fail(f"unexpected {tokens[pos]!r} after the closing ']'")
-    return result
 
 
 def _check_power(n: Any, *, where: str = "n") -> int:
@@ -263,6 +85,75 @@ def _exact_jordan(M: sp.Matrix) -> tuple[sp.Matrix, sp.Matrix]:
     """Jordan form M = P J P^{-1} (sympy)."""
     P, J = M.jordan_form()
     return P, J
+
+
+def _diagonalized(
+    M: Any,
+    n: int,
+    exact: bool,
+    factors: tuple[Any, Any, Any, Any],
+    power: Any,
+    eigs: tuple[Any, ...],
+    *,
+    given: bool,
+    cond: float | None = None,
+) -> PowerResult:
+    """The eigendecomposition route's result from factors (Q, Lambda, Q^{-1}, Lambda^n).
+
+    given=True: Q and Lambda were the input and M = Q Lambda Q^{-1} is derived from them.
+    """
+    Q, Lam, Q_inv, Lam_n = factors
+    if given:
+        head: tuple[Step, ...] = (
+            ("Q", Q),
+            ("Lambda", Lam),
+            ("Q^{-1}", Q_inv),
+            ("M = Q Lambda Q^{-1}", M),
+        )
+    else:
+        head = (
+            ("M", M),
+            ("Q (eigenvectors as columns)", Q),
+            ("Lambda (eigenvalues)", Lam),
+            ("Q^{-1}", Q_inv),
+        )
+    steps = head + ((f"Lambda^{n}", Lam_n), (f"M^{n} = Q Lambda^{n} Q^{{-1}}", power))
+    return PowerResult(
+        M,
+        n,
+        exact,
+        power,
+        eigs,
+        True,
+        Q,
+        Lam,
+        Lam_n,
+        Q_inv,
+        None,
+        None,
+        "eigendecomposition",
+        steps,
+        cond,
+    )
+
+
+def _not_diagonalized(
+    M: Any,
+    n: int,
+    exact: bool,
+    power: Any,
+    eigs: tuple[Any, ...],
+    diagonalizable: bool,
+    jordan: tuple[Any, Any],
+    method: str,
+    steps: tuple[Step, ...],
+    cond: float | None = None,
+) -> PowerResult:
+    """A result without Q, Lambda: the Jordan route or repeated squaring; jordan is (P, J)."""
+    P, J = jordan
+    return PowerResult(
+        M, n, exact, power, eigs, diagonalizable, None, None, None, None, P, J, method, steps, cond
+    )
 
 
 _X = sp.Symbol("x")
@@ -322,21 +213,8 @@ def _exact_power(M: sp.Matrix, n: int) -> PowerResult:
                 direct,
             ),
         )
-        return PowerResult(
-            M,
-            n,
-            True,
-            direct,
-            eigs,
-            diagonalizable,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            "repeated-squaring",
-            steps,
+        return _not_diagonalized(
+            M, n, True, direct, eigs, diagonalizable, (None, None), "repeated-squaring", steps
         )
     if diagonalizable:
         Q, Lam = M.diagonalize()
@@ -350,30 +228,7 @@ def _exact_power(M: sp.Matrix, n: int) -> PowerResult:
                 raise ArithmeticError("Q Lambda^n Q^{-1} disagrees with M^n")
             power = direct
         eigs = tuple(Lam[i, i] for i in range(Lam.rows))
-        steps = (
-            ("M", M),
-            ("Q (eigenvectors as columns)", Q),
-            ("Lambda (eigenvalues)", Lam),
-            ("Q^{-1}", Q_inv),
-            (f"Lambda^{n}", Lam_n),
-            (f"M^{n} = Q Lambda^{n} Q^{{-1}}", power),
-        )
-        return PowerResult(
-            M,
-            n,
-            True,
-            power,
-            eigs,
-            True,
-            Q,
-            Lam,
-            Lam_n,
-            Q_inv,
-            None,
-            None,
-            "eigendecomposition",
-            steps,
-        )
+        return _diagonalized(M, n, True, (Q, Lam, Q_inv, Lam_n), power, eigs, given=False)
     P, J = _exact_jordan(M)
     J_n = J**n
     power = (P * J_n * P.inv()).applyfunc(_clean_exact)
@@ -387,13 +242,11 @@ def _exact_power(M: sp.Matrix, n: int) -> PowerResult:
         (f"J^{n}", J_n),
         (f"M^{n} = P J^{n} P^{{-1}}", power),
     )
-    return PowerResult(
-        M, n, True, power, eigs, False, None, None, None, None, P, J, "jordan", steps
-    )
+    return _not_diagonalized(M, n, True, power, eigs, False, (P, J), "jordan", steps)
 
 
-def _numeric_eigs(values: np.ndarray) -> tuple[complex | float, ...]:
-    """Eigenvalues as floats when real, complex otherwise."""
+def numeric_eigenvalues(values: np.ndarray) -> tuple[complex | float, ...]:
+    """Numpy eigenvalues as a tuple: floats when real, complex otherwise (for results and JSON)."""
     return tuple(complex(v) if abs(v.imag) > 0 else float(v.real) for v in np.asarray(values))
 
 
@@ -401,7 +254,7 @@ def _numeric_power(M: np.ndarray, n: int, source: MatrixLike | None) -> PowerRes
     """Numeric route: numpy eig; a (numerically) defective matrix uses repeated squaring."""
     vals, Q = np.linalg.eig(M)
     cond = float(np.linalg.cond(Q))
-    eigs = _numeric_eigs(vals)
+    eigs = numeric_eigenvalues(vals)
     if np.isfinite(cond) and cond < COND_LIMIT:
         Q_inv = np.linalg.inv(Q)
         Lam = np.diag(vals)
@@ -411,34 +264,11 @@ def _numeric_power(M: np.ndarray, n: int, source: MatrixLike | None) -> PowerRes
             power = power.real
         if not np.any(np.iscomplex(Q)):
             Q, Lam, Lam_n, Q_inv = Q.real, Lam.real, Lam_n.real, Q_inv.real
-        steps: tuple[Step, ...] = (
-            ("M", M),
-            ("Q (eigenvectors as columns)", Q),
-            ("Lambda (eigenvalues)", Lam),
-            ("Q^{-1}", Q_inv),
-            (f"Lambda^{n}", Lam_n),
-            (f"M^{n} = Q Lambda^{n} Q^{{-1}}", power),
-        )
-        return PowerResult(
-            M,
-            n,
-            False,
-            power,
-            eigs,
-            True,
-            Q,
-            Lam,
-            Lam_n,
-            Q_inv,
-            None,
-            None,
-            "eigendecomposition",
-            steps,
-            cond,
-        )
+        factors = (Q, Lam, Q_inv, Lam_n)
+        return _diagonalized(M, n, False, factors, power, eigs, given=False, cond=cond)
     power = np.linalg.matrix_power(M, n)
     P = J = None
-    steps = (("M", M),)
+    steps: tuple[Step, ...] = (("M", M),)
     exact_M = None
     if source is not None and M.shape[0] <= EXACT_JORDAN_MAX_SIZE:
         exact_M = to_exact_matrix(source, where="matrix")
@@ -448,22 +278,8 @@ def _numeric_power(M: np.ndarray, n: int, source: MatrixLike | None) -> PowerRes
         P, J = _exact_jordan(exact_M)
         steps += (("M is not diagonalizable; Jordan form M = P J P^{-1}: P", P), ("J", J))
     steps += ((f"M^{n} by repeated squaring (eigenvector matrix has cond {cond:.3g})", power),)
-    return PowerResult(
-        M,
-        n,
-        False,
-        power,
-        eigs,
-        False,
-        None,
-        None,
-        None,
-        None,
-        P,
-        J,
-        "repeated-squaring",
-        steps,
-        cond,
+    return _not_diagonalized(
+        M, n, False, power, eigs, False, (P, J), "repeated-squaring", steps, cond
     )
 
 
@@ -521,31 +337,7 @@ def power_from_factors(Q: MatrixLike, Lam: MatrixLike, n: int, exact: bool = Fal
         M = (Qx * L * Q_inv).applyfunc(_clean_exact)
         L_n = L**n
         power = (Qx * L_n * Q_inv).applyfunc(_clean_exact)
-        eigs = tuple(diag)
-        steps: tuple[Step, ...] = (
-            ("Q", Qx),
-            ("Lambda", L),
-            ("Q^{-1}", Q_inv),
-            ("M = Q Lambda Q^{-1}", M),
-            (f"Lambda^{n}", L_n),
-            (f"M^{n} = Q Lambda^{n} Q^{{-1}}", power),
-        )
-        return PowerResult(
-            M,
-            n,
-            True,
-            power,
-            eigs,
-            True,
-            Qx,
-            L,
-            L_n,
-            Q_inv,
-            None,
-            None,
-            "eigendecomposition",
-            steps,
-        )
+        return _diagonalized(M, n, True, (Qx, L, Q_inv, L_n), power, tuple(diag), given=True)
     Qf = to_float_matrix(Q, where="Q")
     cond = float(np.linalg.cond(Qf))
     if not np.isfinite(cond) or cond >= 1 / np.finfo(float).eps:
@@ -559,31 +351,8 @@ def power_from_factors(Q: MatrixLike, Lam: MatrixLike, n: int, exact: bool = Fal
     M = Qf @ L @ Q_inv
     L_n = np.diag(vals**n)
     power = Qf @ L_n @ Q_inv
-    steps = (
-        ("Q", Qf),
-        ("Lambda", L),
-        ("Q^{-1}", Q_inv),
-        ("M = Q Lambda Q^{-1}", M),
-        (f"Lambda^{n}", L_n),
-        (f"M^{n} = Q Lambda^{n} Q^{{-1}}", power),
-    )
-    return PowerResult(
-        M,
-        n,
-        False,
-        power,
-        _numeric_eigs(vals),
-        True,
-        Qf,
-        L,
-        L_n,
-        Q_inv,
-        None,
-        None,
-        "eigendecomposition",
-        steps,
-        cond,
-    )
+    eigs = numeric_eigenvalues(vals)
+    return _diagonalized(M, n, False, (Qf, L, Q_inv, L_n), power, eigs, given=True, cond=cond)
 
 
 # --------------------------------------------------------------------------- homework

@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.eigen import to_float_matrix
+from symbptt.eigen import numeric_eigenvalues
 from symbptt.errors import InputError
+from symbptt.matrixtext import to_float_matrix
 
 __all__ = [
     "ACTIVATIONS",
@@ -234,7 +235,7 @@ def gradient_flow(
     return FlowReport(
         W=Wf,
         activation=activation,
-        eigenvalues=tuple(complex(v) if v.imag != 0 else float(v.real) for v in eigs),
+        eigenvalues=numeric_eigenvalues(eigs),
         singular_values=tuple(float(s) for s in svals),
         spectral_radius=rho,
         largest_singular_value=smax,

@@ -12,12 +12,11 @@ import sympy as sp
 from symbptt.eigen import (
     homework_exercise,
     matrix_power_eig,
-    parse_matrix_text,
-    parse_number,
     power_from_factors,
     unit_eigenvalue_counterexample,
 )
 from symbptt.errors import InputError
+from symbptt.matrixtext import parse_matrix_text, parse_number
 
 
 def repeated_product(M: np.ndarray, n: int) -> np.ndarray:

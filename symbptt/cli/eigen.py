@@ -24,13 +24,11 @@ from symbptt.eigen import (
     PowerResult,
     homework_exercise,
     matrix_power_eig,
-    parse_matrix_text,
-    parse_vector_text,
     power_from_factors,
-    to_exact_matrix,
 )
 from symbptt.errors import InputError
 from symbptt.flow import FlowReport, gradient_flow
+from symbptt.matrixtext import parse_matrix_text, parse_vector_text, to_exact_matrix
 
 # Library argument names -> the CLI option a user typed, for error messages.
 _OPTION_OF = {
@@ -65,9 +63,7 @@ def _matrix_option(text: str, option: str) -> sp.Matrix:
 def _lambda_option(text: str) -> list[Any]:
     """--Lambda as diagonal entries "[0.9, 0.4]" / "0.9 0.4", or as a (diagonal) matrix."""
     stripped = text.strip()
-    if stripped.startswith("[["):
-        return parse_matrix_text(stripped, option="--Lambda")
-    if ";" in stripped:
+    if stripped.startswith("[[") or ";" in stripped:
         return parse_matrix_text(stripped, option="--Lambda")
     return parse_vector_text(stripped, option="--Lambda")
 
