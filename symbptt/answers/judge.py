@@ -106,8 +106,8 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     first_ce: dict[str, Any] | None = None
     for i, part in enumerate(parts[1:], start=1):
         tol = explicit or step_tolerance(part, symbolic)
-        tols.append(tol.describe())
         status, reason, ce = ctx.check(part, tol)
+        tols.append(tol.resolved(ctx.fd_used).describe())
         if status == "wrong":
             from symbptt.answers.slips import find_slip
 
@@ -144,6 +144,7 @@ class _Context:
                  free: list[str], constraints: list[tuple[Node, str, Node]]) -> None:  # fmt: skip
         self.lhs, self.defs, self.model, self.symbolic = lhs, defs, model, symbolic
         self.free, self.constraints = free, constraints
+        self.fd_used = False  # did the last check use a central-difference derivative?
 
     def worlds(self, quick: bool = False):
         """(description, World) pairs in order of increasing T, then n."""
@@ -180,6 +181,7 @@ class _Context:
         """('correct'|'wrong'|'undecided', reason, counterexample) for one step."""
         lhs = lhs or self.lhs
         compared = 0
+        self.fd_used = False
         for desc, world in self.worlds(quick):
             world.local_for_total = local_for_total
             for scope in self.assignments(world):
@@ -213,7 +215,8 @@ class _Context:
                 except (FloatingPointError, OverflowError, ZeroDivisionError, ValueError) as exc:
                     return "undecided", f"numerical failure: {exc}", None
                 compared += 1
-                ok, detail = compare(got, want, tol)
+                self.fd_used = self.fd_used or world.fd_used
+                ok, detail = compare(got, want, tol.resolved(world.fd_used))
                 if not ok:
                     where = _where_text(desc, scope)
                     return "wrong", f"{detail}{where}", self._ce(desc, scope, want, got)

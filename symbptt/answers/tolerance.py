@@ -3,8 +3,9 @@
 Default for a number or matrix written out: each entry may be off by one unit in its last digit
 (0.0424 is right for 0.9^30 = 0.042391...). For a computed step that contains decimals, the
 relative precision of its least precise decimal, norm-wise. Without decimals: exact (rationals)
-for numeric answers, float64 (relative 1e-6) for symbolic ones, whose truth comes from central
-differences. `relative`, `absolute` and `sigfigs` given in the answer file override all this.
+for numeric answers, float64 for symbolic ones: relative 1e-9 when every derivative came from the
+engine's exact BPTT, 1e-6 when one fell back to central differences. `relative`, `absolute` and
+`sigfigs` given in the answer file override all this.
 """
 
 from __future__ import annotations
@@ -20,13 +21,17 @@ import numpy as np
 from symbptt.answers.ast import Matrix, Neg, Node, Num, walk
 from symbptt.errors import InputError
 
-FLOAT_RELATIVE = 1e-6
+FLOAT_RELATIVE = 1e-6  # truth with a central-difference derivative (error about 1e-8 .. 1e-10)
 FLOAT_FLOOR = 1e-9
+EXACT_RELATIVE = 1e-9  # truth from exact BPTT and float64 algebra (error about 1e-15)
+EXACT_FLOOR = 1e-12
 
 
 @dataclass(frozen=True)
 class Tolerance:
-    """kind: 'entries' (per-entry units), 'relative', 'absolute', 'sigfigs', 'exact' or 'float'."""
+    """kind: 'entries' (per-entry units), 'relative', 'absolute', 'sigfigs', 'exact' or 'float'.
+
+    For 'float', value is 'exact' (every derivative exact) or 'fd' (central differences used)."""
 
     kind: str
     value: Any = None
@@ -63,7 +68,15 @@ class Tolerance:
             return f"{int(self.value)} significant figures, last digit +-1{src}"
         if self.kind == "exact":
             return "exact (rational arithmetic)"
-        return f"float64: relative {FLOAT_RELATIVE:g} (truth by central differences)"
+        if self.value == "exact":
+            return f"float64: relative {EXACT_RELATIVE:g} (truth by exact BPTT)"
+        return f"float64: relative {FLOAT_RELATIVE:g} (a derivative by central differences)"
+
+    def resolved(self, fd_used: bool) -> Tolerance:
+        """A 'float' tolerance made definite by how the truth was computed; others unchanged."""
+        if self.kind != "float":
+            return self
+        return Tolerance("float", "fd" if fd_used else "exact")
 
 
 def step_tolerance(step: Node, symbolic: bool) -> Tolerance:
@@ -137,6 +150,8 @@ def _bound(w: np.ndarray, tol: Tolerance, exact: bool) -> Any:
         return out if exact else out.astype(float)
     if tol.kind == "exact":
         return 0 if exact else 1e-12 * float(scale)
+    if tol.value == "exact":
+        return EXACT_RELATIVE * float(scale) + EXACT_FLOOR
     return FLOAT_RELATIVE * float(scale) + FLOAT_FLOOR
 
 

@@ -1,11 +1,12 @@
 """True values in a model's notation: one random instantiation (T, n, m, k, seed) of the model.
 
-`World` is the evaluator's environment. It runs its own small forward pass (so that any node,
-h_t or s_k as well as W or x_t, can be perturbed) and takes every derivative
-\\frac{\\partial A}{\\partial B} as the total derivative through the computation graph by central
-differences: perturb B where it is computed, recompute everything downstream, read A. Random
-points respect the model: softmax cross-entropy targets are probability vectors, a generic loss
-on the state is the linear loss E_t = <a_t, h_t> (as in the engine's upstream mode).
+`World` is the evaluator's environment. It runs its own small forward pass and takes every
+\\frac{\\partial A}{\\partial B} as the total derivative through the computation graph: exactly
+from the engine's BPTT where `exact` provides it (the loss or h_t by parameters and states), else
+by central differences (perturb B where it is computed, recompute downstream, read A; `fd_used`
+records this so the judge can widen its tolerance). Random points respect the model: softmax
+cross-entropy targets are probability vectors, a generic loss on the state is the linear loss
+E_t = <a_t, h_t> (as in the engine's upstream mode).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from symbptt.answers import exact
 from symbptt.answers.ast import Node, Sym, show
 from symbptt.answers.evaluate import Evaluator, ShapeError, Undefined, Unknown, to_float
 from symbptt.model import Model, Name, Role
@@ -100,8 +102,11 @@ class World:
         k: int = 2,
         seed: int = 0,
         local_for_total: bool = False,
+        exact_derivatives: bool = True,
     ) -> None:
         self.model, self.defs, self.T, self.n, self.m, self.k = model, defs, T, n, m, k
+        self.exact_derivatives = exact_derivatives
+        self.fd_used = False  # set when a derivative fell back to central differences
         self.sizes = {"n": n, "m": m, "k": k, "T": T}
         self.local_for_total = local_for_total
         rng = np.random.default_rng(seed)
@@ -277,8 +282,14 @@ class World:
         return fn
 
     def derivative(self, num: Node, den: Node, ev: Evaluator, scope: dict[str, int]) -> Any:
-        """Total derivative of num by den through the graph, by central differences."""
+        """Total derivative of num by den through the graph: exact (engine BPTT) where provided."""
         key = self._slot(den, ev, scope)
+        if self.exact_derivatives and not self.overlay:
+            what = self._num_slot(num, ev, scope)
+            value = exact.derivative(self, what, key) if what is not None else None
+            if value is not None:
+                return value
+        self.fd_used = True
         base = ev.ev(den, scope)
         shape = to_float(base).shape
         saved, saved_fwd = dict(self.overlay), self._fwd
@@ -309,6 +320,25 @@ class World:
             f"d({show(num)})/d({show(den)}): a {out_shape[0]}x{out_shape[1]} quantity by a "
             f"{shape[0]}x{shape[1]} one is not a matrix"
         )
+
+    def _num_slot(self, num: Node, ev: Evaluator, scope: dict[str, int]) -> tuple | None:
+        """('loss', None) for E, ('loss', t) for E_t, ('h', t) for a state; None for the rest."""
+        if not isinstance(num, Sym) or len(num.index) > 1 or self.has_definition(num):
+            return None
+        kind = self.names.get(num.name)
+        idx = tuple(ev.index(i, scope) for i in num.index)
+        if kind == ("loss",):
+            return ("loss", idx[0] if idx else None)
+        if kind == ("seq", "h") and idx:
+            return ("h", idx[0])
+        return None
+
+    def has_definition(self, sym: Sym) -> bool:
+        """True if a `given:`/`where:` entry (also a compound name such as W_h) covers sym."""
+        names = {sym.name}
+        if len(sym.index) == 1 and isinstance(sym.index[0], Sym) and not sym.index[0].index:
+            names.add(f"{sym.name}_{sym.index[0].name}")
+        return any(n in self.defs.where or n in self.defs.given for n in names)
 
     def _slot(self, den: Node, ev: Evaluator, scope: dict[str, int]) -> tuple:
         if not isinstance(den, Sym):
