@@ -16,8 +16,8 @@ sum_{s>=t} term_s(P). C(T+1) is empty (E_{>T} = 0, g = 0). The lemma with g, Gam
 C(t+1) gives C(t); C(1) is dE/dP = sum_t term_t(P). The base case T = 1 is also checked by
 differentiating E = E_1 directly. Because g, Gamma and f, L, R are arbitrary, no T is special.
 
-The same rule, written once over matrices, is lambdified (cse) into numpy code that
-`compile_gradients` runs in a numeric loop over any T.
+The same rule, written once over matrices, is lambdified into numpy code by
+`symbptt.symbolic.codegen.compile_gradients` (re-exported here) for any T.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import sympy as sp
 
 from symbptt.errors import InputError
@@ -38,9 +37,12 @@ __all__ = [
     "Proof",
     "StepResult",
     "StepRule",
-    "compile_gradients",
+    "compile_gradients",  # noqa: F822 (lazy, see __getattr__)
+    "net_of",
+    "param_shapes",
     "prove",
     "rule_for",
+    "sizes_for",
     "step_terms",
 ]
 
@@ -124,6 +126,28 @@ def rule_for(model: Model) -> StepRule:
     return StepRule(f"{model.name}:{model.delta}", rules[model.delta])
 
 
+def sizes_for(model: Model, n: int, m: int | None, k: int | None) -> tuple[int, int, int]:
+    """(n, m, k) checked as positive integers; m and k default to the model's sizes."""
+    for key, v in (("n", n), ("m", m), ("k", k)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise InputError(f"{key} must be a positive integer; found {v!r}")
+    return n, m or model.sizes.m, k or model.sizes.k
+
+
+def param_shapes(model: Model, n: int, m: int, k: int) -> dict[Role, tuple[int, int]]:
+    """Each parameter's shape as a matrix (biases are columns), for the proof and the codegen."""
+    shapes = {r: model.shape(r, type(model.sizes)(1, n, m, k)) for r in model.roles}
+    return {r: (s[0], s[1]) if len(s) == 2 else (s[0], 1) for r, s in shapes.items()}
+
+
+def net_of(params: Mapping[Role, Any], h_prev: Any, x: Any) -> Any:
+    """net_t = W h_{t-1} + U x_t (+ b) over explicit matrices or MatrixSymbols."""
+    net = params[Role.RECURRENT] * h_prev + params[Role.INPUT] * x
+    if Role.HIDDEN_BIAS in params:
+        net += params[Role.HIDDEN_BIAS]
+    return net
+
+
 # --------------------------------------------------------------------------- exact proof
 
 
@@ -142,13 +166,6 @@ class Proof:
     def passed(self) -> bool:
         """True when every claim holds."""
         return bool(self.steps) and all(ok for _, ok in self.steps)
-
-
-def _sizes(model: Model, n: int, m: int | None, k: int | None) -> tuple[int, int, int]:
-    for key, v in (("n", n), ("m", m), ("k", k)):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
-            raise InputError(f"{key} must be a positive integer; found {v!r}")
-    return n, m or model.sizes.m, k or model.sizes.k
 
 
 def _mat(name: str, r: int, c: int) -> sp.Matrix:
@@ -221,16 +238,11 @@ class _SymbolicCell:
         self, model: Model, n: int, m: int, k: int, *, loss: bool, rest: bool, generic: bool
     ) -> None:
         self.model, self.f, self.generic = model, F_ACT, generic
-        shapes = {r: model.shape(r, type(model.sizes)(1, n, m, k)) for r in model.roles}
-        self.P = {
-            r: _mat(ENGINE_KEY[r], *(s if len(s) == 2 else (s[0], 1))) for r, s in shapes.items()
-        }
+        self.P = {r: _mat(ENGINE_KEY[r], *s) for r, s in param_shapes(model, n, m, k).items()}
         self.h_prev, self.x = _mat("hp", n, 1), _mat("x", m, 1)
         self.nu = _mat("nu", n, 1)  # net_t as free symbols, for the delta definitions
         self.loss, self.rest = loss, rest
-        self.net = self.P[Role.RECURRENT] * self.h_prev + self.P[Role.INPUT] * self.x
-        if Role.HIDDEN_BIAS in self.P:
-            self.net += self.P[Role.HIDDEN_BIAS]
+        self.net = net_of(self.P, self.h_prev, self.x)
 
     def parts(self, net: sp.Matrix) -> tuple[sp.Expr, sp.Expr, dict[str, Any]]:
         """(E_t, R) as functions of net, with e, dE_t/dh_t and g at that point."""
@@ -345,7 +357,7 @@ def prove(
     generic=True keeps the loss L_t and the rest R as undefined functions; False uses their
     arbitrary symbolic gradients (same first derivatives, much faster); default: n <= 3.
     """
-    n, m, k = _sizes(model, n, m, k)
+    n, m, k = sizes_for(model, n, m, k)
     if n > MAX_PROOF_N:
         raise InputError(
             f"n = {n} is above the exact proof's limit n <= {MAX_PROOF_N}; the proof holds for "
@@ -383,161 +395,10 @@ def _jacobian_claim(sc: _SymbolicCell) -> bool:
     return _same(c.h.jacobian(sc.h_prev), sp.diag(*c.fp) * sc.P[Role.RECURRENT])
 
 
-# --------------------------------------------------------------------------- generated code
+def __getattr__(name: str) -> Any:
+    """`compile_gradients` lives in codegen (which imports this module): re-exported lazily."""
+    if name == "compile_gradients":
+        from symbptt.symbolic.codegen import compile_gradients
 
-_NU = sp.Symbol("nu")
-#: Each activation as a SymPy expression in nu; f' is derived from it by sp.diff. The sigmoid is
-#: written 0.5 (1 + tanh(nu / 2)) so that f and f' stay finite for any nu; generic runs as tanh.
-_ACTIVATION_EXPR = {
-    "tanh": sp.tanh(_NU),
-    "generic": sp.tanh(_NU),
-    "sigmoid": (1 + sp.tanh(_NU / 2)) / 2,
-    "relu": sp.Piecewise((_NU, _NU > 0), (0, True)),
-    "identity": _NU,
-}
-
-
-def _elementwise(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
-    fn = sp.lambdify(_NU, expr, modules="numpy")
-    return lambda a: np.asarray(fn(a), dtype=float) * np.ones_like(a)
-
-
-def _output_error(output: str, z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """e = dE_t/dz_t as the output lemma states it (proved exactly by `prove`)."""
-    if output == "softmax":
-        p = np.exp(z - z.max())
-        p /= p.sum()
-        return p * y.sum() - y
-    yhat = z if output == "identity" else 0.5 * (1.0 + np.tanh(0.5 * z))
-    return yhat - y
-
-
-def compile_gradients(
-    model: Model,
-    n: int,
-    m: int | None = None,
-    k: int | None = None,
-    *,
-    rule: StepRule | None = None,
-) -> Callable[..., dict[str, np.ndarray]]:
-    """Lambdify (cse) the matrix-level per-step rule once; return grads(params, xs, h0, ...).
-
-    The returned function runs forward and backward as numeric loops over any T:
-    `grads(params, xs, h0=None, *, targets=None, dh=None) -> {"U", "W", ["b", "V", "c"], "h0"}`
-    with params by role key (`symbptt.model.ENGINE_KEY`). With targets the loss is the model's
-    (E_t at every step or only the last); with dh it is E = sum_t <dh_t, h_t>, as in the engine.
-    """
-    n, m, k = _sizes(model, n, m, k)
-    rule = rule or rule_for(model)
-    roles = model.roles
-    col = {Role.HIDDEN_BIAS: (n, 1), Role.OUTPUT_BIAS: (k, 1)}
-    P = {r: sp.MatrixSymbol(ENGINE_KEY[r], *col.get(r, model.shape(r, _size(model, n, m, k))))
-         for r in roles}  # fmt: skip
-    hp, x, h = sp.MatrixSymbol("hp", n, 1), sp.MatrixSymbol("x", m, 1), sp.MatrixSymbol("h", n, 1)
-    fp, g, dh = (sp.MatrixSymbol(s, n, 1) for s in ("fp", "g", "dh"))
-    out = model.has_output_layer
-    e = sp.MatrixSymbol("e", k, 1) if out else None
-    dEdh = P[Role.OUTPUT].T * e + dh if out else dh
-    cell = Cell(P, hp, x, h, fp, e, dEdh, g, sp.MatrixSymbol("fpf", n, 1), sp.HadamardProduct)
-    res = rule.backward(cell)
-    missing = [ENGINE_KEY[r] for r in roles if r not in res.terms]
-    if missing:
-        raise InputError(f"rule {rule.name!r} gives no per-step term for {', '.join(missing)}")
-    args = [*P.values(), hp, x, h, fp, *([e] if out else []), dh, g]
-    backward = sp.lambdify(args, [res.adjoint, *(res.terms[r] for r in roles)], cse=True)
-    net_expr = P[Role.RECURRENT] * hp + P[Role.INPUT] * x
-    if Role.HIDDEN_BIAS in P:
-        net_expr += P[Role.HIDDEN_BIAS]
-    net_fn = sp.lambdify([*P.values(), hp, x], net_expr, cse=True)
-    act = _ACTIVATION_EXPR[model.activation]
-    f, df = _elementwise(act), _elementwise(sp.diff(act, _NU))
-
-    def grads(
-        params: Mapping[str, Any], xs: Any, h0: Any = None, *, targets: Any = None, dh: Any = None
-    ) -> dict[str, np.ndarray]:
-        """dE/dP for every parameter (and h0) by the compiled step rule, looping over t."""
-        Pv = _params(params, P)
-        X = _array(xs, "xs", (None, m))
-        T = X.shape[0]
-        H = np.zeros((T + 1, n, 1))
-        if h0 is not None:
-            H[0] = _array(h0, "h0", (n,)).reshape(n, 1)
-        FP = np.empty((T, n, 1))
-        for t in range(T):
-            net = net_fn(*Pv, H[t], X[t].reshape(m, 1))
-            H[t + 1], FP[t] = f(net), df(net)
-        E, D = _errors(model, Pv, H, T, n, k, targets, dh)
-        total = [np.zeros(s.shape) for s in P.values()]
-        adj = np.zeros((n, 1))
-        for t in range(T - 1, -1, -1):
-            outs = backward(*Pv, H[t], X[t].reshape(m, 1), H[t + 1], FP[t],
-                            *([E[t]] if out else []), D[t], adj)  # fmt: skip
-            adj = outs[0]
-            for acc, term in zip(total, outs[1:], strict=True):
-                acc += term
-        result = {
-            ENGINE_KEY[r]: _shape_like(a, params[ENGINE_KEY[r]])
-            for r, a in zip(roles, total, strict=True)
-        }  # noqa: E501
-        result["h0"] = adj.reshape(n)
-        return result
-
-    return grads
-
-
-def _size(model: Model, n: int, m: int, k: int) -> Any:
-    return type(model.sizes)(model.sizes.T, n, m, k)
-
-
-def _array(value: Any, name: str, shape: tuple[int | None, ...]) -> np.ndarray:
-    a = np.asarray(value, dtype=float)
-    if a.ndim != len(shape) or any(
-        s is not None and s != d for s, d in zip(shape, a.shape, strict=True)
-    ):
-        want = "(" + ", ".join("T" if s is None else str(s) for s in shape) + ")"
-        raise InputError(f"{name} must have shape {want}; found shape {a.shape}")
-    if a.shape[0] < 1:
-        raise InputError(f"{name} needs at least one time step")
-    return a
-
-
-def _params(params: Mapping[str, Any], P: Mapping[Role, sp.MatrixSymbol]) -> list[np.ndarray]:
-    out = []
-    for r, sym in P.items():
-        key = ENGINE_KEY[r]
-        if key not in params:
-            raise InputError(f"params has no {key!r} ({r.value} weight); keys needed: "
-                             f"{', '.join(ENGINE_KEY[q] for q in P)}")  # fmt: skip
-        a = np.asarray(params[key], dtype=float)
-        if a.size != sym.rows * sym.cols or (a.ndim == 2 and a.shape != sym.shape):
-            raise InputError(f"params[{key!r}] must have shape {sym.shape}; found {a.shape}")
-        out.append(a.reshape(sym.shape))
-    return out
-
-
-def _shape_like(a: np.ndarray, like: Any) -> np.ndarray:
-    return a.reshape(np.shape(like))
-
-
-def _errors(
-    model: Model, Pv: list[np.ndarray], H: np.ndarray, T: int, n: int, k: int, targets: Any, dh: Any
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-step e_t = dE_t/dz_t (targets) or upstream dh_t: exactly one of them is given."""
-    if (targets is None) == (dh is None):
-        raise InputError("give exactly one of targets= or dh=")
-    E, D = np.zeros((T, k, 1)), np.zeros((T, n, 1))
-    if dh is not None:
-        D[:] = _array(dh, "dh", (T, n)).reshape(T, n, 1)
-        return E, D
-    if not model.has_output_layer:
-        raise InputError(f"model {model.name!r} has no output layer; give dh= instead of targets=")
-    Y = np.asarray(targets)
-    if Y.shape == (T,) and np.issubdtype(Y.dtype, np.integer) and model.output == "softmax":
-        Y = np.eye(k)[Y]
-    Y = _array(Y, "targets", (T, k))
-    V = Pv[list(model.roles).index(Role.OUTPUT)]
-    c = Pv[list(model.roles).index(Role.OUTPUT_BIAS)] if Role.OUTPUT_BIAS in model.roles else 0.0
-    steps = range(T) if model.loss_at == "every" else [T - 1]
-    for t in steps:
-        E[t] = _output_error(model.output, V @ H[t + 1] + c, Y[t].reshape(k, 1))
-    return E, D
+        return compile_gradients
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
