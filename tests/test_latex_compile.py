@@ -23,14 +23,20 @@ SAMPLE_CHECKS = (
         "base case T=1: dE_>=t/dW = per-step term + Gamma", "exact proof", True, None, "n = 2"
     ),
     CheckResult(
-        "delta_{t,k} = dE_t/dnet_k & 100% #1 ~x", "numeric", False, 1.5e-12, "T = 3, seed = 0"
+        "delta_{t,k} = dE_t/dnet_k & 100% #1 ~x",
+        "numeric",
+        False,
+        1.5e-12,
+        "T = 3, seed = 0",
+        note="at x_1 = 0.5 | y^2 > $3 \\ {}",
     ),
 )
 
 
 def document(name: str) -> str:
-    d = build(catalog.load(name), checks=False)
-    return to_tex(dataclasses.replace(d, checks=SAMPLE_CHECKS))
+    """The document with its real Checked section, plus rows that exercise escaping."""
+    d = build(catalog.load(name), checks=True)
+    return to_tex(dataclasses.replace(d, checks=d.checks + SAMPLE_CHECKS))
 
 
 def compile_tex(tex: str, folder: Path) -> tuple[int, str]:

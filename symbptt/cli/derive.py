@@ -79,7 +79,11 @@ def write_new(path: Path, text: str, *, force: bool) -> None:
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the numeric check.")
-@click.option("--no-checks", is_flag=True, help="Leave out the Checked section (faster).")
+@click.option(
+    "--no-checks",
+    is_flag=True,
+    help="Leave out the Checked section (faster; the exit status is then 0).",
+)
 def derive(
     model_name: str,
     T: int | None,
@@ -92,7 +96,14 @@ def derive(
     seed: int,
     no_checks: bool,
 ) -> None:
-    """Derive BPTT for MODEL (a built-in name or a derivation file) and write it."""  # fmt: skip
+    """Derive BPTT for MODEL (a built-in name or a derivation file) and write it.
+
+    The document ends with a Checked section: the step-lemma proof for every T and the checks
+    of `symbptt verify` at --T, --n, --seed. If any check fails, the document is still written
+    (its Checked section marks the failures), the failed checks are listed on stderr and the
+    exit status is 1. A formula of the source text that the checks refute (marked WRONG) is a
+    finding, not a failure. Bad input exits with status 2.
+    """
     if output is not None:
         check_target(output, force=force)
     model = catalog.load(model_name)
@@ -105,3 +116,12 @@ def derive(
         click.echo(text, nl=False)
     else:
         write_new(output, text, force=force)
+    failed = derivation.failed
+    if failed:
+        where = "stdout" if output is None else str(output)
+        click.echo(
+            f"derive: {len(failed)} check(s) FAILED (document written to {where}):", err=True
+        )
+        for c in failed:
+            click.echo(f"  {c.name}" + (f": {c.note}" if c.note else ""), err=True)
+        raise SystemExit(1)

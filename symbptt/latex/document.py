@@ -1,32 +1,26 @@
 """Assemble a derivation document: model, general-T statements, concrete expansions, checks.
 
 `build` is the one entry point: it gathers sections from the model (its notation), the symbolic
-core (general-T statements, path sums, Jacobian products, the step-lemma proof), the engine's
-cells via latexify, and the numeric checks. Parts of the symbolic core that are not installed
-are named in `Derivation.notes`, never replaced by hand-written content.
+core (general-T statements, path sums, Jacobian products, the step-lemma proof, the text's wrong
+formulas), the engine's cells via latexify, and the checks of `symbptt.verify`.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 
+from symbptt import verify
 from symbptt.latex.cells import engine_cells
+from symbptt.latex.claims import claims
 from symbptt.latex.expansion import check_sizes, expansion_section
 from symbptt.latex.model_section import model_section
 from symbptt.latex.paths import jacobian_section, paths_section
 from symbptt.latex.printer import latex
 from symbptt.latex.steps import CheckResult, Derivation, Section, Step
 from symbptt.model import Model, Role
+from symbptt.symbolic import general, steplemma
 
 FORMS = ("bptt", "paths", "direct", "all", "general")
-
-
-def _optional(module: str):  # noqa: ANN202 - a module or None
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
 
 
 def resolve_wrt(model: Model, wrt: Sequence[str] | None) -> list[Role]:
@@ -41,14 +35,8 @@ def resolve_wrt(model: Model, wrt: Sequence[str] | None) -> list[Role]:
 _RELATION = {"=": "=", ":=": ":=", "<=": r"\le"}
 
 
-def general_section(model: Model, notes: list[str]) -> Section | None:
+def general_section(model: Model) -> Section:
     """The statements that hold for every T, from `symbptt.symbolic.general`."""
-    general = _optional("symbptt.symbolic.general")
-    if general is None:
-        notes.append(
-            "General-T statements: not included, `symbptt.symbolic.general` is not available."
-        )
-        return None
     steps = tuple(
         Step(latex(s.lhs, model), latex(s.rhs, model), str(s.reason), _RELATION[s.relation])
         for s in general.statements(model)
@@ -66,26 +54,25 @@ def cells_section(model: Model) -> Section:
     return Section("The engine's code for one step", steps, text)
 
 
-def proof_checks(model: Model, n: int, notes: list[str]) -> list[CheckResult]:
-    """The step-lemma proof for every T (exact, symbolic), one result per claim."""
-    steplemma = _optional("symbptt.symbolic.steplemma")
-    if steplemma is None:
-        notes.append("Exact proof: not run, `symbptt.symbolic.steplemma` is not available.")
-        return []
+def proof_checks(model: Model, n: int) -> list[CheckResult]:
+    """The step-lemma proof for every T (exact, symbolic), one row per step of the proof."""
     proof = steplemma.prove(model, n)
-    detail = f"n = {proof.n}, generic activation and loss"
-    return [CheckResult(claim, "exact proof", ok, None, detail) for claim, ok in proof.steps]
+    detail = f"n = {proof.n}, m = {proof.m}, generic activation and loss, every T"
+    if not proof.steps:
+        return [CheckResult("the proof has no steps", "step-lemma proof", False, None, detail)]
+    return [CheckResult(claim, "step-lemma proof", ok, None, detail) for claim, ok in proof.steps]
 
 
-def numeric_checks(model: Model, T: int, n: int, seed: int, notes: list[str]) -> list[CheckResult]:
-    """The three-way numeric and exact checks of `symbptt.verify.run_checks`."""
-    verify = _optional("symbptt.verify")
-    if verify is None:
-        notes.append("Numeric check: not run, `symbptt.verify` is not available.")
-        return []
+def numeric_checks(model: Model, T: int, n: int, seed: int) -> list[CheckResult]:
+    """Every check of `symbptt.verify.run_checks` at T, n and seed: name, passed, max error."""
     report = verify.run_checks(model, T, n, seed=seed)
     detail = f"T = {T}, n = {n}, seed = {seed}"
-    return [CheckResult(c.name, c.form, bool(c.passed), c.max_error, detail) for c in report.checks]
+    if not report.checks:
+        return [CheckResult("run_checks returned no checks", "checks", False, None, detail)]
+    return [
+        CheckResult(c.name, "checks", bool(c.passed), c.max_error, detail, c.detail)
+        for c in report.checks
+    ]
 
 
 def build(
@@ -108,19 +95,16 @@ def build(
     if concrete:
         check_sizes(T, n)
     notes: list[str] = []
-    sections: list[Section] = [model_section(model)]
-    general = general_section(model, notes)
-    if general is not None:
-        sections.append(general)
+    sections: list[Section] = [model_section(model), general_section(model)]
+    claim_section, claim_rows = claims(model)
+    if claim_section is not None:
+        sections.append(claim_section)
     if concrete and form in ("bptt", "all"):
         sections += [expansion_section(model, role, T, n) for role in roles]
     if concrete and form in ("paths", "all"):
-        if _optional("symbptt.symbolic.gradients") is None:
-            notes.append("Path sums: not included, `symbptt.symbolic.gradients` is not available.")
-        else:
-            hidden = [r for r in roles if r not in (Role.OUTPUT, Role.OUTPUT_BIAS)]
-            sections += [paths_section(model, role, T, n) for role in hidden]
-    if concrete and _optional("symbptt.symbolic.gradients") is not None:
+        hidden = [r for r in roles if r not in (Role.OUTPUT, Role.OUTPUT_BIAS)]
+        sections += [paths_section(model, role, T, n) for role in hidden]
+    if concrete:
         sections.append(jacobian_section(model, T, n))
     if concrete and form in ("direct", "all"):
         notes.append(
@@ -130,9 +114,10 @@ def build(
     sections.append(cells_section(model))
     results: list[CheckResult] = []
     if checks:
-        results += proof_checks(model, min(n, 4), notes)
+        results += proof_checks(model, min(n, 4))
         if concrete:
-            results += numeric_checks(model, T, n, seed, notes)
+            results += numeric_checks(model, T, n, seed)
+        results += claim_rows
     title = f"Backpropagation through time: {model.name}"
     return Derivation(
         model=model.name,

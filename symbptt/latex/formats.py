@@ -7,6 +7,7 @@ same input gives the same bytes. The tex document uses only amsmath, amssymb and
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from symbptt.latex.steps import CheckResult, Derivation, Step
@@ -84,9 +85,30 @@ def _check_groups(checks: tuple[CheckResult, ...]) -> list[tuple[str, list[Check
     return list(groups.items())
 
 
+def _verdict(c: CheckResult) -> str:
+    if c.claim:
+        return "holds" if c.passed else "WRONG"
+    return "passed" if c.passed else "FAILED"
+
+
 def _check_row(c: CheckResult) -> tuple[str, str, str]:
     err = "--" if c.max_error is None else f"{c.max_error:.3g}"
-    return (c.name, "passed" if c.passed else "FAILED", err)
+    return (c.name, _verdict(c), err)
+
+
+def _summary(d: Derivation) -> str:
+    """One line above the tables: how many checks passed, which failed, which claims are wrong."""
+    failed = d.failed
+    wrong = [c for c in d.checks if c.claim and not c.passed]
+    ran = [c for c in d.checks if not c.claim]
+    line = (
+        f"All {len(ran)} checks passed."
+        if not failed
+        else f"{len(failed)} of {len(ran)} checks FAILED: " + "; ".join(c.name for c in failed)
+    )
+    if wrong:
+        line += f" The text's claim is refuted by {len(wrong)} check(s) (marked WRONG)."
+    return line
 
 
 def to_fragment(d: Derivation) -> str:
@@ -101,12 +123,16 @@ def to_fragment(d: Derivation) -> str:
             out.append("{\\small\\itshape " + prose_tex(step.reason) + "}\\par\n")
     if d.checks:
         out.append("\\section*{Checked}\n")
+        out.append(prose_tex(_summary(d)) + "\\par\\medskip\n")
         for heading, group in _check_groups(d.checks):
             out.append(prose_tex(heading[0].upper() + heading[1:]) + ":\\par")
-            out.append("\\begin{center}\n\\small\n\\begin{tabular}{p{11cm}ll}")
+            out.append("\\begin{center}\n\\small\n\\begin{tabular}{p{12cm}ll}")
             out.append("check & result & max error \\\\ \\hline")
-            for row in map(_check_row, group):
-                out.append(" & ".join(prose_tex(x) for x in row) + " \\\\")
+            for c in group:
+                name, verdict, err = map(prose_tex, _check_row(c))
+                if c.note:
+                    name += "\\newline {\\footnotesize " + prose_tex(c.note) + "}"
+                out.append(f"{name} & {verdict} & {err} \\\\")
             out.append("\\end{tabular}\n\\end{center}\n")
     for note in d.notes:
         out.append("\\noindent " + prose_tex(note) + "\\par\n")
@@ -145,14 +171,14 @@ def to_markdown(d: Derivation) -> str:
         for step in sec.steps:
             out += ["$$", display_math(step), "$$", "", f"*{step.reason}*", ""]
     if d.checks:
-        out += ["## Checked", ""]
+        out += ["## Checked", "", _summary(d), ""]
         for heading, group in _check_groups(d.checks):
             out += [heading[0].upper() + heading[1:] + ":", ""]
             out += ["| check | result | max error |", "|---|---|---|"]
-            for row in map(_check_row, group):
-                out.append(
-                    "| " + " | ".join(f"`{x}`" if i == 0 else x for i, x in enumerate(row)) + " |"
-                )
+            for c in group:
+                name, verdict, err = _check_row(c)
+                cell = f"`{name}`" + (f"<br>`{c.note}`" if c.note else "")
+                out.append(f"| {cell.replace('|', '&#124;')} | {verdict} | {err} |")
             out.append("")
     for note in d.notes:
         out += [note, ""]
@@ -182,11 +208,16 @@ def to_json(d: Derivation) -> str:
                 "name": c.name,
                 "form": c.form,
                 "passed": c.passed,
-                "max_error": c.max_error,
+                "max_error": c.max_error
+                if c.max_error is not None and math.isfinite(c.max_error)
+                else None,
                 "detail": c.detail,
+                "note": c.note,
+                "claim": c.claim,
             }
             for c in d.checks
         ],
+        "failed": [c.name for c in d.failed],
         "notes": list(d.notes),
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

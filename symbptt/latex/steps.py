@@ -49,13 +49,19 @@ class Section:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One check shown in the "Checked" section: what, which form, passed, max error, detail."""
+    """One row of the "Checked" section; `form` and `detail` (T, n, seed) head its group.
+
+    `note` is the check's own detail (a counterexample). A `claim` row reports a source text's
+    claim: `passed` says whether the claim holds, and a refuted claim is a finding, not a failure.
+    """
 
     name: str
     form: str
     passed: bool
     max_error: float | None
     detail: str = ""
+    note: str = ""
+    claim: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,3 +80,8 @@ class Derivation:
     def steps(self) -> list[Step]:
         """Every step of every section, in order."""
         return [s for sec in self.sections for s in sec.steps]
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        """The checks that failed (a refuted claim of the text is not a failed check)."""
+        return [c for c in self.checks if not c.passed and not c.claim]
