@@ -59,6 +59,41 @@ CASES = [
     # delta taken as dE/ds_k (the state) instead of dE/dnet_k lacks the f' factor.
     ("tutorial.yaml", "eq6-state-delta", "wrong", "missing f' factor"),
     ("tutorial.yaml", "delta-recursion", "correct", "points"),
+    # Eq. 3 by hand: E is the last step's loss, so delta_i^T = delta_{i+1}^T dnet_{i+1}/dnet_i =
+    # delta_{i+1}^T W diag(f'(net_i)) for every i < T; unrolled from t down to k,
+    # delta_k^T = delta_t^T [W D_{t-1}] [W D_{t-2}] ... [W D_k]: the i = t-1 factor sits next to
+    # delta_t^T, i.e. the product runs with i DEcreasing left to right. Declared, it is right.
+    ("tutorial.yaml", "eq3-decreasing", "correct", "points"),
+    # Read with i increasing (the default), T = 3, n = 2, k = 1, t = 3 gives
+    # delta_3^T W D_1 W D_2 instead of delta_3^T W D_2 W D_1: wrong (n = 1 or t - k = 1 commute).
+    ("tutorial.yaml", "eq3-increasing", "wrong", "decreasing order of the index"),
+    # Ex 1(b): dh_t/dh_0 = J_t J_{t-1} ... J_1 with J_i = diag(sigma'(W h_{i-1} + U x_i)) W, the
+    # Jacobian of step i: the text's prod_{i=1}^{t} holds with i decreasing left to right.
+    ("homework3.yaml", "ex1b-dh-dh0", "correct", "points"),
+    # dl4nlp's transposed form: (dh_t/dh_k)^T = J_{k+1}^T ... J_t^T, J_i^T = U^T diag f'(s_i):
+    # here the text's prod_{i=k+1}^{t} holds in the default increasing order (k = t: identity).
+    ("dl4nlp.yaml", "dh-dh-transposed", "correct", "points"),
+    # Blog, T >= 3 (L_3 must exist): with delta_3 = diag(sigma'(a_3)) W_y^T (y_3 - ybar_3)
+    # (sigmoid + binary cross-entropy: dL_3/do_3 = y_3 - ybar_3), dL_3/dW_x is the sum of the
+    # paths through h_3, h_3 h_2 and h_3 h_2 h_1: delta_3 x_3^T + diag(sigma'(a_2)) W_h^T delta_3
+    # x_2^T + diag(sigma'(a_1)) W_h^T diag(sigma'(a_2)) W_h^T delta_3 x_1^T (sigma' 3x, W_h 2x).
+    ("blog.yaml", "dWx-three-paths", "correct", "points"),
+    # Only the direct path misses the two through h_2 and h_1: wrong from T = 3 on, even n = 1.
+    ("blog.yaml", "dWx-direct-path-only", "wrong", "at T = 3, n = 1"),
+    # The same for W_h, whose use at step k multiplies h_{k-1}.
+    ("blog.yaml", "dWh-three-paths", "correct", "points"),
+    # W_y only acts at step 3 for L_3: one path, (y_3 - ybar_3) h_3^T.
+    ("blog.yaml", "dWy-one-path", "correct", "points"),
+    # Course notes: dtanh_t = (1 - s_t^2) (.) (ds_t + W^T dtanh_{t+1}) is delta_t = dE/da_t with
+    # ds_t = dE_t/ds_t (tanh' = 1 - tanh^2); at t = T nothing is carried.
+    ("course_notes.yaml", "dtanh-recursion", "correct", "points"),
+    ("course_notes.yaml", "dtanh-last-step", "correct", "points"),
+    # Without the carried ds_prev it is dE_t/da_t, not dE/da_t: right only at t = T.
+    ("course_notes.yaml", "dtanh-without-ds-prev", "wrong", "dropped recursive term"),
+    # dW += dtanh s_{t-1}^T accumulated over t.
+    ("course_notes.yaml", "dW-accumulated", "correct", "points"),
+    # dE/ds_t = V^T (o_t - y_t) + W^T delta_{t+1}: the first term alone drops the later steps.
+    ("course_notes.yaml", "ds-direct-only", "wrong", "dropped recursive term"),
 ]
 
 
@@ -105,3 +140,15 @@ def test_solution_final_matrix_is_right_though_middle_is_wrong(verdicts) -> None
 def test_missing_transpose_only_shows_for_n_at_least_2(verdicts) -> None:
     # For n = 1 every vector is a number, so the transposed formula agrees; n = 2 refutes it.
     assert verdicts[("homework3.yaml", "ex1a-transposed")].counterexample["n"] == 2
+
+
+def test_eq3_increasing_reading_first_fails_at_T3_n2(verdicts) -> None:
+    # By hand (see CASES): the two orders agree when n = 1 or t - k <= 1, so T = 3, n = 2.
+    ce = verdicts[("tutorial.yaml", "eq3-increasing")].counterexample
+    assert (ce["T"], ce["n"], ce["indices"]) == (3, 2, {"k": 1, "t": 3})
+
+
+def test_course_notes_dropped_term_first_fails_at_T2_t1(verdicts) -> None:
+    # At t = T there is no later step to carry, so the first failure is T = 2, t = 1.
+    ce = verdicts[("course_notes.yaml", "dtanh-without-ds-prev")].counterexample
+    assert (ce["T"], ce["indices"]) == (2, {"t": 1})

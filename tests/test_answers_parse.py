@@ -117,3 +117,28 @@ def test_matrix_minus_number_is_a_shape_error_not_broadcast() -> None:
         AnswerSpec("x", "A = A - 1", given={"A": "\\begin{bmatrix}1&2\\\\3&4\\end{bmatrix}"}), None
     )
     assert v.verdict == "wrong" and "cannot add a number and a 2x2 matrix" in v.reason
+
+
+def test_product_order_must_be_increasing_or_decreasing(tmp_path) -> None:
+    from symbptt.answers.files import read_submission
+    from symbptt.errors import InputError
+
+    p = tmp_path / "sub.yaml"
+    p.write_text("answers:\n  - id: p\n    answer: 'x = 1'\n    product_order: backwards\n")
+    with pytest.raises(InputError, match=r"sub.yaml:4: answer 'p': product_order must be"):
+        read_submission(p)
+
+
+def test_product_order_reverses_a_matrix_product() -> None:
+    # A_1 = [[1,1],[0,1]], A_2 = [[1,0],[1,1]]: A_1 A_2 = [[2,1],[1,1]], A_2 A_1 = [[1,1],[1,2]].
+    given = {
+        "A": "\\begin{bmatrix}1&1\\\\0&1\\end{bmatrix}",
+        "B": "\\begin{bmatrix}1&0\\\\1&1\\end{bmatrix}",
+    }
+    prod = "\\prod_{i=1}^{2} A^{2-i} B^{i-1}"  # factor i = 1 is A, factor i = 2 is B
+    inc = AnswerSpec("inc", prod + " = \\begin{bmatrix}2&1\\\\1&1\\end{bmatrix}", given=given)
+    dec = AnswerSpec("dec", prod + " = \\begin{bmatrix}1&1\\\\1&2\\end{bmatrix}", given=given,
+                     product_order="decreasing")  # fmt: skip
+    assert judge(inc, None).verdict == "correct" and judge(dec, None).verdict == "correct"
+    dec.product_order = "increasing"
+    assert judge(dec, None).verdict == "wrong"

@@ -116,7 +116,10 @@ class Matrix(Node):
 
 @dataclass(frozen=True)
 class Big(Node):
-    """\\sum or \\prod over var = lo..hi (a product is ordered left to right by increasing var)."""
+    """\\sum or \\prod over var = lo..hi.
+
+    A \\prod of matrices is ordered left to right by increasing var (factor lo leftmost) unless
+    the answer declares `product_order: decreasing` (factor hi leftmost); see `grammar`."""
 
     op: str
     var: str

@@ -78,11 +78,14 @@ class Evaluator:
 
     def index(self, node: Node, scope: dict[str, int]) -> int:
         """An index expression (t-1, k+1, T) as an integer."""
-        v = (
-            Evaluator(self.env, exact=True).ev(node, scope)
-            if not self.exact
-            else self.ev(node, scope)
-        )
+        try:
+            v = (
+                Evaluator(self.env, exact=True).ev(node, scope)
+                if not self.exact
+                else self.ev(node, scope)
+            )
+        except NotExact:  # a model quantity inside an index (W_{y-1})
+            raise ShapeError(f"index {show(node)} is not an integer") from None
         v = _scalar(v)
         if isinstance(v, Fraction) and v.denominator == 1:
             return int(v)
@@ -137,7 +140,9 @@ class Evaluator:
         if _is_array(a) != _is_array(b):
             arr = a if _is_array(a) else b
             other = b if _is_array(a) else a
-            if arr.shape != (1, 1) and other != 0:
+            # a number and a column vector add entrywise (the course notes' 1 - s_t^2); a number
+            # and a matrix do not (Q - 1 is a slip, not a broadcast)
+            if arr.shape != (1, 1) and arr.shape[1] != 1 and other != 0:
                 raise ShapeError(f"{show(node)}: cannot add a number and a {_dims(arr)} matrix")
         return self._check(a + b if sign > 0 else a - b)
 
@@ -255,7 +260,10 @@ class Evaluator:
         if hi - lo > 1000:
             raise LimitExceeded(f"\\{node.op} over {hi - lo + 1} terms (limit 1000)")
         acc: Value = None
-        for i in range(lo, hi + 1):
+        order = range(lo, hi + 1)
+        if node.op == "prod" and getattr(self.env, "product_order", "increasing") == "decreasing":
+            order = range(hi, lo - 1, -1)
+        for i in order:
             inner = dict(scope)
             inner[node.var] = i
             v = self.ev(node.body, inner)

@@ -19,7 +19,8 @@ from symbptt.sourcefile import YamlDoc, parse_yaml, read_text
 
 MAX_ANSWERS = 200
 _TOP = {"model", "student", "answers"}
-_ANSWER_KEYS = {"id", "answer", "given", "where", "for", "tolerance", "question"}
+_ANSWER_KEYS = {"id", "answer", "given", "where", "for", "tolerance", "question", "product_order"}
+_ORDERS = ("increasing", "decreasing")
 _MATH = re.compile(
     r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\begin\{(align\*?|equation\*?|gather\*?)\}(.+?)\\end\{\3\}", re.S
 )
@@ -97,7 +98,23 @@ def _spec(doc: YamlDoc, kp: tuple[Any, ...], item: Any) -> AnswerSpec:
         tolerance=_tolerance(doc, kp + ("tolerance",), item.get("tolerance"), label),
         question=_latex(doc, kp + ("question",), item.get("question"), label),
         where_line=where,
+        product_order=_order(
+            item.get("product_order"),
+            label,
+            doc.where(*kp, "product_order") if "product_order" in item else where,
+        ),
     )
+
+
+def _order(value: Any, label: str, where: str) -> str:
+    """`product_order`: how a \\prod of matrices runs left to right (default increasing)."""
+    if value is None:
+        return "increasing"
+    if value not in _ORDERS:
+        raise InputError(
+            f"{label}: product_order must be increasing or decreasing, found {value!r}", where=where
+        )
+    return str(value)
 
 
 def _latex(
@@ -220,6 +237,7 @@ def _from_document(text: str, path: str, *, tex: bool) -> Submission:
                 tolerance=opts.get("tolerance"),
                 question=opts.get("question"),
                 where_line=f"{path}:{line}",
+                product_order=_order(opts.get("product_order"), f"answer {ident!r}", f"{path}:1"),
             )  # fmt: skip
         )
     if not sub.answers:

@@ -5,6 +5,16 @@ token of the grammar below, and any other command (\\input, \\write18, \\def, ..
 error. Precedence, loosest first: relation chain, + and -, Hadamard-like products (\\odot,
 \\circ, \\otimes), matrix products (juxtaposition, \\cdot, \\times), \\sum/\\prod (whose body
 runs to the next + or -), postfix ^ _ ' and atoms.
+
+Conventions the grammar cannot decide, fixed here:
+- \\prod_{i=lo}^{hi} A_i of matrices is A_lo A_{lo+1} ... A_hi (i increasing left to right)
+  unless the answer declares `product_order: decreasing` (A_hi ... A_lo). Texts differ: with
+  Jacobians in numerator layout the chain rule puts the latest step leftmost, e.g. the tutorial's
+  eq. 3 delta_k^T = delta_t^T prod_{i=k}^{t-1} W diag f'(net_i) holds only as
+  delta_t^T [W D_{t-1}] ... [W D_k] (decreasing; checked by hand at T = 3, n = 2), while the
+  transposed form (dh_t/dh_k)^T = prod_{i=k+1}^{t} U^T diag f'(s_i) holds increasing. A step that
+  holds only in the other order is reported wrong with that slip named.
+- a number plus or minus a column vector is entrywise (1 - s_t^2); with a matrix it is an error.
 """
 
 from __future__ import annotations

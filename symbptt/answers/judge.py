@@ -42,6 +42,7 @@ class AnswerSpec:
     tolerance: dict[str, float] | None = None
     question: str | None = None
     where_line: str = ""
+    product_order: str = "increasing"
 
 
 @dataclass
@@ -99,8 +100,9 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     constraints = _constraints(spec.range)
     explicit = Tolerance.from_spec(spec.tolerance) if spec.tolerance else None
     symbolic = _is_symbolic(parts, defs, model)
-    free = sorted(_free_vars(parts, defs))
+    free = sorted(_free_vars(parts, defs, model))
     ctx = _Context(parts[0], defs, model, symbolic, free, constraints)
+    ctx.product_order = spec.product_order
     steps: list[StepVerdict] = []
     tols: list[str] = []
     first_ce: dict[str, Any] | None = None
@@ -145,19 +147,23 @@ class _Context:
         self.lhs, self.defs, self.model, self.symbolic = lhs, defs, model, symbolic
         self.free, self.constraints = free, constraints
         self.fd_used = False  # did the last check use a central-difference derivative?
+        self.product_order = "increasing"
 
     def worlds(self, quick: bool = False):
         """(description, World) pairs in order of increasing T, then n."""
         if not self.symbolic:
-            yield {}, World(None, self.defs)
+            world = World(None, self.defs)
+            world.product_order = self.product_order
+            yield {}, world
             return
         for T, n in SIZES:
             if quick and T > 3:
                 return
             m, k = 1 + n % 3, 2 + n % 2
             for seed in SEEDS[:1] if quick else SEEDS:
-                yield ({"T": T, "n": n, "m": m, "k": k, "seed": seed},
-                       World(self.model, self.defs, T=T, n=n, m=m, k=k, seed=seed))  # fmt: skip
+                world = World(self.model, self.defs, T=T, n=n, m=m, k=k, seed=seed)
+                world.product_order = self.product_order
+                yield {"T": T, "n": n, "m": m, "k": k, "seed": seed}, world
 
     def assignments(self, world: World):
         """Every binding of the free index variables where the `for:` range holds."""
@@ -320,12 +326,21 @@ def _constraints(text: str | None) -> list[tuple[Node, str, Node]]:
     return [(exprs[i], ops[i], exprs[i + 1]) for i in range(len(ops))]
 
 
-def _free_vars(parts: list[Node], defs: Definitions) -> set[str]:
-    """Index variables (single lowercase letters in subscripts or bounds) that no \\sum binds."""
+def _free_vars(parts: list[Node], defs: Definitions, model: Model | None = None) -> set[str]:
+    """Index variables (single lowercase letters in subscripts or bounds) that no \\sum binds.
+
+    The subscript of a compound name of the model (the x of W_x, the y of b_y) is not one."""
     out: set[str] = set()
+    compounds = _model_names(model)
 
     def visit(node: Node, bound: frozenset[str], in_index: bool) -> None:
         if isinstance(node, Sym):
+            if (
+                len(node.index) == 1
+                and isinstance(node.index[0], Sym)
+                and f"{node.name}_{node.index[0].name}" in compounds | defs.names()
+            ):
+                return
             if (
                 in_index
                 and not node.index
@@ -349,12 +364,16 @@ def _free_vars(parts: list[Node], defs: Definitions) -> set[str]:
     return out - defs.names()
 
 
+def _model_names(model: Model | None) -> set[str]:
+    return set(World(model, Definitions()).names) if model else set()
+
+
 def _is_symbolic(parts: list[Node], defs: Definitions, model: Model | None) -> bool:
     if any(shape is not None for _, _, shape in defs.given.values()):
         return True
-    if _free_vars(parts, defs):
+    if _free_vars(parts, defs, model):
         return True
-    model_names = set(World(model, Definitions()).names) if model else set()
+    model_names = _model_names(model)
     bodies = [b for _, b, _ in defs.given.values() if b is not None] + [
         b for _, b in defs.where.values()
     ]

@@ -48,6 +48,12 @@ def find_slip(ctx: Any, step: Node, tol: Tolerance) -> str | None:
         and ctx.check(step, tol, quick=True, local_for_total=True)[0] == "correct"
     ):
         return "a local error term (the loss at step t only) where the total derivative is needed"
+    order = _other_product_order(ctx, step, tol)
+    if order is not None:
+        return (
+            f"the \\prod holds with its factors in {order} order of the index, left to right "
+            f"(the default reading is increasing; declare product_order: {order} if meant)"
+        )
     local_lhs = _total_to_local(ctx, ctx.lhs)
     if local_lhs is not None and ctx.check(step, tol, lhs=local_lhs, quick=True)[0] == "correct":
         return (
@@ -194,8 +200,34 @@ def _uses_local_delta(ctx: Any) -> bool:
     return False
 
 
+def _other_product_order(ctx: Any, step: Node, tol: Tolerance) -> str | None:
+    """The other \\prod order if the step holds in it (matrix products do not commute)."""
+    if not any(isinstance(n, Big) and n.op == "prod" for n in walk(step)):
+        return None
+    saved = ctx.product_order
+    other = "decreasing" if saved == "increasing" else "increasing"
+    ctx.product_order = other
+    try:
+        return other if ctx.check(step, tol, quick=True)[0] == "correct" else None
+    finally:
+        ctx.product_order = saved
+
+
+def _substitute(node: Node, values: dict[str, Node]) -> Node:
+    if isinstance(node, Sym) and not node.index and node.name in values:
+        return values[node.name]
+    return rebuild(node, lambda c: _substitute(c, values))
+
+
 def _total_to_local(ctx: Any, lhs: Node) -> Node | None:
-    """d E / d X_v -> d E_v / d X_v: the truth without the recursive (later-step) terms."""
+    """d E / d X_v -> d E_v / d X_v: the truth without the recursive (later-step) terms.
+
+    A `where:`-defined left-hand side such as \\delta_t := dE/da_t is resolved first."""
+    if isinstance(lhs, Sym) and lhs.name in ctx.defs.where:
+        vars_, body = ctx.defs.where[lhs.name]
+        if len(vars_) != len(lhs.index):
+            return None
+        lhs = _substitute(body, dict(zip(vars_, lhs.index, strict=True)))
     if not isinstance(lhs, Deriv) or not isinstance(lhs.num, Sym) or lhs.num.index:
         return None
     den = lhs.den

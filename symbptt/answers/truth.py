@@ -106,6 +106,7 @@ class World:
     ) -> None:
         self.model, self.defs, self.T, self.n, self.m, self.k = model, defs, T, n, m, k
         self.exact_derivatives = exact_derivatives
+        self.product_order = "increasing"  # of \\prod factors, left to right (see grammar)
         self.fd_used = False  # set when a derivative fell back to central differences
         self.sizes = {"n": n, "m": m, "k": k, "T": T}
         self.local_for_total = local_for_total
