@@ -13,6 +13,7 @@ from symbptt.verify import (
     TOLERANCE,
     check_delta_definitions,
     check_direct_equals_bptt,
+    check_direct_equals_paths,
     check_engine,
     check_finite_differences,
     check_sizes,
@@ -88,3 +89,14 @@ def test_report_json_shape() -> None:
     for row in data["checks"]:
         assert set(row) == {"name", "passed", "max_error", "seconds", "form"}
     assert report.passed
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_exact_identities_for_every_T_up_to_4_and_n_up_to_3(name: str) -> None:
+    # issue 3: (a) = (b) = (c) for a generic f and L_t, every T <= 4 and n <= 3
+    model = load(name)
+    for T in range(1, 5):
+        for n in range(1, 4):
+            ug = unroll(model, T, n, generic=True)
+            for check in (check_direct_equals_bptt(ug), check_direct_equals_paths(ug)):
+                assert check.passed, (T, n, check.name, check.detail)

@@ -13,12 +13,13 @@ expressions, so `same` is a proof; it may miss identities that need the atoms' m
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from fractions import Fraction
 
 import sympy as sp
 
-__all__ = ["Polys", "same", "to_polys"]
+__all__ = ["Polys", "same", "sample", "to_polys"]
 
 
 def _atoms(exprs: Iterable[sp.Expr]) -> list[sp.Expr]:
@@ -127,3 +128,21 @@ def same(a: sp.Matrix, b: sp.Matrix) -> list[int]:
     pa = to_polys([*a, *b])
     n = len(a)
     return [i for i in range(n) if pa[i] != pa[n + i]]
+
+
+def sample(exprs: Iterable[sp.Expr], seed: int = 0) -> list[float]:
+    """Each expression's value with every atom drawn uniformly from (-1, 1): a counterexample."""
+    exprs = [sp.sympify(e) for e in exprs]
+    conv = Polys(exprs)
+    rng = random.Random(seed)
+    vals = [rng.uniform(-1.0, 1.0) for _ in conv.atoms]
+    out = []
+    for e in exprs:
+        total = 0.0
+        for mono, c in conv(e).items():
+            term = float(c)
+            for g in mono:
+                term *= vals[g]
+            total += term
+        out.append(total)
+    return out

@@ -129,7 +129,11 @@ def direct_steps(u: Unrolled, role: Role, *, expand: bool = False) -> dict[int, 
 
 
 def direct(u: Unrolled, role: Role, *, t: int | None = None, expand: bool = False) -> sp.Matrix:
-    """dE/dP (or dE_t/dP when t is given) entry by entry by the chain rule on the graph; shape of P."""
+    """dE/dP (or dE_t/dP when t is given) entry by entry by the chain rule on the graph; shape of P.
+
+    Sums and products are left unevaluated, nested as the chain rule builds them (cheap, and
+    shared across entries); `sympy.expand` turns an entry into its sum over paths.
+    """
     if t is not None:
         _check_step(u, t)
     steps = direct_steps(u, role, expand=expand)
@@ -137,7 +141,7 @@ def direct(u: Unrolled, role: Role, *, t: int | None = None, expand: bool = Fals
         return steps[t]
     out = sp.zeros(*u.params[role].shape)
     for idx in range(len(out)):
-        out[idx] = sp.Add(*[m[idx] for m in steps.values()])
+        out[idx] = _usum(m[idx] for m in steps.values())
     return out
 
 

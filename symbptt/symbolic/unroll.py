@@ -49,7 +49,7 @@ def entry_latex(base: str, *index: object) -> str:
     return f"{base}_{{{sub}}}"
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class Unrolled:
     """The unrolled graph of `model` for T steps, n hidden units, m inputs and k outputs.
 
