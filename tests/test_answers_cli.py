@@ -81,3 +81,27 @@ def test_missing_file_is_reported_and_the_rest_graded(tmp_path: Path) -> None:
     good = write(tmp_path / "g.yaml", "g", [("a", RIGHT)])
     r = run(str(good), str(tmp_path / "nope.yaml"))
     assert r.returncode == 2 and "file not found" in r.stdout and "a: CORRECT" in r.stdout
+
+
+def test_each_file_is_read_once_for_bar_and_grading(tmp_path: Path, monkeypatch) -> None:
+    # The progress bar's length and the grading share one read of each file.
+    import importlib
+
+    from click.testing import CliRunner
+
+    from symbptt.cli.check import check
+
+    grade_mod = importlib.import_module("symbptt.answers.grade")  # the package exports grade()
+
+    calls: list[str] = []
+    real = grade_mod.read_submission
+
+    def counting(path):  # noqa: ANN001, ANN202 - a thin spy
+        calls.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(grade_mod, "read_submission", counting)
+    files = [str(write(tmp_path / f"s{i}.yaml", f"s{i}", [("a", RIGHT)])) for i in range(3)]
+    r = CliRunner().invoke(check, [*files, "--jobs", "1"])
+    assert r.exit_code == 0, r.output
+    assert sorted(calls) == sorted(files)

@@ -43,25 +43,44 @@ def judge_payload(payload: tuple[str | None, AnswerSpec]) -> dict[str, Any]:
     return judge(spec, _model(ref)).as_dict()
 
 
+def read_all(paths: Sequence[str]) -> list[Submission | FileResult]:
+    """Read every file once: a Submission, or a FileResult carrying the input error."""
+    out: list[Submission | FileResult] = []
+    for path in paths:
+        try:
+            sub = read_submission(path)
+            if sub.model is not None:
+                _model(sub.model)
+        except SymbpttError as exc:
+            out.append(FileResult(str(path), error=str(exc)))
+            continue
+        out.append(sub)
+    return out
+
+
+def count_answers(read: Sequence[Submission | FileResult]) -> int:
+    """Answers in the readable files of a `read_all` result (for a progress bar; no re-read)."""
+    return sum(len(r.answers) for r in read if isinstance(r, Submission))
+
+
 def grade(
     paths: Sequence[str],
     *,
     jobs: int | None = None,
     seconds: float = WALL_SECONDS,
     on_done: Callable[[int], None] | None = None,
+    read: Sequence[Submission | FileResult] | None = None,
 ) -> list[FileResult]:
-    """Judge every answer of every file with `jobs` workers (default: all cores)."""
+    """Judge every answer of every file with `jobs` workers (default: all cores).
+
+    `read`: the files already read by `read_all(paths)`, so that nothing is parsed twice."""
     results: list[FileResult] = []
     tasks: list[tuple[tuple[int, int], tuple[str | None, AnswerSpec]]] = []
-    for fi, path in enumerate(paths):
-        try:
-            sub: Submission = read_submission(path)
-            if sub.model is not None:
-                _model(sub.model)
-        except SymbpttError as exc:
-            results.append(FileResult(str(path), error=str(exc)))
+    for fi, sub in enumerate(read_all(paths) if read is None else read):
+        if isinstance(sub, FileResult):
+            results.append(sub)
             continue
-        res = FileResult(str(path), sub.student, [{} for _ in sub.answers])
+        res = FileResult(sub.path, sub.student, [{} for _ in sub.answers])
         results.append(res)
         for ai, spec in enumerate(sub.answers):
             tasks.append(((fi, ai), (sub.model, spec)))
@@ -77,17 +96,6 @@ def grade(
         if on_done is not None:
             on_done(1)
     return results
-
-
-def count_answers(paths: Sequence[str]) -> int:
-    """An upper bound for a progress bar: answers in readable files (cheap re-read)."""
-    total = 0
-    for p in paths:
-        try:
-            total += len(read_submission(p).answers)
-        except SymbpttError:
-            continue
-    return total
 
 
 def exit_code(results: Sequence[FileResult]) -> int:

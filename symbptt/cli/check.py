@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from symbptt.answers.grade import count_answers, exit_code, grade
+from symbptt.answers.grade import count_answers, exit_code, grade, read_all
 from symbptt.answers.limits import WALL_SECONDS
 from symbptt.answers.report import as_json, as_text, write_summary
 from symbptt.errors import InputError
@@ -47,12 +47,13 @@ def check(ctx: click.Context, files: tuple[str, ...], jobs: int | None, summary:
             raise InputError("refusing to overwrite an existing file (use --force)", where=summary)
         if any(Path(f).resolve() == target for f in files):
             raise InputError("--summary would overwrite one of the answer files", where=summary)
-    total = count_answers(files)
+    read = read_all(files)  # each file parsed once: the bar's length and the grading share it
+    total = count_answers(read)
     with click.progressbar(
         length=total, label="checking", file=click.get_text_stream("stderr")
     ) as bar:
         results = grade(
-            files, jobs=jobs or os.cpu_count() or 1, seconds=timeout, on_done=bar.update
+            files, jobs=jobs or os.cpu_count() or 1, seconds=timeout, on_done=bar.update, read=read
         )
     if as_json_flag:
         click.echo(json.dumps(as_json(results), indent=2))
