@@ -17,6 +17,8 @@ from symbptt.site.generate import SiteBuildError
 #: The repository root: mkdocs.yml and docs/ sit next to the symbptt package.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_FILE = REPO_ROOT / "mkdocs.yml"
+#: Left in every built site; mkdocs empties its output folder, so only such folders are reused.
+MARKER = ".symbptt-site"
 
 
 class _Collector(logging.Handler):
@@ -52,6 +54,7 @@ def build(out_dir: str | Path = "site", *, config_file: str | Path = CONFIG_FILE
             where=str(config_path),
         )
     out = Path(out_dir).resolve()
+    _refuse_foreign_folder(out)
     t0 = time.perf_counter()
     collector = _Collector()
     logger = logging.getLogger("mkdocs")
@@ -64,6 +67,19 @@ def build(out_dir: str | Path = "site", *, config_file: str | Path = CONFIG_FILE
         raise SiteBuildError(reasons.removeprefix("symbptt: ")) from None
     finally:
         logger.removeHandler(collector)
+    (out / MARKER).write_text("built by symbptt docs build; this folder is emptied on rebuild\n")
     seconds = time.perf_counter() - t0
     html = tuple(sorted(p.relative_to(out) for p in out.rglob("*.html") if p.name != "404.html"))
     return BuildResult(out, html, seconds)
+
+
+def _refuse_foreign_folder(out: Path) -> None:
+    """mkdocs deletes everything in its output folder: refuse a non-empty one we did not build."""
+    if out.exists() and not out.is_dir():
+        raise SymbpttError("exists and is not a folder", where=str(out))
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise SymbpttError(
+            "folder is not empty and was not built by symbptt; the build would delete its "
+            "contents, so choose an empty or new folder with --out",
+            where=str(out),
+        )
