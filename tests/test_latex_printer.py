@@ -67,23 +67,34 @@ def test_model_names_map_ascii_to_latex() -> None:
 
 def test_dl4nlp_forward_cell_prints_u_as_recurrent() -> None:
     fwd, _ = engine_cells(catalog.load("dl4nlp"))
-    # dl4nlp: s_t = U h_{t-1} + W x_t, h_t = f(s_t) with f = tanh; the engine adds b (= 0 here)
-    assert norm(fwd.latex) == norm(r"h_{t} = \tanh\left( W x_{t} + U h_{t-1} + b \right)")
+    # dl4nlp: s_t = U h_{t-1} + W x_t, h_t = f(s_t); the engine adds b (= 0 here)
+    assert norm(fwd.latex) == norm(r"h_{t} = f\left( W x_{t} + U h_{t-1} + b \right)")
 
 
 def test_dl4nlp_backward_cell_has_odot_and_transpose() -> None:
     _, bwd = engine_cells(catalog.load("dl4nlp"))
-    # delta_t = f'(s_t) (.) (dE/dh_t + U^T delta_{t+1}), with tanh' = 1 - tanh^2
+    # the engine's total error nu_t = dE/ds_t = f'(s_t) (.) (dE_t/dh_t + U^T nu_{t+1});
+    # dl4nlp's own delta has two indices, so the total gets another letter
     expected = (
-        r"\delta_{t} = \left( 1 - \left( \tanh s_{t} \right)^{2} \right) \odot "
-        r"\left( \frac{\partial E}{\partial h_{t}} + U^\top \delta_{t+1} \right)"
+        r"\nu_{t} = f'\left( s_{t} \right) \odot "
+        r"\left( \frac{\partial E_t}{\partial h_{t}} + U^\top \nu_{t+1} \right)"
     )
     assert norm(bwd.latex) == norm(expected)
 
 
-def test_blog_cells_use_subscripted_names() -> None:
+def test_blog_cells_use_subscripted_names_and_sigma() -> None:
     fwd, bwd = engine_cells(catalog.load("blog"))
-    assert norm(fwd.rhs) == norm(r"\tanh\left( W_{x} x_{t} + W_{h} h_{t-1} + b_{h} \right)")
+    # blog: h_t = sigma(W_h h_{t-1} + W_x x_t + b_h)
+    assert norm(fwd.rhs) == norm(r"\sigma\left( W_{x} x_{t} + W_{h} h_{t-1} + b_{h} \right)")
+    assert norm(r"\sigma'\left( a_{t} \right) \odot") in norm(bwd.rhs)
     assert norm(r"W_{h}^\top \delta_{t+1}") in norm(bwd.rhs)
-    for bad in (r"\cdot", r"\intercal", r"\mathbf", "QQ", r"\mathrm{h\_prev}"):
+    for bad in (r"\cdot", r"\intercal", r"\mathbf", "QQ", r"\mathrm{h\_prev}", r"\tanh"):
         assert bad not in fwd.rhs + bwd.rhs
+
+
+def test_homework3_cells_are_sigmoid_and_keep_the_local_delta_apart() -> None:
+    fwd, bwd = engine_cells(catalog.load("homework3"))
+    # homework: h_t = sigma(W h_{t-1} + U x_t), no bias; its delta_t = dL_t/dh_t is local
+    assert norm(fwd.rhs) == norm(r"\sigma\left( U x_{t} + W h_{t-1} + b \right)")
+    assert "tanh" not in fwd.reason + bwd.reason and r"\delta" not in bwd.latex
+    assert norm(bwd.lhs) == norm(r"\nu_t")

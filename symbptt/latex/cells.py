@@ -1,8 +1,12 @@
-"""The engine's own cell functions rendered by latexify-py, in a model's notation.
+"""The engine's cell, with the model's activation passed in, rendered by latexify-py.
 
-`symbptt.engine.rnn_cell_forward_step` / `rnn_cell_backward_step` are rendered with
-`latexify.get_latex`, their arguments mapped to the model's letters, so the reader sees that the
-code computes the printed formula. latexify writes every product as `\\cdot` or juxtaposition and
+`symbptt.engine.rnn_cell_forward_step` / `rnn_cell_backward_step` are tanh only. The two
+functions here are the same step with the activation f and its derivative f' as arguments
+(taken from `engine.ACTIVATIONS`, so the numbers are the engine's; the tests check them against
+`engine.forward` / `engine.backward` step by step for every activation). They are rendered with
+`latexify.get_latex`, arguments and f, f' mapped to the model's letters (sigma, f), so the reader
+sees that the code computes the printed formula. latexify writes every product as `\\cdot` or
+juxtaposition and
 a transpose as `\\mathbf{W}^\\intercal`; `_tidy` turns matrix products into juxtaposition, the
 elementwise `*` into `\\odot` (checked against the function's syntax tree) and transposes into
 `^\\top`.
@@ -18,10 +22,49 @@ from dataclasses import dataclass
 from typing import Any
 
 import latexify
+import numpy as np
 
 from symbptt import engine
+from symbptt.engine import transpose
+from symbptt.latex.notation import ACTIVATION_TEX
 from symbptt.latex.printer import vector
 from symbptt.model import Model, Role
+
+Array = np.ndarray
+Elementwise = Callable[[Array], Array]
+
+
+def rnn_cell_forward_step(
+    U: Array, W: Array, b: Array, x: Array, h_prev: Array, f: Elementwise
+) -> Array:
+    """One RNN step h_t = f(U x_t + W h_{t-1} + b) on column vectors, any activation f."""
+    return f(U @ x + W @ h_prev + b)
+
+
+def rnn_cell_backward_step(
+    W: Array, net: Array, dh: Array, delta_next: Array, fprime: Elementwise
+) -> Array:
+    """One BPTT step delta_t = f'(net_t) (.) (dE/dh_t + W^T delta_{t+1}), any activation f."""
+    return fprime(net) * (dh + transpose(W) @ delta_next)
+
+
+def engine_activation(model: Model) -> str:
+    """The engine's activation for the model (a generic f is checked with the tanh stand-in)."""
+    return "tanh" if model.activation == "generic" else model.activation
+
+
+def activation_functions(name: str) -> tuple[Elementwise, Elementwise]:
+    """f and f' of `engine.ACTIVATIONS[name]`, as one-argument functions for the cell steps."""
+    act = engine.ACTIVATIONS[name]
+
+    def f(net: Array) -> Array:
+        return act.f(net, np.empty_like(net))
+
+    def fprime(net: Array) -> Array:
+        return act.df(net, f(net))
+
+    return f, fprime
+
 
 # Each engine argument gets a placeholder identifier that latexify prints as \mathrm{<id>},
 # so the model's LaTeX can be substituted exactly, never by guessing at single letters.
@@ -91,6 +134,8 @@ def cell_names(model: Model) -> dict[str, str]:
     t = nt.time
     bias = nt.parameters.get(Role.HIDDEN_BIAS)
     return {
+        "f": nt.activation.latex,
+        "fprime": nt.activation.latex + "'",
         "U": nt.param(Role.INPUT).latex,
         "W": nt.param(Role.RECURRENT).latex,
         "b": vector(bias, bold_vectors=bold) if bias else vector("b", bold_vectors=bold),
@@ -98,38 +143,67 @@ def cell_names(model: Model) -> dict[str, str]:
         "h_prev": vector(nt.state, f"{t}-1", bold_vectors=bold),
         "net": vector(nt.preactivation, t, bold_vectors=bold),
         "dh": r"\frac{\partial "
-        + nt.loss.latex
+        + f"{nt.step_loss.latex}_{{{t}}}"
         + r"}{\partial "
         + vector(nt.state, t, bold_vectors=bold)
         + "}",
-        "delta_next": vector(nt.delta, f"{t}+1", bold_vectors=bold),
+        "delta_next": vector(total_error_name(model), f"{t}+1", bold_vectors=bold),
     }
 
 
+def total_error_name(model: Model) -> str:
+    """The letter for the engine's total error dE/dnet_t: the text's delta when that is what
+    its delta means (convention 'net'), else nu (its delta is local or has two indices)."""
+    return model.notation.delta.latex if model.delta == "net" else r"\nu"
+
+
+def _activation_text(model: Model) -> str:
+    """What f is in the engine, e.g. '$\\sigma$ is the engine's `sigmoid`'."""
+    f = model.notation.activation.latex
+    name = engine_activation(model)
+    if model.activation == "generic":
+        return f"${f}$ is any activation; the engine checks it with its `tanh` stand-in"
+    tex = ACTIVATION_TEX[name]
+    same = f"${f}$" if tex == f else f"${f} = {tex}$"
+    return f"{same} is the engine's `ACTIVATIONS['{name}']`"
+
+
+def _delta_relation(model: Model) -> str:
+    """How the engine's total error relates to the text's delta, when they differ."""
+    nt = model.notation
+    t, d = nt.time, nt.delta.latex
+    if model.delta == "step_state":
+        return f"; the text's ${d}_{{{t}}}$ is that local term"
+    if model.delta == "per_step":
+        return f"; in the text's terms $\\nu_{{k}} = \\sum_{{{t} \\ge k}} {d}_{{{t},k}}$"
+    return ""
+
+
 def engine_cells(model: Model) -> list[RenderedCell]:
-    """The engine's forward and backward step, rendered in the model's notation."""
+    """The engine's forward and backward step with the model's activation, in its notation."""
     nt = model.notation
     names = cell_names(model)
     t = nt.time
     h_t = vector(nt.state, t, bold_vectors=nt.bold_vectors)
-    delta_t = vector(nt.delta, t, bold_vectors=nt.bold_vectors)
+    delta_t = vector(total_error_name(model), t, bold_vectors=nt.bold_vectors)
     no_bias = (
         "" if Role.HIDDEN_BIAS in nt.parameters else "; this model has no hidden bias: $b = 0$"
     )
-    fwd = engine.rnn_cell_forward_step
-    bwd = engine.rnn_cell_backward_step
+    fwd, bwd = rnn_cell_forward_step, rnn_cell_backward_step
+    act = _activation_text(model)
     return [
         RenderedCell(
             fwd.__name__,
             h_t,
             render(fwd, names),
-            f"`engine.{fwd.__name__}`, rendered by latexify-py (the engine's tanh cell){no_bias}",
+            f"`{fwd.__name__}` rendered by latexify-py; {act}{no_bias}",
         ),
         RenderedCell(
             bwd.__name__,
             delta_t,
             render(bwd, names),
-            f"`engine.{bwd.__name__}`, rendered by latexify-py; here ${delta_t}$ is the total "
-            f"error term $\\partial {nt.loss.latex} / \\partial {names['net']}$",
+            f"`{bwd.__name__}` rendered by latexify-py; ${delta_t}$ is the engine's total "
+            f"error term $\\partial {nt.loss.latex} / \\partial {names['net']}$ and "
+            f"${names['dh']}$ the gradient of the step's own loss" + _delta_relation(model),
         ),
     ]

@@ -48,8 +48,10 @@ def cells_section(model: Model) -> Section:
     """The engine's forward and backward step, rendered by latexify-py."""
     steps = tuple(Step(c.lhs, c.rhs, c.reason) for c in engine_cells(model))
     text = (
-        "The numeric engine computes one step with the functions below; latexify-py renders "
-        "their source, with the engine's arguments printed in this text's notation."
+        "One step of the numeric engine, with this model's activation passed in "
+        "(`symbptt.latex.cells`; the tests check these functions against `engine.forward` and "
+        "`engine.backward` step by step). latexify-py renders their source, the arguments "
+        "printed in this text's notation."
     )
     return Section("The engine's code for one step", steps, text)
 
