@@ -17,6 +17,7 @@ from symbptt.latex.katex_check import find_katex, find_node, katex_errors
 from symbptt.latex.steps import CheckResult
 
 NAMES = catalog.builtin_names()
+ROOT = Path(__file__).resolve().parent.parent
 # Check names as verify/steplemma word them (with _ > = and braces), to exercise escaping.
 SAMPLE_CHECKS = (
     CheckResult(
@@ -70,6 +71,22 @@ def test_every_builtin_document_compiles(tmp_path: Path) -> None:
         assert rc == 0, f"{name}: pdflatex failed: {errors[:3]}"
         assert (tmp_path / name / "doc.pdf").stat().st_size > 1000
         assert "Missing character" not in log, name
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_bold_vectors_compile(tmp_path: Path) -> None:
+    # the blog's model with bold vectors: a derivation file of the user's own
+    blog = (ROOT / "derivations" / "blog.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "boldblog.yaml"
+    path.write_text(blog.replace("name: blog", "name: boldblog") + "vectors: bold\n")
+    model = catalog.load(str(path))
+    assert model.notation.bold_vectors
+    tex = to_tex(build(model, T=2, n=2, checks=False))
+    assert r"\bm{h}_{t-1}" in tex and r"\bm{W}" not in tex  # vectors bold, matrices not
+    assert r"\bm{\delta}_{t} &:=" in tex  # the every-T statements too
+    rc, log = compile_tex(tex, tmp_path / "doc")
+    assert rc == 0, [line for line in log.splitlines() if line.startswith("!")][:3]
+    assert "Missing character" not in log
 
 
 @pytest.mark.skipif(

@@ -98,3 +98,34 @@ def test_homework3_cells_are_sigmoid_and_keep_the_local_delta_apart() -> None:
     assert norm(fwd.rhs) == norm(r"\sigma\left( U x_{t} + W h_{t-1} + b \right)")
     assert "tanh" not in fwd.reason + bwd.reason and r"\delta" not in bwd.latex
     assert norm(bwd.lhs) == norm(r"\nu_t")
+
+
+# ---- sums in the source's order
+
+
+def _general(name: str) -> dict[str, str]:
+    from symbptt.latex.document import general_section
+    from symbptt.symbolic import general
+
+    model = catalog.load(name)
+    names = [s.name for s in general.statements(model)]
+    return dict(zip(names, (s.latex for s in general_section(model).steps), strict=True))
+
+
+def test_output_error_prints_yhat_minus_y() -> None:
+    g = _general("dl4nlp")
+    # dl4nlp: dE_t/dz_t = yhat_t - y_t, dE/dV = sum_t (yhat_t - y_t) h_t^T
+    assert norm(g["output error"]) == norm(r"\frac{\partial E_t}{\partial z_t} = \hat{y}_t - y_t")
+    assert norm(r"\left(\hat{y}_t - y_t\right) h_t^\top") in norm(g["gradient V"])
+
+
+def test_bound_exponent_prints_t_minus_k_and_negatives_stay_negative() -> None:
+    # tutorial: (beta_W beta_f)^{t-k}
+    assert norm("^{t-k}") in norm(_general("tutorial")["vanishing/exploding bound"])
+    a, b = sp.symbols("a b")
+    assert norm(latex(-a - b)) == norm("-a - b") and norm(latex(b - a)) == norm("b - a")
+
+
+def test_blog_output_is_sigma_in_every_section() -> None:
+    # blog: y_t = sigma(W_y h_t + b_y)
+    assert norm(_general("blog")["forward: output"]) == norm(r"y_t = \sigma\left(o_t\right)")

@@ -138,7 +138,7 @@ def cell_names(model: Model) -> dict[str, str]:
         "fprime": nt.activation.latex + "'",
         "U": nt.param(Role.INPUT).latex,
         "W": nt.param(Role.RECURRENT).latex,
-        "b": vector(bias, bold_vectors=bold) if bias else vector("b", bold_vectors=bold),
+        "b": bias.latex if bias else "b",  # a parameter: plain, as in the model section
         "x": vector(nt.input, t, bold_vectors=bold),
         "h_prev": vector(nt.state, f"{t}-1", bold_vectors=bold),
         "net": vector(nt.preactivation, t, bold_vectors=bold),

@@ -8,16 +8,18 @@ formulas), the engine's cells via latexify, and the checks of `symbptt.verify`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from symbptt import verify
 from symbptt.latex.cells import engine_cells
 from symbptt.latex.claims import claims
 from symbptt.latex.expansion import check_sizes, expansion_section
 from symbptt.latex.model_section import model_section
+from symbptt.latex.notation import OUTPUT_TEX
 from symbptt.latex.paths import jacobian_section, paths_section
 from symbptt.latex.printer import latex
 from symbptt.latex.steps import CheckResult, Derivation, Section, Step
-from symbptt.model import Model, Role
+from symbptt.model import Model, Name, Role
 from symbptt.symbolic import general, steplemma
 
 FORMS = ("bptt", "paths", "direct", "all", "general")
@@ -35,10 +37,27 @@ def resolve_wrt(model: Model, wrt: Sequence[str] | None) -> list[Role]:
 _RELATION = {"=": "=", ":=": ":=", "<=": r"\le"}
 
 
+def _output_as_in_text(model: Model, expr: Any) -> Any:
+    """The output function under the text's name (the blog's sigma, not `sigmoid`)."""
+    tex = OUTPUT_TEX.get(model.output)
+    if not tex:
+        return expr
+    name = Name(model.output, tex)
+    return expr.replace(
+        lambda e: isinstance(e, general.Elementwise) and e.function == model.output,
+        lambda e: general.Elementwise.of(name, e.arg, e.order),
+    )
+
+
 def general_section(model: Model) -> Section:
     """The statements that hold for every T, from `symbptt.symbolic.general`."""
     steps = tuple(
-        Step(latex(s.lhs, model), latex(s.rhs, model), str(s.reason), _RELATION[s.relation])
+        Step(
+            latex(_output_as_in_text(model, s.lhs), model),
+            latex(_output_as_in_text(model, s.rhs), model),
+            str(s.reason),
+            _RELATION[s.relation],
+        )
         for s in general.statements(model)
     )
     return Section("For every T: the delta recursion and the sum over time", steps)

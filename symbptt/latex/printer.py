@@ -55,6 +55,16 @@ def vector(name: Name | str, index: str | None = None, *, bold_vectors: bool = F
     return f"{base}_{{{index}}}"
 
 
+def _is_time_vector(expr: Any) -> bool:
+    """A time-indexed column vector of `symbolic.general` (h_{t-1}, delta_{t,k}), not a parameter."""
+    from symbptt.symbolic.general import Param, Seq
+
+    if not isinstance(expr, Seq) or isinstance(expr, Param):
+        return False
+    rows, cols = expr.shape
+    return cols == 1 and rows != 1
+
+
 class NotationPrinter(LatexPrinter):
     """`sympy.latex` with ^\\top, \\odot, \\operatorname{diag}, bold vectors and partial fractions."""
 
@@ -64,6 +74,12 @@ class NotationPrinter(LatexPrinter):
         self.notation = settings or PrintSettings()
         sympy_settings.setdefault("mat_delim", "(")
         super().__init__(sympy_settings)
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:  # noqa: D102
+        if self.notation.bold_vectors and _is_time_vector(expr):
+            sub = ", ".join(self._print(i) for i in expr.indices) or None
+            return vector(expr.args[1].name, sub, bold_vectors=True)
+        return super()._print(expr, **kwargs)
 
     # names ------------------------------------------------------------------------------
     def _name(self, name: str) -> str | None:
@@ -84,6 +100,24 @@ class NotationPrinter(LatexPrinter):
             head, sep, tail = tex.partition("_")
             return bold(head) + sep + tail
         return tex
+
+    # sums: the texts write yhat_t - y_t and t - k, positive terms first ---------------------
+    def _as_ordered_terms(self, expr: Any, order: str | None = None) -> list[Any]:
+        terms = super()._as_ordered_terms(expr, order=order)
+        negative = [t.could_extract_minus_sign() for t in terms]
+        return [t for t, neg in zip(terms, negative, strict=True) if not neg] + [
+            t for t, neg in zip(terms, negative, strict=True) if neg
+        ]
+
+    def _print_MatAdd(self, expr: Any) -> str:  # noqa: D102
+        terms = [self._print(t) for t in expr.args]
+        terms = [t for t in terms if not t.startswith("-")] + [
+            t for t in terms if t.startswith("-")
+        ]
+        out = terms[0]
+        for t in terms[1:]:
+            out += " - " + t[1:].lstrip() if t.startswith("-") else " + " + t
+        return out
 
     # operators --------------------------------------------------------------------------
     def _print_Transpose(self, expr: sp.Transpose) -> str:  # noqa: D102
