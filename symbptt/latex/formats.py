@@ -152,6 +152,11 @@ def to_tex(d: Derivation) -> str:
         "\\setlength{\\textheight}{23cm}",
         "\\setlength{\\parindent}{0pt}",
         "\\allowdisplaybreaks",
+        # one short equation per reason: tighter display skips keep the pages readable
+        "\\AtBeginDocument{\\setlength{\\abovedisplayskip}{4pt plus 2pt}"
+        "\\setlength{\\belowdisplayskip}{2pt plus 2pt}"
+        "\\setlength{\\abovedisplayshortskip}{2pt plus 2pt}"
+        "\\setlength{\\belowdisplayshortskip}{2pt plus 2pt}}",
         f"\\title{{{prose_tex(d.title)}}}",
         "\\date{}",
         "\\begin{document}",
