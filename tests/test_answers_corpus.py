@@ -38,6 +38,21 @@ CASES = [
     ("homework3.yaml", "ex1b-h-t", "wrong", "h_t written where h_{t - 1} is needed"),
     # dh_t/dh_{t-1} = diag(sigma'(W h_{t-1} + U x_t)) W, the factor of Ex 1(b)'s product.
     ("homework3.yaml", "ex1b-jacobian", "correct", "points"),
+    # Ex 1(b) as the homework writes it (superscript time, entries form). By hand: L = sum_u L_u
+    # and W acts at every step through s_t = W h_{t-1} + U x_t, so
+    # dL/dW_ji = sum_t (dL/ds^t_j) h^{t-1}_i and dL/ds^t_j = (dL/dh^t_j) sigma'(s^t_j), where
+    # dL/dh^t_j is the TOTAL derivative: dL_t/dh^t_j + sum_{u>t} dL_u/dh^t_j. The homework's
+    # delta^t_j = dL_t/dh^t_j keeps only the first term; the rest vanishes only when T = 1. At
+    # T = 2, n = 1 the missing term is (dL_2/dh^1) sigma'(s^1) h^0, nonzero at a generic point.
+    ("homework3.yaml", "ex1b-homework-notation", "wrong", "local error term"),
+    # ... restricted to T = 1 (one loss term, local = total) the same formula is right.
+    ("homework3.yaml", "ex1b-homework-notation-T1", "correct", "where the for: range holds"),
+    # ... and with delta^t_j = dL/dh^t_j (the total) it is right for every T.
+    ("homework3.yaml", "ex1b-homework-notation-total", "correct", "24 points"),
+    # The same claim entry by entry: [dL/dW]_ji = sum_t delta^t_j sigma'(s^t_j) h^{t-1}_i.
+    ("homework3.yaml", "ex1b-entrywise", "correct", "points"),
+    # h^t_i for h^{t-1}_i: wrong already at T = 1 (h^1 is not h^0).
+    ("homework3.yaml", "ex1b-entrywise-h-t", "wrong", "written where h_{t - 1,i} is needed"),
     # dl4nlp: softmax + cross-entropy with probability-vector targets: dE_t/dz_t = yhat_t - y_t.
     ("dl4nlp.yaml", "dE-dz", "correct", "points"),
     ("dl4nlp.yaml", "dE-dV", "correct", "points"),
@@ -152,3 +167,43 @@ def test_course_notes_dropped_term_first_fails_at_T2_t1(verdicts) -> None:
     # At t = T there is no later step to carry, so the first failure is T = 2, t = 1.
     ce = verdicts[("course_notes.yaml", "dtanh-without-ds-prev")].counterexample
     assert (ce["T"], ce["indices"]) == (2, {"t": 1})
+
+
+def test_homework_notation_first_fails_at_T2(verdicts) -> None:
+    # By hand (see CASES): local and total delta agree when T = 1, so the first failure is T = 2
+    # (n = 1 already suffices: the missing later-loss term is a nonzero number).
+    ce = verdicts[("homework3.yaml", "ex1b-homework-notation")].counterexample
+    assert (ce["T"], ce["n"]) == (2, 1)
+
+
+def test_homework_notation_T1_compares_only_T1(verdicts) -> None:
+    # for: 'T = 1' leaves T = 1, n = 1..3, two seeds each: 6 points, every one of them equal.
+    assert "at 6 points" in verdicts[("homework3.yaml", "ex1b-homework-notation-T1")].reason
+
+
+def test_local_delta_formula_by_hand_in_numpy() -> None:
+    # Independent of symbptt: a scalar RNN h_t = sigmoid(w h_{t-1} + u x_t), L_t = h_t^2 / 2.
+    # The homework's formula with the local delta equals dL/dw (central differences) at T = 1
+    # and differs at T = 2, which is what the corpus verdicts above claim.
+    import math
+
+    def sig(z: float) -> float:
+        return 1 / (1 + math.exp(-z))
+
+    def run(w: float, xs: list[float]) -> tuple[float, list[float], list[float]]:
+        h, hs, ss = 0.3, [0.3], []
+        for x in xs:
+            ss.append(w * h + 0.8 * x)
+            h = sig(ss[-1])
+            hs.append(h)
+        return sum(v * v / 2 for v in hs[1:]), hs, ss
+
+    for T, equal in ((1, True), (2, False)):
+        xs = [0.5, -1.2][:T]
+        w, eps = 0.7, 1e-6
+        fd = (run(w + eps, xs)[0] - run(w - eps, xs)[0]) / (2 * eps)
+        _, hs, ss = run(w, xs)
+        local = sum(
+            hs[t] * sig(ss[t - 1]) * (1 - sig(ss[t - 1])) * hs[t - 1] for t in range(1, T + 1)
+        )
+        assert (abs(local - fd) < 1e-8) == equal

@@ -137,6 +137,22 @@ class Deriv(Node):
 
 
 @dataclass(frozen=True)
+class Entry(Node):
+    """[A]_{ji}: the (j, i) entry of A (one index: entry j of a vector), 1-based."""
+
+    base: Node
+    comps: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Entries(Node):
+    """[E]_{ji} with E using j and i: the matrix whose (j, i) entry is E (one var: a vector)."""
+
+    body: Node
+    vars: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Chain(Node):
     """e_0 = e_1 = ... ; every e_i (i >= 1) is a claim about the value of e_0."""
 
@@ -201,6 +217,10 @@ def show(node: Node) -> str:
         return f"\\{node.op}_{{{node.var}={show(node.lo)}}}^{{{show(node.hi)}}} {show(node.body)}"
     if isinstance(node, Deriv):
         return f"\\frac{{\\partial {show(node.num)}}}{{\\partial {show(node.den)}}}"
+    if isinstance(node, Entry):
+        return f"[{show(node.base)}]_{{{','.join(show(c) for c in node.comps)}}}"
+    if isinstance(node, Entries):
+        return f"[{show(node.body)}]_{{{','.join(node.vars)}}}"
     if isinstance(node, Chain):
         return " = ".join(show(p) for p in node.parts)
     return repr(node)

@@ -18,6 +18,8 @@ from symbptt.answers.ast import (
     Big,
     Deriv,
     Div,
+    Entries,
+    Entry,
     Hop,
     Matrix,
     Mul,
@@ -37,6 +39,11 @@ Value = Any
 
 class Undefined(Exception):
     """The quantity does not exist at this instantiation (h_{-1}, x_{T+1}); the point is skipped."""
+
+
+class ComponentRange(Undefined):
+    """An entry index outside the quantity (h_{t,3} with n = 2): skipped where the truth lacks it
+    too, a wrong step where the truth has it."""
 
 
 class ShapeError(Exception):
@@ -310,6 +317,41 @@ class Evaluator:
             raise NotExact
         return self.env.derivative(node.num, node.den, self, scope)
 
+    def _Entry(self, node: Entry, scope: dict[str, int]) -> Value:
+        comps = tuple(self.index(c, scope) for c in node.comps)
+        return component(self.ev(node.base, scope), comps, show(node.base))
+
+    def _Entries(self, node: Entries, scope: dict[str, int]) -> Value:
+        sizes = [self._extent(node, v, scope) for v in node.vars]
+        cells: list[list[Value]] = []
+        for r in range(1, sizes[0] + 1):
+            row = []
+            for c in range(1, (sizes[1] if len(sizes) > 1 else 1) + 1):
+                inner = dict(scope)
+                inner[node.vars[0]] = r
+                if len(sizes) > 1:
+                    inner[node.vars[1]] = c
+                v = self.ev(node.body, inner)
+                if not _scalar_like(v):
+                    raise ShapeError(f"{show(node)}: an entry must be a number, found {_dims(v)}")
+                row.append(_scalar(v))
+            cells.append(row)
+        return self._check(np.array(cells, dtype=object if self.exact else float))
+
+    def _extent(self, node: Entries, var: str, scope: dict[str, int]) -> int:
+        """How far `var` runs: the first value at which an entry index leaves its quantity."""
+        probe = dict(scope)
+        probe.update({v: 1 for v in node.vars})
+        for size in range(1, MAX_DIM + 2):
+            probe[var] = size
+            try:
+                self.ev(node.body, dict(probe))
+            except ComponentRange:
+                if size == 1:
+                    raise
+                return size - 1
+        raise LimitExceeded(f"{show(node)}: {var} runs past {MAX_DIM}")
+
     # ------------------------------------------------------------------ limits
 
     def _check(self, v: Value) -> Value:
@@ -322,6 +364,31 @@ class Evaluator:
         elif isinstance(v, Fraction):
             _check_bits(v)
         return v
+
+
+def component(value: Value, comps: tuple[int, ...], what: str) -> Value:
+    """Entry comps (1-based) of a value: one index on a vector, two on a matrix."""
+    if not comps:
+        return value
+    if not _is_array(value):
+        if all(c == 1 for c in comps):
+            return value  # a 1x1 quantity (n = 1): its only entry
+        raise ComponentRange(f"{what} is a number: no entry {comps}")
+    rows, cols = value.shape
+    if len(comps) == 1:
+        if cols != 1 and rows != 1:
+            raise ShapeError(f"{what} is a {_dims(value)} matrix: an entry needs two indices")
+        (j,) = comps
+        size = max(rows, cols)
+        if not 1 <= j <= size:
+            raise ComponentRange(f"entry {j} of {what} (size {size})")
+        return value[j - 1, 0] if cols == 1 else value[0, j - 1]
+    if len(comps) == 2:
+        j, i = comps
+        if not (1 <= j <= rows and 1 <= i <= cols):
+            raise ComponentRange(f"entry ({j}, {i}) of {what} ({_dims(value)})")
+        return value[j - 1, i - 1]
+    raise ShapeError(f"{what}: at most two entry indices")
 
 
 def _check_bits(x: Any) -> None:

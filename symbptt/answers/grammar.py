@@ -15,6 +15,14 @@ Conventions the grammar cannot decide, fixed here:
   transposed form (dh_t/dh_k)^T = prod_{i=k+1}^{t} U^T diag f'(s_i) holds increasing. A step that
   holds only in the other order is reported wrong with that slip named.
 - a number plus or minus a column vector is entrywise (1 - s_t^2); with a matrix it is an error.
+- superscript time (the homework's delta^t_j, h^{t-1}_i): the grammar reads every ^ as a power;
+  `notation.resolve` then makes the superscript a time index when the base is a quantity with a
+  time index (the model's x, h, s, ..., the loss, a where/given name with index variables) and
+  the superscript is not a number, T or \\top: h^{t-1}_i is h_{t-1,i}, W^{30} and s_t^2 stay
+  powers, h^T a transpose; time T is h^{(T)}. Indices past the time index are entries, 1-based.
+- [E]_{ji} (or (E)_{j,i}): if E uses j or i as an index it is the entries form, the matrix whose
+  (j, i) entry is E ([\\delta^t_j \\sigma'(s^t_j) h^{t-1}_i]_{ji} is n x n; one letter gives
+  a column vector); otherwise the (j, i) entry of the matrix E. `_{ji}` means `_{j,i}`.
 """
 
 from __future__ import annotations

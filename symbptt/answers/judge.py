@@ -16,9 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Big, Chain, Deriv, Node, Sym, walk
-from symbptt.answers.evaluate import Evaluator, NotExact, ShapeError, Undefined, Unknown
+from symbptt.answers.ast import Big, Chain, Deriv, Entries, Entry, Node, Sym, walk
+from symbptt.answers.evaluate import (
+    ComponentRange,
+    Evaluator,
+    NotExact,
+    ShapeError,
+    Undefined,
+    Unknown,
+)
 from symbptt.answers.limits import LimitExceeded
+from symbptt.answers.notation import arities, component_vars, resolve
 from symbptt.answers.parse import ParseError, parse_index_pattern, parse_latex
 from symbptt.answers.tolerance import Tolerance, compare, step_tolerance
 from symbptt.answers.truth import Definitions, World, greek_key
@@ -27,7 +35,7 @@ from symbptt.model import Model
 SIZES = [(T, n) for T in range(1, 5) for n in range(1, 4)]
 SEEDS = (0, 1)
 _RANDOM = re.compile(r"^\s*\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*(?:\^\s*\{?(.*?)\}?)?\s*$")
-_REL = re.compile(r"(\\leq?|\\geq?|\\lt|\\gt|<|>)")
+_REL = re.compile(r"(\\leq?|\\geq?|\\lt|\\gt|\\neq|<|>|=)")
 
 
 @dataclass
@@ -97,11 +105,15 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     if len(parts) < 2:
         return AnswerVerdict(spec.id, "undecided", "no '=' in the answer: nothing to compare with")
     defs = _definitions(spec)
+    arity = arities(World(model, Definitions()).names if model else {}, defs)
+    parts = [resolve(p, arity) for p in parts]
+    _resolve_definitions(defs, arity)
     constraints = _constraints(spec.range)
     explicit = Tolerance.from_spec(spec.tolerance) if spec.tolerance else None
     symbolic = _is_symbolic(parts, defs, model)
     free = sorted(_free_vars(parts, defs, model))
     ctx = _Context(parts[0], defs, model, symbolic, free, constraints)
+    ctx.components = component_vars(parts, arity) & set(free)
     ctx.product_order = spec.product_order
     steps: list[StepVerdict] = []
     tols: list[str] = []
@@ -148,6 +160,7 @@ class _Context:
         self.free, self.constraints = free, constraints
         self.fd_used = False  # did the last check use a central-difference derivative?
         self.product_order = "increasing"
+        self.components: set[str] = set()  # free letters that index entries, not time
 
     def worlds(self, quick: bool = False):
         """(description, World) pairs in order of increasing T, then n."""
@@ -167,16 +180,16 @@ class _Context:
 
     def assignments(self, world: World):
         """Every binding of the free index variables where the `for:` range holds."""
-        if not self.free:
-            yield {}
-            return
-        for values in itertools.product(range(0, world.T + 2), repeat=len(self.free)):
+        dims = range(1, max(world.n, world.m, world.k) + 1)
+        ranges = [dims if v in self.components else range(0, world.T + 2) for v in self.free]
+        for values in itertools.product(*ranges):
             scope = dict(zip(self.free, values, strict=True))
             ev = Evaluator(world, exact=True)
             try:
                 if all(
                     _holds(ev.index(a, scope), op, ev.index(b, scope))
                     for a, op, b in self.constraints
+                    if _letters(a, b) <= set(self.free) | {"T"}  # else about a \\sum's variable
                 ):
                     yield scope
             except (ShapeError, Unknown, NotExact, Undefined):
@@ -201,6 +214,9 @@ class _Context:
                     return "undecided", f"numerical failure on the left-hand side: {exc}", None
                 try:
                     got = ev.ev(step, dict(scope))
+                except ComponentRange as exc:
+                    return "wrong", f"{exc} (the left-hand side exists)", self._ce(desc, scope,
+                                                                                   None, None)  # fmt: skip
                 except Undefined as exc:
                     if (
                         not self.free
@@ -234,9 +250,10 @@ class _Context:
             )
         if not self.symbolic:
             return "correct", "equals the left-hand side", None
+        where = " where the for: range holds" if self.constraints else ""
         return (
             "correct",
-            f"equals the left-hand side at {compared} points (T = 1..4, n = 1..3)",
+            f"equals the left-hand side at {compared} points (T = 1..4, n = 1..3{where})",
             None,
         )
 
@@ -277,8 +294,12 @@ def _where_text(desc: dict, scope: dict) -> str:
     return " at " + ", ".join(bits)
 
 
+def _letters(*nodes: Node) -> set[str]:
+    return {n.name for x in nodes for n in walk(x) if isinstance(n, Sym)}
+
+
 def _holds(a: int, op: str, b: int) -> bool:
-    return {"<": a < b, "\\lt": a < b, "\\le": a <= b, "\\leq": a <= b, ">": a > b, "\\gt": a > b,
+    return {"=": a == b, "\\neq": a != b, "<": a < b, "\\lt": a < b, "\\le": a <= b, "\\leq": a <= b, ">": a > b, "\\gt": a > b,
             "\\ge": a >= b, "\\geq": a >= b}[op]  # fmt: skip
 
 
@@ -306,6 +327,14 @@ def _definitions(spec: AnswerSpec) -> Definitions:
         name, vars_ = _pattern(key, "where")
         defs.where[name] = (vars_, _parse_field(str(value), f"where {key!r}"))
     return defs
+
+
+def _resolve_definitions(defs: Definitions, arity: dict[str, int]) -> None:
+    """Read time superscripts in `given:`/`where:` bodies (in place)."""
+    for name, (vars_, body, shape) in list(defs.given.items()):
+        defs.given[name] = (vars_, resolve(body, arity) if body is not None else None, shape)
+    for name, (vars_, body) in list(defs.where.items()):
+        defs.where[name] = (vars_, resolve(body, arity))
 
 
 def _pattern(key: str, what: str) -> tuple[str, tuple[str, ...]]:
@@ -350,6 +379,14 @@ def _free_vars(parts: list[Node], defs: Definitions, model: Model | None = None)
                 out.add(node.name)
             for i in node.index:
                 visit(i, bound, True)
+            return
+        if isinstance(node, Entry):
+            visit(node.base, bound, in_index)
+            for c in node.comps:
+                visit(c, bound, True)
+            return
+        if isinstance(node, Entries):
+            visit(node.body, bound | set(node.vars), in_index)
             return
         if isinstance(node, Big):
             visit(node.lo, bound, True)

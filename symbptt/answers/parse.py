@@ -22,6 +22,8 @@ from symbptt.answers.ast import (
     Chain,
     Deriv,
     Div,
+    Entries,
+    Entry,
     Hop,
     Matrix,
     Mul,
@@ -32,6 +34,7 @@ from symbptt.answers.ast import (
     Sub,
     Sym,
     Transpose,
+    walk,
 )
 from symbptt.answers.grammar import normalise, parser
 from symbptt.answers.limits import check_text
@@ -105,8 +108,12 @@ def parse_latex(text: str) -> Node:
 def parse_index_pattern(text: str) -> tuple[str, tuple[str, ...]]:
     """A `where:` key such as '\\delta_{t,k}' -> ('\\delta', ('t', 'k')): a name and index variables."""
     node = parse_latex(text)
-    if isinstance(node, Sym) and all(isinstance(i, Sym) and not i.index for i in node.index):
-        return node.name, tuple(i.name for i in node.index)  # type: ignore[union-attr]
+    time: tuple[Node, ...] = ()
+    if isinstance(node, Pow) and isinstance(node.base, Sym):  # \delta^t_j: time t, component j
+        node, time = node.base, (node.exp,)
+    idx = time + node.index if isinstance(node, Sym) else ()
+    if isinstance(node, Sym) and all(isinstance(i, Sym) and not i.index for i in idx):
+        return node.name, tuple(i.name for i in idx)  # type: ignore[union-attr]
     raise ParseError(f"{text!r} is not a name with index variables such as \\delta_{{t,k}}")
 
 
@@ -235,6 +242,10 @@ def _sup(base, arg):
 
 
 def _subscript(base, idx: list[Node]) -> Node:
+    if isinstance(base, _Group):
+        if isinstance(base.inner, tuple):
+            raise ParseError("a subscript must follow a name or a bracketed expression")
+        return _entry(base.inner, idx)
     if isinstance(base, Sym):
         if base.index:
             raise ParseError(f"double subscript on {base.name}")
@@ -244,6 +255,44 @@ def _subscript(base, idx: list[Node]) -> Node:
     if isinstance(base, Pow) and isinstance(base.base, Sym) and not base.base.index:
         return Pow(Sym(base.base.name, tuple(idx)), base.exp)
     raise ParseError("a subscript must follow a name")
+
+
+def _entry(body: Node, idx: list[Node]) -> Node:
+    """[E]_{ji}: the entries form (the matrix with entries E) if E uses j or i as an index, else
+    the (j, i) entry of E. `_{ji}` is read as two indices, like `_{j,i}`."""
+    if len(idx) == 1:
+        letters = _letters(idx[0])
+        if letters is not None and len(letters) == 2:
+            idx = list(letters)
+    if len(idx) > 2:
+        raise ParseError("an entry takes one or two indices")
+    names = [i.name for i in idx if isinstance(i, Sym) and not i.index]
+    used = {
+        n.name
+        for s in walk(body)
+        if isinstance(s, Sym | Entry)
+        for i in (s.index if isinstance(s, Sym) else s.comps)
+        for n in walk(i)
+        if isinstance(n, Sym) and n.name in names
+    }
+    if not used:
+        return Entry(body, tuple(idx))
+    if len(names) != len(idx) or used != set(names) or len(set(names)) != len(names):
+        raise ParseError(
+            f"the entries form [E]_{{{','.join(names)}}} must use each of its index letters "
+            "as an index inside E (and only letters)"
+        )
+    return Entries(body, tuple(names))
+
+
+def _letters(node: Node) -> list[Sym] | None:
+    """`ji` (a product of bare one-letter names) -> [j, i]; None for anything else."""
+    if isinstance(node, Mul):
+        a, b = _letters(node.a), _letters(node.b)
+        return a + b if a is not None and b is not None else None
+    if isinstance(node, Sym) and not node.index and len(node.name) == 1:
+        return [node]
+    return None
 
 
 def _frac(num, den) -> Node:

@@ -20,7 +20,15 @@ import numpy as np
 
 from symbptt.answers import exact
 from symbptt.answers.ast import Node, Sym, show
-from symbptt.answers.evaluate import Evaluator, ShapeError, Undefined, Unknown, to_float
+from symbptt.answers.evaluate import (
+    ComponentRange,
+    Evaluator,
+    ShapeError,
+    Undefined,
+    Unknown,
+    component,
+    to_float,
+)
 from symbptt.model import Model, Name, Role
 
 EPS = 1e-6
@@ -226,6 +234,9 @@ class World:
             if name in table:
                 entry = table[name]
                 vars_ = entry[0]
+                if len(idx) > len(vars_):  # \\delta_{t,j} with \\delta_t defined: entry j
+                    value = self.lookup(name, idx[: len(vars_)], ev)
+                    return component(value, idx[len(vars_) :], f"{name}_{idx[: len(vars_)]}")
                 if len(vars_) != len(idx):
                     raise ShapeError(
                         f"{name} is defined with {len(vars_)} index(es), used with {len(idx)}"
@@ -252,16 +263,15 @@ class World:
             raise NotExact
         fwd = self.forward()
         if kind[0] == "param":
-            if idx:
-                raise ShapeError(f"{name} takes no index")
-            return self.params[kind[1]] + self.overlay.get(("param", kind[1]), 0.0)
+            value = self.params[kind[1]] + self.overlay.get(("param", kind[1]), 0.0)
+            return component(value, idx, name)
         if kind[0] == "loss":
             if not idx:
                 return fwd["E"]
             return self._at(fwd["E_t"], idx, name)
-        if len(idx) != 1:
+        if not idx:
             raise ShapeError(f"{name} needs one time index")
-        return self._at(fwd[kind[1]], idx, name)
+        return component(self._at(fwd[kind[1]], idx[:1], name), idx[1:], f"{name}_{idx[0]}")
 
     def _at(self, table: Mapping[int, Any], idx: tuple[int, ...], name: str) -> Any:
         if len(idx) != 1:
@@ -284,6 +294,10 @@ class World:
 
     def derivative(self, num: Node, den: Node, ev: Evaluator, scope: dict[str, int]) -> Any:
         """Total derivative of num by den through the graph: exact (engine BPTT) where provided."""
+        (num, num_c), (den, den_c) = self._split(num, ev, scope), self._split(den, ev, scope)
+        if num_c or den_c:
+            return self._entry_of(self.derivative(num, den, ev, scope), num, num_c, den, den_c,
+                                  ev, scope)  # fmt: skip
         key = self._slot(den, ev, scope)
         if self.exact_derivatives and not self.overlay:
             what = self._num_slot(num, ev, scope)
@@ -321,6 +335,48 @@ class World:
             f"d({show(num)})/d({show(den)}): a {out_shape[0]}x{out_shape[1]} quantity by a "
             f"{shape[0]}x{shape[1]} one is not a matrix"
         )
+
+    def time_arity(self, name: str) -> int:
+        """How many leading indices of `name` are time indices (the rest are components)."""
+        for table in (self.defs.where, self.defs.given):
+            if name in table:
+                return len(table[name][0])
+        kind = self.names.get(name)
+        return 0 if kind is None or kind[0] == "param" else 1
+
+    def _split(self, node: Node, ev: Evaluator, scope: dict[str, int]) -> tuple[Node, tuple]:
+        """h_{t,j} -> (h_t, (j,)): a quantity and its component indices as integers."""
+        if not isinstance(node, Sym) or not node.index:
+            return node, ()
+        if len(node.index) == 1 and isinstance(node.index[0], Sym) and not node.index[0].index:
+            if self.has(f"{node.name}_{node.index[0].name}"):
+                return node, ()  # W_h: a compound name
+        a = self.time_arity(node.name)
+        if len(node.index) <= a:
+            return node, ()
+        comps = tuple(ev.index(i, scope) for i in node.index[a:])
+        return Sym(node.name, node.index[:a]), comps
+
+    def _entry_of(self, full: Any, num: Node, num_c: tuple, den: Node, den_c: tuple,
+                  ev: Evaluator, scope: dict[str, int]) -> Any:  # fmt: skip
+        """The entries of d num / d den picked by component indices on either quantity."""
+        num_v, den_v = to_float(ev.ev(num, scope)), to_float(ev.ev(den, scope))
+        if num_c and num_v.shape == (1, 1) and any(c != 1 for c in num_c):
+            raise ComponentRange(f"entry {num_c} of {show(num)} (size 1)")
+        if num_v.shape == (1, 1):  # a scalar's gradient is shaped like den
+            return component(full, den_c, f"d{show(num)}/d{show(den)}")
+        full = to_float(full)
+        if num_v.shape[1] != 1 or den_v.shape[1] != 1:
+            raise ShapeError(f"entries of d({show(num)})/d({show(den)}) are not supported")
+        if num_c:
+            if len(num_c) != 1 or not 1 <= num_c[0] <= num_v.shape[0]:
+                raise ComponentRange(f"entry {num_c} of {show(num)}")
+            full = full[num_c[0] - 1 : num_c[0], :]
+        if den_c:
+            if len(den_c) != 1 or not 1 <= den_c[0] <= den_v.shape[0]:
+                raise ComponentRange(f"entry {den_c} of {show(den)}")
+            full = full[:, den_c[0] - 1 : den_c[0]]
+        return full[0, 0] if full.shape == (1, 1) else full
 
     def _num_slot(self, num: Node, ev: Evaluator, scope: dict[str, int]) -> tuple | None:
         """('loss', None) for E, ('loss', t) for E_t, ('h', t) for a state; None for the rest."""
