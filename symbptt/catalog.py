@@ -42,6 +42,7 @@ _TOP_KEYS = {
     "loss_at": f"one of {', '.join(LOSS_AT)}",
     "delta": f"one of {', '.join(DELTA_CONVENTIONS)}",
     "vectors": "'plain' or 'bold'",
+    "term_order": "'input_first' (U x_t + W h_{t-1}) or 'recurrent_first' (W h_{t-1} + U x_t)",
     "sizes": "a mapping with T, n, m, k",
 }
 _SYMBOL_KEYS = (
@@ -167,7 +168,17 @@ def _model_from(doc: YamlDoc) -> Model:
     vectors = data.get("vectors", "plain")
     if vectors not in ("plain", "bold"):
         raise _fail(doc, ("vectors",), f"found {vectors!r}; expected 'plain' or 'bold'")
-    notation = Notation(parameters=params, bold_vectors=vectors == "bold", **symbols)
+    term_order = data.get("term_order", "input_first")
+    if term_order not in ("input_first", "recurrent_first"):
+        raise _fail(
+            doc, ("term_order",), f"found {term_order!r}; expected {_TOP_KEYS['term_order']}"
+        )
+    notation = Notation(
+        parameters=params,
+        bold_vectors=vectors == "bold",
+        recurrent_first=term_order == "recurrent_first",
+        **symbols,
+    )
     sizes = _sizes(doc)
     fields: dict[str, Any] = {}
     for key in ("activation", "output", "loss", "loss_at", "delta", "cell", "source"):

@@ -101,6 +101,9 @@ class Notation:
     activation: Name = Name("f", "f")
     time: str = "t"
     bold_vectors: bool = False
+    #: Write the pre-activation as W h_{t-1} + U x_t (blog, homework 3, dl4nlp) instead of
+    #: U x_t + W h_{t-1} (tutorial, course notes): printers follow the text's order.
+    recurrent_first: bool = False
 
     def param(self, role: Role) -> Name:
         """The display name of a role's parameter."""

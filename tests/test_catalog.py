@@ -113,3 +113,22 @@ def test_mistakes_are_located(tmp_path: Path, replace: str, by: str, message: st
 def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"mine.yaml:2: not valid YAML: found character '\\t'"):
         load_file(_write(tmp_path, "name: x\n\tdescription: y\n"))
+
+
+def test_term_order_follows_the_texts() -> None:
+    # source-material.md: blog "W_h h_{t-1} + W_x x_t", homework "W h_{t-1} + U x_t",
+    # dl4nlp "U h_{t-1} + W x_t"; tutorial "U x_t + W s_{t-1}", course notes "U x_t + W s_{t-1}".
+    first = {name: load(name).notation.recurrent_first for name in EXPECTED}
+    assert first == {
+        "blog": True,
+        "homework3": True,
+        "dl4nlp": True,
+        "tutorial": False,
+        "course-notes": False,
+        "elman": False,
+    }
+
+
+def test_bad_term_order_is_located(tmp_path: Path) -> None:
+    with pytest.raises(DerivationFileError, match=r"mine.yaml:9: key 'term_order': found 'backwards'"):
+        load_file(_write(tmp_path, GOOD + "term_order: backwards\n"))
