@@ -97,6 +97,10 @@ CASES = [
     ("blog.yaml", "dWx-direct-path-only", "wrong", "at T = 3, n = 1"),
     # The same for W_h, whose use at step k multiplies h_{k-1}.
     ("blog.yaml", "dWh-three-paths", "correct", "points"),
+    # The three paths over three lines of one step (continuations): step 1 is the sum above,
+    # right; step 2 keeps only the direct path, wrong as in dWx-direct-path-only.
+    ("blog.yaml", "dWx-three-lines", "wrong", "step 2"),
+    ("blog.yaml", "dWx-three-lines-amp-plus", "correct", "points"),
     # W_y only acts at step 3 for L_3: one path, (y_3 - ybar_3) h_3^T.
     ("blog.yaml", "dWy-one-path", "correct", "points"),
     # Course notes: dtanh_t = (1 - s_t^2) (.) (ds_t + W^T dtanh_{t+1}) is delta_t = dE/da_t with
@@ -207,3 +211,10 @@ def test_local_delta_formula_by_hand_in_numpy() -> None:
             hs[t] * sig(ss[t - 1]) * (1 - sig(ss[t - 1])) * hs[t - 1] for t in range(1, T + 1)
         )
         assert (abs(local - fd) < 1e-8) == equal
+
+
+def test_continuation_lines_stay_in_their_step(verdicts) -> None:
+    # Three lines joined into one step, then the next &= is a step of its own: two steps.
+    steps = verdicts[("blog.yaml", "dWx-three-lines")].steps
+    assert [s.verdict for s in steps] == ["correct", "wrong"]
+    assert len(verdicts[("blog.yaml", "dWx-three-lines-amp-plus")].steps) == 1

@@ -78,3 +78,14 @@ def _hw():
     from symbptt.answers.grade import _model
 
     return _model("homework3")
+
+
+def test_continuation_lines_join_but_matrix_rows_do_not() -> None:
+    from symbptt.answers.ast import Add, Chain, Matrix, Neg
+
+    a, b, c, d = (Sym(x) for x in "ABCD")
+    assert parse_latex("A &= B \\\\ &\\quad + C \\\\ &= D") == Chain((a, Add(b, c), d))
+    assert parse_latex("A &= B \\\\ &- C") == Chain((a, Sub(b, c)))
+    m = parse_latex("A = \\begin{bmatrix}1 & 2\\\\-3 & 4\\end{bmatrix}")
+    assert isinstance(m, Chain) and isinstance(m.parts[1], Matrix)
+    assert m.parts[1].rows[1][0] == Neg(Num(Fraction(3), "3"))

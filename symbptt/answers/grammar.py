@@ -6,6 +6,9 @@ error. Precedence, loosest first: relation chain, + and -, Hadamard-like product
 \\circ, \\otimes), matrix products (juxtaposition, \\cdot, \\times), \\sum/\\prod (whose body
 runs to the next + or -), postfix ^ _ ' and atoms.
 
+A line of an `&=` chain that starts with + or - (`\\\\ &\\quad + ...`, `\\\\ &- ...`) continues
+the previous step's right-hand side (`join_continuations`; matrix rows are not touched).
+
 Conventions the grammar cannot decide, fixed here:
 - \\prod_{i=lo}^{hi} A_i of matrices is A_lo A_{lo+1} ... A_hi (i increasing left to right)
   unless the answer declares `product_order: decreasing` (A_hi ... A_lo). Texts differ: with
@@ -141,11 +144,30 @@ _LAYOUT = [
 ]
 
 
+_ENV = re.compile(r"\\(begin|end)\s*\{\s*[bpv]?matrix\s*\}")
+_CONTINUE = re.compile(r"\\\\\s*(?:&\s*)?(?=[+-])")
+
+
 def normalise(text: str) -> str:
     """Remove layout-only LaTeX (\\left, \\right, spacing, bold/vector wrappers, final full stop)."""
     for pattern, repl in _LAYOUT:
         text = pattern.sub(repl, text)
-    return text.strip()
+    return join_continuations(text).strip()
+
+
+def join_continuations(text: str) -> str:
+    """`\\\\ &\\quad + B` outside a matrix continues the previous line's expression: the line
+    break (and its &) is dropped. Inside a matrix `\\\\ -0.8` starts a row and is kept."""
+    out, depth, pos = [], 0, 0
+    for m in _ENV.finditer(text):
+        chunk = text[pos : m.start()]
+        out.append(_CONTINUE.sub(" ", chunk) if depth == 0 else chunk)
+        out.append(m.group(0))
+        depth = depth + 1 if m.group(1) == "begin" else max(depth - 1, 0)
+        pos = m.end()
+    tail = text[pos:]
+    out.append(_CONTINUE.sub(" ", tail) if depth == 0 else tail)
+    return "".join(out)
 
 
 @lru_cache(maxsize=1)
