@@ -82,6 +82,17 @@ CASES = [
     # Read with i increasing (the default), T = 3, n = 2, k = 1, t = 3 gives
     # delta_3^T W D_1 W D_2 instead of delta_3^T W D_2 W D_1: wrong (n = 1 or t - k = 1 commute).
     ("tutorial.yaml", "eq3-increasing", "wrong", "decreasing order of the index"),
+    # Eq. 5, by hand: net_t = U x_t + W s_{t-1}; holding the other steps' W fixed, the copy of W
+    # used at step t enters E only through net_t, and d net_{t,j} / d W_{ji} = s_{t-1,i}, so
+    # [grad_{W,t} E]_ji = delta_{t,j} s_{t-1,i}, i.e. delta_t s_{t-1}^T (delta_t = dE/dnet_t).
+    ("tutorial.yaml", "eq5", "correct", "points"),
+    ("tutorial.yaml", "eq5-entries", "correct", "points"),
+    # s_t^T for s_{t-1}^T: s_1 is not s_0, wrong already at T = 1.
+    ("tutorial.yaml", "eq5-s-t", "wrong", "s_t written where s_{t - 1} is needed"),
+    # Eq. 6: the copies of W sum to W, so grad_W E = sum_k grad_{W,k} E (chain rule).
+    ("tutorial.yaml", "eq6-nabla", "correct", "points"),
+    # Eq. 8 per step: U's copy at step t multiplies x_t, so grad_{U,t} E = delta_t x_t^T.
+    ("tutorial.yaml", "eq8-per-step", "correct", "points"),
     # Ex 1(b): dh_t/dh_0 = J_t J_{t-1} ... J_1 with J_i = diag(sigma'(W h_{i-1} + U x_i)) W, the
     # Jacobian of step i: the text's prod_{i=1}^{t} holds with i decreasing left to right.
     ("homework3.yaml", "ex1b-dh-dh0", "correct", "points"),

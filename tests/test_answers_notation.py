@@ -89,3 +89,25 @@ def test_continuation_lines_join_but_matrix_rows_do_not() -> None:
     m = parse_latex("A = \\begin{bmatrix}1 & 2\\\\-3 & 4\\end{bmatrix}")
     assert isinstance(m, Chain) and isinstance(m.parts[1], Matrix)
     assert m.parts[1].rows[1][0] == Neg(Num(Fraction(3), "3"))
+
+
+def test_per_step_gradient_exact_terms_equal_perturbing_one_step(monkeypatch) -> None:
+    # Two independent readings of \nabla_{W,t} E: the engine's per-step BPTT term dW_terms[t-1]
+    # and central differences that perturb only the W used at step t of the forward pass.
+    from symbptt.answers import exact
+    from symbptt.answers.evaluate import Evaluator
+    from symbptt.answers.grade import _model
+    from symbptt.answers.truth import Definitions, World
+
+    model = _model("tutorial")
+    node = parse_latex("\\nabla_{W,t} E")
+    for t in (1, 2, 3):
+        world = World(model, Definitions(), T=3, n=2, m=2, k=2, seed=4)
+        exact_term = Evaluator(world)(node, {"t": t})
+        assert not world.fd_used
+        monkeypatch.setattr(exact, "step_term", lambda *a: None)
+        world = World(model, Definitions(), T=3, n=2, m=2, k=2, seed=4)
+        fd_term = Evaluator(world)(node, {"t": t})
+        monkeypatch.undo()
+        assert world.fd_used
+        assert abs(exact_term - fd_term).max() < 1e-7 * max(1.0, abs(exact_term).max())

@@ -137,6 +137,16 @@ class Deriv(Node):
 
 
 @dataclass(frozen=True)
+class Nabla(Node):
+    """\\nabla_{W} E (= dE/dW) or \\nabla_{W,t} E: the gradient by the copy of W used at step t
+    only, the t-th term of the sum over time (sum_t \\nabla_{W,t} E = \\nabla_W E)."""
+
+    num: Node
+    wrt: Node
+    time: Node | None = None
+
+
+@dataclass(frozen=True)
 class Entry(Node):
     """[A]_{ji}: the (j, i) entry of A (one index: entry j of a vector), 1-based."""
 
@@ -217,6 +227,9 @@ def show(node: Node) -> str:
         return f"\\{node.op}_{{{node.var}={show(node.lo)}}}^{{{show(node.hi)}}} {show(node.body)}"
     if isinstance(node, Deriv):
         return f"\\frac{{\\partial {show(node.num)}}}{{\\partial {show(node.den)}}}"
+    if isinstance(node, Nabla):
+        sub = show(node.wrt) + ("" if node.time is None else f",{show(node.time)}")
+        return f"\\nabla_{{{sub}}} {_wrap(node.num)}"
     if isinstance(node, Entry):
         return f"[{show(node.base)}]_{{{','.join(show(c) for c in node.comps)}}}"
     if isinstance(node, Entries):

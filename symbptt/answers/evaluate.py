@@ -23,6 +23,7 @@ from symbptt.answers.ast import (
     Hop,
     Matrix,
     Mul,
+    Nabla,
     Neg,
     Node,
     Num,
@@ -69,6 +70,9 @@ class Env(Protocol):
     def lookup(self, name: str, idx: tuple[int, ...], ev: Evaluator) -> Value: ...
 
     def derivative(self, num: Node, den: Node, ev: Evaluator, scope: dict[str, int]) -> Value: ...
+
+    def step_derivative(self, num: Node, wrt: Node, t: int, ev: Evaluator,
+                        scope: dict[str, int]) -> Value: ...  # fmt: skip
 
     def function(self, name: str, deriv: int) -> Any: ...
 
@@ -316,6 +320,14 @@ class Evaluator:
         if self.exact:
             raise NotExact
         return self.env.derivative(node.num, node.den, self, scope)
+
+    def _Nabla(self, node: Nabla, scope: dict[str, int]) -> Value:
+        if self.exact:
+            raise NotExact
+        if node.time is None:
+            return self.env.derivative(node.num, node.wrt, self, scope)
+        t = self.index(node.time, scope)
+        return self.env.step_derivative(node.num, node.wrt, t, self, scope)
 
     def _Entry(self, node: Entry, scope: dict[str, int]) -> Value:
         comps = tuple(self.index(c, scope) for c in node.comps)

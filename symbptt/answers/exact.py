@@ -128,3 +128,28 @@ def _by(world: Any, run: _Run, den: tuple) -> np.ndarray | None:
             return np.zeros((world.k, 1))
         return run.dz[k - 1].reshape(-1, 1)
     return None
+
+
+#: The engine's per-step BPTT terms by parameter role: term t of the sum over time.
+_STEP_TERMS = {"recurrent": "dW_terms", "input": "dU_terms"}
+
+
+def step_term(world: Any, num: tuple, role: str, t: int) -> np.ndarray | None:
+    """Term t of d num / d param in the sum over time (the engine's dW_terms / dU_terms), or None.
+
+    num is ("loss", None) for E or ("loss", L) for E_L; terms past the loss's last step are 0."""
+    model = world.model
+    if not available(model) or num[0] != "loss":
+        return None
+    L = world.T if num[1] is None else num[1]
+    if not 1 <= L <= world.T:
+        return None
+    shape = world.params[role].shape
+    if t > L:
+        return np.zeros(shape)
+    grads = _run(world, L, "loss", num[1] is None).grads
+    if role == "hidden_bias":
+        return np.asarray(grads.delta[t - 1], dtype=float).reshape(shape)
+    if role not in _STEP_TERMS:
+        return None
+    return np.asarray(getattr(grads, _STEP_TERMS[role])[t - 1], dtype=float).reshape(shape)

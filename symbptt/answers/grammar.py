@@ -84,6 +84,7 @@ subarg: "{" expr ("," expr)* "}" | LETTER -> letter | DIGIT -> number | GREEK ->
      | NAMED                  -> named
      | FUNC                   -> func
      | TOP                    -> top
+     | NABLA                  -> nabla
      | ACCENT "{" (LETTER | GREEK) "}"  -> accent
      | ACCENT (LETTER | GREEK)          -> accent
      | "(" expr ")"           -> group
@@ -102,6 +103,7 @@ HOP: /\\(odot|circ|otimes)(?![a-zA-Z])/
 MULOP: /\\(cdot|times)(?![a-zA-Z])/ | "*"
 BIGOP: /\\(sum|prod)(?![a-zA-Z])/
 PARTIAL: /\\partial(?![a-zA-Z])/
+NABLA: /\\nabla(?![a-zA-Z])/
 FRAC: /\\frac(?![a-zA-Z])/
 TOP: /\\(top|intercal)(?![a-zA-Z])/
 ACCENT: /\\(hat|tilde|bar)(?![a-zA-Z])/

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Big, Chain, Deriv, Entries, Entry, Node, Sym, walk
+from symbptt.answers.ast import Big, Chain, Deriv, Entries, Entry, Nabla, Node, Sym, walk
 from symbptt.answers.evaluate import (
     ComponentRange,
     Evaluator,
@@ -388,6 +388,12 @@ def _free_vars(parts: list[Node], defs: Definitions, model: Model | None = None)
         if isinstance(node, Entries):
             visit(node.body, bound | set(node.vars), in_index)
             return
+        if isinstance(node, Nabla):
+            visit(node.num, bound, in_index)
+            visit(node.wrt, bound, in_index)
+            if node.time is not None:
+                visit(node.time, bound, True)
+            return
         if isinstance(node, Big):
             visit(node.lo, bound, True)
             visit(node.hi, bound, True)
@@ -416,7 +422,7 @@ def _is_symbolic(parts: list[Node], defs: Definitions, model: Model | None) -> b
     ]
     for root in parts + bodies:
         for node in walk(root):
-            if isinstance(node, Deriv):
+            if isinstance(node, Deriv | Nabla):
                 return True
             if isinstance(node, Sym) and node.name not in defs.names():
                 if node.name in model_names or node.name == "T":

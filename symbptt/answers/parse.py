@@ -27,6 +27,7 @@ from symbptt.answers.ast import (
     Hop,
     Matrix,
     Mul,
+    Nabla,
     Neg,
     Node,
     Num,
@@ -139,6 +140,8 @@ def _node(t: Tree | Token):
         return Sym(inner.group(1))  # type: ignore[union-attr]
     if kind == "top":
         return Sym("\\top")
+    if kind == "nabla":
+        return Sym("\\nabla")
     if kind == "accent":
         return Sym(f"{kids[0]}{{{kids[1]}}}")
     if kind in ("suparg", "subarg", "group"):
@@ -332,6 +335,12 @@ def _finish(x) -> Node:
         i = 0
         while i < len(items):
             item = items[i]
+            if isinstance(item, Sym) and item.name == "\\nabla":
+                if i + 1 >= len(items):
+                    raise ParseError("\\nabla needs a quantity after it")
+                out.append(_nabla(item, _finish(items[i + 1])))
+                i += 2
+                continue
             fn = _as_function(item, items[i + 1] if i + 1 < len(items) else None)
             if fn is not None:
                 if i + 1 >= len(items):
@@ -362,11 +371,20 @@ def _finish(x) -> Node:
         raise ParseError("\\partial is only allowed inside \\frac{\\partial ...}{\\partial ...}")
     if isinstance(x, _FuncRef):
         raise ParseError(f"{x.name}{chr(39) * x.deriv} needs an argument in parentheses")
+    if isinstance(x, Sym) and x.name == "\\nabla":
+        raise ParseError("\\nabla needs a subscript and a quantity: \\nabla_{W,t} E")
     if isinstance(x, Sym) and x.name in ALWAYS_FUNCTIONS:
         raise ParseError(f"{x.name} needs an argument")
     if isinstance(x, Node):
         return x
     raise ParseError("cannot parse this expression")
+
+
+def _nabla(op: Sym, num: Node) -> Nabla:
+    """\\nabla_{W} E or \\nabla_{W,t} E (see `ast.Nabla`)."""
+    if len(op.index) not in (1, 2):
+        raise ParseError("\\nabla needs a subscript: \\nabla_{W} E or \\nabla_{W,t} E")
+    return Nabla(num, op.index[0], op.index[1] if len(op.index) == 2 else None)
 
 
 def _as_function(item, nxt) -> _FuncRef | None:

@@ -195,16 +195,17 @@ class World:
         h = {0: self.h0 + ov.get(("h", 0), 0.0)}
         out: dict[str, Any] = {"h": h, "x": {}, "net": {}, "z": {}, "yhat": {}, "y": {}, "E_t": {}}
         for t in range(1, self.T + 1):
+            Pt = {r: v + ov.get(("param_at", r, t), 0.0) for r, v in P.items()}  # W used at t
             x = self.xs[t] + ov.get(("x", t), 0.0)
-            net = P["input"] @ x + P["recurrent"] @ h[t - 1] + ov.get(("net", t), 0.0)
+            net = Pt["input"] @ x + Pt["recurrent"] @ h[t - 1] + ov.get(("net", t), 0.0)
             if "hidden_bias" in P:
-                net = net + P["hidden_bias"]
+                net = net + Pt["hidden_bias"]
             h[t] = f(net) + ov.get(("h", t), 0.0)
             out["x"][t], out["net"][t] = x, net
             if model.has_output_layer:
-                z = P["output"] @ h[t] + ov.get(("z", t), 0.0)
+                z = Pt["output"] @ h[t] + ov.get(("z", t), 0.0)
                 if "output_bias" in P:
-                    z = z + P["output_bias"]
+                    z = z + Pt["output_bias"]
                 g = {"softmax": _softmax, "sigmoid": _sigmoid}.get(model.output, lambda v: v)
                 yhat = g(z) + ov.get(("yhat", t), 0.0)
                 y = self.targets[t] + ov.get(("y", t), 0.0)
@@ -304,9 +305,28 @@ class World:
             value = exact.derivative(self, what, key) if what is not None else None
             if value is not None:
                 return value
+        return self._central(num, key, to_float(ev.ev(den, scope)).shape, den, ev, scope)
+
+    def step_derivative(self, num: Node, wrt: Node, t: int, ev: Evaluator,
+                        scope: dict[str, int]) -> Any:  # fmt: skip
+        """\\nabla_{W,t} num: the derivative by the copy of parameter W used at step t only."""
+        key = self._slot(wrt, ev, scope)
+        if key[0] != "param":
+            raise ShapeError(f"\\nabla_{{{show(wrt)},t}} needs a parameter, not {show(wrt)}")
+        if not 1 <= t <= self.T:
+            raise Undefined(f"step {t} does not exist for T = {self.T}")
+        if self.exact_derivatives and not self.overlay:
+            what = self._num_slot(num, ev, scope)
+            value = exact.step_term(self, what, key[1], t) if what is not None else None
+            if value is not None:
+                return value
+        shape = self.params[key[1]].shape
+        return self._central(num, ("param_at", key[1], t), shape, wrt, ev, scope)
+
+    def _central(self, num: Node, key: tuple, shape: tuple, den: Node, ev: Evaluator,
+                 scope: dict[str, int]) -> Any:  # fmt: skip
+        """d num / d (the slot `key`, of this shape) by central differences."""
         self.fd_used = True
-        base = ev.ev(den, scope)
-        shape = to_float(base).shape
         saved, saved_fwd = dict(self.overlay), self._fwd
         cols = []
         try:
