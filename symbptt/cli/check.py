@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -49,9 +50,8 @@ def check(ctx: click.Context, files: tuple[str, ...], jobs: int | None, summary:
             raise InputError("--summary would overwrite one of the answer files", where=summary)
     read = read_all(files)  # each file parsed once: the bar's length and the grading share it
     total = count_answers(read)
-    with click.progressbar(
-        length=total, label="checking", file=click.get_text_stream("stderr")
-    ) as bar:
+    # On a terminal the bar animates; elsewhere click writes its label once (to stderr).
+    with click.progressbar(length=total, label="checking", file=sys.stderr) as bar:
         results = grade(
             files, jobs=jobs or os.cpu_count() or 1, seconds=timeout, on_done=bar.update, read=read
         )
