@@ -177,3 +177,74 @@ def test_jacobian_product_matches_core_and_bound_printed() -> None:
         r"\left\lVert \delta_{k} \right\rVert \le \left\lVert \delta_{t} \right\rVert"
         r" \left(\beta_{W} \beta_f\right)^{t-k}"
     )
+
+
+# ---- terms in the order the source text writes them (../shared/docs/source-material.md)
+
+
+def _one(name: str, section: str, lhs: str):
+    (step,) = find(steps_of(name, section), lhs)
+    return step
+
+
+@pytest.mark.parametrize("section", [MODEL, GENERAL])
+def test_pre_activation_terms_in_the_texts_order(section: str) -> None:
+    # dl4nlp: s_t = U h_{t-1} + W x_t; blog: W_h h_{t-1} + W_x x_t + b_h; homework 3:
+    # W h_{t-1} + U x_t; tutorial: net_t = U x_t + W s_{t-1}
+    expected = {
+        "dl4nlp": ("s_t", "U h_{t-1} + W x_t"),
+        "blog": ("a_t", "W_{h} h_{t-1} + W_{x} x_t + b_{h}"),
+        "homework3": ("s_t", "W h_{t-1} + U x_t"),
+        "tutorial": (r"\mathrm{net}_t", "U x_t + W s_{t-1}"),
+    }
+    for name, (lhs, rhs) in expected.items():
+        assert norm(_one(name, section, lhs).rhs) == norm(rhs), name
+
+
+def test_homework_total_state_gradient_writes_the_local_delta_first() -> None:
+    # homework 3: dL/dh_t = delta_t + W^T (sigma'(s_{t+1}) (.) dL/dh_{t+1}), delta_t = dL_t/dh_t
+    step = _one("homework3", GENERAL, r"\frac{\partial L}{\partial h_t}")
+    assert norm(step.rhs) == norm(
+        r"\delta_t + W^\top \left(\sigma'\left(s_{t+1}\right) \odot"
+        r" \frac{\partial L}{\partial h_{t+1}}\right)"
+    )
+
+
+def test_bound_writes_the_norm_before_the_power() -> None:
+    # tutorial: ||delta_k|| <= ||delta_t|| (beta_W beta_f)^{t-k}
+    step = _one("tutorial", GENERAL, r"\left\lVert \delta_k \right\rVert")
+    assert norm(step.latex) == norm(
+        r"\left\lVert \delta_k \right\rVert \le \left\lVert \delta_t \right\rVert"
+        r" \left(\beta_{W} \beta_f\right)^{t-k}"
+    )
+
+
+def test_dl4nlp_double_sum_outer_t_then_inner_k() -> None:
+    # dl4nlp: dE/dU = sum_t sum_{k=1}^{t} delta_{t,k} h_{k-1}^T (no stacked \substack limits)
+    step = _one("dl4nlp", GENERAL, r"\frac{\partial E}{\partial U}")
+    assert norm(step.rhs) == norm(r"\sum_{t=1}^{T} \sum_{k=1}^{t} \delta_{t,k} h_{k-1}^\top")
+    assert r"\substack" not in step.rhs
+
+
+def test_reasons_are_prose_with_the_models_math() -> None:
+    # dl4nlp writes s_t (never net), its recurrent matrix is U; homework 3 writes sigma and s_t
+    d = build(catalog.load("dl4nlp"), checks=False)
+    general = [s for sec in d.sections if sec.title.startswith(GENERAL) for s in sec.steps]
+    reasons = " ".join(s.reason for s in general)
+    assert "net" not in reasons and "||" not in reasons and "<=" not in reasons
+    assert norm(r"$\left\lVert U \right\rVert \le \beta_{U}$") in norm(reasons)
+    assert norm("$s_{k+1} = U h_k + W x_{k+1}$") in norm(reasons)
+    hw = " ".join(s.reason for s in steps_of("homework3", GENERAL))
+    assert norm("$h_t$ also feeds $s_{t+1}$") in norm(hw) and "net" not in hw
+    for s in general:  # every $ opens and closes a span
+        assert s.reason.count("$") % 2 == 0, s.reason
+
+
+def test_reasons_reach_every_format_as_math() -> None:
+    d = build(catalog.load("dl4nlp"), checks=False)
+    tex, md = render(d, "tex"), render(d, "markdown")
+    data = json.loads(render(d, "json"))
+    r = r"$h_{t} = f\left(s_{t}\right)$"
+    assert r in tex and r in md
+    assert any(r in s["reason"] for s in data["steps"])
+    assert r"\textbackslash" not in tex  # no LaTeX printed as escaped text

@@ -51,13 +51,12 @@ def _output_as_in_text(model: Model, expr: Any) -> Any:
 
 def general_section(model: Model) -> Section:
     """The statements that hold for every T, from `symbptt.symbolic.general`."""
+
+    def tex(expr: Any) -> str:
+        return latex(_output_as_in_text(model, expr), model)
+
     steps = tuple(
-        Step(
-            latex(_output_as_in_text(model, s.lhs), model),
-            latex(_output_as_in_text(model, s.rhs), model),
-            str(s.reason),
-            _RELATION[s.relation],
-        )
+        Step(tex(s.lhs), tex(s.rhs), s.reason.render(tex), _RELATION[s.relation])
         for s in general.statements(model)
     )
     return Section("For every T: the delta recursion and the sum over time", steps)

@@ -119,6 +119,15 @@ class NotationPrinter(LatexPrinter):
             out += " - " + t[1:].lstrip() if t.startswith("-") else " + " + t
         return out
 
+    # a double sum as the texts write it: outer limit first, no stacked \substack ----------
+    def _print_Sum(self, expr: sp.Sum) -> str:  # noqa: D102
+        if len(expr.limits) == 1:
+            return super()._print_Sum(expr)
+        out = ""
+        for var, lo, hi in reversed(expr.limits):  # SymPy stores the innermost limit first
+            out += rf"\sum_{{{self._print(var)}={self._print(lo)}}}^{{{self._print(hi)}}} "
+        return out + self.parenthesize(expr.function, PRECEDENCE["Mul"], strict=True)
+
     # operators --------------------------------------------------------------------------
     def _print_Transpose(self, expr: sp.Transpose) -> str:  # noqa: D102
         inner = self._print(expr.arg)

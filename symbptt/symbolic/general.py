@@ -9,6 +9,8 @@ The step lemma (`steplemma.prove`) is what makes the sum-over-time statements tr
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,15 +18,18 @@ import sympy as sp
 from sympy.core.symbol import Str
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixExpr
+from sympy.printing.precedence import PRECEDENCE
 
 from symbptt.model import Model, Name, Role
 
 __all__ = [
     "Elementwise",
+    "InOrder",
     "MatProduct",
     "Norm",
     "Param",
     "Partial",
+    "Reason",
     "Seq",
     "Statement",
     "statements",
@@ -154,7 +159,45 @@ class Norm(sp.Expr):
         return super().__new__(cls, arg)
 
     def _latex(self, printer: Any) -> str:
-        return rf"\left\| {printer._print(self.args[0])} \right\|"
+        return rf"\left\lVert {printer._print(self.args[0])} \right\rVert"
+
+
+class InOrder(sp.Expr):
+    """A scalar product printed with its factors in the order the text writes them."""
+
+    def __new__(cls, *factors: Any) -> InOrder:
+        return super().__new__(cls, *(sp.sympify(f) for f in factors))
+
+    def _latex(self, printer: Any) -> str:
+        return " ".join(printer.parenthesize(a, PRECEDENCE["Mul"]) for a in self.args)
+
+    def _sympystr(self, printer: Any) -> str:
+        return "*".join(printer.parenthesize(a, PRECEDENCE["Mul"]) for a in self.args)
+
+
+_SLOT = re.compile(r"\{(\d+)\}")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Prose with `$...$` math; a slot `{i}` is `math[i]`, printed in the model's notation.
+
+    A `str` in `math` is LaTeX put in as it is; anything else is a SymPy object for the printer.
+    """
+
+    template: str
+    math: tuple[Any, ...] = ()
+
+    def render(self, to_tex: Callable[[Any], str]) -> str:
+        """The reason with every slot printed by `to_tex` (strings are left as they are)."""
+        return _SLOT.sub(lambda m: _fill(self.math[int(m.group(1))], to_tex), self.template)
+
+    def __str__(self) -> str:
+        return self.render(sp.latex)
+
+
+def _fill(item: Any, to_tex: Callable[[Any], str]) -> str:
+    return item if isinstance(item, str) else to_tex(item)
 
 
 @dataclass(frozen=True)
@@ -164,7 +207,7 @@ class Statement:
     name: str
     lhs: Any
     rhs: Any
-    reason: str
+    reason: Reason
     relation: str = "="
 
 
@@ -226,36 +269,77 @@ class _Letters:
         return Partial(self.loss(t), self.h(t))
 
 
+def _R(template: str, *math: Any) -> Reason:
+    return Reason(template, math)
+
+
+#: What the hidden activation is, said in words after its name.
+_ACTIVATION_WORDS = {
+    "tanh": r"$\tanh$",
+    "sigmoid": "the logistic sigmoid",
+    "relu": "ReLU",
+    "identity": "the identity",
+    "generic": "any differentiable function",
+}
+
+
+_OUTPUT_WORDS = {
+    "softmax": "softmax",
+    "sigmoid": "the logistic sigmoid",
+    "identity": "the identity",
+}
+
+
+def net_rhs(L: _Letters, t: Any) -> Any:
+    """The pre-activation's right-hand side at step t, its terms in the text's order."""
+    P = L.P
+    rec, inp = P[Role.RECURRENT] * L.h(t - 1), P[Role.INPUT] * L.x(t)
+    terms = [rec, inp] if L.nt.recurrent_first else [inp, rec]
+    if Role.HIDDEN_BIAS in P:
+        terms.append(P[Role.HIDDEN_BIAS])
+    return sp.MatAdd(*terms, evaluate=False)
+
+
 def _forward(L: _Letters) -> list[Statement]:
     m, t, P = L.model, L.t, L.P
-    net = P[Role.RECURRENT] * L.h(t - 1) + P[Role.INPUT] * L.x(t)
-    if Role.HIDDEN_BIAS in P:
-        net = net + P[Role.HIDDEN_BIAS]
+    first = "recurrent" if L.nt.recurrent_first else "input"
+    second = "input" if first == "recurrent" else "recurrent"
+    bias = ", then the bias" if Role.HIDDEN_BIAS in P else ""
+    f = L.nt.activation.latex
+    words = _ACTIVATION_WORDS[m.activation]
+    what = f"${f}$" + ("" if words == f"${f}$" else f" is {words}")
     out = [
-        Statement("forward: pre-activation", L.net(t), net, "definition of the cell"),
+        Statement("forward: pre-activation", L.net(t), net_rhs(L, t),
+                  _R(f"definition of the cell: the {first} term, then the {second} term{bias}")),
         Statement("forward: state", L.h(t), Elementwise.of(L.nt.activation, L.net(t)),
-                  f"activation {m.activation}, applied entry by entry"),
+                  _R(f"{what}, applied entry by entry")),
     ]  # fmt: skip
     if m.has_output_layer:
         z, yhat, _ = L.out(t)
         zr = P[Role.OUTPUT] * L.h(t)
         if Role.OUTPUT_BIAS in P:
-            zr = zr + P[Role.OUTPUT_BIAS]
+            zr = sp.MatAdd(zr, P[Role.OUTPUT_BIAS], evaluate=False)
         g = Name(m.output, rf"\operatorname{{{m.output}}}")
         out += [
-            Statement("forward: output pre-activation", z, zr, "output layer"),
-            Statement("forward: output", yhat, Elementwise.of(g, z), f"output {m.output}"),
-        ]
-    total = sp.Sum(L.loss(t), (t, 1, L.T)) if m.loss_at == "every" else L.loss(L.T)
-    why = "the per-step losses add up" if m.loss_at == "every" else "only the last step's loss"
+            Statement("forward: output pre-activation", z, zr, _R("the output layer")),
+            Statement("forward: output", yhat, Elementwise.of(g, z),
+                      _R("the output function: " + _OUTPUT_WORDS[m.output])),
+        ]  # fmt: skip
+    if m.loss_at == "every":
+        total, why = sp.Sum(L.loss(t), (t, 1, L.T)), _R("the per-step losses add up")
+    else:
+        total, why = L.loss(L.T), _R("only the last step's loss, at $T$")
     out.append(Statement("loss", L.loss(), total, why))
     if m.has_output_layer and m.loss != "generic":
         _, yhat, y = L.out(t)
+        y_j = Seq.of(L.nt.target, (t, sp.Symbol("j")), 1, 1)
         why = {
-            "cross_entropy": "softmax + cross-entropy with sum_j y_j = 1 (the output lemma)",
-            "squared_error": "identity output + squared error (the output lemma)",
-            "binary_cross_entropy": "sigmoid + binary cross-entropy (the output lemma)",
-        }[m.loss]
+            "cross_entropy": _R(r"softmax with cross-entropy and $\sum_j {0} = 1$ (the output lemma)",
+                                y_j),
+            "squared_error": _R("identity output with squared error (the output lemma)"),
+            "binary_cross_entropy": _R("sigmoid output with binary cross-entropy "
+                                       "(the output lemma)"),
+        }[m.loss]  # fmt: skip
         out.append(Statement("output error", Partial(L.loss(t), L.out(t)[0]), yhat - y, why))
     return out
 
@@ -264,37 +348,52 @@ def _recursion(L: _Letters) -> list[Statement]:
     m, t, k, T, P = L.model, L.t, L.k, L.T, L.P
     Wt = P[Role.RECURRENT].T
     had = sp.HadamardProduct
+    f = Elementwise.of(L.nt.activation, L.net(t))
+    fp = L.nt.activation.latex + "'"
     if m.delta == "per_step":
         return [
             Statement("delta definition", L.delta(t, k), Partial(L.loss(t), L.net(k)),
-                      "error of the loss at step t at the pre-activation of step k <= t", ":="),
+                      _R("the loss at step ${0}$ differentiated at the pre-activation of step "
+                         "$k \\le {0}$", t), ":="),
             Statement("delta at k = t", L.delta(t, t), had(L.fp(t), L.local(t)),
-                      "chain rule through h_t = f(net_t) into the step's own loss"),
+                      _R("chain rule through ${0} = {1}$ into the step's own loss ${2}$",
+                         L.h(t), f, L.loss(t))),
             Statement("delta recursion (k < t)", L.delta(t, k), had(L.fp(k), Wt * L.delta(t, k + 1)),
-                      "chain rule through net_{k+1} = ... + (recurrent) h_k; f' at step k, not t"),
+                      _R("chain rule through ${0} = {1}$, with ${2}$ taken at step $k$, not "
+                         "${3}$", L.net(k + 1), net_rhs(L, k + 1), fp, t)),
         ]  # fmt: skip
     if m.delta == "step_state":
         total = Partial(L.loss(), L.h(t))
         nxt = Partial(L.loss(), L.h(t + 1))
+        body = sp.MatAdd(L.delta(t), Wt * had(L.fp(t + 1), nxt), evaluate=False)
         return [
             Statement("delta definition", L.delta(t), Partial(L.loss(t), L.h(t)),
-                      "local: only the loss at step t, through h_t directly", ":="),
-            Statement("total state gradient", total, L.delta(t) + Wt * had(L.fp(t + 1), nxt),
-                      "h_t also feeds net_{t+1}: the local delta alone misses the later losses"),
+                      _R("local: only the loss at step ${0}$, through ${1}$ directly", t, L.h(t)),
+                      ":="),
+            Statement("total state gradient", total, body,
+                      _R("${0}$ also feeds ${1}$: the local ${2}$ alone misses the later losses",
+                         L.h(t), L.net(t + 1), L.delta(t))),
         ]  # fmt: skip
     last = m.loss_at == "last"
-    body = L.local(t) + Wt * L.delta(t + 1) if not last else Wt * L.delta(t + 1)
+    body = (
+        sp.MatAdd(L.local(t), Wt * L.delta(t + 1), evaluate=False)
+        if not last
+        else Wt * L.delta(t + 1)
+    )
     out = [
         Statement("delta definition", L.delta(t), Partial(L.loss(), L.net(t)),
-                  "total error at the pre-activation of step t", ":="),
+                  _R("the total error at the pre-activation of step ${0}$", t), ":="),
         Statement("delta recursion", L.delta(t), had(L.fp(t), body),
-                  "chain rule through h_t, which feeds E_t and net_{t+1}" if not last
-                  else "chain rule through h_t into net_{t+1} (no loss before T)"),
-        Statement("delta boundary", L.delta(T + 1), sp.ZeroMatrix(_N, 1), "no step after T"),
+                  _R("chain rule through ${0}$, which feeds ${1}$ and ${2}$",
+                     L.h(t), L.loss(t), L.net(t + 1)) if not last
+                  else _R("chain rule through ${0}$ into ${1}$ (no loss before $T$)",
+                          L.h(t), L.net(t + 1))),
+        Statement("delta boundary", L.delta(T + 1), sp.ZeroMatrix(_N, 1),
+                  _R("no step after $T$")),
     ]  # fmt: skip
     if last:
         out.insert(2, Statement("delta at T", L.delta(T), had(L.fp(T), L.local(T)),
-                                "the loss is taken at step T only"))  # fmt: skip
+                                _R("the loss is taken at step $T$ only")))  # fmt: skip
     return out
 
 
@@ -308,14 +407,19 @@ def _sums(L: _Letters) -> list[Statement]:
 
         hidden = {Role.RECURRENT: dbl(L.delta(t, k) * L.h(k - 1).T),
                   Role.INPUT: dbl(L.delta(t, k) * L.x(k).T), Role.HIDDEN_BIAS: dbl(L.delta(t, k))}  # fmt: skip
-        why = "E_t reaches the parameter at every step k <= t (h_{k-1} depends on it too)"
+        why = _R(
+            "${0}$ reaches the parameter at every step $k \\le {1}$ (${2}$ depends on it too)",
+            L.loss(t),
+            t,
+            L.h(k - 1),
+        )
     else:
         d = L.delta(t)
         if m.delta == "step_state":
             d = sp.HadamardProduct(L.fp(t), Partial(L.loss(), L.h(t)))
         hidden = {Role.RECURRENT: sp.Sum(d * L.h(t - 1).T, lim),
                   Role.INPUT: sp.Sum(d * L.x(t).T, lim), Role.HIDDEN_BIAS: sp.Sum(d, lim)}  # fmt: skip
-        why = "the parameter is shared by every step; its gradient sums the steps' terms"
+        why = _R("the parameter is shared by every step; its gradient sums the steps' terms")
     out = []
     for role, rhs in hidden.items():
         if role in P:
@@ -325,8 +429,9 @@ def _sums(L: _Letters) -> list[Statement]:
         for role, term in e_terms.items():
             if role in P:
                 rhs = sp.Sum(term(t), lim) if m.loss_at == "every" else term(T)
+                why_out = _R("the output layer at step ${0}$ sees only ${1}$", t, L.loss(t))
                 out.append(Statement(f"gradient {P[role].name}", Partial(L.loss(), P[role]), rhs,
-                                     "the output layer at step t sees only E_t"))  # fmt: skip
+                                     why_out))  # fmt: skip
     return out
 
 
@@ -341,12 +446,15 @@ def _vanishing(L: _Letters) -> list[Statement]:
         near, far = Partial(L.loss(t), L.h(k)), L.delta(t)
     else:
         near, far = L.delta(k), L.delta(t)
+    fp = L.nt.activation.latex + "'"
     return [
         Statement("Jacobian product", Partial(L.h(t), L.h(k)), jac,
-                  "chain rule through h_{i-1} -> net_i -> h_i for i = k+1..t, i = t leftmost"),
-        Statement("vanishing/exploding bound", Norm(near), Norm(far) * (bW * bf) ** (t - k),
-                  f"part flowing back from step t; ||{W.name}|| <= beta_{W.name}, ||diag f'|| <= "
-                  "beta_f, and norms are sub-multiplicative", "<="),
+                  _R("chain rule through ${0} \\to {1} \\to {2}$ for $i = k+1, \\dots, {3}$, the "
+                     "factor for $i = {3}$ leftmost", L.h(i - 1), L.net(i), L.h(i), t)),
+        Statement("vanishing/exploding bound", Norm(near), InOrder(Norm(far), (bW * bf) ** (t - k)),
+                  _R("the part flowing back from step ${0}$; $\\left\\lVert {1} \\right\\rVert \\le {2}$, "
+                     "$\\left\\lVert \\operatorname{diag} {3} \\right\\rVert \\le {4}$, and norms are "
+                     "sub-multiplicative", t, W, bW, fp, bf), "<="),
     ]  # fmt: skip
 
 
