@@ -11,6 +11,7 @@ from symbptt.latex.cells import (
     engine_activation,
     rnn_cell_backward_step,
     rnn_cell_forward_step,
+    rnn_cell_forward_step_recurrent_first,
 )
 
 # independent formulas for f and f' (not the engine's table)
@@ -26,8 +27,9 @@ def col(v: np.ndarray) -> np.ndarray:
     return np.asarray(v, dtype=float).reshape(-1, 1)
 
 
+@pytest.mark.parametrize("forward", [rnn_cell_forward_step, rnn_cell_forward_step_recurrent_first])
 @pytest.mark.parametrize("name", sorted(engine.ACTIVATIONS))
-def test_cell_steps_equal_engine_forward_and_backward(name: str) -> None:
+def test_cell_steps_equal_engine_forward_and_backward(name: str, forward) -> None:
     rs = np.random.RandomState(3)
     n, m, T = 3, 2, 4
     p = {"U": rs.randn(n, m), "W": rs.randn(n, n) * 0.8, "b": rs.randn(n)}
@@ -37,7 +39,7 @@ def test_cell_steps_equal_engine_forward_and_backward(name: str) -> None:
     f, fprime = activation_functions(name)
     h = col(h0)
     for t in range(T):
-        h = rnn_cell_forward_step(p["U"], p["W"], col(p["b"]), col(xs[t]), h, f)
+        h = forward(p["U"], p["W"], col(p["b"]), col(xs[t]), h, f)
         np.testing.assert_allclose(h[:, 0], tr.h[t], rtol=1e-13, atol=1e-15)
     nu = np.zeros((n, 1))
     for t in range(T - 1, -1, -1):

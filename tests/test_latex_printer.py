@@ -68,7 +68,7 @@ def test_model_names_map_ascii_to_latex() -> None:
 def test_dl4nlp_forward_cell_prints_u_as_recurrent() -> None:
     fwd, _ = engine_cells(catalog.load("dl4nlp"))
     # dl4nlp: s_t = U h_{t-1} + W x_t, h_t = f(s_t); the engine adds b (= 0 here)
-    assert norm(fwd.latex) == norm(r"h_{t} = f\left( W x_{t} + U h_{t-1} + b \right)")
+    assert norm(fwd.latex) == norm(r"h_{t} = f\left( U h_{t-1} + W x_{t} + b \right)")
 
 
 def test_dl4nlp_backward_cell_has_odot_and_transpose() -> None:
@@ -85,7 +85,7 @@ def test_dl4nlp_backward_cell_has_odot_and_transpose() -> None:
 def test_blog_cells_use_subscripted_names_and_sigma() -> None:
     fwd, bwd = engine_cells(catalog.load("blog"))
     # blog: h_t = sigma(W_h h_{t-1} + W_x x_t + b_h)
-    assert norm(fwd.rhs) == norm(r"\sigma\left( W_{x} x_{t} + W_{h} h_{t-1} + b_{h} \right)")
+    assert norm(fwd.rhs) == norm(r"\sigma\left( W_{h} h_{t-1} + W_{x} x_{t} + b_{h} \right)")
     assert norm(r"\sigma'\left( a_{t} \right) \odot") in norm(bwd.rhs)
     assert norm(r"W_{h}^\top \delta_{t+1}") in norm(bwd.rhs)
     for bad in (r"\cdot", r"\intercal", r"\mathbf", "QQ", r"\mathrm{h\_prev}", r"\tanh"):
@@ -95,7 +95,7 @@ def test_blog_cells_use_subscripted_names_and_sigma() -> None:
 def test_homework3_cells_are_sigmoid_and_keep_the_local_delta_apart() -> None:
     fwd, bwd = engine_cells(catalog.load("homework3"))
     # homework: h_t = sigma(W h_{t-1} + U x_t), no bias; its delta_t = dL_t/dh_t is local
-    assert norm(fwd.rhs) == norm(r"\sigma\left( U x_{t} + W h_{t-1} + b \right)")
+    assert norm(fwd.rhs) == norm(r"\sigma\left( W h_{t-1} + U x_{t} + b \right)")
     assert "tanh" not in fwd.reason + bwd.reason and r"\delta" not in bwd.latex
     assert norm(bwd.lhs) == norm(r"\nu_t")
 
@@ -129,3 +129,9 @@ def test_bound_exponent_prints_t_minus_k_and_negatives_stay_negative() -> None:
 def test_blog_output_is_sigma_in_every_section() -> None:
     # blog: y_t = sigma(W_y h_t + b_y)
     assert norm(_general("blog")["forward: output"]) == norm(r"y_t = \sigma\left(o_t\right)")
+
+
+def test_tutorial_cell_keeps_the_input_term_first() -> None:
+    fwd, _ = engine_cells(catalog.load("tutorial"))
+    # tutorial: net_t = U x_t + W s_{t-1}, s_t = f(net_t)
+    assert norm(fwd.latex) == norm(r"s_t = f\left( U x_t + W s_{t-1} + b \right)")

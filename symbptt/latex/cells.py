@@ -41,6 +41,20 @@ def rnn_cell_forward_step(
     return f(U @ x + W @ h_prev + b)
 
 
+def rnn_cell_forward_step_recurrent_first(
+    U: Array, W: Array, b: Array, x: Array, h_prev: Array, f: Elementwise
+) -> Array:
+    """The same step written as the recurrent-first texts do: h_t = f(W h_{t-1} + U x_t + b)."""
+    return f(W @ h_prev + U @ x + b)
+
+
+def forward_step_for(model: Model) -> Callable[..., Array]:
+    """The forward step whose terms are in the order the model's text writes them."""
+    if model.notation.recurrent_first:
+        return rnn_cell_forward_step_recurrent_first
+    return rnn_cell_forward_step
+
+
 def rnn_cell_backward_step(
     W: Array, net: Array, dh: Array, delta_next: Array, fprime: Elementwise
 ) -> Array:
@@ -189,7 +203,7 @@ def engine_cells(model: Model) -> list[RenderedCell]:
     no_bias = (
         "" if Role.HIDDEN_BIAS in nt.parameters else "; this model has no hidden bias: $b = 0$"
     )
-    fwd, bwd = rnn_cell_forward_step, rnn_cell_backward_step
+    fwd, bwd = forward_step_for(model), rnn_cell_backward_step
     act = _activation_text(model)
     return [
         RenderedCell(

@@ -14,18 +14,22 @@ from symbptt.model import Model, Role
 def _forward(nm: Names) -> list[Step]:
     model, t = nm.model, nm.t
     terms = [f"{nm.param(Role.INPUT)} {nm.x(t)}", f"{nm.param(Role.RECURRENT)} {nm.h(f'{t}-1')}"]
+    order = ["input term", "recurrent term"]
+    if model.notation.recurrent_first:  # the text writes W h_{t-1} first
+        terms.reverse()
+        order.reverse()
     if nm.has(Role.HIDDEN_BIAS):
         terms.append(nm.param(Role.HIDDEN_BIAS))
+        order.append("bias")
     f_is = (
         "an arbitrary differentiable activation"
         if model.activation == "generic"
         else f"${nm.f} = {ACTIVATION_TEX[model.activation]}$ elementwise"
         if ACTIVATION_TEX[model.activation] != nm.f
-        else "elementwise"
+        else f"${nm.f}$ applied elementwise"
     )
     steps = [
-        Step(nm.net(t), " + ".join(terms), "pre-activation: input term, recurrent term"
-             + (", bias" if nm.has(Role.HIDDEN_BIAS) else "")),
+        Step(nm.net(t), " + ".join(terms), "pre-activation: " + ", ".join(order)),
         Step(nm.h(t), f"{nm.f}\\left({nm.net(t)}\\right)", f"state; {f_is}"),
     ]  # fmt: skip
     if model.has_output_layer:
