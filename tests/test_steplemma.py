@@ -202,3 +202,15 @@ def test_compiled_bad_input() -> None:
         fn(P, xs, h0)
     with pytest.raises(InputError, match="no output layer"):
         S.compile_gradients(catalog.load("homework3"), 3)(P, xs, h0, targets=Y)
+
+
+def test_proof_claims_use_the_models_letters() -> None:
+    """dl4nlp: s_t = U h_{t-1} + W x_t, so the cell Jacobian is diag(f'(s_t)) U (U recurrent)."""
+    claims = [c for c, _ in S.prove(catalog.load("dl4nlp"), 1).steps]
+    (jac,) = [c for c in claims if c.startswith("cell Jacobian")]
+    assert jac == "cell Jacobian: dh_t/dh_(t-1) = diag(f'(s_t)) U"
+    assert not [c for c in claims if "net" in c]
+    # homework 3: loss L, activation sigma, pre-activation s_t
+    claims = [c for c, _ in S.prove(catalog.load("homework3"), 1).steps]
+    assert "cell Jacobian: dh_t/dh_(t-1) = diag(sigma'(s_t)) W" in claims
+    assert not [c for c in claims if "dE" in c or "net" in c]

@@ -48,6 +48,13 @@ __all__ = [
 
 #: What a delta is claimed to equal: the derivative named by the model's convention.
 TOTAL, LOCAL, REST, STATE = "dE_>=t/dnet_t", "dE_t/dnet_t", "dE_>t/dnet_t", "dE_t/dh_t"
+#: The same derivatives written in a model's letters ({E} loss, {net} pre-activation, ...).
+_MEANING_TEXT = {
+    TOTAL: "d{E}_>=t/d{net}_t",
+    LOCAL: "d{Et}_t/d{net}_t",
+    REST: "d{E}_>t/d{net}_t",
+    STATE: "d{Et}_t/d{h}_t",
+}
 MAX_PROOF_N = 8
 GENERIC_MAX_N = 3
 
@@ -101,25 +108,43 @@ def step_terms(c: Cell, d: Any, roles: tuple[Role, ...]) -> dict[Role, Any]:
     return {r: out[r] for r in roles}
 
 
+def letters(model: Model) -> dict[str, str]:
+    """The model's ASCII names for the proof's claims: loss, state, pre-activation, W, ..."""
+    nt = model.notation
+    return {
+        "E": nt.loss.ascii,
+        "Et": nt.step_loss.ascii,
+        "h": nt.state.ascii,
+        "net": nt.preactivation.ascii,
+        "f": nt.activation.ascii,
+        "d": nt.delta.ascii,
+        "R": nt.param(Role.RECURRENT).ascii,
+        "z": nt.output_preactivation.ascii,
+    }
+
+
 def rule_for(model: Model) -> StepRule:
     """The per-step BPTT rule in the model's own delta convention."""
     roles = model.roles
+    a = letters(model)
+    d_t, d_tt, d_tk = f"{a['d']}_t", f"{a['d']}_{{t,t}}", f"{a['d']}_{{t,k}}"
+    total = f"{a['f']}'({a['net']}_t) (.) ({d_t} + {a['R']}^T nu_{{t+1}})"
 
     def net(c: Cell) -> StepResult:
         d = c.had(c.fp, c.dEdh + c.g)  # delta_t = f'(net_t) (.) (V^T e_t + W^T delta_{t+1})
-        return StepResult({"delta_t": (d, TOTAL)}, c[Role.RECURRENT].T * d, step_terms(c, d, roles))
+        return StepResult({d_t: (d, TOTAL)}, c[Role.RECURRENT].T * d, step_terms(c, d, roles))
 
     def per_step(c: Cell) -> StepResult:
         dtt = c.had(c.fp, c.dEdh)  # delta_{t,t} = f'(s_t) (.) V^T (yhat_t - y_t)
         dtk = c.had(c.fp, c.g)  # delta_{t,k} = f'(s_k) (.) U^T delta_{t,k+1}
         d = dtt + dtk  # the inner sum over t >= k of the double sum
-        deltas = {"delta_{t,t}": (dtt, LOCAL), "delta_{t,k}": (dtk, REST)}
+        deltas = {d_tt: (dtt, LOCAL), d_tk: (dtk, REST)}
         return StepResult(deltas, c[Role.RECURRENT].T * d, step_terms(c, d, roles))
 
     def step_state(c: Cell) -> StepResult:
         local = c.dEdh  # delta_t = dL_t/dh_t: local, so the total adds the incoming adjoint
         d = c.had(c.fp, local + c.g)
-        deltas = {"delta_t": (local, STATE), "f'(s_t) (.) (delta_t + W^T nu_{t+1})": (d, TOTAL)}
+        deltas = {d_t: (local, STATE), total: (d, TOTAL)}
         return StepResult(deltas, c[Role.RECURRENT].T * d, step_terms(c, d, roles))
 
     rules = {"net": net, "per_step": per_step, "step_state": step_state}
@@ -295,13 +320,15 @@ def _check_step(sc: _SymbolicCell, rule: StepRule, label: str) -> list[tuple[str
     steps = []
     grad = _gradient(phi)
     adj = sc.h_prev.applyfunc(grad)
-    steps.append((f"{label}: dE_>=t/dh_(t-1) = rule's adjoint", _same(adj, res.adjoint)))
+    a = letters(sc.model)
+    E, h = a["E"], a["h"]
+    steps.append((f"{label}: d{E}_>=t/d{h}_(t-1) = rule's adjoint", _same(adj, res.adjoint)))
     for r, p in sc.P.items():
         truth = p.applyfunc(grad)
         term = res.terms.get(r)
         ok = term is not None and _same(truth, term + gamma[r])
         steps.append(
-            (f"{label}: dE_>=t/d{sc.model.notation.param(r).ascii} = per-step term + Gamma", ok)
+            (f"{label}: d{E}_>=t/d{sc.model.notation.param(r).ascii} = per-step term + Gamma", ok)
         )
     # delta definitions: differentiate with net_t as free symbols, then put net_t back
     Et_nu, R_nu, parts_nu = sc.parts(sc.nu)
@@ -316,7 +343,8 @@ def _check_step(sc: _SymbolicCell, rule: StepRule, label: str) -> list[tuple[str
             truth = parts["dEdh"] if sc.loss else sp.zeros(*value.shape)
         else:
             truth = sp.Matrix([sp.diff(wrt[meaning], v) for v in sc.nu]).subs(back)
-        steps.append((f"{label}: {name} = {meaning}", _same(truth, value)))
+        says = _MEANING_TEXT[meaning].format(**a)
+        steps.append((f"{label}: {name} = {says}", _same(truth, value)))
     return steps
 
 
@@ -340,7 +368,9 @@ def _output_lemma(model: Model, k: int) -> tuple[str, bool] | None:
         == 0
         for j in range(k)
     )
-    return (f"output lemma: dE_t/dz_t for {model.output} + {model.loss} = e_t (k={k})", ok)
+    a = letters(model)
+    dedz = f"d{a['Et']}_t/d{a['z']}_t"
+    return (f"output lemma: {dedz} for {model.output} + {model.loss} = e_t (k={k})", ok)
 
 
 def prove(
@@ -365,12 +395,15 @@ def prove(
         )
     rule = rule or rule_for(model)
     generic = n <= GENERIC_MAX_N if generic is None else generic
-    how = "undefined L_t, R" if generic else "symbolic gradients of L_t, R"
+    Et = letters(model)["Et"]
+    how = f"undefined {Et}_t, R" if generic else f"symbolic gradients of {Et}_t, R"
     start = time.perf_counter()
     proof = Proof(model.name, n, m, k)
     base = _SymbolicCell(model, n, m, k, loss=True, rest=False, generic=generic)
     proof.steps += _check_step(base, rule, f"base case T=1 ({how})")
-    proof.steps.append(("cell Jacobian: dh_t/dh_(t-1) = diag(f'(net_t)) W", _jacobian_claim(base)))
+    a = letters(model)
+    jac = f"d{a['h']}_t/d{a['h']}_(t-1) = diag({a['f']}'({a['net']}_t)) {a['R']}"
+    proof.steps.append((f"cell Jacobian: {jac}", _jacobian_claim(base)))
     kinds = [("step, loss at t", True)]
     if model.loss_at == "last":
         kinds.append(("step, no loss at t < T", False))
@@ -383,7 +416,7 @@ def prove(
             proof.steps.append(lemma)
     proof.steps.append((
         "induction: C(T+1) holds with g = 0 and Gamma = 0; the step gives C(t) from C(t+1) for "
-        "arbitrary g, Gamma; so dE/dP = sum_t term_t(P) for every T",
+        f"arbitrary g, Gamma; so d{a['E']}/dP = sum_t term_t(P) for every T",
         all(ok for _, ok in proof.steps),
     ))  # fmt: skip
     proof.seconds = time.perf_counter() - start
