@@ -134,3 +134,25 @@ def test_derive_exits_0_when_checks_pass() -> None:
     r = CliRunner().invoke(cli, ["derive", "tutorial", "--T", "2", "--n", "1", "--format", "json"])
     assert r.exit_code == 0, r.stderr
     assert '"failed": []' in r.stdout and "numeric: BPTT vs engine" in r.stdout
+
+
+def test_a_users_file_with_the_homework_convention_cites_no_text(tmp_path) -> None:
+    """Ex 1(b) is Homework 3's claim, not the step_state convention's: a user's own file with that
+    convention gets no section citing the homework; a verbatim copy of the built-in still does."""
+    src = (catalog.DERIVATIONS_DIR / "homework3.yaml").read_text(encoding="utf-8")
+    own = tmp_path / "mine.yaml"
+    own.write_text(src.replace("name: homework3", "name: my-rnn", 1), encoding="utf-8")
+    model = catalog.load(str(own))
+    assert model.delta == "step_state"
+    d = build(model, checks=False)
+    assert not any(s.title.startswith("A formula") for s in d.sections)
+    assert "Homework 3" not in to_tex(d)
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(src, encoding="utf-8")
+    d = build(catalog.load(str(copy)), checks=False)
+    assert any(s.title.startswith("A formula") for s in d.sections)
+    per_step = tmp_path / "per_step.yaml"
+    dl4nlp = (catalog.DERIVATIONS_DIR / "dl4nlp.yaml").read_text(encoding="utf-8")
+    per_step.write_text(dl4nlp.replace("name: dl4nlp", "name: mine", 1), encoding="utf-8")
+    d = build(catalog.load(str(per_step)), checks=False)
+    assert not any(s.title.startswith("A formula") for s in d.sections)

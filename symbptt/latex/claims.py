@@ -7,12 +7,17 @@ delta_{t,k} = diag(f'(s_t)) U^T delta_{t,k+1} with s_t where s_k belongs. Both a
 is the same comparison over all parameters; here only the recurrent matrix's gradient is
 compared with the direct derivative on the generic graph (any f, any L_t), as polynomials in the
 graph's atoms (`symbolic.exact.same`). The verdict printed is the check's, never written by hand.
+
+The claims belong to the built-in derivations of those texts (derivations/homework3.yaml,
+derivations/dl4nlp.yaml), not to an error-term convention: a model gets one only when it is that
+built-in derivation, field for field, so a user's own file never cites Homework 3 or the lecture.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from symbptt import catalog
 from symbptt.latex.expansion import _entry
 from symbptt.latex.notation import Names
 from symbptt.latex.steps import CheckResult, Section, Step
@@ -40,10 +45,17 @@ class Claim:
     correct_why: str
 
 
+def is_builtin(model: Model, name: str) -> bool:
+    """True when `model` is the built-in derivations/<name>.yaml (same name and every field)."""
+    if model.name != name or name not in catalog.builtin_names():
+        return False
+    return catalog.load_file(catalog.DERIVATIONS_DIR / f"{name}.yaml").model == model
+
+
 def _claim(model: Model) -> Claim | None:
     nm = Names(model)
     t, R = nm.t, nm.param(Role.RECURRENT)
-    if model.delta == "step_state":
+    if is_builtin(model, "homework3"):
         nu = nm._v(r"\nu", t)
         return Claim(
             where="Homework 3, Ex 1(b), states this as its final formula",
@@ -61,7 +73,7 @@ def _claim(model: Model) -> Claim | None:
             correct_why=f"with the total error term ${nu} = {nm.fprime(nm.net(t))} \\odot "
             f"\\left({nm.delta(t)} + {R}^\\top \\nu_{{{t}+1}}\\right)$, $\\nu_{{T+1}} = 0$",
         )
-    if model.delta == "per_step":
+    if is_builtin(model, "dl4nlp"):
         return Claim(
             where="the lecture writes this in one line",
             variant="wrong_index",
