@@ -25,6 +25,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("docs", "docs"),
     ("verify", "verify"),
     ("catalog", "list"),
+    ("claims", "claims"),
 ]
 
 
