@@ -103,6 +103,19 @@ def test_written_precision_is_plus_minus_one_in_the_last_digit() -> None:
     assert "0.0001" in tol.describe()
 
 
+def test_written_diag_is_a_matrix_written_out_each_entry_to_its_last_digit() -> None:
+    # 0.4^30 = 1.1529...e-12: 1.153e-12 is within one unit (1e-15) of its last digit, 1.156e-12
+    # three units off. The loose 0.0424 beside it must not widen that entry's tolerance.
+    assert abs(Fraction(2, 5) ** 30 - Fraction("1.153e-12")) < Fraction("1e-15")
+    assert abs(Fraction(2, 5) ** 30 - Fraction("1.156e-12")) > 3 * Fraction("1e-15")
+    given = {"Lambda": "\\operatorname{diag}(0.9, 0.4)"}
+    for last, verdict in (("1.153", "correct"), ("1.156", "wrong")):
+        tex = f"\\Lambda^{{30}} = \\operatorname{{diag}}(0.0424, {last}\\times10^{{-12}})"
+        assert judge(AnswerSpec("lam", tex, given=given), None).verdict == verdict, last
+    tol = step_tolerance(parse_latex("\\operatorname{diag}(0.0424, 1.153\\times10^{-12})"), False)
+    assert "1e-15, 0.0001" in tol.describe()
+
+
 def test_explicit_tolerances() -> None:
     rel = Tolerance.from_spec({"relative": "1e-3"})  # YAML 1.1 reads 1e-3 as text
     assert rel.value == 1e-3 and compare(1.0009, 1.0, rel)[0] and not compare(1.002, 1.0, rel)[0]

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Matrix, Neg, Node, Num, walk
+from symbptt.answers.ast import Apply, Matrix, Neg, Node, Num, walk
 from symbptt.errors import InputError
 
 FLOAT_RELATIVE = 1e-6  # truth with a central-difference derivative (error about 1e-8 .. 1e-10)
@@ -94,7 +94,7 @@ def step_tolerance(step: Node, symbolic: bool) -> Tolerance:
 
 
 def _literal_units(step: Node) -> Any:
-    """Per-entry last-digit units if the step is a number or a matrix of numbers, else None."""
+    """Per-entry last-digit units if the step is a number, a matrix or a diag(...) of numbers."""
 
     def unit(n: Node) -> Fraction | None:
         if isinstance(n, Neg):
@@ -108,6 +108,16 @@ def _literal_units(step: Node) -> Any:
         if any(u is None for row in cells for u in row):
             return None
         return np.array(cells, dtype=object)
+    if isinstance(step, Apply) and step.name == "diag" and not step.deriv and len(step.args) > 1:
+        # diag(0.0424, 1.153e-12) is a matrix written out: each diagonal entry to its own last
+        # digit, the zeros off the diagonal exact
+        diag = [unit(a) for a in step.args]
+        if any(u is None for u in diag):
+            return None
+        out = np.full((len(diag), len(diag)), Fraction(0), dtype=object)
+        for i, u in enumerate(diag):
+            out[i, i] = u
+        return out
     u = unit(step)
     return None if u is None else np.array([[u]], dtype=object)
 
