@@ -1,0 +1,205 @@
+"""Every claim of the five source texts with its expected verdict and the reason, from source-material.md."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from symbptt.answers.files import read_submission
+from symbptt.claims import NOT_EXPRESSIBLE, TEXTS, ClaimResult, all_claims, claim_file, claims
+from symbptt.cli import cli
+
+C, W, U = "confirmed", "wrong", "undecided"
+
+# (text, id, expected verdict) -- why, beside each, from ../shared/docs/source-material.md.
+EXPECTED = [
+    # Tutorial (section 1). Eq. 5: the copy of W used at step t enters E only through net_t and
+    # d net_{t,j} / d W_ji = s_{t-1,i}, so [grad_{W,t} E]_ji = delta_{t,j} s_{t-1,i}.
+    ("tutorial", "eq5", C),
+    ("tutorial", "eq5-matrix", C),
+    # Eq. 6: the per-step copies of W sum to W, so the gradient is the sum of the per-step ones.
+    ("tutorial", "eq6", C),
+    # Eq. 8: U's copy at step t multiplies x_t: grad_{U,t} E = delta_t x_t^T, summed over time.
+    ("tutorial", "eq8", C),
+    ("tutorial", "eq8-sum", C),
+    # Eq. 3: delta_i^T = delta_{i+1}^T W diag f'(net_i) unrolled from t down to k (latest factor
+    # next to delta_t^T, the text's chain-rule order).
+    ("tutorial", "eq3", C),
+    # ||x^T A|| <= ||x|| ||A|| and ||W diag f'|| <= beta_W beta_f, applied t - k times.
+    ("tutorial", "eq3-bound", C),
+    # The proof's intermediate line needs a 3-D tensor; remedies are advice.
+    ("tutorial", "eq6-proof", U),
+    ("tutorial", "remedies", U),
+    # Course notes (section 2): dtanh = (1 - s_t^2) (.) (ds_t + W^T dtanh_{t+1}) is dE/da_t
+    # (tanh' = 1 - tanh^2), with nothing carried at t = T; dU, dW, dba accumulate dtanh times
+    # the step's input (x_t, s_{t-1}, 1); dx_t = U^T dtanh_t and ds_prev = W^T dtanh_t are the
+    # Jacobian transposes of a_t = U x_t + W s_{t-1} + b_a.
+    ("course-notes", "dtanh", C),
+    ("course-notes", "dtanh-last", C),
+    ("course-notes", "dU", C),
+    ("course-notes", "dW", C),
+    ("course-notes", "dba", C),
+    ("course-notes", "dx", C),
+    ("course-notes", "ds-prev", C),
+    ("course-notes", "ds0", C),
+    # "an upstream-gradient backward pass is the gradient of E = sum_t <ds_t, s_t>".
+    ("course-notes", "upstream-linear-loss", C),
+    # Blog (section 3): L_3 reaches W_x through h_3, h_2, h_1 (three paths; the farthest has
+    # sigma' three times and W_h twice); W_h likewise with h_{k-1}; W_y only through y_3.
+    ("blog", "dWx-paths", C),
+    ("blog", "dWh-paths", C),
+    ("blog", "dWy-paths", C),
+    # Small W_h: ||prod diag(sigma') W_h^T|| <= (||W_h|| / 4)^(t-k) -> 0 when ||W_h|| < 4.
+    ("blog", "vanishing-small-Wh", C),
+    # Large W_h only makes explosion possible (sigma' saturates): not a checkable equation.
+    ("blog", "explodes-large-Wh", U),
+    # Homework 3 (section 4). Ex 1(a): d sigma(Wx)/dx = diag(sigma'(Wx)) W (chain rule).
+    ("homework3", "ex1a", C),
+    # Ex 1(b): dh_t/dh_0 = J_t ... J_1, J_i = diag(sigma'(W h_{i-1} + U x_i)) W.
+    ("homework3", "ex1b-dh-dh0", C),
+    # WRONG: the final formula with delta^t_j = dL_t/dh^t_j (local) leaves out L_{t+1}..L_T,
+    # which depend on h_t too: right only at T = 1.
+    ("homework3", "ex1b-final", W),
+    # 0.9^30 = 0.042391..., 0.4^30 = 1.1529...e-12.
+    ("homework3", "ex2c-lambda30", C),
+    # WRONG: the middle step raises diag(0.9^30, 0.4^30) to the 30th power again and writes
+    # "Q - 1" for Q^{-1}; each slip alone is wrong too.
+    ("homework3", "ex2c-solution", W),
+    ("homework3", "ex2c-middle", W),
+    ("homework3", "ex2c-q-minus-1", W),
+    # "its final matrix is nevertheless the right one to four places".
+    ("homework3", "ex2c-final", C),
+    # Ex 2(b): M^n = (Q Lambda Q^{-1})^n telescopes to Q Lambda^n Q^{-1}.
+    ("homework3", "ex2c-conclusion", C),
+    ("homework3", "ex2b", C),
+    # WRONG: "all eigenvalues 1 => the power is the matrix" holds only if diagonalizable (then
+    # M = I); the Jordan block [[1, 1], [0, 1]] has M^n = [[1, n], [0, 1]].
+    ("homework3", "ex2c-unit-eigenvalues", W),
+    # sigma' = sigma (1 - sigma) in (0, 1/4].
+    ("homework3", "sigmoid-prime", C),
+    # Not expressible: a tensor chain rule; a garbled expansion the source does not quote; LSTM.
+    ("homework3", "ex1b-chain", U),
+    ("homework3", "ex2a", U),
+    ("homework3", "ex3-lstm", U),
+    # dl4nlp (section 5, U recurrent): softmax + cross-entropy gives yhat_t - y_t; dE/dV sums
+    # (yhat_t - y_t) h_t^T; delta_{t,t} and the recursion with f'(s_k); dE/dU sums
+    # delta_{t,k} h_{k-1}^T; the transposed Jacobian product runs with i increasing.
+    ("dl4nlp", "dE-dz", C),
+    ("dl4nlp", "dE-dV", C),
+    ("dl4nlp", "delta-tt", C),
+    ("dl4nlp", "delta-tk", C),
+    # WRONG: the one line diag(f'(s_t)) U^T delta_{t,k+1} has s_t where s_k belongs.
+    ("dl4nlp", "delta-tk-one-line", W),
+    ("dl4nlp", "dE-dU", C),
+    ("dl4nlp", "dh-dh", C),
+    # tanh' = 1 - tanh^2 in (0, 1], sigmoid' in (0, 1/4].
+    ("dl4nlp", "activation-prime", C),
+    # ||prod U^T diag f'(s_i)|| <= (gamma ||U||)^(t-k): vanishes when ||U|| < 1/gamma.
+    ("dl4nlp", "product-vanishes", C),
+    # Clipping: g <- g * threshold / ||g|| when ||g|| > threshold.
+    ("dl4nlp", "clip-global-norm", C),
+    ("dl4nlp", "remedies", U),
+]
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[tuple[str, str], ClaimResult]:
+    got = all_claims()
+    out = {(c.text, c.id): c for c in got}
+    assert len(out) == len(got)  # (text, id) is unique
+    return out
+
+
+@pytest.mark.parametrize(
+    ("text", "ident", "verdict"), EXPECTED, ids=[f"{t}-{i}" for t, i, _ in EXPECTED]
+)
+def test_claim_verdict(results, text: str, ident: str, verdict: str) -> None:
+    c = results[(text, ident)]
+    assert c.verdict == verdict, c.reason
+
+
+def test_every_claim_has_an_expectation(results) -> None:
+    assert set(results) == {(t, i) for t, i, _ in EXPECTED}
+    assert len(EXPECTED) == len({(t, i) for t, i, _ in EXPECTED})
+
+
+def test_wrong_claims_carry_evidence(results) -> None:
+    for (text, ident), c in results.items():
+        if c.verdict == "wrong":
+            assert c.reason and c.checked_by, (text, ident)
+
+
+def test_local_delta_first_fails_at_T2(results) -> None:
+    # With one loss term (T = 1) local and total delta coincide; T = 2, n = 1 already differs.
+    ce = results[("homework3", "ex1b-final")].counterexample
+    assert (ce["T"], ce["n"]) == (2, 1)
+    assert "local error term" in results[("homework3", "ex1b-final")].reason
+
+
+def test_dl4nlp_wrong_index_at_k1_t2(results) -> None:
+    # s_t and s_k differ first when k < t: T = 2, k = 1, t = 2.
+    c = results[("dl4nlp", "delta-tk-one-line")]
+    assert c.counterexample["indices"] == {"k": 1, "t": 2}
+    assert "f'(s_k)" in c.reason
+
+
+def test_ex2c_slips_named(results) -> None:
+    assert "power 30 a second time" in results[("homework3", "ex2c-middle")].reason
+    assert "'Q - 1' written for Q^{-1}" in results[("homework3", "ex2c-q-minus-1")].reason
+    both = results[("homework3", "ex2c-solution")].reason
+    assert "step 1" in both and "second time" in both and "Q - 1" in both
+
+
+def test_ex2c_final_matrix_by_hand_in_numpy() -> None:
+    # Independent: W^30 by repeated multiplication rounds to the solution's four places, while
+    # diag(0.0424, 1.153e-12)^30 inside is ~1e-41 (the middle step's slip).
+    Q = np.array([[-0.6, -0.8], [-0.8, 0.6]])
+    M = Q @ np.diag([0.9, 0.4]) @ np.linalg.inv(Q)
+    np.testing.assert_array_equal(np.round(np.linalg.matrix_power(M, 30), 4),
+                                  [[0.0153, 0.0203], [0.0203, 0.0271]])  # fmt: skip
+    assert 0.0424**30 < 1e-40
+
+
+def test_unit_eigenvalue_counterexample_by_hand(results) -> None:
+    c = results[("homework3", "ex2c-unit-eigenvalues")]
+    M = np.array(c.counterexample["M"])
+    assert np.allclose(np.linalg.eigvals(M), 1.0)
+    got = np.linalg.matrix_power(M, c.counterexample["n"])
+    assert got.tolist() == c.counterexample["M^n"] and not np.array_equal(got, M)
+
+
+def test_not_expressible_listed_as_undecided(results) -> None:
+    for text, ident, _, why in NOT_EXPRESSIBLE:
+        c = results[(text, ident)]
+        assert c.verdict == "undecided" and c.reason == f"not expressible yet: {why}"
+
+
+def test_claim_files_use_their_texts_model_and_say_which_claim() -> None:
+    for text in TEXTS:
+        sub = read_submission(claim_file(text))
+        assert sub.model == text
+    for c in claims("blog"):
+        if c.checked_by.startswith("symbptt check"):
+            assert "\\frac" not in c.statement  # the `# claim:` comment, not the raw LaTeX
+
+
+def test_cli_table_and_json() -> None:
+    runner = CliRunner()
+    res = runner.invoke(cli, ["claims", "dl4nlp"])
+    assert res.exit_code == 0, res.output
+    assert "delta-tk-one-line" in res.output and "wrong" in res.output
+    res = runner.invoke(cli, ["claims", "homework3", "--json"])
+    assert res.exit_code == 0
+    doc = json.loads(res.output)
+    ids = {c["id"] for c in doc["claims"]}
+    assert ids == {i for t, i, _ in EXPECTED if t == "homework3"}
+    assert {c["text"] for c in doc["claims"]} == {"homework3"}
+
+
+def test_cli_unknown_text_exit_2() -> None:
+    res = CliRunner().invoke(cli, ["claims", "lecture"])
+    assert res.exit_code == 2
+    assert "unknown text 'lecture'" in res.output
