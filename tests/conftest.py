@@ -17,5 +17,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
     if skipped:
         if reporter:
-            reporter.write_line(f"CI=true: {skipped} test(s) skipped; a skip counts as a failure in CI")
+            reporter.write_line(
+                f"CI=true: {skipped} test(s) skipped; a skip counts as a failure in CI"
+            )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -130,5 +130,7 @@ def test_term_order_follows_the_texts() -> None:
 
 
 def test_bad_term_order_is_located(tmp_path: Path) -> None:
-    with pytest.raises(DerivationFileError, match=r"mine.yaml:9: key 'term_order': found 'backwards'"):
+    with pytest.raises(
+        DerivationFileError, match=r"mine.yaml:9: key 'term_order': found 'backwards'"
+    ):
         load_file(_write(tmp_path, GOOD + "term_order: backwards\n"))
