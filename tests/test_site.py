@@ -106,6 +106,13 @@ _INSPECT_JS = """
   clone.querySelectorAll('pre, code').forEach(el => el.remove());
   const commands = clone.textContent.match(/\\\\[A-Za-z]+/g) || [];
   const imgs = Array.from(document.images);
+  const wide = Array.from(document.querySelectorAll('.md-content table'))
+    .filter(t => {
+      const wrap = t.closest('.md-typeset__scrollwrap');
+      const clipped = wrap && t.getBoundingClientRect().right > wrap.getBoundingClientRect().right + 1;
+      return clipped || t.scrollWidth > t.clientWidth + 1;
+    })
+    .map(t => `${t.rows[0].textContent.trim().slice(0, 60)} (${t.scrollWidth} px wide)`);
   return {
     errors: window.__katexErrors || null,
     done: window.__katexDone,
@@ -116,6 +123,7 @@ _INSPECT_JS = """
     raw: raw,
     commands: Array.from(new Set(commands)),
     images: imgs.length,
+    wideTables: wide,
     brokenImages: imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src),
   };
 }
@@ -167,6 +175,8 @@ def page_problems(info: dict[str, Any], network: list[str]) -> list[str]:
         problems.append(f"raw math delimiters in the visible text: {info['raw']}")
     if info["commands"]:
         problems.append(f"raw LaTeX commands in prose (outside math and code): {info['commands']}")
+    if info["wideTables"]:
+        problems += [f"table wider than the page (columns hidden): {t}" for t in info["wideTables"]]
     if info["brokenImages"]:
         problems += [f"image did not load: {src}" for src in info["brokenImages"]]
     problems += [f"request off 127.0.0.1 or failed: {u}" for u in network]
@@ -215,6 +225,11 @@ def test_an_unknown_macro_is_caught(built_site: Any, server: str, browser: Any) 
         "<link rel='stylesheet' href='../assets/katex/katex.min.css'></head><body>"
         "<p>fine: <span class='arithmatex'>\\(h_t = \\tanh(W h_{t-1})\\)</span></p>"
         "<div class='arithmatex'>\\[\\notamacro{W}^\\top\\]</div>"
+        "<div class='md-content'><table style='display:inline-block;max-width:200px;"
+        "overflow:auto'><tr><td>a very wide cell</td><td style='min-width:600px'>x</td></tr>"
+        "</table><div class='md-typeset__scrollwrap' style='overflow-x:auto;width:200px'>"
+        "<div class='md-typeset__table'><table><tr><td>material's wrapper</td>"
+        "<td style='min-width:600px'>y</td></tr></table></div></div></div>"
         "<script src='../assets/katex/katex.min.js'></script>"
         "<script src='../assets/katex-init.js'></script></body></html>",
         encoding="utf-8",
@@ -226,6 +241,8 @@ def test_an_unknown_macro_is_caught(built_site: Any, server: str, browser: Any) 
     assert any(p.startswith("math not rendered") for p in problems), problems
     assert any(p.startswith("raw math delimiters") for p in problems), problems
     assert any(p.startswith("raw LaTeX commands") for p in problems), problems
+    wide = [p for p in problems if p.startswith("table wider than the page")]
+    assert len(wide) == 2 and "material's wrapper" in wide[1], problems
     assert network == [], network
 
 
@@ -245,3 +262,16 @@ def test_a_failing_check_stops_the_build(monkeypatch: pytest.MonkeyPatch) -> Non
     )
     with pytest.raises(gen.SiteBuildError, match=r"check\(s\) failed.*bptt == direct.*0\.5"):
         gen.generate()
+
+
+def test_cells_are_labelled_where_they_live() -> None:
+    """The rendered cells are symbptt.latex.cells wrappers of the engine step, and say so."""
+    from symbptt import catalog
+    from symbptt.site.generate import _cells_section
+
+    md = _cells_section(catalog.load("dl4nlp")).markdown
+    assert "*`symbptt.latex.cells.rnn_cell_forward_step_recurrent_first`*" in md
+    assert "*`symbptt.latex.cells.rnn_cell_backward_step`*" in md
+    assert "symbptt.engine.rnn_cell" not in md and "engine.forward" in md
+    # dl4nlp's delta has two indices: the engine's total error is printed as nu, and said so
+    assert "$\\nu_{t}$ is the engine's total error term" in md

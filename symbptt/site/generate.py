@@ -88,15 +88,19 @@ def _cells_section(model: Any) -> pages.Section:
             '!!! warning "Not available"\n    symbptt.latex.cells is not in this build.',
         )
     parts = [
-        "The numeric engine's own step functions, rendered from their Python source by "
-        "latexify-py with the arguments renamed to this text's letters:",
+        "The numeric engine's step, rendered from Python source by latexify-py with the "
+        "arguments renamed to this text's letters. The rendered functions live in "
+        "`symbptt.latex.cells`: they are the engine's step (`symbptt.engine`) with this model's "
+        "activation passed in, and `tests/test_latex_cells.py` checks them equal to "
+        "`engine.forward` and `engine.backward` step by step for every activation.",
     ]
     for cell in cells.engine_cells(model):
-        parts += [pages.math_block(cell.latex), f"*`symbptt.engine.{cell.function}`*", ""]
+        parts += [pages.math_block(cell.latex), f"*`symbptt.latex.cells.{cell.function}`*", ""]
     nt = model.notation
     same = model.delta == "net"
+    total = cells.total_error_name(model)
     parts.append(
-        f"In the backward step ${nt.delta.latex}_{{{nt.time}}}$ is the engine's total error term "
+        f"In the backward step ${total}_{{{nt.time}}}$ is the engine's total error term "
         f"$\\partial {nt.loss.latex} / \\partial {nt.preactivation.latex}_{{{nt.time}}}$"
         + (
             ", the same convention as this text."
@@ -104,11 +108,6 @@ def _cells_section(model: Any) -> pages.Section:
             else f", not this text's error term (convention `{model.delta}`, defined above)."
         )
     )
-    if model.activation != "tanh":
-        parts.append(
-            f"\nThe rendered cells are the engine's tanh cell; this derivation uses "
-            f"`{model.activation}`, which the engine runs through the same loop with another f."
-        )
     return pages.Section("The engine's cell functions", "\n".join(parts))
 
 
