@@ -184,6 +184,18 @@ def test_upstream_mode_matches_finite_differences(s, act):
     run_property(s, act, None, "every", upstream=True)
 
 
+@pytest.mark.parametrize(("out", "upstream"), [("softmax", False), (None, True)])
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "relu", "identity"])
+@settings(max_examples=10, deadline=None)
+@given(s=shapes)
+def test_large_size_code_path_matches_finite_differences(s, act, out, upstream):
+    # above engine._BIG hidden values backward takes f' step by step and dU as (X^T delta)^T;
+    # a threshold of 0 sends these small cases down that path
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine, "_BIG", 0)
+        run_property(s, act, out, "every", upstream=upstream)
+
+
 # ----------------------------------------------------------------------------- a hand-sized case
 
 
