@@ -154,6 +154,7 @@ OUTPUTS: Mapping[str, Output] = {
 
 _PARAM_KEYS = ("U", "W", "b", "V", "c")
 _PARAM_SET = frozenset(_PARAM_KEYS)
+_GRAD_KEYS = (*_PARAM_KEYS, "h0", "xs")
 _LOSS_AT = ("every", "last")
 # above this many hidden values (T*B*n) backward takes f'(net_t) step by step, in cache
 _BIG = 1 << 18
@@ -242,7 +243,14 @@ def _check_params(params: Mapping[str, object], dt: np.dtype, need_v: bool) -> d
             raise InputError(
                 f"params needs {key!r} (the {'input' if key == 'U' else 'recurrent'} weight)"
             )
-    P = {k: _as_array(params[k], dt, f"params[{k!r}]") for k in _PARAM_KEYS if k in params}
+    P = {}
+    for k in _PARAM_KEYS:
+        if k in params:
+            try:
+                P[k] = np.asarray(params[k], dtype=dt)
+            except (TypeError, ValueError):
+                _as_array(params[k], dt, f"params[{k!r}]")  # raises the named error
+                raise
     U, W = P["U"], P["W"]
     if U.ndim != 2:
         raise InputError(f"params['U'] must be a matrix (n, m); found shape {U.shape}")
@@ -275,7 +283,7 @@ def _check_params(params: Mapping[str, object], dt: np.dtype, need_v: bool) -> d
 # --------------------------------------------------------------------------- forward
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Trace:
     """Everything forward computed, time first: h, net, z, yhat (None without an output layer)."""
 
@@ -370,14 +378,16 @@ def forward(
         Z = Zf.reshape(T, B, V.shape[0])
         Y = out.g(Z)
 
-    def view(a: Array | None) -> Array | None:
-        return a if (a is None or batched) else a[:, 0]
-
+    if batched:
+        h, net_, z, yhat = H[1:], net, Z, Y
+    else:
+        h, net_ = H[1:, 0], net[:, 0]
+        z, yhat = (None, None) if Z is None else (Z[:, 0], Y[:, 0])  # type: ignore[index]
     return Trace(
-        h=view(H[1:]),  # type: ignore[arg-type]
-        net=view(net),  # type: ignore[arg-type]
-        z=view(Z),
-        yhat=view(Y),
+        h=h,
+        net=net_,
+        z=z,
+        yhat=yhat,
         xs=xa,
         h0=h0a,
         params=P,
@@ -631,7 +641,7 @@ def backward(
             clipped = True
 
     # keep the role order stable: parameters first, then h0 and xs
-    ordered = {k: grads[k] for k in (*_PARAM_KEYS, "h0", "xs") if k in grads}
+    ordered = {k: grads[k] for k in _GRAD_KEYS if k in grads}
     return Gradients(
         ordered, delta=delta, hprev=H[:-1], X=X, batched=trace.batched, norm=norm, clipped=clipped
     )
