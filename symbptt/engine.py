@@ -156,8 +156,10 @@ _PARAM_KEYS = ("U", "W", "b", "V", "c")
 _PARAM_SET = frozenset(_PARAM_KEYS)
 _GRAD_KEYS = (*_PARAM_KEYS, "h0", "xs")
 _LOSS_AT = ("every", "last")
-# above this many hidden values (T*B*n) backward takes f'(net_t) step by step, in cache
-_BIG = 1 << 18
+# above this many hidden values (T*B*n) backward takes f'(net_t) step by step, in cache: a
+# fresh full-size f' array costs more in page faults (freed memory goes back to the OS between
+# calls) than the extra per-step calls; below it one vectorised call is cheaper
+_BIG = 1 << 12
 
 
 # --------------------------------------------------------------------------- cell formulas
