@@ -1,10 +1,13 @@
 """Time the engine's forward + backward against PyTorch CPU autograd and JAX (jit + lax.scan).
 
-Run on demand: `python benchmarks/bench_engine.py [--quick]`. Same model (tanh hidden layer,
-softmax + cross-entropy at every step, all biases), same data, one process, interleaved rounds,
-medians. Ratios < 1 mean the engine is faster. FLOPs of one forward + backward (matmuls only):
-2 T B (3 m n + 3 n^2 + 3 n k) -- forward U x, W h, V h; backward dE/dh = dz V, dV, W^T delta
-chain, dU, dW, dxs.
+Run on demand: `python benchmarks/bench_engine.py [--quick] [--clock cpu]`. Same model (tanh
+hidden layer, softmax + cross-entropy at every step, all biases), same data, one process,
+interleaved rounds, medians. Ratios < 1 mean the engine is faster; the bracket is the spread
+(quartiles) of the per-round ratios. The engine's matmul FLOPs per forward + backward:
+2 T B (3 m n + 3 n^2 + 3 n k) -- m n: U x, dU, dxs; n^2: W h (T steps), the W^T delta chain
+(T - 1 steps, plus dh0), dW; n k: V h, dE/dh = dz V, dV. Elementwise work is not counted.
+torch and JAX are asked for the parameter gradients only, so they skip dxs and dh0
+(2 T B m n + 2 B n^2 fewer FLOPs): the comparison is conservative for the engine.
 """
 
 from __future__ import annotations
@@ -140,13 +143,34 @@ def timed(fn: Callable[[], object], inner: int) -> float:
     return (CLOCK() - t0) / inner
 
 
-def matmul_peak(dtype: str, size: int, rounds: int) -> float:
+PEAK_SIZE = 2048
+
+
+def peak_step(dtype: str, size: int = PEAK_SIZE) -> Callable[[], object]:
+    """One size^3 numpy matmul into a preallocated output: the machine's attainable GEMM rate."""
     rs = np.random.RandomState(1)
     a, b = rs.randn(size, size).astype(dtype), rs.randn(size, size).astype(dtype)
     out = np.empty_like(a)
     np.matmul(a, b, out=out)
-    t = statistics.median(timed(lambda: np.matmul(a, b, out=out), 1) for _ in range(rounds))
+    return lambda: np.matmul(a, b, out=out)
+
+
+def matmul_peak(dtype: str, size: int, rounds: int) -> float:
+    run = peak_step(dtype, size)
+    t = statistics.median(timed(run, 1) for _ in range(rounds))
     return 2.0 * size**3 / t / 1e9
+
+
+def load1() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def ratio(times: dict[str, list[float]], num: str, den: str) -> str:
+    """Ratio of medians, with the quartiles of the per-round ratios (num and den ran together)."""
+    per_round = sorted(a / b for a, b in zip(times[num], times[den], strict=True))
+    q = statistics.quantiles(per_round, n=4) if len(per_round) > 1 else per_round * 3
+    med = statistics.median(times[num]) / statistics.median(times[den])
+    return f"{med:.2f} ({q[0]:.2f}-{q[2]:.2f})"
 
 
 def main() -> int:
@@ -180,48 +204,57 @@ def main() -> int:
     jax.config.update("jax_platforms", "cpu")
 
     torch.set_num_threads(int(args.threads))
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"numpy {np.__version__}, torch {torch.__version__}, jax {jax.__version__}; "
         f"threads {args.threads} each (torch {torch.get_num_threads()}); "
-        f"cpus {os.cpu_count()}, load average {load:.2f}; clock {args.clock}"
+        f"cpus {os.cpu_count()}, load average {load1():.2f}; clock {args.clock}"
     )
     rounds = 5 if args.quick else 15
-    peaks = {}
     for dt in args.dtypes.split(","):
-        peaks[dt] = matmul_peak(dt, 2048, 3 if args.quick else 7)
-        print(f"numpy matmul 2048^3 {dt}: {peaks[dt]:.1f} GFLOP/s")
+        peak = matmul_peak(dt, PEAK_SIZE, 3 if args.quick else 7)
+        print(f"numpy matmul {PEAK_SIZE}^3 {dt} at the start: {peak:.1f} GFLOP/s")
+    print("(the peak column is the same matmul timed in each row's interleaved rounds)")
     print()
     head = (
         f"{'size':7} {'dtype':8} {'engine':>10} {'torch':>10} {'jax':>10} "
-        f"{'eng/torch':>9} {'eng/jax':>8} {'GFLOP/s':>8} {'%peak':>6} "
-        f"{'jax compile':>11} {'grad diff torch/jax':>20}"
+        f"{'eng/torch (quartiles)':>21} {'eng/jax (quartiles)':>19} {'GFLOP/s':>8} "
+        f"{'peak':>6} {'%peak':>6} {'load':>5} {'jax compile':>11} {'grad diff torch/jax':>20}"
     )
     print(head)
     for size in args.sizes.split(","):
         dims = SIZES[size]
-        inner = {"tiny": 200, "medium": 5, "large": 1}[size]
-        r = max(3, rounds // (3 if size == "large" else 1))
+        # tiny: short samples and many rounds, so load spikes hit both sides of each ratio alike
+        inner = {"tiny": 50, "medium": 5, "large": 1}[size]
+        r = {"tiny": 3 * rounds, "medium": rounds, "large": max(3, rounds // 3)}[size]
         for dt in args.dtypes.split(","):
             p, xs, h0, ys = make_data(**dims, dtype=dt)
             fns = {"engine": engine_step(p, xs, h0, ys), "torch": torch_step(torch, p, xs, h0, ys)}
             fns["jax"], compile_s = jax_step(jax, p, xs, h0, ys)
+            if size != "tiny":  # the matmul peak, measured in the same rounds as the three
+                fns["peak"] = peak_step(dt)
             ref = fns["engine"]()
             dtorch = max_rel_diff(ref, fns["torch"]())
             djax = max_rel_diff(ref, fns["jax"]())
-            for fn in fns.values():  # warm-up
-                timed(fn, inner)
+            for name, fn in fns.items():  # warm-up
+                timed(fn, 1 if name == "peak" else inner)
             times: dict[str, list[float]] = {name: [] for name in fns}
-            for _ in range(r):  # interleaved rounds
-                for name, fn in fns.items():
-                    times[name].append(timed(fn, inner))
+            names = list(fns)
+            for i in range(r):  # interleaved rounds; the order rotates so none always runs first
+                for name in names[i % len(names) :] + names[: i % len(names)]:
+                    times[name].append(timed(fns[name], 1 if name == "peak" else inner))
             med = {name: statistics.median(v) for name, v in times.items()}
             gf = flops(**dims) / med["engine"] / 1e9
+            if "peak" in med:
+                peak = 2.0 * PEAK_SIZE**3 / med["peak"] / 1e9
+                peak_s = f"{peak:6.1f} {100 * gf / peak:5.0f}%"
+            else:
+                peak_s = f"{'-':>6} {'-':>6}"
             print(
                 f"{size:7} {dt:8} {med['engine'] * 1e3:8.3f}ms {med['torch'] * 1e3:8.3f}ms "
-                f"{med['jax'] * 1e3:8.3f}ms {med['engine'] / med['torch']:9.2f} "
-                f"{med['engine'] / med['jax']:8.2f} {gf:8.1f} {100 * gf / peaks[dt]:5.0f}% "
-                f"{compile_s:10.2f}s {dtorch:9.1e} /{djax:9.1e}"
+                f"{med['jax'] * 1e3:8.3f}ms {ratio(times, 'engine', 'torch'):>21} "
+                f"{ratio(times, 'engine', 'jax'):>19} {gf:8.2f} {peak_s} {load1():5.2f} "
+                f"{compile_s:10.2f}s {dtorch:9.1e} /{djax:9.1e}",
+                flush=True,
             )
     return 0
 
