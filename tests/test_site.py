@@ -3,7 +3,8 @@
 For every page: no KaTeX error collected by docs/assets/katex-init.js, no raw $$, \\( or \\[ in
 the visible text, every arithmatex element holding rendered KaTeX, every image loaded, no request
 to any host but 127.0.0.1 and no failed request; a screenshot of each page is saved. A negative
-test feeds the same checker a page with an unknown macro and expects it to be caught.
+test feeds the same checker a page with an unknown macro and expects it to be caught. The claims
+page lists every answer-file claim with its LaTeX rendered and marks the texts' known mistakes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import numpy as np
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
@@ -192,7 +194,8 @@ def test_every_page_renders_offline(
     counts: dict[str, tuple[int, int]] = {}
     for rel in built_site.pages:
         url = f"{server}/{rel.as_posix()}"
-        name = rel.parent.as_posix().replace("/", "_") or "index"
+        parent = rel.parent.as_posix()  # "." for the home page
+        name = "index" if parent == "." else parent.replace("/", "_")
         info, network = inspect_page(browser, url, shots_dir / f"{name}.png")
         counts[rel.as_posix()] = (info["mathCount"], info["images"])
         problems = page_problems(info, network)
@@ -275,3 +278,92 @@ def test_cells_are_labelled_where_they_live() -> None:
     assert "symbptt.engine.rnn_cell" not in md and "engine.forward" in md
     # dl4nlp's delta has two indices: the engine's total error is printed as nu, and said so
     assert "$\\nu_{t}$ is the engine's total error term" in md
+
+
+# The texts' known mistakes (../shared/docs/source-material.md): homework 3's Ex 1(b) final
+# formula (local delta), the Ex 2(c) middle step (power taken twice, "Q - 1" for Q^{-1}) and its
+# "all eigenvalues 1 => the power is the matrix"; dl4nlp's one-line delta with f'(s_t) for f'(s_k).
+KNOWN_WRONG = {
+    ("homework3", "ex1b-final"),
+    ("homework3", "ex2c-solution"),
+    ("homework3", "ex2c-middle"),
+    ("homework3", "ex2c-q-minus-1"),
+    ("homework3", "ex2c-unit-eigenvalues"),
+    ("dl4nlp", "delta-tk-one-line"),
+}
+
+_CLAIM_ROWS_JS = """
+() => Array.from(document.querySelectorAll('h2[id]')).flatMap(h => {
+  let el = h.nextElementSibling;
+  while (el && el.tagName !== 'H2' && !el.querySelector('tr.claim-row')) el = el.nextElementSibling;
+  if (!el || el.tagName === 'H2') return [];
+  return Array.from(el.querySelectorAll('tr.claim-row')).map(tr => ({
+    text: h.id,
+    id: tr.querySelector('td code').textContent,
+    verdict: tr.querySelector('.verdict').textContent,
+    answerMath: Array.from(tr.querySelectorAll('.claim-answer .arithmatex'))
+      .filter(m => m.querySelector('.katex')).length,
+    why: (tr.querySelector('.claim-reason') || {textContent: ''}).textContent,
+    counterexample: (tr.querySelector('.claim-ce') || {textContent: ''}).textContent,
+  }));
+})
+"""
+
+
+def test_claims_page_lists_every_claim(built_site: Any, server: str, browser: Any) -> None:
+    """Each text's answer-file claims are rows of its table, their LaTeX rendered, and the texts'
+    known mistakes (and only those) are marked WRONG with the reason."""
+    import yaml
+
+    assert Path("claims/index.html") in built_site.pages
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{server}/claims/", wait_until="load")
+        page.wait_for_function("() => window.__katexDone !== undefined", timeout=10_000)
+        rows = page.evaluate(_CLAIM_ROWS_JS)
+    finally:
+        page.close()
+    by_key = {(r["text"], r["id"]): r for r in rows}
+    assert len(by_key) == len(rows), "a claim appears twice"
+    claim_files = sorted((Path(__file__).parents[1] / "derivations" / "claims").glob("*.yaml"))
+    assert len(claim_files) == 5
+    for path in claim_files:
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["answers"]:
+            row = by_key.get((path.stem, item["id"]))
+            assert row is not None, f"{path.stem} {item['id']} is not on the page"
+            assert row["answerMath"] >= 1, f"{path.stem} {item['id']}: its answer is not rendered"
+    assert {k for k, r in by_key.items() if r["verdict"] == "WRONG"} == KNOWN_WRONG
+    assert {r["verdict"] for r in rows} <= {"confirmed", "WRONG", "undecided"}
+    for key in KNOWN_WRONG:
+        assert by_key[key]["why"].startswith("Why:"), key
+    # the Jordan block: [[1, 1], [0, 1]]^5 = [[1, 5], [0, 1]], computed here, is on the page
+    power = np.linalg.matrix_power(np.array([[1, 1], [0, 1]]), 5)
+    assert power.tolist() == [[1, 5], [0, 1]]
+    ce = by_key[("homework3", "ex2c-unit-eigenvalues")]["counterexample"]
+    assert ce.startswith("Counterexample:") and "n = 5" in ce, ce
+
+
+def test_claims_page_escapes_text_and_fails_the_build_on_a_broken_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Statements and reasons are HTML-escaped; an error in the claims run stops the build."""
+    from symbptt import claims
+    from symbptt.site import claims_page
+    from symbptt.site import generate as gen
+
+    hostile = claims.ClaimResult(
+        "blog", "x-1", "<script>alert(1)</script> a < b & c", "wrong",
+        "value Q \\Lambda^{30} Q - 1 <b>bold</b>", {"M": [[1, 2], [3, 4]], "n<": "<i>"}, "eigen",
+    )  # fmt: skip
+    md = claims_page.claims_page([hostile], {})
+    assert "<script>" not in md and "<b>" not in md and "<i>" not in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; a &lt; b &amp; c" in md
+    assert "<code>\\Lambda^{30}</code>" in md  # TeX in a reason is set as code, not prose
+    assert "\\begin{pmatrix} 1 &amp; 2 \\\\ 3 &amp; 4 \\end{pmatrix}" in md
+
+    def broken() -> list[Any]:
+        raise RuntimeError("grader crashed")
+
+    monkeypatch.setattr(claims, "all_claims", broken)
+    with pytest.raises(gen.SiteBuildError, match=r"claims.*RuntimeError: grader crashed"):
+        gen.generate()

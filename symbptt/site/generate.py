@@ -195,7 +195,12 @@ INTRO = (
 
 def generate() -> GeneratedSite:
     """Build every generated page and figure; SiteBuildError if any check fails."""
+    from symbptt.site import claims_page
+
     site = GeneratedSite()
+    t0 = time.perf_counter()
+    site.pages[claims_page.PATH], claims_summary = claims_page.generate_page()
+    site.timings["claims"] = time.perf_counter() - t0
     statuses = []
     nav_derivations = []
     for entry in catalog.list_entries():
@@ -203,10 +208,15 @@ def generate() -> GeneratedSite:
         site.pages[f"derivations/{entry.name}.md"] = pages.derivation_page(entry, sections)
         statuses.append((entry, status))
         nav_derivations.append({entry.name: f"derivations/{entry.name}.md"})
-    site.pages["index.md"] = pages.index_page(statuses, INTRO)
+    claims_line = (
+        f"[{claims_page.TITLE}]({claims_page.PATH}): every mathematical claim of the five source "
+        f"texts with its verdict, checked while this site was built ({claims_summary})."
+    )
+    site.pages["index.md"] = pages.index_page(statuses, INTRO, claims_line)
     site.nav = [
         {"Home": "index.md"},
         {"Derivations": nav_derivations},
+        {claims_page.TITLE: claims_page.PATH},
         *({title: path} for title, path in STATIC_NAV),
     ]
     from symbptt.eigen import homework_exercise

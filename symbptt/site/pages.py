@@ -190,8 +190,8 @@ def derivation_page(entry: Entry, sections: Sequence[Section]) -> str:
     return "\n".join(parts)
 
 
-def index_page(entries: Sequence[tuple[Entry, str]], intro: str) -> str:
-    """The home page: what the site is and every derivation with its check status."""
+def index_page(entries: Sequence[tuple[Entry, str]], intro: str, more: str = "") -> str:
+    """The home page: what the site is, every derivation with its check status, then `more`."""
     lines = [
         "# symbptt: Backpropagation Through Time, derived, printed and checked",
         "",
@@ -203,4 +203,6 @@ def index_page(entries: Sequence[tuple[Entry, str]], intro: str) -> str:
     for entry, status in entries:
         desc = entry.description.replace("|", "/")
         lines.append(f"| [{entry.name}](derivations/{entry.name}.md) | {desc} | {status} |")
+    if more:
+        lines += ["", more]
     return "\n".join(lines) + "\n"
