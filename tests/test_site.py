@@ -263,6 +263,9 @@ def test_a_failing_check_stops_the_build(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(
         gen, "optional_module", lambda name: fake_verify if name == "symbptt.verify" else real(name)
     )
+    from symbptt.site import claims_page
+
+    monkeypatch.setattr(claims_page, "generate_page", lambda: ("# claims", "no claims run"))
     with pytest.raises(gen.SiteBuildError, match=r"check\(s\) failed.*bptt == direct.*0\.5"):
         gen.generate()
 

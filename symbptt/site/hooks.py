@@ -33,8 +33,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for path, data in site.images.items():
         files.append(File.generated(config, path, content=data))
     config.nav = site.nav  # the nav lists the derivations found in derivations/
+    slowest = sorted(site.timings.items(), key=lambda kv: -kv[1])[:4]
     print(f"symbptt: generated {len(site.pages)} pages, {len(site.images)} figures "
-          f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+          f"in {time.perf_counter() - t0:.1f} s (slowest: "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in slowest) + ")")  # fmt: skip
     return files
 
 

@@ -158,11 +158,10 @@ def checks_section(
     if rows is None:
         return Section("Checks", f'!!! warning "Checks not run"\n    {why_missing}')
     lines = [
-        f"Checks run while building this page (T = {T}, n = {n}, seed 0); a failing check stops "
-        "the build, so every row below passed.",
+        f"Checks run while building this page at the derivation's default sizes (T = {T}, "
+        f"n = {n}, seed 0); a failing check stops the build, so every row below passed.",
         "",
-        why_missing,
-        "",
+        *([why_missing, ""] if why_missing else []),
         "| check | form | result | max error | time |",
         "|---|---|---|---|---|",
     ]
