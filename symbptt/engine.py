@@ -248,11 +248,10 @@ def _check_params(params: Mapping[str, object], dt: np.dtype, need_v: bool) -> d
     P = {}
     for k in _PARAM_KEYS:
         if k in params:
-            try:
+            try:  # _as_array inlined: the name is formatted only on error
                 P[k] = np.asarray(params[k], dtype=dt)
-            except (TypeError, ValueError):
-                _as_array(params[k], dt, f"params[{k!r}]")  # raises the named error
-                raise
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"params[{k!r}] must be a numeric array; {exc}") from None
     U, W = P["U"], P["W"]
     if U.ndim != 2:
         raise InputError(f"params['U'] must be a matrix (n, m); found shape {U.shape}")
