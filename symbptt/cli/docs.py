@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import click
 
 from symbptt.site import SiteBuildError, build
+from symbptt.site.build import BuildResult
+
+
+def _out_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The --out option shared by build and serve."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("site"),
+        show_default=True,
+        help=help_text,
+    )
+
+
+def _build_or_exit(out_dir: Path) -> BuildResult:
+    """Build into out_dir; a failed build prints its reason and exits with code 1."""
+    try:
+        return build(out_dir)
+    except SiteBuildError as exc:
+        click.echo(f"symbptt: docs build failed: {exc}", err=True)
+        raise SystemExit(1) from None
 
 
 @click.group("docs")
@@ -17,41 +40,19 @@ def docs() -> None:
 
 
 @docs.command("build")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("site"),
-    show_default=True,
-    help="Folder to write the site to.",
-)
+@_out_option("Folder to write the site to.")
 def build_cmd(out_dir: Path) -> None:
     """Build the site; a failing check stops the build with exit code 1."""
-    try:
-        result = build(out_dir)
-    except SiteBuildError as exc:
-        click.echo(f"symbptt: docs build failed: {exc}", err=True)
-        raise SystemExit(1) from None
+    result = _build_or_exit(out_dir)
     click.echo(f"built {len(result.pages)} pages into {result.out_dir} in {result.seconds:.1f} s")
 
 
 @docs.command("serve")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("site"),
-    show_default=True,
-    help="Folder to build into and serve.",
-)
+@_out_option("Folder to build into and serve.")
 @click.option("--port", type=int, default=8000, show_default=True, help="Port on 127.0.0.1.")
 def serve_cmd(out_dir: Path, port: int) -> None:
     """Build the site, then serve it on http://127.0.0.1:PORT until interrupted."""
-    try:
-        result = build(out_dir)
-    except SiteBuildError as exc:
-        click.echo(f"symbptt: docs build failed: {exc}", err=True)
-        raise SystemExit(1) from None
+    result = _build_or_exit(out_dir)
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(result.out_dir))
     with ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
         click.echo(f"serving {result.out_dir} on http://127.0.0.1:{port}/ (Ctrl-C stops)")
