@@ -36,10 +36,6 @@ NOT_EXPRESSIBLE: tuple[tuple[str, str, str, str], ...] = (
     ("tutorial", "remedies",
      "remedies: good initialisation, ReLU, LSTM/GRU; gradient clipping for explosion",
      "advice, not an equation (clipping's rescaling is checked as dl4nlp clip-global-norm)"),
-    ("blog", "explodes-large-Wh",
-     "the farthest path explodes when W_h is large",
-     "not implied: sigma' saturates, so a large W_h only makes explosion possible (flow's "
-     "Pascanu reading 'exploding-possible'); the vanishing half is checked (vanishing-small-Wh)"),
     ("homework3", "ex1b-chain",
      "dL/dW = sum_t sum_{k<=t} dL_t/dh_t dh_t/dh_k dh_k/dW",
      "dh_k/dW is the immediate partial (h_{k-1} held fixed), a 3-D tensor; the grammar reads "
@@ -49,10 +45,6 @@ NOT_EXPRESSIBLE: tuple[tuple[str, str, str, str], ...] = (
      "indices)",
      "source-material.md does not quote the written expansion; writing it down would mean "
      "inventing its errors"),
-    ("homework3", "ex3-lstm",
-     "LSTM: gates in (0, 1); c~_t, c_t, h_t can be negative; dc_t/dc_k = prod_{i=k+1}^{t} f_i "
-     "along the direct path",
-     "no LSTM cell in the catalog, the engine or the answer grammar (cell: rnn only)"),
     ("dl4nlp", "remedies",
      "remedies: ReLU/PReLU, identity initialisation of U, LSTM",
      "advice, not an equation"),
@@ -336,16 +328,191 @@ def upstream_backward() -> ClaimResult:
                        f"relative errors {errs}", None, "symbptt.verify")  # fmt: skip
 
 
+def explodes_large_wh() -> ClaimResult:
+    """Blog: "the farthest term (sigma' 3x, W_h 2x) is why it explodes for large W_h"; a larger W_h vanishes."""
+    from symbptt.flow import activation_derivative, gradient_flow
+
+    stmt = ("the farthest path term (sigma' three times, W_h twice) is why the gradient explodes "
+            "for large W_h")  # fmt: skip
+    T, runs = 30, {}
+    for w in (6.0, 20.0):  # scalar blog model, W_x = -3, x_t = 1, h_0 = 1/2: a_1 = w/2 - 3
+        rep = gradient_flow([[w]], "sigmoid", steps=T, U=[[-3.0]], xs=np.ones((T, 1)), h0=[0.5])
+        d = activation_derivative("sigmoid", rep.nets[:3, 0])
+        # sigma'(a_3) W_h sigma'(a_2) W_h sigma'(a_1) x_1: the farthest term between y_3 and W_x
+        runs[w] = (np.array(rep.jacobian_norms), float(d[2] * w * d[1] * w * d[0]), rep.pascanu)
+    (up, far6, p6), (down, far20, p20) = runs[6.0], runs[20.0]
+    explodes = bool(np.all(np.diff(up) > 0) and up[-1] > 1e5)
+    vanishes = bool(np.all(np.diff(down) < 0) and down[-1] < 1e-100 and down[-1] > 0)
+    ce = {"model": "scalar h_t = sigma(W_h h_{t-1} + W_x x_t), W_x = -3, x_t = 1, h_0 = 1/2",
+          "W_h = 6": f"|dh_{T}/dh_0| = {up[-1]:.3g}, farthest term factor {far6:.4g}",
+          "W_h = 20": f"|dh_{T}/dh_0| = {down[-1]:.3g}, farthest term factor {far20:.3g}"}  # fmt: skip
+    why = (f"the sentence pairs 'small W_h -> vanishes' (true: vanishing-small-Wh) with 'large W_h "
+           f"-> explodes', but sigma'(a) depends on W_h through a = W_h h + W_x x and falls like "
+           f"e^-|a|, so a large W_h makes explosion possible (Pascanu reading for both: {p6}, "
+           f"{p20}), not certain. "
+           f"flow.gradient_flow on the blog's scalar model: W_h = 6 keeps a_t = 0 (h_t = 1/2, "
+           f"sigma' = 1/4), |dh_t/dh_0| = 1.5^t rises every step to {up[-1]:.3g} at t = {T} "
+           f"(explodes); the larger W_h = 20 saturates (a_1 = 7, then a_t ~ 17), |dh_t/dh_0| "
+           f"falls every step to {down[-1]:.3g} (vanishes), and the three-step farthest term's "
+           f"factor sigma'(a_3) W_h sigma'(a_2) W_h sigma'(a_1) x_1 drops from {far6:.4g} to "
+           f"{far20:.3g}")  # fmt: skip
+    if not (explodes and vanishes):
+        return ClaimResult("blog", "explodes-large-Wh", stmt, "undecided",
+                           "the two instances did not explode and vanish as expected", ce,
+                           "symbptt.flow")  # fmt: skip
+    return ClaimResult("blog", "explodes-large-Wh", stmt, "wrong", why, ce, "symbptt.flow")
+
+
+def lstm_gates() -> ClaimResult:
+    """Ex 3: the gates sigma(.) lie in (0, 1): sympy's range, limits and sigma' > 0, numeric extremes."""
+    from symbptt.lstm import forward, sigmoid
+
+    z = sp.Symbol("z", real=True)
+    s = sigmoid(z)
+    rng_ = sp.calculus.util.function_range(s, z, sp.S.Reals)
+    lims = (sp.limit(s, z, -sp.oo), sp.limit(s, z, sp.oo))
+    slope = sp.simplify(sp.diff(s, z) - s * (1 - s)) == 0 and sp.diff(s, z).is_positive
+    edge = (sp.N(s.subs(z, -50), 30), sp.N(1 - s.subs(z, 50), 30))
+    rng = np.random.default_rng(13)
+    lo, hi = 1.0, 0.0
+    for _ in range(50):
+        n, m = 3, 2
+        p = {f"{k}_{g}": rng.normal(size=(n, n + m) if k == "W" else n) * 3
+             for g in "fioc" for k in ("W", "b")}  # fmt: skip
+        out = forward(p, rng.normal(size=n), rng.normal(size=n), rng.normal(size=(8, m)))
+        gates = np.concatenate([out[g].ravel() for g in "fio"])
+        lo, hi = min(lo, float(gates.min())), max(hi, float(gates.max()))
+    ok = (rng_ == sp.Interval.open(0, 1) and lims == (0, 1) and bool(slope)
+          and edge[0] > 0 and edge[1] > 0 and 0 < lo and hi < 1)  # fmt: skip
+    stmt = "the gates f_t, i_t, o_t = sigma(W_. [h_{t-1}; x_t] + b_.) are in (0, 1)"
+    return ClaimResult("homework3", "ex3-gates", stmt, _verdict(ok),
+                       f"sympy: range of sigma over the reals = {rng_}, limits at -oo/+oo = "
+                       f"{lims[0]}/{lims[1]} (not attained: sigma' = sigma(1 - sigma) > 0, strictly "
+                       f"increasing); sigma(-50) = {float(edge[0]):.3g} and 1 - sigma(50) = "
+                       f"{float(edge[1]):.3g} (30 digits); lstm.forward on 50 random cells "
+                       f"(weights N(0, 9)): gate values in [{lo:.3g}, 1 - {1 - hi:.3g}]",
+                       None, "symbptt.lstm")  # fmt: skip
+
+
+# n = 1, m = 1, every weight 0 except b_c = -1, c_0 = h_0 = x_1 = 0: gates sigma(0) = 1/2.
+_NEG = {"W_f": [[0.0, 0.0]], "W_i": [[0.0, 0.0]], "W_o": [[0.0, 0.0]], "W_c": [[0.0, 0.0]],
+        "b_f": [0.0], "b_i": [0.0], "b_o": [0.0], "b_c": [-1.0]}  # fmt: skip
+
+
+def lstm_negative() -> ClaimResult:
+    """Ex 3: c~_t, c_t and h_t can be negative: one concrete cell, numpy and sympy agreeing."""
+    from symbptt.lstm import cell, forward
+
+    p = {k: np.array(v) for k, v in _NEG.items()}
+    out = forward(p, np.zeros(1), np.zeros(1), np.zeros((1, 1)))
+    exact = cell({k: sp.Matrix(np.atleast_2d(v).T if k[0] == "b" else v).applyfunc(sp.nsimplify)
+                  for k, v in _NEG.items()}, sp.zeros(1, 1), sp.zeros(1, 1), sp.zeros(1, 1))  # fmt: skip
+    vals = {k: float(out[k][0, 0]) for k in ("g", "c", "h")}
+    agree = all(abs(float(exact[k][0]) - v) < 1e-15 for k, v in vals.items())
+    ok = agree and all(v < 0 for v in vals.values())
+    stmt = "c~_t, c_t and h_t can be negative"
+    return ClaimResult("homework3", "ex3-negative", stmt, _verdict(ok),
+                       f"one cell, n = m = 1, all weights 0 except b_c = -1, c_0 = h_0 = x_1 = 0 "
+                       f"(so every gate is sigma(0) = 1/2): c~_1 = tanh(-1) = {vals['g']:.4f}, "
+                       f"c_1 = c~_1 / 2 = {vals['c']:.4f}, h_1 = tanh(c_1) / 2 = {vals['h']:.4f} "
+                       f"(lstm.forward; sympy's cell gives {exact['h'][0]} for h_1)",
+                       None, "symbptt.lstm")  # fmt: skip
+
+
+def _lstm_instance(
+    steps: int, seed: int = 17
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """A random n = 2, m = 1 cell (weights N(0, 2.25)), c_k, h_{k-1} and x_k..x_t."""
+    rng = np.random.default_rng(seed)
+    n, m = 2, 1
+    p = {f"{k}_{g}": rng.normal(size=(n, n + m) if k == "W" else n) * 1.5
+         for g in "fioc" for k in ("W", "b")}  # fmt: skip
+    return p, rng.normal(size=n), rng.normal(size=n), rng.normal(size=(steps + 1, m))
+
+
+def _sym_weights(p: dict[str, np.ndarray]) -> dict[str, list[tuple[sp.Symbol, float]]]:
+    """The symbols of lstm.symbolic_weights(2, 1) paired with the instance p's numbers."""
+    from symbptt.lstm import symbolic_weights
+
+    w = symbolic_weights(2, 1)
+    return {
+        k: list(zip(w[k], np.asarray(v, dtype=float).ravel(), strict=True)) for k, v in p.items()
+    }
+
+
+def lstm_direct_path() -> ClaimResult:
+    """Ex 3: dc_t/dc_k = diag(prod f_i) along the direct path (sympy, exact); the total differs."""
+    from symbptt.lstm import direct_path, forward, logistic, total_jacobian
+
+    stmt = "along the direct cell-state path dc_t/dc_k = prod_{i=k+1}^{t} f_i (i.e. diag(prod f_i))"
+    exact_ok, gaps, agree = True, [], 0.0
+    for steps in (1, 2, 3):
+        J, c_k, forget = direct_path(2, 1, steps)
+        D = sp.diag(*[sp.Mul(*[f[r] for f in forget]) for r in range(2)])
+        exact_ok = exact_ok and (J - D).applyfunc(sp.simplify) == sp.zeros(2, 2)
+        p, ck, hprev, xs = _lstm_instance(steps)
+        o_k = logistic(p["W_o"] @ np.concatenate([hprev, xs[0]]) + p["b_o"])
+        traj = forward(p, ck, o_k * np.tanh(ck), xs[1:])
+        hs = [o_k * np.tanh(ck)] + list(traj["h"][:-1])
+        sub = {sym: float(v) for k, M in _sym_weights(p).items() for sym, v in M}
+        sub |= {sp.Symbol(f"h_k{s}_{r}", real=True): float(hs[s][r])
+                for s in range(steps) for r in range(2)}  # fmt: skip
+        sub |= {sp.Symbol(f"x_k{s}_0", real=True): float(xs[s, 0]) for s in range(1, steps + 1)}
+        sub |= {c_k[r]: float(ck[r]) for r in range(2)}
+        prod_f = traj["f"].prod(axis=0)
+        agree = max(
+            agree, float(np.abs(np.array(J.subs(sub), dtype=float) - np.diag(prod_f)).max())
+        )
+        total = total_jacobian(p, ck, hprev, xs)
+        gaps.append(float(np.linalg.norm(total - np.diag(prod_f), 2)))
+    ok = exact_ok and agree < 1e-12 and min(gaps) > 1e-3
+    return ClaimResult("homework3", "ex3-direct-path", stmt, _verdict(ok),
+                       f"sympy, n = 2, m = 1, generic symbols for all weights, c_k, x_i and h_k.."
+                       f"h_{{t-1}} held fixed: jacobian(c_t, c_k) - diag(prod_{{i=k+1}}^t f_i) "
+                       f"simplifies to 0 for t - k = 1, 2, 3 (a gate reads h_{{i-1}}, not c, so "
+                       f"each step's direct factor is diag(f_i) and the chain rule multiplies "
+                       f"them); at a random instance the sympy Jacobian equals lstm.forward's "
+                       f"prod f_i (max gap {agree:.1e}). 'Along the direct path' matters: the "
+                       f"total dc_t/dc_k (c_k also moves h_k = o_k tanh(c_k) and the later gates; "
+                       f"central differences) differs from diag(prod f_i) by "
+                       f"{', '.join(f'{g:.3f}' for g in gaps)} (2-norm) at t - k = 1, 2, 3",
+                       None, "symbptt.lstm")  # fmt: skip
+
+
+def lstm_forget_one() -> ClaimResult:
+    """Ex 3: with every forget gate 1, the direct-path product is 1 (exact substitution and limit)."""
+    from symbptt.lstm import direct_path
+
+    stmt = "prod_{i=k+1}^{t} f_i equals 1 when every forget gate is 1"
+    J, _, forget = direct_path(2, 1, 3)
+    subbed = J.xreplace({e: sp.Integer(1) for f in forget for e in f}) == sp.eye(2)
+    lims = [sp.limit(J[r, r], sp.Symbol(f"b_f{r}", real=True), sp.oo) for r in range(2)]
+    ok = subbed and lims == [1, 1]
+    return ClaimResult("homework3", "ex3-forget-one", stmt, _verdict(ok),
+                       f"sympy, the t - k = 3 direct-path Jacobian (n = 2): every forget gate "
+                       f"replaced by 1 gives the identity (each diagonal entry's product is 1); "
+                       f"since a sigmoid gate never equals 1 (ex3-gates), that case is a limit: "
+                       f"diagonal entry r -> {lims} as the forget bias b_f_r -> +oo",
+                       None, "symbptt.lstm")  # fmt: skip
+
+
 _COMPUTED: dict[str, tuple[Callable[[], ClaimResult], ...]] = {
     "tutorial": (delta_norm_bound,),
     "course-notes": (upstream_backward,),
-    "blog": (lambda: jacobian_vanishing("blog", "vanishing-small-Wh", "sigmoid",
-                                        "the farthest path vanishes for small W_h"),),  # fmt: skip
+    "blog": (
+        lambda: jacobian_vanishing("blog", "vanishing-small-Wh", "sigmoid",
+                                   "the farthest path vanishes for small W_h"),
+        explodes_large_wh,
+    ),  # fmt: skip
     "homework3": (
         power_by_factors,
         powers_vanish_or_explode,
         unit_eigenvalues,
         lambda: derivative_bound("homework3", "sigmoid-prime", ("sigmoid",)),
+        lstm_gates,
+        lstm_negative,
+        lstm_direct_path,
+        lstm_forget_one,
     ),
     "dl4nlp": (
         lambda: derivative_bound("dl4nlp", "activation-prime", ("tanh", "sigmoid")),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
+import sympy as sp
 from click.testing import CliRunner
 
+from symbptt import lstm
 from symbptt.answers.files import read_submission
 from symbptt.claims import NOT_EXPRESSIBLE, TEXTS, ClaimResult, all_claims, claim_file, claims
 from symbptt.cli import cli
@@ -54,8 +57,10 @@ EXPECTED = [
     ("blog", "dWy-paths", C),
     # Small W_h: ||prod diag(sigma') W_h^T|| <= (||W_h|| / 4)^(t-k) -> 0 when ||W_h|| < 4.
     ("blog", "vanishing-small-Wh", C),
-    # Large W_h only makes explosion possible (sigma' saturates): not a checkable equation.
-    ("blog", "explodes-large-Wh", U),
+    # WRONG as stated: the term is sigma'(a_3) W_h sigma'(a_2) W_h sigma'(a_1) with a = W_h h + ...,
+    # and sigma'(a) ~ e^-|a| shrinks as W_h grows, so a large W_h allows explosion but a larger
+    # one can saturate and vanish (scalar: W_h sigma'(a) > 1 needs a near 0).
+    ("blog", "explodes-large-Wh", W),
     # Homework 3 (section 4). Ex 1(a): d sigma(Wx)/dx = diag(sigma'(Wx)) W (chain rule).
     ("homework3", "ex1a", C),
     # Ex 1(b): dh_t/dh_0 = J_t ... J_1, J_i = diag(sigma'(W h_{i-1} + U x_i)) W.
@@ -80,10 +85,17 @@ EXPECTED = [
     ("homework3", "ex2c-unit-eigenvalues", W),
     # sigma' = sigma (1 - sigma) in (0, 1/4].
     ("homework3", "sigmoid-prime", C),
-    # Not expressible: a tensor chain rule; a garbled expansion the source does not quote; LSTM.
+    # Not expressible: a tensor chain rule; a garbled expansion the source does not quote.
     ("homework3", "ex1b-chain", U),
     ("homework3", "ex2a", U),
-    ("homework3", "ex3-lstm", U),
+    # Ex 3 (LSTM): sigma maps R onto (0, 1); tanh of a negative pre-activation is negative, so
+    # c~, then c = f c_prev + i c~ (c_prev = 0), then h = o tanh(c) are; c_t = f_t c_{t-1} + ...
+    # with the gates reading h_{t-1}, not c, so the direct factor is diag(f_t), multiplied over
+    # k+1..t; every f_i = 1 makes the product 1 (reached only as a limit by a sigmoid gate).
+    ("homework3", "ex3-gates", C),
+    ("homework3", "ex3-negative", C),
+    ("homework3", "ex3-direct-path", C),
+    ("homework3", "ex3-forget-one", C),
     # dl4nlp (section 5, U recurrent): softmax + cross-entropy gives yhat_t - y_t; dE/dV sums
     # (yhat_t - y_t) h_t^T; delta_{t,t} and the recursion with f'(s_k); dE/dU sums
     # delta_{t,k} h_{k-1}^T; the transposed Jacobian product runs with i increasing.
@@ -203,3 +215,79 @@ def test_cli_unknown_text_exit_2() -> None:
     res = CliRunner().invoke(cli, ["claims", "lecture"])
     assert res.exit_code == 2
     assert "unknown text 'lecture'" in res.output
+
+
+def _dsig(a: float) -> float:
+    e = math.exp(-abs(a))  # sigma'(a) = e^-|a| / (1 + e^-|a|)^2, no cancellation for large |a|
+    return e / (1 + e) ** 2
+
+
+def test_blog_large_wh_explodes_and_a_larger_one_vanishes_by_hand(results) -> None:
+    # Scalar blog model h_t = sigma(W_h h_{t-1} + W_x x_t), W_x = -3, x_t = 1, h_0 = 1/2.
+    prods = {}
+    for w in (6.0, 20.0):
+        h, prod, factors = 0.5, 1.0, []
+        for _ in range(30):
+            a = w * h - 3.0
+            factors.append(w * _dsig(a))  # d h_t / d h_{t-1}
+            prod *= factors[-1]
+            h = 1 / (1 + math.exp(-a))
+        prods[w] = prod
+        assert all(f > 1 for f in factors) if w == 6 else all(f < 1 for f in factors)
+    assert prods[6.0] == pytest.approx(1.5**30) and prods[20.0] < 1e-100
+    c = results[("blog", "explodes-large-Wh")]
+    assert f"{prods[6.0]:.3g}" in c.counterexample["W_h = 6"]
+    assert f"{prods[20.0]:.3g}" in c.counterexample["W_h = 20"]
+    assert "possible" in c.reason and c.checked_by == "symbptt.flow"
+
+
+_ZERO_CELL = {f"W_{g}": np.zeros((1, 2)) for g in "fioc"} | {f"b_{g}": np.zeros(1) for g in "fio"}
+
+
+def test_lstm_negative_instance_by_hand(results) -> None:
+    out = lstm.forward(_ZERO_CELL | {"b_c": np.array([-1.0])}, np.zeros(1), np.zeros(1),
+                       np.zeros((1, 1)))  # fmt: skip
+    g = math.tanh(-1.0)  # every gate sigma(0) = 1/2
+    hand = {"g": g, "c": g / 2, "h": math.tanh(g / 2) / 2}
+    for k, v in hand.items():
+        assert v < 0 and out[k][0, 0] == pytest.approx(v), k
+    assert "-0.1817" in results[("homework3", "ex3-negative")].reason
+
+
+def test_lstm_direct_path_two_steps_by_hand() -> None:
+    # n = m = 1: c_{k+2} = f_{k+2} (f_{k+1} c_k + i g) + i g, the gates reading the fixed h's.
+    J, c_k, _ = lstm.direct_path(1, 1, 2)
+    w, v, b = sp.symbols("W_f00 W_f01 b_f0", real=True)
+    h0, h1, x1, x2 = sp.symbols("h_k0_0 h_k1_0 x_k1_0 x_k2_0", real=True)
+
+    def sig(z):
+        return 1 / (1 + sp.exp(-z))
+
+    assert sp.simplify(J[0, 0] - sig(w * h0 + v * x1 + b) * sig(w * h1 + v * x2 + b)) == 0
+
+
+def test_lstm_total_derivative_one_step_by_hand(results) -> None:
+    # Total dc_t/dc_{t-1} (n = m = 1), h_{t-1} = o_{t-1} tanh(c_{t-1}), chain rule by hand:
+    # f + [c_{t-1} f'(.) W_fh + g i'(.) W_ih + i (1 - g^2) W_ch] o_{t-1} (1 - tanh(c_{t-1})^2).
+    rng = np.random.default_rng(4)
+    p = {f"W_{q}": rng.normal(size=(1, 2)) for q in "fioc"} | {
+        f"b_{q}": rng.normal(size=1) for q in "fioc"}  # fmt: skip
+    c_prev, h_pp, xs = 0.7, np.array([0.3]), rng.normal(size=(2, 1))
+    sig = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    o_prev = sig(p["W_o"][0, 0] * h_pp[0] + p["W_o"][0, 1] * xs[0, 0] + p["b_o"][0])
+    h_prev = o_prev * math.tanh(c_prev)
+    pre = {q: p[f"W_{q}"][0, 0] * h_prev + p[f"W_{q}"][0, 1] * xs[1, 0] + p[f"b_{q}"][0]
+           for q in "fic"}  # fmt: skip
+    f, i, g = sig(pre["f"]), sig(pre["i"]), math.tanh(pre["c"])
+    dh = o_prev * (1 - math.tanh(c_prev) ** 2)
+    total = f + (c_prev * f * (1 - f) * p["W_f"][0, 0] + g * i * (1 - i) * p["W_i"][0, 0]
+                 + i * (1 - g**2) * p["W_c"][0, 0]) * dh  # fmt: skip
+    got = lstm.total_jacobian(p, np.array([c_prev]), h_pp, xs)
+    assert got[0, 0] == pytest.approx(total, abs=1e-8)
+    assert abs(total - f) > 1e-3  # the direct path alone is f
+    assert "differs from diag(prod f_i)" in results[("homework3", "ex3-direct-path")].reason
+
+
+def test_lstm_gates_and_forget_one_reasons(results) -> None:
+    assert "Interval.open(0, 1)" in results[("homework3", "ex3-gates")].reason
+    assert "limit" in results[("homework3", "ex3-forget-one")].reason
