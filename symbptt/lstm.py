@@ -35,7 +35,9 @@ def vector(name: str, n: int) -> sp.Matrix:
     return sp.Matrix(n, 1, lambda r, _: sp.Symbol(f"{name}{r}", real=True))
 
 
-def cell(w: Mapping[str, sp.Matrix], c_prev: sp.Matrix, h_prev: sp.Matrix, x: sp.Matrix) -> dict:
+def cell(
+    w: Mapping[str, sp.Matrix], c_prev: sp.Matrix, h_prev: sp.Matrix, x: sp.Matrix
+) -> dict[str, sp.Matrix]:
     """One step as SymPy matrices: the gates f, i, o, the candidate g (= c~), and c, h."""
     z = sp.Matrix.vstack(h_prev, x)
     pre = {g: w[f"W_{g}"] * z + w[f"b_{g}"] for g in GATES}
