@@ -1,6 +1,31 @@
-"""symbptt: derive, print and check Backpropagation Through Time in recurrent networks."""
+"""symbptt: derive, print and check Backpropagation Through Time in recurrent networks.
 
+The front door for Python users::
+
+    import symbptt
+    model = symbptt.load("dl4nlp")                 # a built-in derivation or a .yaml path
+    report = symbptt.run_checks(model, T=3, n=2)   # exact proofs and numeric checks
+    u = symbptt.unroll(model, 3, 2)                # the unrolled SymPy graph
+
+`symbptt.engine` is the numpy BPTT engine. SymPy-heavy names load on first use, so importing
+symbptt (or only the engine) stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from symbptt.catalog import load
 from symbptt.errors import InputError, SymbpttError
 
 __version__ = "0.1.0"
-__all__ = ["InputError", "SymbpttError", "__version__"]
+__all__ = ["InputError", "SymbpttError", "__version__", "load", "run_checks", "unroll"]
+
+_LAZY = {"run_checks": "symbptt.verify", "unroll": "symbptt.symbolic.unroll"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'symbptt' has no attribute {name!r}")

@@ -134,3 +134,13 @@ def test_bad_term_order_is_located(tmp_path: Path) -> None:
         DerivationFileError, match=r"mine.yaml:9: key 'term_order': found 'backwards'"
     ):
         load_file(_write(tmp_path, GOOD + "term_order: backwards\n"))
+
+
+def test_front_door() -> None:
+    import symbptt
+
+    model = symbptt.load("dl4nlp")
+    assert model.notation.role_of("U") is Role.RECURRENT
+    report = symbptt.run_checks(model, 2, 1)
+    assert [c.name for c in report.checks if not c.passed] == []
+    assert symbptt.unroll(model, 2, 1).T == 2
