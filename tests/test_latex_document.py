@@ -248,3 +248,14 @@ def test_reasons_reach_every_format_as_math() -> None:
     assert r in tex and r in md
     assert any(r in s["reason"] for s in data["steps"])
     assert r"\textbackslash" not in tex  # no LaTeX printed as escaped text
+
+
+def test_sizes_sentence_lists_matrices_in_the_texts_order() -> None:
+    # blog: h_t = sigma(W_h h_{t-1} + W_x x_t + b_h); tutorial: net_t = U x_t + W s_{t-1}
+    from symbptt.catalog import load
+    from symbptt.latex.model_section import model_section
+
+    blog = model_section(load("blog")).text
+    assert blog.index("W_{h} \\in") < blog.index("W_{x} \\in")
+    tutorial = model_section(load("tutorial")).text
+    assert tutorial.index("U \\in") < tutorial.index("W \\in")

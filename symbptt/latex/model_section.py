@@ -87,7 +87,11 @@ def _sizes_text(nm: Names) -> str:
         Role.OUTPUT: "k \\times n",
         Role.OUTPUT_BIAS: "k",
     }
-    parts += [f"${nm.param(r)} \\in \\mathbb{{R}}^{{{dims[r]}}}$" for r in model.roles]
+    roles = list(model.roles)
+    if model.notation.recurrent_first:  # list the matrices in the order the text writes them
+        roles.remove(Role.RECURRENT)
+        roles.insert(roles.index(Role.INPUT), Role.RECURRENT)
+    parts += [f"${nm.param(r)} \\in \\mathbb{{R}}^{{{dims[r]}}}$" for r in roles]
     rec = nm.param(Role.RECURRENT)
     inp = nm.param(Role.INPUT)
     return (
