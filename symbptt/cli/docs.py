@@ -6,11 +6,17 @@ import functools
 from collections.abc import Callable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from symbptt.site import SiteBuildError, build
-from symbptt.site.build import BuildResult
+from symbptt.errors import InputError
+
+if TYPE_CHECKING:
+    from symbptt.site.build import BuildResult
+
+#: Modules of the `docs` extra; without them every other command still works.
+DOCS_EXTRA = ("mkdocs", "material", "pymdownx", "matplotlib")
 
 
 def _out_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -27,6 +33,15 @@ def _out_option(help_text: str) -> Callable[[Callable[..., None]], Callable[...,
 
 def _build_or_exit(out_dir: Path) -> BuildResult:
     """Build into out_dir; a failed build prints its reason and exits with code 1."""
+    try:
+        from symbptt.site import SiteBuildError, build
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.split(".")[0] in DOCS_EXTRA:
+            raise InputError(
+                f"the docs site needs the docs extra (module {exc.name!r} is missing): "
+                "pip install -e '.[docs]'"
+            ) from None
+        raise
     try:
         return build(out_dir)
     except SiteBuildError as exc:
