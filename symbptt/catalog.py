@@ -179,6 +179,7 @@ def _model_from(doc: YamlDoc) -> Model:
         recurrent_first=term_order == "recurrent_first",
         **symbols,
     )
+    _check_distinct_names(doc, notation, has_output=data.get("output", "softmax") != "none")
     sizes = _sizes(doc)
     fields: dict[str, Any] = {}
     for key in ("activation", "output", "loss", "loss_at", "delta", "cell", "source"):
@@ -196,6 +197,32 @@ def _model_from(doc: YamlDoc) -> Model:
         key = exc.message.split(" ", 1)[0]
         keypath = (key,) if key in data else ()
         raise _fail(doc, keypath, exc.message) from None
+
+
+def _check_distinct_names(doc: YamlDoc, notation: Notation, *, has_output: bool) -> None:
+    """Two quantities with one name would print ambiguously: name both keys and the line."""
+    quantities: list[tuple[tuple[str, ...], str]] = [
+        (("parameters", role.value), name.ascii) for role, name in notation.parameters.items()
+    ]
+    used = ["input", "state", "preactivation", "loss", "delta", "activation"]
+    if has_output:
+        used += ["output_preactivation", "output", "target"]
+    quantities += [(("symbols", key), getattr(notation, key).ascii) for key in used]
+    seen: dict[str, tuple[str, ...]] = {}
+    for keypath, ascii_name in quantities:
+        if ascii_name in seen:
+            first = seen[ascii_name]
+            given = [k for k in (first, keypath) if doc.lines.get(k) is not None]
+            if given:  # two defaults never clash; a clash involves something the file wrote
+                other = first if given[-1] == keypath else keypath
+                raise _fail(
+                    doc,
+                    given[-1],
+                    f"{ascii_name!r} is already the name of '{'.'.join(other)}'"
+                    + (f" (line {doc.lines[other]})" if other in doc.lines else " (its default)")
+                    + "; every quantity needs its own name",
+                )
+        seen[ascii_name] = keypath
 
 
 def _string(doc: YamlDoc, keypath: tuple[Any, ...]) -> str:

@@ -144,3 +144,42 @@ def test_front_door() -> None:
     report = symbptt.run_checks(model, 2, 1)
     assert [c.name for c in report.checks if not c.passed] == []
     assert symbptt.unroll(model, 2, 1).T == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # the state and the output both called o: printed equations would be ambiguous
+        (
+            "name: c\ndescription: d\nparameters: {input: P, recurrent: R, output: Q}\n"
+            "symbols:\n  state: o\n  output: o\noutput: identity\nloss: squared_error\n",
+            r"c.yaml:6: key 'symbols.output': 'o' is already the name of 'symbols.state' \(line 5\)",
+        ),
+        # the output matrix named like the recurrent one
+        (
+            "name: c\ndescription: d\nparameters:\n  input: P\n  recurrent: R\n  output: R\n",
+            r"c.yaml:6: key 'parameters.output': 'R' is already the name of 'parameters.recurrent' \(line 5\)",
+        ),
+        # a state named like a default that the model uses (the pre-activation 'net')
+        (
+            "name: c\ndescription: d\nparameters: {input: U, recurrent: W}\n"
+            "symbols: {state: net}\noutput: none\nloss: generic\n",
+            r"c.yaml:4: key 'symbols.state': 'net' is already the name of 'symbols.preactivation' \(its default\)",
+        ),
+    ],
+)
+def test_one_name_for_two_quantities_is_located(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(DerivationFileError, match=message):
+        load_file(path)
+
+
+def test_unused_defaults_do_not_clash(tmp_path: Path) -> None:
+    # no output layer: naming the state 'z' (the unused output pre-activation default) is fine
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "name: c\ndescription: d\nparameters: {input: U, recurrent: W}\n"
+        "symbols: {state: z}\noutput: none\nloss: generic\n"
+    )
+    assert load_file(path).model.notation.state.ascii == "z"
