@@ -7,6 +7,7 @@ remembers the line it was written on.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,13 +72,32 @@ def parse_yaml(text: str, path: str = "<string>") -> YamlDoc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else path
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"not valid YAML: {problem}", where=where) from None
+        raise InputError(
+            f"not valid YAML: {problem}{_quote_hint(text, mark)}", where=where
+        ) from None
     doc = YamlDoc(path=path, data=None)
     if node is None:
         return doc
     constructor = yaml.SafeLoader("")
     doc.data = _convert(node, (), doc.lines, constructor, path)
     return doc
+
+
+_PRIME = re.compile(r"[A-Za-z)}]'[^']")
+
+
+def _quote_hint(text: str, mark: Any) -> str:
+    """The usual cause in answer files: a prime (sigma') inside a '...' YAML string."""
+    if mark is None:
+        return ""
+    lines = text.splitlines()
+    near = lines[max(mark.line - 1, 0) : mark.line + 1]
+    if any(_PRIME.search(line) and line.count("'") >= 3 for line in near):
+        return (
+            " (inside '...' a prime must be doubled, \\sigma''(s_t) for \\sigma'(s_t); "
+            "or write the answer as a | block)"
+        )
+    return ""
 
 
 def load_yaml(path: str | Path) -> YamlDoc:
