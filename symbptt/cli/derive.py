@@ -28,6 +28,12 @@ def check_target(path: Path, *, force: bool) -> Path:
     return folder
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_new(path: Path, text: str, *, force: bool) -> None:
     """Write `text` to `path` atomically (temp file + rename); refuse to overwrite unless force."""
     folder = check_target(path, force=force)
@@ -38,6 +44,7 @@ def write_new(path: Path, text: str, *, force: bool) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would have
         if not force and path.exists():  # appeared while we wrote: still never overwrite
             raise InputError(f"-o {path}: the file exists; pass --force to overwrite it")
         os.replace(tmp, path)
