@@ -44,12 +44,22 @@ EXACT_JORDAN_MAX_SIZE = 4
 Step = tuple[str, Any]
 
 
-def _check_power(n: Any, *, where: str = "n") -> int:
-    """n must be a non-negative int."""
+#: Exact powers grow without bound in size (rational entries with ~n digits): cap them.
+MAX_EXACT_POWER = 5000
+
+
+def _check_power(n: Any, *, where: str = "n", exact: bool = False) -> int:
+    """n must be a non-negative int (at most MAX_EXACT_POWER on the exact route)."""
     if isinstance(n, bool) or not isinstance(n, int | np.integer):
         raise InputError(f"expected a non-negative integer power, got {n!r}", where=where)
     if n < 0:
         raise InputError(f"expected a non-negative integer power, got {n}", where=where)
+    if exact and n > MAX_EXACT_POWER:
+        raise InputError(
+            f"power {n} is above the exact route's limit of {MAX_EXACT_POWER} (exact entries "
+            "grow with n); drop --exact for a float64 power",
+            where=where,
+        )
     return int(n)
 
 
@@ -69,7 +79,7 @@ class PowerResult:
     exact: bool
     power: Any
     eigenvalues: tuple[Any, ...]
-    diagonalizable: bool
+    diagonalizable: bool | None  # None: numerically ill-conditioned and no exact form to decide
     Q: Any
     Lambda: Any
     Lambda_n: Any
@@ -143,7 +153,7 @@ def _not_diagonalized(
     exact: bool,
     power: Any,
     eigs: tuple[Any, ...],
-    diagonalizable: bool,
+    diagonalizable: bool | None,
     jordan: tuple[Any, Any],
     method: str,
     steps: tuple[Step, ...],
@@ -274,21 +284,41 @@ def _numeric_power(M: np.ndarray, n: int, source: MatrixLike | None) -> PowerRes
         exact_M = to_exact_matrix(source, where="matrix")
         if not _has_short_radicals(_char_factors(exact_M)):
             exact_M = None
+    # An ill-conditioned Q says nothing certain about M: decide from the exact Jordan form when
+    # we have it, else report "unknown" (None) rather than a false "defective".
+    diagonalizable: bool | None = None
     if exact_M is not None:
         P, J = _exact_jordan(exact_M)
-        steps += (("M is not diagonalizable; Jordan form M = P J P^{-1}: P", P), ("J", J))
+        diagonalizable = J.is_diagonal()
+        if diagonalizable:
+            steps += (("M is diagonalizable, but its eigenvector matrix is ill-conditioned; "
+                       "exact Jordan form M = P J P^{-1}: P", P), ("J", J))  # fmt: skip
+        else:
+            steps += (("M is not diagonalizable; Jordan form M = P J P^{-1}: P", P), ("J", J))
     steps += ((f"M^{n} by repeated squaring (eigenvector matrix has cond {cond:.3g})", power),)
     return _not_diagonalized(
-        M, n, False, power, eigs, False, (P, J), "repeated-squaring", steps, cond
+        M, n, False, power, eigs, diagonalizable, (P, J), "repeated-squaring", steps, cond
     )
 
 
 def matrix_power_eig(M: MatrixLike, n: int, exact: bool = False) -> PowerResult:
     """M^n via M = Q Lambda Q^{-1} (Jordan form / repeated squaring if M is defective)."""
-    n = _check_power(n)
+    n = _check_power(n, exact=exact)
     if exact:
         return _exact_power(to_exact_matrix(M, where="matrix"), n)
-    return _numeric_power(to_float_matrix(M, where="matrix"), n, M)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by _finite
+        return _finite(_numeric_power(to_float_matrix(M, where="matrix"), n, M))
+
+
+def _finite(result: PowerResult) -> PowerResult:
+    """A float64 power that overflowed is an error, not a matrix of inf and NaN."""
+    if not np.all(np.isfinite(np.asarray(result.power, dtype=complex))):
+        raise InputError(
+            f"M^{result.n} overflows float64 (entries are inf or NaN); use --exact for exact "
+            "rationals or a smaller power",
+            where="power",
+        )
+    return result
 
 
 def _lambda_entries(Lam: MatrixLike) -> list[Any]:
@@ -319,7 +349,7 @@ def _lambda_entries(Lam: MatrixLike) -> list[Any]:
 
 def power_from_factors(Q: MatrixLike, Lam: MatrixLike, n: int, exact: bool = False) -> PowerResult:
     """M = Q Lambda Q^{-1} and M^n = Q Lambda^n Q^{-1} from given factors (Q must be invertible)."""
-    n = _check_power(n)
+    n = _check_power(n, exact=exact)
     Qx = to_exact_matrix(Q, where="Q")
     diag = _lambda_entries(Lam)
     if len(diag) != Qx.rows:
@@ -352,7 +382,9 @@ def power_from_factors(Q: MatrixLike, Lam: MatrixLike, n: int, exact: bool = Fal
     L_n = np.diag(vals**n)
     power = Qf @ L_n @ Q_inv
     eigs = numeric_eigenvalues(vals)
-    return _diagonalized(M, n, False, (Qf, L, Q_inv, L_n), power, eigs, given=True, cond=cond)
+    return _finite(
+        _diagonalized(M, n, False, (Qf, L, Q_inv, L_n), power, eigs, given=True, cond=cond)
+    )
 
 
 # --------------------------------------------------------------------------- homework

@@ -177,6 +177,10 @@ class FlowReport:
         }
 
 
+#: ||dh_t/dh_k|| for t - k up to this many steps (one n x n product per step).
+MAX_STEPS = 10_000
+
+
 def gradient_flow(
     W: Any,
     activation: str = "tanh",
@@ -195,9 +199,14 @@ def gradient_flow(
     if np.iscomplexobj(Wf):
         raise InputError("expected a real matrix", where="W")
     n = Wf.shape[0]
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
+    if (
+        isinstance(steps, bool)
+        or not isinstance(steps, int | np.integer)
+        or not 1 <= steps <= MAX_STEPS
+    ):
         raise InputError(
-            f"expected a positive integer number of steps, got {steps!r}", where="steps"
+            f"expected a whole number of steps from 1 to {MAX_STEPS}, got {steps!r}",
+            where="steps",
         )
     rng = np.random.default_rng(seed)
     xs_arr = None if xs is None else _float_array(xs, where="xs", ndim=2)

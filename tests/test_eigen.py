@@ -327,3 +327,21 @@ def test_bad_lambda() -> None:
         power_from_factors([[1, 0], [0, 1]], [[1, 2], [0, 1]], 3)
     with pytest.raises(InputError, match="Lambda has 3"):
         power_from_factors([[1, 0], [0, 1]], [1, 2, 3], 3)
+
+
+def test_ill_conditioned_but_diagonalizable_is_not_called_defective() -> None:
+    # [[1, 1], [0, 1 + 1e-9]] has two distinct eigenvalues, so it is diagonalizable (by hand:
+    # eigenvectors (1, 0) and (1, 1e-9)); its numeric eigenvector matrix has cond ~ 2e9.
+    r = matrix_power_eig([[1, 1], [0, "1.000000001"]], 5)
+    assert r.diagonalizable is True
+    assert "not diagonalizable" not in " ".join(d for d, _ in r.steps)
+
+
+def test_float_overflow_is_an_error_not_inf() -> None:
+    with pytest.raises(InputError, match="overflows float64"):
+        matrix_power_eig([[1, 2], [3, 4]], 2000)
+
+
+def test_exact_power_is_bounded() -> None:
+    with pytest.raises(InputError, match="above the exact route's limit"):
+        matrix_power_eig([["0.3", "0.7"], ["0.2", "0.9"]], 200_000, exact=True)

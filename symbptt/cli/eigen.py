@@ -133,7 +133,10 @@ def _fmt_result(r: PowerResult) -> str:
     lines = [
         f"route: {'exact (sympy)' if r.exact else 'numeric (numpy)'}, method: {r.method}",
         f"eigenvalues: {eigs}",
-        f"diagonalizable: {'yes' if r.diagonalizable else 'NO (defective)'}",
+        "diagonalizable: "
+        + {True: "yes", False: "NO (defective)"}.get(
+            r.diagonalizable, "unknown (eigenvectors ill-conditioned; --exact decides)"
+        ),
     ]
     for desc, M in r.steps:
         lines += [f"{desc}:", _fmt_matrix(M, isinstance(M, sp.MatrixBase))]
