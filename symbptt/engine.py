@@ -432,6 +432,7 @@ def _targets(trace: Trace, targets: object) -> Array:
             f"targets must have shape {want} like yhat{labels}; found shape {ya.shape}{note}"
         )
     ya = _as_array(ya, Yh.dtype, "targets")
+    _check_finite(ya, "targets")
     return ya if trace.batched else ya[:, None, :]
 
 
@@ -538,7 +539,11 @@ def backward(
         raise InputError(
             f"truncate must be a non-negative integer number of steps; found {truncate!r}"
         )
-    if clip is not None and not (np.isfinite(clip) and clip > 0):
+    if clip is not None and (
+        isinstance(clip, bool)
+        or not isinstance(clip, int | float | np.integer | np.floating)
+        or not (math.isfinite(clip) and clip > 0)
+    ):
         raise InputError(f"clip must be a positive finite threshold; found {clip!r}")
 
     P = trace.params
@@ -579,6 +584,7 @@ def backward(
             raise InputError(
                 f"dh must have shape {trace.h.shape} like trace.h; found shape {dha.shape}{note}"
             )
+        _check_finite(dha, "dh")
         delta = (dha if trace.batched else dha[:, None, :]).copy()
         for k in ("V", "c"):
             if k in P:

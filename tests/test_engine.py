@@ -438,3 +438,24 @@ def test_bad_backward_input_is_named():
     no_out = engine.forward(p, xs, output=None)
     with pytest.raises(InputError, match=r"targets need an output layer"):
         engine.loss(no_out, np.ones((4, 2)))
+
+
+@pytest.mark.parametrize("clip", ["1", True, 0, -1.0, float("inf"), float("nan")])
+def test_clip_must_be_a_positive_finite_number(clip):
+    rng = np.random.default_rng(0)
+    params = {"U": rng.normal(size=(2, 1)), "W": rng.normal(size=(2, 2))}
+    trace = engine.forward(params, rng.normal(size=(3, 1)), output=None)
+    with pytest.raises(InputError, match="clip must be a positive finite threshold"):
+        engine.backward(trace, dh=np.ones((3, 2)), clip=clip)
+
+
+def test_nan_in_dh_or_targets_is_named():
+    rng = np.random.default_rng(0)
+    params = {"U": rng.normal(size=(2, 1)), "W": rng.normal(size=(2, 2)), "V": np.eye(2)}
+    trace = engine.forward(params, rng.normal(size=(3, 1)), output="identity")
+    bad = np.ones((3, 2))
+    bad[1, 0] = np.nan
+    with pytest.raises(InputError, match="dh contains NaN or inf"):
+        engine.backward(trace, dh=bad)
+    with pytest.raises(InputError, match="targets contains NaN or inf"):
+        engine.backward(trace, targets=bad)
