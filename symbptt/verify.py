@@ -22,6 +22,7 @@ import sympy as sp
 
 from symbptt import engine
 from symbptt.errors import InputError
+from symbptt.latex.notation import UPSTREAM_CHOICES, Names, fresh_letter
 from symbptt.model import ENGINE_KEY, Model, Role, Sizes
 from symbptt.symbolic import gradients as G
 from symbptt.symbolic.exact import same, sample
@@ -63,6 +64,8 @@ class Check:
     max_error: float | None
     seconds: float
     detail: str = ""
+    #: The same name for documents: prose with `$...$` math in the model's own LaTeX names.
+    label: str = ""
 
     def as_json(self) -> dict[str, object]:
         """The JSON row: name, passed, max_error (null when not measured), seconds, form."""
@@ -141,10 +144,16 @@ def _rel(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)))
 
 
-def _timed(name: str, form: str, body: Callable[[], tuple[bool, float | None, str]]) -> Check:
+def _timed(
+    name: str, form: str, body: Callable[[], tuple[bool, float | None, str]], label: str = ""
+) -> Check:
     start = time.perf_counter()
     passed, err, detail = body()
-    return Check(name, form, passed, err, time.perf_counter() - start, detail)
+    return Check(name, form, passed, err, time.perf_counter() - start, detail, label)
+
+
+def _sizes_tex(T: int, n: int) -> str:
+    return f"($T = {T}$, $n = {n}$)"
 
 
 def _counterexample(a: sp.Expr, b: sp.Expr, seed: int) -> tuple[float, str]:
@@ -180,10 +189,19 @@ def _pname(u: Unrolled, role: Role) -> str:
 
 def check_direct_equals_bptt(u: Unrolled, *, variant: str = "correct", seed: int = 0) -> Check:
     """(a) = (b) for every parameter on a graph (generic for a proof); variant: see gradients.VARIANTS."""
-    label = "generic f and L_t" if u.generic else "concrete"
+    nt, nm = u.model.notation, Names(u.model)
+    label = f"generic {nt.activation.ascii} and {nt.step_loss.ascii}_t" if u.generic else "concrete"
     name = f"exact: direct = BPTT ({label}; T={u.T}, n={u.n})"
+    tex = (
+        f"an arbitrary activation in place of ${nm.f}$ and an arbitrary per-step loss "
+        f"${nm.E_t(nm.t)}$"
+        if u.generic
+        else "this model's activation and loss"
+    )
+    tex = f"exact: direct = BPTT for {tex} {_sizes_tex(u.T, u.n)}"
     if variant != "correct":
         name += f" [{variant}]"
+        tex += f" [`{variant}`]"
 
     def body() -> tuple[bool, float | None, str]:
         pairs = [
@@ -191,12 +209,16 @@ def check_direct_equals_bptt(u: Unrolled, *, variant: str = "correct", seed: int
         ]
         return _compare_exact(u, pairs, seed)
 
-    return _timed(name, "(a)=(b)", body)
+    return _timed(name, "(a)=(b)", body, tex)
 
 
 def check_direct_equals_paths(u: Unrolled, *, seed: int = 0) -> Check:
     """(a) = (c): for every E_t and parameter, the path terms sum to dE_t/dP."""
-    name = f"exact: direct = path sums, each E_t (T={u.T}, n={u.n})"
+    nm = Names(u.model)
+    name = (
+        f"exact: direct = path sums, each {u.model.notation.step_loss.ascii}_t (T={u.T}, n={u.n})"
+    )
+    tex = f"exact: direct = path sums, each ${nm.E_t(nm.t)}$ {_sizes_tex(u.T, u.n)}"
 
     def body() -> tuple[bool, float | None, str]:
         pairs = []
@@ -210,7 +232,7 @@ def check_direct_equals_paths(u: Unrolled, *, seed: int = 0) -> Check:
                 pairs.append((f"{_pname(u, r)}, E_{t}", direct[t], total))
         return _compare_exact(u, pairs, seed)
 
-    return _timed(name, "(a)=(c)", body)
+    return _timed(name, "(a)=(c)", body, tex)
 
 
 def check_delta_definitions(u: Unrolled, *, variant: str = "correct", seed: int = 0) -> Check:
@@ -224,6 +246,14 @@ def check_delta_definitions(u: Unrolled, *, variant: str = "correct", seed: int 
         "step_state": f"{d}_t = d{nt.step_loss.ascii}_t/d{nt.state.ascii}_t (local)",
     }[conv]
     name = f"exact: error terms {what} (T={u.T}, n={u.n})"
+    nm, t = Names(u.model), Names(u.model).t
+    what_tex = {
+        "net": f"{nm.delta(t)} = \\partial {nm.E} / \\partial {nm.net(t)}",
+        "per_step": f"{nm.delta(t, 'k')} = \\partial {nm.E_t(t)} / \\partial {nm.net('k')}",
+        "step_state": f"{nm.delta(t)} = \\partial {nm.E_t(t)} / \\partial {nm.h(t)}",
+    }[conv]
+    tex = f"exact: error terms ${what_tex}$" + (" (local)" if conv == "step_state" else "")
+    tex += f" {_sizes_tex(u.T, u.n)}"
 
     def body() -> tuple[bool, float | None, str]:
         b = G.bptt(u, _roles(u)[0], variant=variant)
@@ -240,27 +270,28 @@ def check_delta_definitions(u: Unrolled, *, variant: str = "correct", seed: int 
                     pairs.append((f"{d}_{t}", b.deltas[t - 1], local))
         return _compare_exact(u, pairs, seed)
 
-    return _timed(name, "delta", body)
+    return _timed(name, "delta", body, tex)
 
 
 def check_step_lemma(model: Model, n: int) -> Check:
     """The step lemma and base case (symbolic.steplemma), which prove the sum-over-time form for every T."""
     name = f"exact: step lemma + base case, every T (n={n})"
+    tex = f"exact: step lemma + base case, every $T$ ($n = {n}$)"
     start = time.perf_counter()
     try:
         steplemma = importlib.import_module("symbptt.symbolic.steplemma")
     except ImportError as exc:
-        return Check(name, "step lemma", False, None, 0.0, f"step lemma not available: {exc}")
+        return Check(name, "step lemma", False, None, 0.0, f"step lemma not available: {exc}", tex)
     try:
         proof = steplemma.prove(model, n)
     except Exception as exc:  # a failure of the other module is a failed check, not a crash
         secs = time.perf_counter() - start
-        return Check(name, "step lemma", False, None, secs, f"{type(exc).__name__}: {exc}")
+        return Check(name, "step lemma", False, None, secs, f"{type(exc).__name__}: {exc}", tex)
     failed = [claim for claim, ok in getattr(proof, "steps", []) if not ok]
     passed = bool(getattr(proof, "passed", False))
     detail = "" if passed else "failed: " + "; ".join(failed or ["no claims"])
     secs = time.perf_counter() - start
-    return Check(name, "step lemma", passed, 0.0 if passed else None, secs, detail)
+    return Check(name, "step lemma", passed, 0.0 if passed else None, secs, detail, tex)
 
 
 # ---------------------------------------------------------------------- numbers
@@ -353,8 +384,10 @@ def check_engine(
     act = "tanh" if model.activation == "generic" else model.activation
     loss = _loss_label(u)
     name = f"numeric: {_LABEL[form]} vs engine ({act}, {loss}; T={u.T}, n={u.n})"
+    tex = f"numeric: {_LABEL[form]} vs engine ({act}, {_loss_tex(u)}) {_sizes_tex(u.T, u.n)}"
     if variant != "correct":
         name += f" [{variant}]"
+        tex += f" [`{variant}`]"
 
     def body() -> tuple[bool, float | None, str]:
         pt = _point(u, seed)
@@ -370,16 +403,25 @@ def check_engine(
         err = _rel(got, np.concatenate(want))
         return err < TOLERANCE, err, ""
 
-    return _timed(name, form, body)
+    return _timed(name, form, body, tex)
 
 
 def check_finite_differences(
     u: Unrolled, form: str = "(b)", *, variant: str = "correct", seed: int = 0
 ) -> Check:
     """A form's gradient, lambdified in float64, against central differences of E (40 digits)."""
-    name = f"numeric: {_LABEL[form]} vs central differences of E, {FD_DIGITS} digits (T={u.T}, n={u.n})"
+    E = u.model.notation.loss
+    name = (
+        f"numeric: {_LABEL[form]} vs central differences of {E.ascii}, {FD_DIGITS} digits "
+        f"(T={u.T}, n={u.n})"
+    )
+    tex = (
+        f"numeric: {_LABEL[form]} vs central differences of ${E.latex}$, {FD_DIGITS} digits "
+        f"{_sizes_tex(u.T, u.n)}"
+    )
     if variant != "correct":
         name += f" [{variant}]"
+        tex += f" [`{variant}`]"
 
     def body() -> tuple[bool, float | None, str]:
         pt = _point(u, seed)
@@ -403,14 +445,24 @@ def check_finite_differences(
         err = _rel(got, np.array(fd))
         return err < TOLERANCE, err, ""
 
-    return _timed(name, form, body)
+    return _timed(name, form, body, tex)
 
 
 def check_upstream(model: Model, T: int, n: int, *, seed: int = 0) -> Check:
     """The course notes' rnn_backward case: E = sum_t <ds_t, s_t>; BPTT vs the engine's dh mode."""
-    nt = model.notation
-    s = nt.state.ascii
-    name = f"numeric: upstream case E = sum_t <d{s}_t, {s}_t>, BPTT vs engine (T={T}, n={n})"
+    nt, nm = model.notation, Names(model)
+    s, E, t = nt.state.ascii, nt.loss.ascii, nm.t
+    g = fresh_letter(model, UPSTREAM_CHOICES)
+    if model.loss_at == "last":
+        ascii_loss = f"{E} = <d{s}_T, {s}_T>"
+        tex_loss = f"{nm.E} = \\langle {nm._v(g, 'T')}, {nm.h('T')} \\rangle"
+        fixed = f"a fixed random vector ${nm._v(g, 'T')}$"
+    else:
+        ascii_loss = f"{E} = sum_t <d{s}_t, {s}_t>"
+        tex_loss = f"{nm.E} = \\sum_{{{t}}} \\langle {nm._v(g, t)}, {nm.h(t)} \\rangle"
+        fixed = f"fixed random vectors ${nm._v(g, t)}$"
+    name = f"numeric: upstream case {ascii_loss}, BPTT vs engine (T={T}, n={n})"
+    tex = f"numeric: upstream case ${tex_loss}$ with {fixed}, BPTT vs engine {_sizes_tex(T, n)}"
 
     def body() -> tuple[bool, float | None, str]:
         u = unroll(model, T, n, upstream=True)
@@ -435,14 +487,25 @@ def check_upstream(model: Model, T: int, n: int, *, seed: int = 0) -> Check:
         err = _rel(got, np.concatenate(want))
         return err < TOLERANCE, err, ""
 
-    return _timed(name, "(b)", body)
+    return _timed(name, "(b)", body, tex)
+
+
+def _loss_tex(u: Unrolled) -> str:
+    """`_loss_label` with the stand-in loss written in the model's names."""
+    if not u.has_output and u.model.loss == "generic":
+        nm = Names(u.model)
+        g = fresh_letter(u.model, UPSTREAM_CHOICES)
+        t = nm.t
+        return f"linear stand-in loss ${nm.E_t(t)} = \\langle {nm._v(g, t)}, {nm.h(t)} \\rangle$"
+    return _loss_label(u)
 
 
 def _loss_label(u: Unrolled) -> str:
     model = u.model
     if not u.has_output:
         if model.loss == "generic":
-            return "linear stand-in loss <a_t, h_t>"
+            s = model.notation.state.ascii
+            return f"linear stand-in loss <d{s}_t, {s}_t>"
         return model.loss
     loss = "squared_error stand-in" if model.loss == "generic" else model.loss
     return f"{model.output} + {loss}".replace("_", "-")

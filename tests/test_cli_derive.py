@@ -98,3 +98,13 @@ def test_bytes_identical_across_processes_and_hash_seeds() -> None:
         )
         outs.append(proc.stdout)
     assert outs[0] == outs[1] and len(outs[0]) > 1000
+
+
+def test_readme_fragment_labels_checks_in_the_texts_notation() -> None:
+    # the README's first command; dl4nlp writes the loss E, U recurrent, s_t the pre-activation
+    r = run("dl4nlp", "--form", "general", "--format", "fragment")
+    assert r.exit_code == 0
+    for bad in (r"\textgreater", "Gamma", "undefined", r"dE\_", "L\\_t"):
+        assert bad not in r.output, bad
+    assert r"$\partial E_{\ge t} / \partial U$" in r.output
+    assert r"$\partial E_{>t} / \partial U$ at fixed $h_{t}$" in r.output

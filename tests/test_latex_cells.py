@@ -11,7 +11,9 @@ from symbptt.latex.cells import (
     engine_activation,
     rnn_cell_backward_step,
     rnn_cell_forward_step,
+    rnn_cell_forward_step_no_bias,
     rnn_cell_forward_step_recurrent_first,
+    rnn_cell_forward_step_recurrent_first_no_bias,
 )
 
 # independent formulas for f and f' (not the engine's table)
@@ -75,3 +77,19 @@ def test_every_builtin_uses_its_own_activation() -> None:
     got = {name: engine_activation(catalog.load(name)) for name in catalog.builtin_names()}
     assert got["blog"] == got["homework3"] == "sigmoid"
     assert got["dl4nlp"] == got["course-notes"] == got["tutorial"] == "tanh"
+
+
+@pytest.mark.parametrize(
+    "forward", [rnn_cell_forward_step_no_bias, rnn_cell_forward_step_recurrent_first_no_bias]
+)
+def test_cells_without_bias_equal_the_engine_with_a_zero_bias(forward) -> None:
+    rs = np.random.RandomState(5)
+    n, m, T = 3, 2, 4
+    p = {"U": rs.randn(n, m), "W": rs.randn(n, n) * 0.8, "b": np.zeros(n)}
+    xs, h0 = rs.randn(T, m), rs.randn(n)
+    tr = engine.forward(p, xs, h0, activation="sigmoid", output=None)
+    f, _ = activation_functions("sigmoid")
+    h = col(h0)
+    for t in range(T):
+        h = forward(p["U"], p["W"], col(xs[t]), h, f)
+        np.testing.assert_allclose(h[:, 0], tr.h[t], rtol=1e-13, atol=1e-15)

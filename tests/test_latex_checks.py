@@ -85,7 +85,8 @@ def test_homework3_document_says_ex1b_is_wrong_for_t_at_least_2() -> None:
     assert "Ex 1(b)" in claim.reason and "WRONG for every $T \\ge 2$" in claim.reason
     rows = [c for c in d.checks if c.claim]
     assert [(("T=1" in c.name), c.passed) for c in rows] == [(True, True), (False, False)]
-    assert rows[1].name in claim.reason and "T=2" in rows[1].name
+    assert rows[1].label in claim.reason and "T=2" in rows[1].name
+    assert "$T = 2$" in rows[1].label and r"\partial L / \partial W" in rows[1].label
     assert rows[1].note and rows[1].max_error > 1e-6
     assert d.failed == []  # a refuted claim is a finding, not a failed check
     assert "WRONG" in to_tex(d)

@@ -163,8 +163,9 @@ def test_blog_three_paths_farthest_carries_sigma_prime_three_times_and_w_h_twice
         4,
         5,
     ]  # L_3 -> y_3 -> h_3 (-> h_2 -> h_1) -> W_x
-    assert "3 time(s)" in paths[-1].reason and "power 2" in paths[-1].reason
-    assert "1 time(s)" in paths[0].reason and "power 0" in paths[0].reason
+    assert "3 times (steps 1, 2, 3)" in paths[-1].reason and "power 2" in paths[-1].reason
+    assert "twice (steps 2, 3)" in paths[1].reason and "power 1" in paths[1].reason
+    assert "once (step 3)" in paths[0].reason and "power 0" in paths[0].reason
 
 
 def test_jacobian_product_matches_core_and_bound_printed() -> None:
@@ -172,11 +173,12 @@ def test_jacobian_product_matches_core_and_bound_printed() -> None:
     (sec,) = [s for s in d.sections if s.title.startswith("Jacobian")]
     assert "equal to the symbolic core" in sec.steps[1].reason
     bound = sec.steps[-1]
-    # tutorial: ||delta_k|| <= ||delta_t|| (beta_W beta_f)^{t-k}
+    # tutorial: ||delta_k|| <= ||delta_t|| (beta_W beta_f)^{t-k}; homework 3's f is sigma
     assert norm(bound.latex) == norm(
         r"\left\lVert \delta_{k} \right\rVert \le \left\lVert \delta_{t} \right\rVert"
-        r" \left(\beta_{W} \beta_f\right)^{t-k}"
+        r" \left(\beta_{W} \beta_{\sigma}\right)^{t-k}"
     )
+    assert r"$\beta_{\sigma} = 1/4$" in bound.reason
 
 
 # ---- terms in the order the source text writes them (../shared/docs/source-material.md)

@@ -26,7 +26,7 @@ import numpy as np
 
 from symbptt import engine
 from symbptt.engine import transpose
-from symbptt.latex.notation import ACTIVATION_TEX
+from symbptt.latex.notation import ACTIVATION_TEX, Names
 from symbptt.latex.printer import vector
 from symbptt.model import Model, Role
 
@@ -48,11 +48,30 @@ def rnn_cell_forward_step_recurrent_first(
     return f(W @ h_prev + U @ x + b)
 
 
+def rnn_cell_forward_step_no_bias(
+    U: Array, W: Array, x: Array, h_prev: Array, f: Elementwise
+) -> Array:
+    """The step of a model without a hidden bias: h_t = f(U x_t + W h_{t-1})."""
+    return f(U @ x + W @ h_prev)
+
+
+def rnn_cell_forward_step_recurrent_first_no_bias(
+    U: Array, W: Array, x: Array, h_prev: Array, f: Elementwise
+) -> Array:
+    """The same without a hidden bias, recurrent term first: h_t = f(W h_{t-1} + U x_t)."""
+    return f(W @ h_prev + U @ x)
+
+
 def forward_step_for(model: Model) -> Callable[..., Array]:
-    """The forward step whose terms are in the order the model's text writes them."""
-    if model.notation.recurrent_first:
-        return rnn_cell_forward_step_recurrent_first
-    return rnn_cell_forward_step
+    """The forward step with the model's terms, in the order the model's text writes them."""
+    first = model.notation.recurrent_first
+    if Role.HIDDEN_BIAS not in model.notation.parameters:
+        return (
+            rnn_cell_forward_step_recurrent_first_no_bias
+            if first
+            else rnn_cell_forward_step_no_bias
+        )
+    return rnn_cell_forward_step_recurrent_first if first else rnn_cell_forward_step
 
 
 def rnn_cell_backward_step(
@@ -147,12 +166,11 @@ def cell_names(model: Model) -> dict[str, str]:
     bold = nt.bold_vectors
     t = nt.time
     bias = nt.parameters.get(Role.HIDDEN_BIAS)
-    return {
+    names = {
         "f": nt.activation.latex,
         "fprime": nt.activation.latex + "'",
         "U": nt.param(Role.INPUT).latex,
         "W": nt.param(Role.RECURRENT).latex,
-        "b": bias.latex if bias else "b",  # a parameter: plain, as in the model section
         "x": vector(nt.input, t, bold_vectors=bold),
         "h_prev": vector(nt.state, f"{t}-1", bold_vectors=bold),
         "net": vector(nt.preactivation, t, bold_vectors=bold),
@@ -163,12 +181,15 @@ def cell_names(model: Model) -> dict[str, str]:
         + "}",
         "delta_next": vector(total_error_name(model), f"{t}+1", bold_vectors=bold),
     }
+    if bias is not None:  # a parameter: plain, as in the model section
+        names["b"] = bias.latex
+    return names
 
 
 def total_error_name(model: Model) -> str:
     """The letter for the engine's total error dE/dnet_t: the text's delta when that is what
-    its delta means (convention 'net'), else nu (its delta is local or has two indices)."""
-    return model.notation.delta.latex if model.delta == "net" else r"\nu"
+    its delta means (convention 'net'), else nu or a letter the notation does not use."""
+    return model.notation.delta.latex if model.delta == "net" else Names(model).total_error_letter
 
 
 def _activation_text(model: Model) -> str:
@@ -189,7 +210,8 @@ def _delta_relation(model: Model) -> str:
     if model.delta == "step_state":
         return f"; the text's ${d}_{{{t}}}$ is that local term"
     if model.delta == "per_step":
-        return f"; in the text's terms $\\nu_{{k}} = \\sum_{{{t} \\ge k}} {d}_{{{t},k}}$"
+        nu = total_error_name(model)
+        return f"; in the text's terms ${nu}_{{k}} = \\sum_{{{t} \\ge k}} {d}_{{{t},k}}$"
     return ""
 
 
@@ -200,9 +222,7 @@ def engine_cells(model: Model) -> list[RenderedCell]:
     t = nt.time
     h_t = vector(nt.state, t, bold_vectors=nt.bold_vectors)
     delta_t = vector(total_error_name(model), t, bold_vectors=nt.bold_vectors)
-    no_bias = (
-        "" if Role.HIDDEN_BIAS in nt.parameters else "; this model has no hidden bias: $b = 0$"
-    )
+    no_bias = "" if Role.HIDDEN_BIAS in nt.parameters else "; this model has no hidden bias"
     fwd, bwd = forward_step_for(model), rnn_cell_backward_step
     act = _activation_text(model)
     return [

@@ -94,6 +94,7 @@ class _Check:
     passed: bool
     max_error: float
     detail: str
+    label: str
 
 
 def _check(model: Model, variant: str, T: int) -> _Check:
@@ -101,16 +102,23 @@ def _check(model: Model, variant: str, T: int) -> _Check:
     u = unroll(model, T, 1, generic=True)
     nt = model.notation
     R = nt.param(Role.RECURRENT).ascii
-    name = f"exact: d{nt.loss.ascii}/d{R} direct = BPTT [{variant}] (generic f and L_t; T={T}, n=1)"
+    E_t = f"{nt.step_loss.ascii}_t"
+    name = f"exact: d{nt.loss.ascii}/d{R} direct = BPTT [{variant}] (generic {nt.activation.ascii} and {E_t}; T={T}, n=1)"
+    nm = Names(model)
+    label = (
+        f"exact: $\\partial {nm.E} / \\partial {nm.param(Role.RECURRENT)}$ direct = BPTT "
+        f"[`{variant}`] (an arbitrary activation in place of ${nm.f}$ and an arbitrary per-step "
+        f"loss ${nm.E_t(nm.t)}$; $T = {T}$, $n = 1$)"
+    )
     truth = gradients.direct(u, Role.RECURRENT)
     claim = gradients.bptt(u, Role.RECURRENT, variant=variant).total
     bad = same(truth, claim)
     if not bad:
-        return _Check(name, True, 0.0, "")
+        return _Check(name, True, 0.0, "", label)
     a, b = sample([truth[bad[0]], claim[bad[0]]], seed=0)
     err = abs(a - b) / max(abs(a) + abs(b), 1e-8)
     where = f"with every atom drawn from (-1, 1) (seed 0): direct {a:.6g}, claim {b:.6g}"
-    return _Check(name, False, err, f"the polynomials differ; {where}")
+    return _Check(name, False, err, f"the polynomials differ; {where}", label)
 
 
 def claims(model: Model) -> tuple[Section | None, list[CheckResult]]:
@@ -128,6 +136,7 @@ def claims(model: Model) -> tuple[Section | None, list[CheckResult]]:
             f"{claim.variant}, generic activation and loss",
             c.detail,
             claim=True,
+            label=c.label,
         )
         for c in results.values()
     ]
@@ -139,9 +148,9 @@ def claims(model: Model) -> tuple[Section | None, list[CheckResult]]:
     else:
         verdict = "holds at $T = 1$ and $T = 2$ (not refuted)"
     cite = (
-        f"the check `{two.name}` "
+        f'the check "{two.label}" '
         + ("fails: " + two.detail if not two.passed else "passes")
-        + f"; at $T = 1$ `{one.name}` "
+        + f'; at $T = 1$ "{one.label}" '
         + ("passes" if one.passed else "fails")
     )
     reason = (

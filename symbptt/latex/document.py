@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import sympy as sp
+
 from symbptt import verify
 from symbptt.latex.cells import engine_cells
 from symbptt.latex.claims import claims
@@ -17,7 +19,7 @@ from symbptt.latex.expansion import check_sizes, expansion_section
 from symbptt.latex.model_section import model_section
 from symbptt.latex.notation import OUTPUT_TEX
 from symbptt.latex.paths import jacobian_section, paths_section
-from symbptt.latex.printer import latex
+from symbptt.latex.printer import latex, vector
 from symbptt.latex.steps import CheckResult, Derivation, Section, Step
 from symbptt.model import Model, Name, Role
 from symbptt.symbolic import general, steplemma
@@ -38,15 +40,26 @@ _RELATION = {"=": "=", ":=": ":=", "<=": r"\le"}
 
 
 def _output_as_in_text(model: Model, expr: Any) -> Any:
-    """The output function under the text's name (the blog's sigma, not `sigmoid`)."""
+    """The output function under the text's name (the blog's sigma, not `sigmoid`); an identity
+    output is no function at all (o_t = v_t); the bound on |f'| is beta of the text's f."""
+    if not isinstance(expr, sp.Basic):
+        return expr
+    f = model.notation.activation.latex
+    if f != "f":
+        expr = expr.xreplace({
+            sp.Symbol(r"\beta_{f}", positive=True): sp.Symbol(rf"\beta_{{{f}}}", positive=True)
+        })  # fmt: skip
+
+    def ours(e: Any) -> bool:
+        return isinstance(e, general.Elementwise) and e.function == model.output
+
+    if model.output == "identity":
+        return expr.replace(lambda e: ours(e) and e.order == 0, lambda e: e.arg)
     tex = OUTPUT_TEX.get(model.output)
     if not tex:
         return expr
     name = Name(model.output, tex)
-    return expr.replace(
-        lambda e: isinstance(e, general.Elementwise) and e.function == model.output,
-        lambda e: general.Elementwise.of(name, e.arg, e.order),
-    )
+    return expr.replace(ours, lambda e: general.Elementwise.of(name, e.arg, e.order))
 
 
 def general_section(model: Model) -> Section:
@@ -77,10 +90,20 @@ def cells_section(model: Model) -> Section:
 def proof_checks(model: Model, n: int) -> list[CheckResult]:
     """The step-lemma proof for every T (exact, symbolic), one row per step of the proof."""
     proof = steplemma.prove(model, n)
-    detail = f"n = {proof.n}, m = {proof.m}, generic activation and loss, every T"
+    E = model.notation.loss
+    ge, gt = vector(E, r"\ge t"), vector(E, ">t")
+    detail = (
+        f"n = {proof.n}, m = {proof.m}, generic activation and loss, every T; "
+        f"${ge}$ is the loss taken at steps $t, \\dots, T$ and ${gt}$ the loss taken after "
+        "step $t$"
+    )
     if not proof.steps:
         return [CheckResult("the proof has no steps", "step-lemma proof", False, None, detail)]
-    return [CheckResult(claim, "step-lemma proof", ok, None, detail) for claim, ok in proof.steps]
+    labels = getattr(proof, "labels", {})
+    return [
+        CheckResult(claim, "step-lemma proof", ok, None, detail, label=labels.get(claim, ""))
+        for claim, ok in proof.steps
+    ]
 
 
 def numeric_checks(model: Model, T: int, n: int, seed: int) -> list[CheckResult]:
@@ -90,7 +113,7 @@ def numeric_checks(model: Model, T: int, n: int, seed: int) -> list[CheckResult]
     if not report.checks:
         return [CheckResult("run_checks returned no checks", "checks", False, None, detail)]
     return [
-        CheckResult(c.name, "checks", bool(c.passed), c.max_error, detail, c.detail)
+        CheckResult(c.name, "checks", bool(c.passed), c.max_error, detail, c.detail, label=c.label)
         for c in report.checks
     ]
 

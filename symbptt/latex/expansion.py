@@ -34,7 +34,7 @@ def error_vector(nm: Names, role: Role, t: str) -> tuple[str, str]:
     """The vector multiplying the step-t term of `role`'s gradient, and what it is."""
     model = nm.model
     if role in (Role.OUTPUT, Role.OUTPUT_BIAS):
-        e = nm.delta(t).replace(nm.model.notation.delta.latex, r"\varepsilon", 1)
+        e = nm.output_error(t)
         return e, (
             f"${e} = \\partial {nm.E_t(t)} / \\partial {nm.z(t)}$, the output error at step ${t}$"
         )
@@ -45,12 +45,12 @@ def error_vector(nm: Names, role: Role, t: str) -> tuple[str, str]:
             f"${nm.delta(t, 'k')} = \\partial {nm.E_t(t)} / \\partial {nm.net('k')}$; "
             f"the step-${t}$ loss reaches the parameter at every $k \\le {t}$"
         )
-    nu = nm._v(r"\nu", t)
+    nu = nm.total_error(t)
     return nu, (
         f"${nu} = \\partial {nm.E} / \\partial {nm.net(t)}$, the total error term; the text's "
         f"${nm.delta(t)} = \\partial {nm.E_t(t)} / \\partial {nm.h(t)}$ is local, and "
         f"${nu} = {nm.fprime(nm.net(t))} \\odot \\left({nm.delta(t)} + "
-        f"{nm.param(Role.RECURRENT)}^\\top \\nu_{{{t}+1}}\\right)$"
+        f"{nm.param(Role.RECURRENT)}^\\top {nm.total_error(f'{t}+1')}\\right)$"
     )
 
 
@@ -143,6 +143,12 @@ def expansion_section(model: Model, role: Role, T: int, n: int) -> Section:
             f"${P}$ is shared by all steps, so its gradient is the sum of the step terms "
             f"for ${t} = 1, \\dots, {T}$"
         )
+        if len(loss_steps) == 1 and T > 1:  # loss at the last step: the output layer sees it only
+            total_reason = (
+                f"the loss is taken at the last step only (${nm.E} = {nm.E_t('T')}$): ${P}$ "
+                f"reaches ${nm.E_t(str(T))}$ only through ${nm.z(str(T))}$, so the step-${T}$ "
+                "term is the whole gradient"
+            )
     steps.append(
         Step(
             f"\\frac{{\\partial {nm.E}}}{{\\partial {P}}}",

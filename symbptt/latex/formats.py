@@ -92,8 +92,9 @@ def _verdict(c: CheckResult) -> str:
 
 
 def _check_row(c: CheckResult) -> tuple[str, str, str]:
+    """(what was checked, as prose with math or code; verdict; max error)."""
     err = "--" if c.max_error is None else f"{c.max_error:.3g}"
-    return (c.name, _verdict(c), err)
+    return (c.text, _verdict(c), err)
 
 
 def _summary(d: Derivation) -> str:
@@ -104,7 +105,7 @@ def _summary(d: Derivation) -> str:
     line = (
         f"All {len(ran)} checks passed."
         if not failed
-        else f"{len(failed)} of {len(ran)} checks FAILED: " + "; ".join(c.name for c in failed)
+        else f"{len(failed)} of {len(ran)} checks FAILED: " + "; ".join(c.text for c in failed)
     )
     if wrong:
         line += f" The text's claim is refuted by {len(wrong)} check(s) (marked WRONG)."
@@ -129,7 +130,7 @@ def to_fragment(d: Derivation) -> str:
             out.append("\\begin{center}\n\\small\n\\begin{tabular}{p{12cm}ll}")
             out.append("check & result & max error \\\\ \\hline")
             for c in group:
-                name, verdict, err = map(prose_tex, _check_row(c))
+                name, verdict, err = map(prose_tex, _check_row(c))  # math kept, rest escaped
                 if c.note:
                     name += "\\newline {\\footnotesize " + prose_tex(c.note) + "}"
                 out.append(f"{name} & {verdict} & {err} \\\\")
@@ -182,7 +183,7 @@ def to_markdown(d: Derivation) -> str:
             out += ["| check | result | max error |", "|---|---|---|"]
             for c in group:
                 name, verdict, err = _check_row(c)
-                cell = f"`{name}`" + (f"<br>`{c.note}`" if c.note else "")
+                cell = name + (f"<br>`{c.note}`" if c.note else "")
                 out.append(f"| {cell.replace('|', '&#124;')} | {verdict} | {err} |")
             out.append("")
     for note in d.notes:
@@ -211,6 +212,7 @@ def to_json(d: Derivation) -> str:
         "checks": [
             {
                 "name": c.name,
+                "label": c.label,
                 "form": c.form,
                 "passed": c.passed,
                 "max_error": c.max_error

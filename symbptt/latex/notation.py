@@ -6,6 +6,7 @@ the blog, s_t for the state in the tutorial) and its vector style are applied in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from symbptt.latex.printer import vector
@@ -18,6 +19,49 @@ ACTIVATION_TEX = {
     "identity": r"\operatorname{id}",
 }
 OUTPUT_TEX = {"softmax": r"\operatorname{softmax}", "sigmoid": r"\sigma", "identity": ""}
+
+#: Letters a document introduces itself, first choice first: each is used only when no name of
+#: the model's notation has that letter (or a look-alike), so it never means two things at once.
+OUTPUT_ERROR_CHOICES = (r"\varepsilon", r"\xi", r"\eta", r"\zeta", "e", "g")
+TOTAL_ERROR_CHOICES = (r"\nu", r"\mu", r"\kappa", r"\rho", "q")
+UPSTREAM_CHOICES = ("g", r"\gamma", r"\omega", "c")
+#: Letters the documents use with a fixed meaning: time and entry indices, sizes, bounds, loss.
+_RESERVED = {"t", "T", "k", "i", "j", "m", "n", "beta", "ell", "diag", "partial"}
+_LOOKALIKE = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho",
+              "varsigma": "sigma", "varpi": "pi"}  # fmt: skip
+
+
+def _letters(tex: str) -> set[str]:
+    """The letters a LaTeX name is written with: W_{hh} -> W, h; \\hat{y}_t -> y, t."""
+    words = set(re.findall(r"\\([A-Za-z]+)", tex))
+    plain = re.sub(r"\\[A-Za-z]+", " ", tex)
+    found = {w for w in words if w not in ("hat", "bar", "tilde", "mathrm", "bm", "mathbf")}
+    found |= set(re.findall(r"[A-Za-z]", plain))
+    return {_LOOKALIKE.get(w, w) for w in found}
+
+
+def taken_letters(model: Model) -> set[str]:
+    """Every letter of every name in the model's notation (ASCII and LaTeX), look-alikes merged."""
+    nt = model.notation
+    names = [*nt.parameters.values(), nt.input, nt.state, nt.preactivation,
+             nt.output_preactivation, nt.output, nt.target, nt.loss, nt.step_loss, nt.delta,
+             nt.activation]  # fmt: skip
+    out = set(_RESERVED) | _letters(nt.time)
+    for name in names:
+        out |= _letters(name.latex)
+        out |= {_LOOKALIKE.get(name.ascii, name.ascii)} | _letters("\\" + name.ascii)
+    return out
+
+
+def fresh_letter(model: Model, choices: tuple[str, ...], avoid: tuple[str, ...] = ()) -> str:
+    """The first of `choices` whose letter no name of the model (nor `avoid`) uses."""
+    taken = taken_letters(model)
+    for a in avoid:
+        taken |= _letters(a)
+    for tex in choices:
+        if not _letters(tex) & taken:
+            return tex
+    raise ValueError(f"every letter of {choices} is taken by the model's notation")
 
 
 @dataclass(frozen=True)
@@ -60,6 +104,26 @@ class Names:
     def y(self, i: str) -> str:
         """Target at time i."""
         return self._v(self.model.notation.target, i)
+
+    @property
+    def output_error_letter(self) -> str:
+        """The letter for dE_t/dz_t (epsilon unless the notation already uses it)."""
+        return fresh_letter(self.model, OUTPUT_ERROR_CHOICES)
+
+    @property
+    def total_error_letter(self) -> str:
+        """The letter for the total error dE/dnet_t when the text's delta is something else."""
+        return fresh_letter(self.model, TOTAL_ERROR_CHOICES, (self.output_error_letter,))
+
+    def output_error(self, i: str) -> str:
+        """The output error dE_i/dz_i at time i."""
+        return self._v(self.output_error_letter, i)
+
+    def total_error(self, i: str) -> str:
+        """The total error term dE/dnet_i at time i (the text's delta under convention 'net')."""
+        if self.model.delta == "net":
+            return self.delta(i)
+        return self._v(self.total_error_letter, i)
 
     def delta(self, *idx: str) -> str:
         """Error term delta_t or delta_{t,k}."""

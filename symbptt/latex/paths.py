@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symbptt.latex.claims import is_builtin
 from symbptt.latex.notation import Names
 from symbptt.latex.steps import Section, Step
 from symbptt.model import Model, Role
@@ -49,6 +50,18 @@ def _carries(u, term: sp.Expr) -> tuple[list[int], int]:  # noqa: ANN001 - an Un
     return steps, sp.degree(scaled, lam) if scaled != 0 else 0
 
 
+def _times(count: int) -> str:
+    """'once', 'twice', '3 times'."""
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
+def _steps(at: list[int]) -> str:
+    """'step 3', 'steps 2, 3', 'no step'."""
+    if not at:
+        return "no step"
+    return ("step " if len(at) == 1 else "steps ") + ", ".join(map(str, at))
+
+
 def paths_section(model: Model, role: Role, T: int, n: int) -> Section:
     """dE_T/dP as the sum over the paths from E_T back to P, each path's factors counted."""
     from symbptt.symbolic import gradients
@@ -68,7 +81,7 @@ def paths_section(model: Model, role: Role, T: int, n: int) -> Section:
             Step(
                 f"\\text{{path }} {route}",
                 chain,
-                f"its term carries ${nm.f}'$ {len(at)} time(s) (steps {', '.join(map(str, at))}) "
+                f"its term carries ${nm.f}'$ {_times(len(at))} ({_steps(at)}) "
                 f"and ${R}$ to the power {degree} (read off the symbolic term's first entry)",
                 relation=":",
             )
@@ -107,7 +120,8 @@ def jacobian_section(model: Model, T: int, n: int) -> Section:
     product = " ".join(f"{nm.diag_fprime(nm.net(str(i)))} {R}" for i in range(T, 1, -1))
     general = f"\\prod_{{i=k+1}}^{{{t}}} {nm.diag_fprime(nm.net('i'))} {R}"
     beta = {"sigmoid": "1/4", "tanh": "1", "relu": "1", "identity": "1"}.get(model.activation)
-    bf = f"$\\beta_f = {beta}$ for this activation" if beta else "$\\beta_f$ bounds $|f'|$"
+    b_f = f"\\beta_{{{nm.f}}}"
+    bf = f"${b_f} = {beta}$ for this activation" if beta else f"${b_f}$ bounds $|{nm.f}'|$"
     if model.delta == "per_step":  # dl4nlp: delta_{t,k}, the step-t loss seen at step k
 
         def d(i: str) -> str:
@@ -133,14 +147,15 @@ def jacobian_section(model: Model, T: int, n: int) -> Section:
         Step(
             f"{d('k')}^\\top",
             f"{d(t)}^\\top \\prod_{{i=k}}^{{{t}-1}} {R} {nm.diag_fprime(nm.net('i'))}",
-            f"the error that reaches step $k$ from step ${t}$ (the tutorial's eq. 3)",
+            f"the error that reaches step $k$ from step ${t}$"
+            + (" (the tutorial's eq. 3)" if is_builtin(model, "tutorial") else ""),
         ),
         Step(
             f"\\left\\lVert {d('k')} \\right\\rVert",
-            f"\\left\\lVert {d(t)} \\right\\rVert \\left(\\beta_{{{R}}} \\beta_f\\right)^{{{t}-k}}",
-            f"$\\lVert AB \\rVert \\le \\lVert A \\rVert \\lVert B \\rVert$ with "
+            f"\\left\\lVert {d(t)} \\right\\rVert \\left(\\beta_{{{R}}} {b_f}\\right)^{{{t}-k}}",
+            "the norm of a product is at most the product of the norms, with "
             f"$\\lVert {R} \\rVert \\le \\beta_{{{R}}}$ and "
-            f"$\\lVert {nm.diag_fprime(nm.net('i'))} \\rVert \\le \\beta_f$; {bf}: "
+            f"$\\lVert {nm.diag_fprime(nm.net('i'))} \\rVert \\le {b_f}$; {bf}: "
             "below 1 the gradient vanishes, above 1 it can explode",
             relation="\\le",
         ),

@@ -62,6 +62,13 @@ class CheckResult:
     detail: str = ""
     note: str = ""
     claim: bool = False
+    #: `name` for documents: prose with `$...$` math in the model's notation ("" uses `name`).
+    label: str = ""
+
+    @property
+    def text(self) -> str:
+        """What a document prints for this check: the label, else the name as code."""
+        return self.label or f"`{self.name}`"
 
 
 @dataclass(frozen=True)

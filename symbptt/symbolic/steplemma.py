@@ -55,6 +55,42 @@ _MEANING_TEXT = {
     REST: "d{E}_>t/d{net}_t",
     STATE: "d{Et}_t/d{h}_t",
 }
+
+
+def _tex_letters(model: Model) -> dict[str, str]:
+    """The LaTeX pieces of the proof's claims in the model's names (loss of steps >= t, ...)."""
+    from symbptt.latex.notation import Names
+    from symbptt.latex.printer import vector
+
+    nm = Names(model)
+    loss = model.notation.loss
+    return {
+        "ge": vector(loss, r"\ge t"),
+        "gt": vector(loss, ">t"),
+        "Et": nm.E_t("t"),
+        "E": nm.E,
+        "h": nm.h("t"),
+        "hp": nm.h("t-1"),
+        "net": nm.net("t"),
+        "z": nm.z("t"),
+        "R": nm.param(Role.RECURRENT),
+        "diag": nm.diag_fprime(nm.net("t")),
+        "yhat": nm.yhat("t"),
+        "y": nm.y("t"),
+        "yj": nm.y("t,j"),
+        "delta_t": nm.delta("t"),
+        "delta_tt": nm.delta("t", "t"),
+        "delta_tk": nm.delta("t", "k"),
+        "total": nm.total_error("t"),
+    }
+
+
+_MEANING_TEX = {
+    TOTAL: r"\partial {ge} / \partial {net}",
+    LOCAL: r"\partial {Et} / \partial {net}",
+    REST: r"\partial {gt} / \partial {net}",
+    STATE: r"\partial {Et} / \partial {h}",
+}
 MAX_PROOF_N = 8
 GENERIC_MAX_N = 3
 
@@ -151,6 +187,18 @@ def rule_for(model: Model) -> StepRule:
     return StepRule(f"{model.name}:{model.delta}", rules[model.delta])
 
 
+def _delta_claim_tex(model: Model, key: str, says: str) -> str:
+    """`key = says` with a delta key of `rule_for` as LaTeX math; a key of another rule as code."""
+    a, x = letters(model), _tex_letters(model)
+    known = {
+        f"{a['d']}_t": x["delta_t"],
+        f"{a['d']}_{{t,t}}": x["delta_tt"],
+        f"{a['d']}_{{t,k}}": x["delta_tk"],
+        f"{a['f']}'({a['net']}_t) (.) ({a['d']}_t + {a['R']}^T nu_{{t+1}})": x["total"],
+    }
+    return f"${known[key]} = {says}$" if key in known else f"`{key}` = ${says}$"
+
+
 def sizes_for(model: Model, n: int, m: int | None, k: int | None) -> tuple[int, int, int]:
     """(n, m, k) checked as positive integers; m and k default to the model's sizes."""
     for key, v in (("n", n), ("m", m), ("k", k)):
@@ -186,6 +234,13 @@ class Proof:
     k: int
     steps: list[tuple[str, bool]] = field(default_factory=list)
     seconds: float = 0.0
+    #: Each claim for documents: prose with `$...$` math in the model's LaTeX names.
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def add(self, claim: str, ok: bool, label: str) -> None:
+        """Record one claim, its verdict and its LaTeX wording."""
+        self.steps.append((claim, ok))
+        self.labels[claim] = label
 
     @property
     def passed(self) -> bool:
@@ -310,8 +365,11 @@ class _SymbolicCell:
         )  # fmt: skip
 
 
-def _check_step(sc: _SymbolicCell, rule: StepRule, label: str) -> list[tuple[str, bool]]:
-    """Claims (a) adjoint, (b) per-parameter terms, (c) delta definitions for one cell."""
+def _check_step(
+    sc: _SymbolicCell, rule: StepRule, label: tuple[str, str]
+) -> list[tuple[str, bool, str]]:
+    """Claims (a) adjoint, (b) per-parameter terms, (c) delta definitions for one cell, each
+    (ASCII claim, passed, LaTeX wording); `label` is the cell's (ASCII, LaTeX) heading."""
     Et, R, parts = sc.parts(sc.net)
     gamma = {r: _mat(f"Gamma{ENGINE_KEY[r]}", *p.shape) for r, p in sc.P.items()}
     direct = sum((sum(g.multiply_elementwise(sc.P[r])) for r, g in gamma.items()), sp.S.Zero)
@@ -320,16 +378,25 @@ def _check_step(sc: _SymbolicCell, rule: StepRule, label: str) -> list[tuple[str
     steps = []
     grad = _gradient(phi)
     adj = sc.h_prev.applyfunc(grad)
-    a = letters(sc.model)
+    a, x = letters(sc.model), _tex_letters(sc.model)
     E, h = a["E"], a["h"]
-    steps.append((f"{label}: d{E}_>=t/d{h}_(t-1) = rule's adjoint", _same(adj, res.adjoint)))
+    head, tex = label
+    steps.append((
+        f"{head}: d{E}_>=t/d{h}_(t-1) = rule's adjoint",
+        _same(adj, res.adjoint),
+        f"{tex}: $\\partial {x['ge']} / \\partial {x['hp']}$ = the rule's adjoint",
+    ))  # fmt: skip
     for r, p in sc.P.items():
         truth = p.applyfunc(grad)
         term = res.terms.get(r)
         ok = term is not None and _same(truth, term + gamma[r])
-        steps.append(
-            (f"{label}: d{E}_>=t/d{sc.model.notation.param(r).ascii} = per-step term + Gamma", ok)
-        )
+        P, Ptex = sc.model.notation.param(r).ascii, sc.model.notation.param(r).latex
+        steps.append((
+            f"{head}: d{E}_>=t/d{P} = per-step term + d{E}_>t/d{P} at fixed {h}_t",
+            ok,
+            f"{tex}: $\\partial {x['ge']} / \\partial {Ptex}$ = the rule's step-$t$ term + "
+            f"$\\partial {x['gt']} / \\partial {Ptex}$ at fixed ${x['h']}$",
+        ))  # fmt: skip
     # delta definitions: differentiate with net_t as free symbols, then put net_t back
     Et_nu, R_nu, parts_nu = sc.parts(sc.nu)
     back = dict(zip(sc.nu, sc.net, strict=True))
@@ -344,11 +411,16 @@ def _check_step(sc: _SymbolicCell, rule: StepRule, label: str) -> list[tuple[str
         else:
             truth = sp.Matrix([sp.diff(wrt[meaning], v) for v in sc.nu]).subs(back)
         says = _MEANING_TEXT[meaning].format(**a)
-        steps.append((f"{label}: {name} = {says}", _same(truth, value)))
+        says_tex = _MEANING_TEX[meaning].format(**x)
+        steps.append((
+            f"{head}: {name} = {says}",
+            _same(truth, value),
+            f"{tex}: {_delta_claim_tex(sc.model, name, says_tex)}",
+        ))  # fmt: skip
     return steps
 
 
-def _output_lemma(model: Model, k: int) -> tuple[str, bool] | None:
+def _output_lemma(model: Model, k: int) -> tuple[str, bool, str] | None:
     """dE_t/dz_t = yhat_t (sum y_t) - y_t for the model's output and loss, by direct diff."""
     z, y = _mat("z", k, 1), _mat("y", k, 1)
     if model.loss == "cross_entropy":
@@ -368,9 +440,22 @@ def _output_lemma(model: Model, k: int) -> tuple[str, bool] | None:
         == 0
         for j in range(k)
     )
-    a = letters(model)
+    a, x = letters(model), _tex_letters(model)
     dedz = f"d{a['Et']}_t/d{a['z']}_t"
-    return (f"output lemma: {dedz} for {model.output} + {model.loss} = e_t (k={k})", ok)
+    rhs = f"{model.notation.output.ascii}_t - {model.notation.target.ascii}_t"
+    rhs_tex = f"{x['yhat']} - {x['y']}"
+    if model.loss == "cross_entropy":
+        rhs = f"{model.notation.output.ascii}_t (sum_j {model.notation.target.ascii}_tj) - " + (
+            f"{model.notation.target.ascii}_t"
+        )
+        rhs_tex = f"{x['yhat']} \\sum_{{j}} {x['yj']} - {x['y']}"
+    what = f"{model.output} output and {model.loss.replace('_', ' ')}"
+    return (
+        f"output lemma: {dedz} = {rhs} for {model.output} + {model.loss} (k={k})",
+        ok,
+        f"output lemma: $\\partial {x['Et']} / \\partial {x['z']} = {rhs_tex}$ for {what} "
+        f"($k = {k}$)",
+    )
 
 
 def prove(
@@ -395,32 +480,60 @@ def prove(
         )
     rule = rule or rule_for(model)
     generic = n <= GENERIC_MAX_N if generic is None else generic
-    Et = letters(model)["Et"]
-    how = f"undefined {Et}_t, R" if generic else f"symbolic gradients of {Et}_t, R"
+    a, x = letters(model), _tex_letters(model)
+    Et, E = a["Et"], a["E"]
+    arb = "arbitrary" if generic else "arbitrary gradients of"
+    how = (
+        f"{arb} per-step loss {Et}_t",
+        f"{arb} per-step loss {Et}_t and the loss of later steps {E}_>t",
+    )
+    how_tex = (
+        f"{'an ' if generic else ''}{arb} per-step loss ${x['Et']}$",
+        f"{'an ' if generic else ''}{arb} per-step loss ${x['Et']}$ and the loss of later steps "
+        f"${x['gt']}$",
+    )
     start = time.perf_counter()
     proof = Proof(model.name, n, m, k)
     base = _SymbolicCell(model, n, m, k, loss=True, rest=False, generic=generic)
-    proof.steps += _check_step(base, rule, f"base case T=1 ({how})")
-    a = letters(model)
+    for claim in _check_step(
+        base, rule, (f"base case T=1 ({how[0]})", f"base case $T = 1$ ({how_tex[0]})")
+    ):
+        proof.add(*claim)
     jac = f"d{a['h']}_t/d{a['h']}_(t-1) = diag({a['f']}'({a['net']}_t)) {a['R']}"
-    proof.steps.append((f"cell Jacobian: {jac}", _jacobian_claim(base)))
-    kinds = [("step, loss at t", True)]
+    proof.add(
+        f"cell Jacobian: {jac}",
+        _jacobian_claim(base),
+        f"cell Jacobian: $\\partial {x['h']} / \\partial {x['hp']} = {x['diag']} {x['R']}$",
+    )
+    kinds = [("step, loss at t", "step, loss at $t$", True)]
     if model.loss_at == "last":
-        kinds.append(("step, no loss at t < T", False))
-    for label, has_loss in kinds:
+        kinds.append(("step, no loss at t < T", "step, no loss at $t < T$", False))
+    for label, label_tex, has_loss in kinds:
         sc = _SymbolicCell(model, n, m, k, loss=has_loss, rest=True, generic=generic)
-        proof.steps += _check_step(sc, rule, f"{label} ({how})")
+        for claim in _check_step(sc, rule, (f"{label} ({how[1]})", f"{label_tex} ({how_tex[1]})")):
+            proof.add(*claim)
     if model.has_output_layer:
         lemma = _output_lemma(model, k)
         if lemma is not None:
-            proof.steps.append(lemma)
-    proof.steps.append((
-        "induction: C(T+1) holds with g = 0 and Gamma = 0; the step gives C(t) from C(t+1) for "
-        f"arbitrary g, Gamma; so d{a['E']}/dP = sum_t term_t(P) for every T",
+            proof.add(*lemma)
+    proof.add(
+        f"induction on t from T down to 1: after step T, {E}_>T = 0; the step gives the claims "
+        f"at t from those at t+1 for any {E}_>t; so the gradient of {E} is the sum over t of the "
+        "rule's step-t terms, for every T",
         all(ok for _, ok in proof.steps),
-    ))  # fmt: skip
+        f"induction on $t$ from $T$ down to 1: after step $T$, ${vector_gt_T(model)} = 0$; the "
+        f"step gives the claims at $t$ from those at $t+1$ for any ${x['gt']}$; so the gradient "
+        f"of ${x['E']}$ is the sum over $t$ of the rule's step-$t$ terms, for every $T$",
+    )
     proof.seconds = time.perf_counter() - start
     return proof
+
+
+def vector_gt_T(model: Model) -> str:
+    """The loss after the last step, E_{>T}, in the model's LaTeX."""
+    from symbptt.latex.printer import vector
+
+    return vector(model.notation.loss, ">T")
 
 
 def _jacobian_claim(sc: _SymbolicCell) -> bool:
