@@ -266,11 +266,26 @@ def check_delta_definitions(u: Unrolled, *, variant: str = "correct", seed: int 
                 pairs.append((f"d{e}/d{a}_{k}", b.total_deltas[k - 1], G.delta_definition(u, k)))
             if conv == "step_state":
                 for t in u.loss_steps:
-                    local = sp.Matrix([sp.diff(u.loss_def[t - 1], h) for h in u.h_sym[t - 1]])
-                    pairs.append((f"{d}_{t}", b.deltas[t - 1], local))
+                    pairs.append((f"{d}_{t}", *_local_state_error(u, t, b.deltas[t - 1])))
         return _compare_exact(u, pairs, seed)
 
     return _timed(name, "delta", body, tex)
+
+
+def _local_state_error(u: Unrolled, t: int, value: sp.Matrix) -> tuple[sp.Matrix, sp.Matrix]:
+    """(value, dE_t/dh_t by diff) on common atoms; E_t is differentiated through z_t = V h_t + c.
+
+    With an output layer E_t is written in z_t's symbols, so it is differentiated with z_t's
+    definition put in; on the generic graph dL_t/dz_t is then named back as in BPTT's e_t.
+    """
+    e, hs = u.loss_def[t - 1], u.h_sym[t - 1]
+    if not u.has_output:
+        return value, sp.Matrix([sp.diff(e, h) for h in hs])
+    zsub = dict(zip(u.z_sym[t - 1], u.z_def[t - 1], strict=True))
+    through = e.xreplace(zsub)
+    if u.generic:
+        return value, sp.Matrix([u.to_named(sp.diff(through, h)) for h in hs])
+    return value.xreplace(zsub), sp.Matrix([sp.diff(through, h) for h in hs])
 
 
 def check_step_lemma(model: Model, n: int) -> Check:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+from pathlib import Path
 
 import pytest
 
 from symbptt.catalog import builtin_names, load
 from symbptt.errors import InputError
+from symbptt.symbolic import gradients as G
 from symbptt.symbolic import unroll
 from symbptt.verify import (
     TOLERANCE,
@@ -100,3 +103,50 @@ def test_exact_identities_for_every_T_up_to_4_and_n_up_to_3(name: str) -> None:
             ug = unroll(model, T, n, generic=True)
             for check in (check_direct_equals_bptt(ug), check_direct_equals_paths(ug)):
                 assert check.passed, (T, n, check.name, check.detail)
+
+
+def _step_state_with_output(tmp_path: Path, output: str, loss: str) -> Path:
+    """dl4nlp's file with the reviewer's edits: a local delta dE_t/dh_t and an output layer V."""
+    text = (Path(__file__).parents[1] / "derivations" / "dl4nlp.yaml").read_text()
+    edits = {"activation: tanh": "activation: relu", "output: softmax": f"output: {output}",
+             "loss: cross_entropy": f"loss: {loss}", "delta: per_step": "delta: step_state"}  # fmt: skip
+    for old, new in edits.items():
+        assert f"\n{old}\n" in text, old
+        text = text.replace(f"\n{old}\n", f"\n{new}\n")
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("output", "loss"), [("identity", "squared_error"), ("softmax", "cross_entropy")]
+)
+def test_step_state_delta_with_an_output_layer(tmp_path: Path, output: str, loss: str) -> None:
+    # the local delta is dE_t/dh_t through z_t = V h_t (+ c), not d/dh_t of E_t written in z_t (= 0)
+    model = load(_step_state_with_output(tmp_path, output, loss))
+    assert model.delta == "step_state" and model.has_output_layer
+    report = run_checks(model, 3, 2)
+    assert [(c.name, c.detail) for c in report.checks if not c.passed] == []
+    assert any(c.form == "delta" and "(local)" in c.name for c in report.checks)
+    for generic in (True, False):
+        check = check_delta_definitions(unroll(model, 2, 2, generic=generic))
+        assert check.passed, (generic, check.detail)
+
+
+@pytest.mark.parametrize("scale", [0, 2])
+def test_step_state_local_delta_that_is_off_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scale: int
+) -> None:
+    # only the local deltas are changed (dE/ds_t and the gradients stay right): 0 is what
+    # differentiating E_t written in z_t gives, 2x a plain error; the truth is dE_t/dh_t through V
+    model = load(_step_state_with_output(tmp_path, "identity", "squared_error"))
+    real = G.bptt
+
+    def off(u, role, *, variant="correct"):
+        b = real(u, role, variant=variant)
+        return dataclasses.replace(b, deltas=[scale * d for d in b.deltas])
+
+    monkeypatch.setattr(G, "bptt", off)
+    for generic in (True, False):
+        check = check_delta_definitions(unroll(model, 2, 2, generic=generic))
+        assert not check.passed and check.detail.startswith("delta_1: "), check.detail
