@@ -124,6 +124,15 @@ CASES = [
     ("course_notes.yaml", "dW-accumulated", "correct", "points"),
     # dE/ds_t = V^T (o_t - y_t) + W^T delta_{t+1}: the first term alone drops the later steps.
     ("course_notes.yaml", "ds-direct-only", "wrong", "dropped recursive term"),
+    # dh_1/dh_0 = diag(sigma'(s_1)) W; with W^T it is wrong from n = 2, and the slip is named.
+    ("homework3.yaml", "dh1-dh0-extra-transpose", "wrong", "extra transpose on W"),
+    # sigma'(s_t) odot delta_t h_{t-1}^T reads as sigma' odot (delta_t h_{t-1}^T): n x 1 odot n x n
+    # fails from n = 2; (sigma' odot delta_t) h_{t-1}^T is the ex1b-total formula, right.
+    ("homework3.yaml", "odot-grouping", "wrong", "binds more loosely than the matrix product"),
+    ("homework3.yaml", "odot-parenthesised", "correct", "24 points"),
+    ("homework3.yaml", "odot-mismatch", "wrong", "elementwise product of 2x1 and 2x2"),
+    # \diag is not LaTeX; the grammar has \operatorname{diag}.
+    ("homework3.yaml", "diag-command", "undecided", "write \\operatorname{diag}"),
 ]
 
 
@@ -153,12 +162,12 @@ def test_every_corpus_answer_has_an_expectation(verdicts) -> None:
 def test_local_delta_first_fails_at_T2(verdicts) -> None:
     # With delta^t = dL_t/dh_t the formula is the true gradient when T = 1 (one loss term only).
     ce = verdicts[("homework3.yaml", "ex1b-local")].counterexample
-    assert (ce["T"], ce["n"]) == (2, 1)
+    assert (ce["sizes"]["T"], ce["sizes"]["n"]) == (2, 1)
 
 
 def test_wrong_index_counterexample_names_indices(verdicts) -> None:
     ce = verdicts[("dl4nlp.yaml", "delta-recursion-s-t")].counterexample
-    assert ce["T"] == 2 and ce["indices"] == {"k": 1, "t": 2}
+    assert ce["sizes"]["T"] == 2 and ce["indices"] == {"k": 1, "t": 2}
     assert len(ce["expected"]) == 1 and ce["expected"] != ce["got"]
 
 
@@ -169,26 +178,26 @@ def test_solution_final_matrix_is_right_though_middle_is_wrong(verdicts) -> None
 
 def test_missing_transpose_only_shows_for_n_at_least_2(verdicts) -> None:
     # For n = 1 every vector is a number, so the transposed formula agrees; n = 2 refutes it.
-    assert verdicts[("homework3.yaml", "ex1a-transposed")].counterexample["n"] == 2
+    assert verdicts[("homework3.yaml", "ex1a-transposed")].counterexample["sizes"]["n"] == 2
 
 
 def test_eq3_increasing_reading_first_fails_at_T3_n2(verdicts) -> None:
     # By hand (see CASES): the two orders agree when n = 1 or t - k <= 1, so T = 3, n = 2.
     ce = verdicts[("tutorial.yaml", "eq3-increasing")].counterexample
-    assert (ce["T"], ce["n"], ce["indices"]) == (3, 2, {"k": 1, "t": 3})
+    assert (ce["sizes"]["T"], ce["sizes"]["n"], ce["indices"]) == (3, 2, {"k": 1, "t": 3})
 
 
 def test_course_notes_dropped_term_first_fails_at_T2_t1(verdicts) -> None:
     # At t = T there is no later step to carry, so the first failure is T = 2, t = 1.
     ce = verdicts[("course_notes.yaml", "dtanh-without-ds-prev")].counterexample
-    assert (ce["T"], ce["indices"]) == (2, {"t": 1})
+    assert (ce["sizes"]["T"], ce["indices"]) == (2, {"t": 1})
 
 
 def test_homework_notation_first_fails_at_T2(verdicts) -> None:
     # By hand (see CASES): local and total delta agree when T = 1, so the first failure is T = 2
     # (n = 1 already suffices: the missing later-loss term is a nonzero number).
     ce = verdicts[("homework3.yaml", "ex1b-homework-notation")].counterexample
-    assert (ce["T"], ce["n"]) == (2, 1)
+    assert (ce["sizes"]["T"], ce["sizes"]["n"]) == (2, 1)
 
 
 def test_homework_notation_T1_compares_only_T1(verdicts) -> None:
@@ -229,3 +238,8 @@ def test_continuation_lines_stay_in_their_step(verdicts) -> None:
     steps = verdicts[("blog.yaml", "dWx-three-lines")].steps
     assert [s.verdict for s in steps] == ["correct", "wrong"]
     assert len(verdicts[("blog.yaml", "dWx-three-lines-amp-plus")].steps) == 1
+
+
+def test_grouping_hint_only_where_regrouping_helps(verdicts) -> None:
+    # sigma'(s_1) odot W has no matrix product next to the odot: the grouping hint would mislead.
+    assert "binds more loosely" not in verdicts[("homework3.yaml", "odot-mismatch")].reason

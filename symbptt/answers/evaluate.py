@@ -47,6 +47,9 @@ class ComponentRange(Undefined):
     too, a wrong step where the truth has it."""
 
 
+_HOP_HINT = "; ⊙ binds more loosely than the matrix product here; add parentheses"
+
+
 class ShapeError(Exception):
     """Sizes that do not fit (a 2x2 matrix plus a number, (2x1)(2x1)); a wrong step."""
 
@@ -184,8 +187,26 @@ class Evaluator:
             return self._check(np.kron(a, b))
         if _is_array(a) and _is_array(b) and a.shape != b.shape:
             if not (_scalar_like(a) or _scalar_like(b)):
-                raise ShapeError(f"{show(node)}: elementwise product of {_dims(a)} and {_dims(b)}")
+                hint = _HOP_HINT if self._regrouping_fits(node, a, b, scope) else ""
+                raise ShapeError(
+                    f"{show(node)}: elementwise product of {_dims(a)} and {_dims(b)}{hint}"
+                )
         return self._check(_scalar(a) * _scalar(b))
+
+    def _regrouping_fits(self, node: Hop, a: Any, b: Any, scope: dict[str, int]) -> bool:
+        """True if a ⊙ (p q) failed where a and p (or (p q) ⊙ b where q and b) have one shape."""
+        for side, other, pick in ((node.b, a, "a"), (node.a, b, "b")):
+            if not isinstance(side, Mul):
+                continue
+            while isinstance(side, Mul):  # the factor next to the ⊙
+                side = getattr(side, pick)
+            try:
+                near = self.ev(side, dict(scope))
+            except Exception:  # noqa: BLE001 - only a hint: any failure means no hint
+                continue
+            if _is_array(near) and _is_array(other) and near.shape == other.shape:
+                return True
+        return False
 
     def _Div(self, node: Div, scope: dict[str, int]) -> Value:
         a, b = self.ev(node.a, scope), self.ev(node.b, scope)

@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from symbptt.answers.ast import Big, Chain, Deriv, Entries, Entry, Nabla, Node, Sym, walk
 from symbptt.answers.evaluate import (
     ComponentRange,
@@ -25,6 +23,7 @@ from symbptt.answers.evaluate import (
     Undefined,
     Unknown,
 )
+from symbptt.answers.instance import instance, names_used, rounded, sizes
 from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.notation import arities, component_vars, resolve
 from symbptt.answers.parse import ParseError, parse_index_pattern, parse_latex
@@ -114,6 +113,7 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     free = sorted(_free_vars(parts, defs, model))
     ctx = _Context(parts[0], defs, model, symbolic, free, constraints)
     ctx.components = component_vars(parts, arity) & set(free)
+    ctx.used |= names_used(parts)
     ctx.product_order = spec.product_order
     steps: list[StepVerdict] = []
     tols: list[str] = []
@@ -161,6 +161,8 @@ class _Context:
         self.fd_used = False  # did the last check use a central-difference derivative?
         self.product_order = "increasing"
         self.components: set[str] = set()  # free letters that index entries, not time
+        bodies = [b for _, b, _ in defs.given.values() if b is not None]
+        self.used = names_used([lhs, *bodies, *(b for _, b in defs.where.values())])
 
     def worlds(self, quick: bool = False):
         """(description, World) pairs in order of increasing T, then n."""
@@ -176,7 +178,7 @@ class _Context:
             for seed in SEEDS[:1] if quick else SEEDS:
                 world = World(self.model, self.defs, T=T, n=n, m=m, k=k, seed=seed)
                 world.product_order = self.product_order
-                yield {"T": T, "n": n, "m": m, "k": k, "seed": seed}, world
+                yield {"sizes": sizes(world), "seed": seed}, world
 
     def assignments(self, world: World):
         """Every binding of the free index variables where the `for:` range holds."""
@@ -215,7 +217,7 @@ class _Context:
                 try:
                     got = ev.ev(step, dict(scope))
                 except ComponentRange as exc:
-                    return "wrong", f"{exc} (the left-hand side exists)", self._ce(desc, scope,
+                    return "wrong", f"{exc} (the left-hand side exists)", self._ce(world, desc, scope,
                                                                                    None, None)  # fmt: skip
                 except Undefined as exc:
                     if (
@@ -224,14 +226,14 @@ class _Context:
                         return (
                             "wrong",
                             f"{exc} (the left-hand side exists)",
-                            self._ce(desc, scope, None, None),
+                            self._ce(world, desc, scope, None, None),
                         )
                     continue
                 except NotExact:
                     want, ev = self._eval(world, lhs, scope, exact=False)
                     got = ev.ev(step, dict(scope))
                 except ShapeError as exc:
-                    return "wrong", str(exc), self._ce(desc, scope, None, None)
+                    return "wrong", str(exc), self._ce(world, desc, scope, None, None)
                 except Unknown as exc:
                     return "undecided", str(exc), None
                 except (FloatingPointError, OverflowError, ZeroDivisionError, ValueError) as exc:
@@ -241,7 +243,7 @@ class _Context:
                 ok, detail = compare(got, want, tol.resolved(world.fd_used))
                 if not ok:
                     where = _where_text(desc, scope)
-                    return "wrong", f"{detail}{where}", self._ce(desc, scope, want, got)
+                    return "wrong", f"{detail}{where}", self._ce(world, desc, scope, want, got)
         if compared == 0:
             return (
                 "undecided",
@@ -266,31 +268,26 @@ class _Context:
             ev = Evaluator(world, exact=False)
             return ev.ev(lhs, dict(scope)), ev
 
-    def _ce(self, desc: dict, scope: dict, want: Any, got: Any) -> dict[str, Any]:
+    def _ce(self, world: World, desc: dict, scope: dict, want: Any, got: Any) -> dict[str, Any]:
+        """{"sizes", "seed", "indices"?, "expected"?, "got"?, "instance"?} (empty keys left out)."""
         out: dict[str, Any] = dict(desc)
         if scope:
             out["indices"] = dict(scope)
         if want is not None:
-            out["expected"] = _listify(want)
-            out["got"] = _listify(got)
+            out["expected"] = rounded(want)
+            out["got"] = rounded(got)
+        if desc:
+            values = instance(world, self.used)
+            if values is not None:
+                out["instance"] = values
         return out
-
-
-def _listify(v: Any) -> Any:
-    arr = np.asarray(
-        v.astype(float) if isinstance(v, np.ndarray) and v.dtype == object else v, dtype=float
-    )
-    return (
-        np.vectorize(lambda x: float(f"{x:.6g}"))(arr).tolist()
-        if arr.ndim
-        else float(f"{float(arr):.6g}")
-    )
 
 
 def _where_text(desc: dict, scope: dict) -> str:
     if not desc:
         return ""
-    bits = [f"T = {desc['T']}", f"n = {desc['n']}"] + [f"{k} = {v}" for k, v in scope.items()]
+    size = desc["sizes"]
+    bits = [f"T = {size['T']}", f"n = {size['n']}"] + [f"{k} = {v}" for k, v in scope.items()]
     return " at " + ", ".join(bits)
 
 

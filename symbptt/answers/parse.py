@@ -92,7 +92,10 @@ def parse_latex(text: str) -> Node:
         snippet = src[exc.pos_in_stream : exc.pos_in_stream + 12]
         cmd = re.match(r"\\[A-Za-z]+", snippet)
         what = f"the command {cmd.group(0)} is not supported" if cmd else f"unexpected {snippet!r}"
-        raise ParseError(f"cannot parse: {what} (column {exc.column})") from None
+        fix = ""
+        if cmd and cmd.group(0)[1:] in ALWAYS_FUNCTIONS:  # \diag, \softmax: not LaTeX commands
+            fix = f"; write \\operatorname{{{cmd.group(0)[1:]}}}"
+        raise ParseError(f"cannot parse: {what} (column {exc.column}){fix}") from None
     except UnexpectedToken as exc:
         tok = exc.token
         where = f"column {tok.column}" if getattr(tok, "column", None) else "the end"

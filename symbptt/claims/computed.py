@@ -134,7 +134,8 @@ def delta_norm_bound() -> ClaimResult:
                 bound = np.linalg.norm(delta[t]) * (beta_w * beta_f) ** (t - k)
                 ratio = np.linalg.norm(delta[k]) / bound if bound > 0 else 0.0
                 if ratio > 1 + 1e-12:
-                    ce = {"case": case, "T": T, "n": n, "k": k + 1, "t": t + 1, "ratio": ratio}
+                    ce = {"case": case, "sizes": {"T": T, "n": n, "m": m},
+                          "indices": {"k": k + 1, "t": t + 1}, "ratio": ratio}  # fmt: skip
                     return ClaimResult("tutorial", "eq3-bound", stmt, "wrong",
                                        "a delta exceeds the bound", ce, "symbptt.engine")  # fmt: skip
                 if k < t:  # k = t is equality
