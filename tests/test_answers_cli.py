@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import subprocess
 import sys
@@ -66,7 +67,9 @@ def test_class_of_twenty_with_one_broken_file(tmp_path: Path) -> None:
     r = run(*map(str, files), "--jobs", "2", "--summary", str(out))
     assert r.returncode == 2  # an input error outranks the wrong answers
     assert "s07.yaml:" in r.stdout and "not valid YAML" in r.stdout
-    assert "checking" in r.stderr  # the progress bar goes to stderr
+    assert r.stderr == ""  # stderr is a pipe here, not a terminal: no progress bar, no label
+    # 19 files read, 2 answers each; the 5 with i % 4 == 0 have one wrong answer.
+    assert "20 files, 1 unreadable; answers: 33 correct, 5 wrong, 0 undecided" in r.stdout
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == 19 * 2 + 1
     wrong = sorted(r["student"] for r in rows if r["verdict"] == "wrong")
@@ -105,3 +108,82 @@ def test_each_file_is_read_once_for_bar_and_grading(tmp_path: Path, monkeypatch)
     r = CliRunner().invoke(check, [*files, "--jobs", "1"])
     assert r.exit_code == 0, r.output
     assert sorted(calls) == sorted(files)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    from symbptt.cli.check import show_progress
+
+    assert show_progress(_Terminal()) is True
+    assert show_progress(io.StringIO()) is False
+    closed = io.StringIO()
+    closed.close()
+    assert show_progress(closed) is False  # isatty() on a closed stream raises ValueError
+    assert show_progress(object()) is False  # type: ignore[arg-type]  # no isatty at all
+
+
+def test_progress_bar_drawn_on_a_terminal(tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    import symbptt.cli.check as check_mod
+
+    term = _Terminal()
+    monkeypatch.setattr(check_mod, "_stderr", lambda: term)
+    files = [
+        str(write(tmp_path / f"s{i}.yaml", f"s{i}", [("a", RIGHT), ("b", WRONG)])) for i in range(2)
+    ]
+    r = CliRunner().invoke(check_mod.check, [*files, "--jobs", "1"])
+    assert r.exit_code == 1, r.output
+    drawn = term.getvalue()
+    assert "checking" in drawn and "100%" in drawn  # 4 answers, the bar filled
+    assert "checking" not in r.output
+
+
+def test_help_says_an_input_error_outranks_wrong_answers() -> None:
+    r = run("--help")
+    assert r.returncode == 0
+    text = " ".join(r.stdout.split())
+    assert "An input error outranks wrong answers" in text
+    assert text.index("2 an input error") < text.index("1 some answer is wrong")
+
+
+DOC = Path(__file__).parents[1] / "docs" / "checking-homework.md"
+
+
+def _doc_block(title: str) -> str:
+    import re
+
+    m = re.search(rf'```\w+ title="{re.escape(title)}"\n(.*?)```', DOC.read_text(), re.S)
+    assert m, f"no block {title!r} in {DOC.name}"
+    return m.group(1)
+
+
+def test_documented_markdown_and_tex_examples_are_checked(tmp_path: Path) -> None:
+    # Both examples state homework 3's Ex 1(a) (diag(sigma'(s_1)) W, the chain rule through
+    # h_1 = sigma(W h_0 + U x_1)); the Markdown one also Ex 1(b) with the total delta, and the
+    # .tex one 0.9^30 = 0.04239... to four places.
+    for title, ids in (("hw3.md", ["ex1a", "ex1b"]), ("hw3.tex", ["ex1a", "ex2c"])):
+        path = tmp_path / title
+        path.write_text(_doc_block(title))
+        r = run(str(path), "--json")
+        assert r.returncode == 0, r.stdout + r.stderr
+        (f,) = json.loads(r.stdout)["files"]
+        assert f["student"] == "s1234" and [a["id"] for a in f["answers"]] == ids
+
+
+def test_documented_report_lines_are_real_output() -> None:
+    # The page's example is homework 3 with h_t^T for h_{t-1}^T (tests/answers, ex1b-h-t).
+    import re
+
+    block = re.search(r"```text\n(.*?)```", DOC.read_text(), re.S)
+    assert block
+    r = run(str(HERE / "homework3.yaml"))
+    first, *rest = block.group(1).splitlines()
+    assert first.endswith("...")  # the reason is shortened on the page
+    assert any(out.startswith(first[:-3]) for out in r.stdout.splitlines()), first
+    for line in rest:
+        assert line in r.stdout.splitlines(), line

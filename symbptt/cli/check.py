@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -13,6 +14,19 @@ from symbptt.answers.grade import count_answers, exit_code, grade, read_all
 from symbptt.answers.limits import WALL_SECONDS
 from symbptt.answers.report import as_json, as_text, write_summary
 from symbptt.errors import InputError
+
+
+def _stderr() -> TextIO:
+    """Where the progress bar goes (a function so that tests can hand in a terminal)."""
+    return sys.stderr
+
+
+def show_progress(stream: TextIO) -> bool:
+    """A progress bar only on a terminal: in a log or a pipe it would be noise."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
 
 
 @click.command("check")
@@ -41,7 +55,17 @@ from symbptt.errors import InputError
 @click.pass_context
 def check(ctx: click.Context, files: tuple[str, ...], jobs: int | None, summary: str | None,
           force: bool, as_json_flag: bool, timeout: float) -> None:  # fmt: skip
-    """Judge answer FILES (YAML, Markdown or .tex). Exit 0 all correct, 1 wrong, 3 undecided, 2 input error."""
+    """Judge answer FILES (YAML, Markdown or .tex), every step of every answer.
+
+    \b
+    Exit codes, the first that applies:
+      2  an input error: a file could not be read (the other files are still graded)
+      1  some answer is wrong
+      3  some answer is undecided
+      0  every answer is correct
+    An input error outranks wrong answers: a class with one unreadable file exits 2.
+    A progress bar is shown on stderr only when stderr is a terminal.
+    """
     if summary is not None:
         target = Path(summary).resolve()
         if target.exists() and not force:
@@ -49,12 +73,13 @@ def check(ctx: click.Context, files: tuple[str, ...], jobs: int | None, summary:
         if any(Path(f).resolve() == target for f in files):
             raise InputError("--summary would overwrite one of the answer files", where=summary)
     read = read_all(files)  # each file parsed once: the bar's length and the grading share it
-    total = count_answers(read)
-    # On a terminal the bar animates; elsewhere click writes its label once (to stderr).
-    with click.progressbar(length=total, label="checking", file=sys.stderr) as bar:
-        results = grade(
-            files, jobs=jobs or os.cpu_count() or 1, seconds=timeout, on_done=bar.update, read=read
-        )
+    workers = jobs or os.cpu_count() or 1
+    err = _stderr()
+    if show_progress(err):
+        with click.progressbar(length=count_answers(read), label="checking", file=err) as bar:
+            results = grade(files, jobs=workers, seconds=timeout, on_done=bar.update, read=read)
+    else:  # click would still write the bar's label once to a file or pipe: no bar at all
+        results = grade(files, jobs=workers, seconds=timeout, read=read)
     if as_json_flag:
         click.echo(json.dumps(as_json(results), indent=2))
     else:
