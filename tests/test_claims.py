@@ -147,7 +147,7 @@ def test_wrong_claims_carry_evidence(results) -> None:
 def test_local_delta_first_fails_at_T2(results) -> None:
     # With one loss term (T = 1) local and total delta coincide; T = 2, n = 1 already differs.
     ce = results[("homework3", "ex1b-final")].counterexample
-    assert (ce["T"], ce["n"]) == (2, 1)
+    assert (ce["sizes"]["T"], ce["sizes"]["n"]) == (2, 1)
     assert "local error term" in results[("homework3", "ex1b-final")].reason
 
 
@@ -209,6 +209,35 @@ def test_cli_table_and_json() -> None:
     ids = {c["id"] for c in doc["claims"]}
     assert ids == {i for t, i, _ in EXPECTED if t == "homework3"}
     assert {c["text"] for c in doc["claims"]} == {"homework3"}
+
+
+def test_cli_table_wraps_statements_in_full(results) -> None:
+    res = CliRunner().invoke(cli, ["claims"])
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split())
+    for c in results.values():
+        assert " ".join(c.statement.split()) in flat, c.id  # every word, none cut off
+    assert max(len(line) for line in res.output.splitlines() if "  confirmed  " in line) <= 100
+
+
+def test_counterexample_sizes_apart_from_indices(results) -> None:
+    # dl4nlp has an output layer (V): its size is "outputs"; k is the recursion's time index.
+    ce = results[("dl4nlp", "delta-tk-one-line")].counterexample
+    assert set(ce["sizes"]) == {"T", "n", "m", "outputs"} and "k" not in ce
+    # homework 3's model has none: no output size at all.
+    assert set(results[("homework3", "ex1b-final")].counterexample["sizes"]) == {"T", "n", "m"}
+    res = CliRunner().invoke(cli, ["claims", "dl4nlp"])
+    size = ce["sizes"]
+    want = (
+        f"sizes T = 2, n = 1, m = {size['m']}, outputs = {size['outputs']}; seed 0; indices k = 1"
+    )
+    assert want in " ".join(res.output.split())
+
+
+def test_user_visible_text_names_no_repo_external_file(results) -> None:
+    # source-material.md lives beside the repository, not in it: never cite it to users.
+    for c in results.values():
+        assert "source-material" not in c.statement + c.reason, c.id
 
 
 def test_cli_unknown_text_exit_2() -> None:

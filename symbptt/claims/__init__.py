@@ -52,8 +52,8 @@ NOT_EXPRESSIBLE: tuple[tuple[str, str, str, str], ...] = (
     ("homework3", "ex2a",
      "the written T = 3 expansion of dL_1/dW, dL_2/dW, dL_3/dW (garbled: terms repeat, wrong "
      "indices)",
-     "source-material.md does not quote the written expansion; writing it down would mean "
-     "inventing its errors"),
+     "the homework's written solution is not quoted in our sources (only described as "
+     "garbled); writing it down would mean inventing its errors"),
     ("dl4nlp", "remedies",
      "remedies: ReLU/PReLU, identity initialisation of U, LSTM",
      "advice, not an equation"),

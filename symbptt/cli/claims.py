@@ -9,26 +9,26 @@ from collections import Counter
 import click
 
 from symbptt import claims as source_claims
+from symbptt.answers.report import counterexample_lines
 from symbptt.claims import TEXTS, ClaimResult
 
-_STATEMENT_WIDTH = 64
+_WIDTH = 100
 
 
 def table(results: list[ClaimResult]) -> str:
-    """One row per claim (text, id, verdict, statement); the reason under wrong and undecided rows."""
+    """One row per claim (text, id, verdict, statement wrapped); reason and counterexample under wrong and undecided rows."""
     wt = max(len("text"), *(len(c.text) for c in results))
     wi = max(len("id"), *(len(c.id) for c in results))
     rows = [f"{'text':<{wt}}  {'id':<{wi}}  {'verdict':<9}  statement"]
     for c in results:
-        stmt = textwrap.shorten(c.statement, _STATEMENT_WIDTH, placeholder="...")
-        rows.append(f"{c.text:<{wt}}  {c.id:<{wi}}  {c.verdict:<9}  {stmt}")
+        head = f"{c.text:<{wt}}  {c.id:<{wi}}  {c.verdict:<9}  "
+        rows.append(textwrap.fill(" ".join(c.statement.split()), _WIDTH, initial_indent=head,
+                                  subsequent_indent=" " * len(head), break_on_hyphens=False))  # fmt: skip
         if c.verdict != "confirmed":
             pad = " " * (wt + wi + 4)
-            rows.append(textwrap.fill(c.reason, 100, initial_indent=pad + "why: ",
-                                      subsequent_indent=pad + "     "))  # fmt: skip
-            if c.counterexample:
-                ce = json.dumps(c.counterexample, default=str)
-                rows.append(pad + "counterexample: " + textwrap.shorten(ce, 100, placeholder="..."))
+            rows.append(textwrap.fill(c.reason, _WIDTH, initial_indent=pad + "why: ",
+                                      subsequent_indent=pad + "     ", break_on_hyphens=False))  # fmt: skip
+            rows += counterexample_lines(c.counterexample, pad, _WIDTH)
     count = Counter(c.verdict for c in results)
     rows.append(
         f"{len(results)} claims: confirmed {count['confirmed']}, wrong {count['wrong']}, "
