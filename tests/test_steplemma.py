@@ -83,6 +83,60 @@ def test_homework3_local_delta_claim_fails() -> None:
     assert failed[:-1] == expected and failed[-1].startswith("induction")
 
 
+def _step_state_models():
+    """homework3 (E_t of h_t) and dl4nlp with a local delta (E_t of z_t = V h_t, softmax + CE)."""
+    return [catalog.load("homework3"),
+            dataclasses.replace(catalog.load("dl4nlp"), delta="step_state")]  # fmt: skip
+
+
+def _state_claims(proof: S.Proof) -> list[tuple[str, bool]]:
+    return [(c, ok) for c, ok in proof.steps if c.endswith("_t/dh_t") and "delta_t = " in c]
+
+
+def _wrong_local(model, kind: str) -> S.StepRule:
+    """step_state with a wrong local delta; the total and the gradients stay right."""
+
+    def backward(c: S.Cell) -> S.StepResult:
+        local = {"with f'": c.had(c.fp, c.dEdh), "twice": 2 * c.dEdh}[kind]
+        d = c.had(c.fp, c.dEdh + c.g)
+        return S.StepResult({"delta_t": (local, S.STATE)}, c[Role.RECURRENT].T * d,
+                            S.step_terms(c, d, model.roles))  # fmt: skip
+
+    return S.StepRule(kind, backward)
+
+
+@pytest.mark.parametrize("kind", ["with f'", "twice"])
+@pytest.mark.parametrize("index", [0, 1], ids=["homework3", "dl4nlp-step-state"])
+@pytest.mark.parametrize("generic", [True, False])
+def test_wrong_local_state_delta_fails(kind: str, index: int, generic: bool) -> None:
+    model = _step_state_models()[index]
+    assert S.prove(model, 2, generic=generic).passed
+    wrong = S.prove(model, 2, rule=_wrong_local(model, kind), generic=generic)
+    state = _state_claims(wrong)
+    assert len(state) == 2 and not any(ok for _, ok in state)  # base case and step
+    failed = [c for c, ok in wrong.steps if not ok]
+    assert failed == [c for c, _ in state] + [failed[-1]] and failed[-1].startswith("induction")
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["homework3", "dl4nlp-step-state"])
+def test_local_state_claim_does_not_trust_the_cells_dEdh(
+    monkeypatch: pytest.MonkeyPatch, index: int
+) -> None:
+    # hand every rule a wrong dE_t/dh_t (0: E_t written in z_t differentiated by h_t; 2x):
+    # the claim delta_t = dE_t/dh_t must fail, since its truth is diff of E_t by h_t itself
+    model = _step_state_models()[index]
+    parts = S._SymbolicCell.parts
+    for scale in (0, 2):
+
+        def bad_parts(self, net, scale=scale):
+            Et, R, p = parts(self, net)
+            return Et, R, p | {"dEdh": scale * p["dEdh"]}
+
+        monkeypatch.setattr(S._SymbolicCell, "parts", bad_parts)
+        state = _state_claims(S.prove(model, 2))
+        assert state and not any(ok for _, ok in state), (scale, state)
+
+
 def test_prove_limits_and_sizes() -> None:
     model = catalog.load("elman")
     with pytest.raises(InputError, match="n <= 8"):

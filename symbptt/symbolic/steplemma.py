@@ -321,13 +321,20 @@ class _SymbolicCell:
         self.P = {r: _mat(ENGINE_KEY[r], *s) for r, s in param_shapes(model, n, m, k).items()}
         self.h_prev, self.x = _mat("hp", n, 1), _mat("x", m, 1)
         self.nu = _mat("nu", n, 1)  # net_t as free symbols, for the delta definitions
+        self.eta = _mat("eta", n, 1)  # h_t as free symbols, for dE_t/dh_t
         self.loss, self.rest = loss, rest
         self.net = net_of(self.P, self.h_prev, self.x)
 
     def parts(self, net: sp.Matrix) -> tuple[sp.Expr, sp.Expr, dict[str, Any]]:
         """(E_t, R) as functions of net, with e, dE_t/dh_t and g at that point."""
         h = net.applyfunc(self.f)
-        P, n = self.P, net.rows
+        Et, e, dEdh = self.step_loss(h)
+        R, g = self._outer("R", h) if self.rest else (sp.S.Zero, sp.zeros(net.rows, 1))
+        return Et, R, {"h": h, "e": e, "dEdh": dEdh, "g": g}
+
+    def step_loss(self, h: sp.Matrix) -> tuple[sp.Expr, Any, sp.Matrix]:
+        """E_t as a function of h (through z = V h + c with an output layer), e and V^T e."""
+        P, n = self.P, h.rows
         e, Et, dEdh = None, sp.S.Zero, sp.zeros(n, 1)
         if Role.OUTPUT in P:
             z = P[Role.OUTPUT] * h
@@ -339,8 +346,7 @@ class _SymbolicCell:
                 dEdh = P[Role.OUTPUT].T * e
         elif self.loss:
             Et, dEdh = self._outer("L", h)
-        R, g = self._outer("R", h) if self.rest else (sp.S.Zero, sp.zeros(n, 1))
-        return Et, R, {"h": h, "e": e, "dEdh": dEdh, "g": g}
+        return Et, e, dEdh
 
     def _outer(self, name: str, at: sp.Matrix) -> tuple[sp.Expr, sp.Matrix]:
         """A generic scalar function of `at` and its gradient there.
@@ -405,9 +411,12 @@ def _check_step(
         LOCAL: Et_nu,
         REST: R_nu,
     }
+    # dE_t/dh_t: differentiate E_t with h_t as free symbols, then put h_t = f(net_t) back
+    Et_eta = sc.step_loss(sc.eta)[0]
+    at_h = dict(zip(sc.eta, parts["h"], strict=True))
     for name, (value, meaning) in res.deltas.items():
         if meaning == STATE:
-            truth = parts["dEdh"] if sc.loss else sp.zeros(*value.shape)
+            truth = sp.Matrix([sp.diff(Et_eta, v) for v in sc.eta]).xreplace(at_h)
         else:
             truth = sp.Matrix([sp.diff(wrt[meaning], v) for v in sc.nu]).subs(back)
         says = _MEANING_TEXT[meaning].format(**a)
