@@ -276,7 +276,8 @@ def test_cells_are_labelled_where_they_live() -> None:
     from symbptt.site.generate import _cells_section
 
     md = _cells_section(catalog.load("dl4nlp")).markdown
-    assert "*`symbptt.latex.cells.rnn_cell_forward_step_recurrent_first`*" in md
+    # dl4nlp: s_t = U h_{t-1} + W x_t, recurrent term first and no bias
+    assert "*`symbptt.latex.cells.rnn_cell_forward_step_recurrent_first_no_bias`*" in md
     assert "*`symbptt.latex.cells.rnn_cell_backward_step`*" in md
     assert "symbptt.engine.rnn_cell" not in md and "engine.forward" in md
     # dl4nlp's delta has two indices: the engine's total error is printed as nu, and said so

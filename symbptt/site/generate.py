@@ -59,7 +59,14 @@ def _check_rows(model: Any, T: int, n: int) -> tuple[list[pages.CheckRow] | None
         return None, "symbptt.verify is not in this build, so no check was run for this page."
     report = verify.run_checks(model, T, n, seed=0)
     rows = [
-        pages.CheckRow(c.name, str(c.form), bool(c.passed), c.max_error, float(c.seconds))
+        # the label writes the check in the model's own names, with math (no table pipes)
+        pages.CheckRow(
+            (getattr(c, "label", "") or c.name).replace("|", r"\vert "),
+            str(c.form),
+            bool(c.passed),
+            c.max_error,
+            float(c.seconds),
+        )
         for c in report.checks
     ]
     failed = [r for r in rows if not r.passed]
