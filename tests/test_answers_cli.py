@@ -76,7 +76,7 @@ def test_class_of_twenty_with_one_broken_file(tmp_path: Path) -> None:
     assert wrong == ["s00", "s04", "s08", "s12", "s16"]  # i % 4 == 0
     assert broken.read_text() == "model: homework3\nanswers: [oops\n"  # never touched
     again = run(*map(str, files[:2]), "--summary", str(out))
-    assert again.returncode == 2 and "refusing to overwrite" in again.stderr
+    assert again.returncode == 2 and "the file exists; pass --force" in again.stderr
     assert run(*map(str, files[1:3]), "--summary", str(out), "--force").returncode == 0
 
 
@@ -187,3 +187,26 @@ def test_documented_report_lines_are_real_output() -> None:
     assert any(out.startswith(first[:-3]) for out in r.stdout.splitlines()), first
     for line in rest:
         assert line in r.stdout.splitlines(), line
+
+
+def test_summary_in_a_missing_folder_fails_before_grading(tmp_path: Path) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text("model: homework3\nanswers:\n  - id: x\n    answer: '1 = 1'\n")
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "symbptt",
+            "check",
+            str(answers),
+            "--summary",
+            str(tmp_path / "no" / "x.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert "cannot write, the folder" in r.stderr and "does not exist" in r.stderr
+    assert r.stdout == ""  # nothing was graded

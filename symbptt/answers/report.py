@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from symbptt.answers.grade import FileResult
-from symbptt.errors import InputError
+from symbptt.outfile import write_new
 
 CSV_FIELDS = ("path", "student", "id", "verdict", "reason", "tolerance")
 
@@ -116,25 +116,28 @@ def counterexample_lines(ce: dict[str, Any] | None, indent: str, width: int = 10
     return lines
 
 
-def write_summary(results: Sequence[FileResult], path: str | Path, *, force: bool = False) -> None:
+def summary_csv(results: Sequence[FileResult]) -> str:
     """CSV with one row per student and answer (an unreadable file gives one 'error' row)."""
-    p = Path(path)
-    if p.exists() and not force:
-        raise InputError("refusing to overwrite an existing file (use --force)", where=str(p))
-    with p.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(CSV_FIELDS)
-        for r in results:
-            if r.error:
-                w.writerow([r.path, r.student or "", "", "error", r.error, ""])
-            for a in r.answers:
-                w.writerow(
-                    [
-                        r.path,
-                        r.student or "",
-                        a["id"],
-                        a["verdict"],
-                        a["reason"],
-                        a.get("tolerance", ""),
-                    ]
-                )
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(CSV_FIELDS)
+    for r in results:
+        if r.error:
+            w.writerow([r.path, r.student or "", "", "error", r.error, ""])
+        for a in r.answers:
+            w.writerow(
+                [
+                    r.path,
+                    r.student or "",
+                    a["id"],
+                    a["verdict"],
+                    a["reason"],
+                    a.get("tolerance", ""),
+                ]
+            )
+    return buf.getvalue()
+
+
+def write_summary(results: Sequence[FileResult], path: str | Path, *, force: bool = False) -> None:
+    """Write summary_csv atomically; never over an existing file unless force."""
+    write_new(Path(path), summary_csv(results), force=force, option="--summary")

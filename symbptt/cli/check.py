@@ -14,6 +14,7 @@ from symbptt.answers.grade import count_answers, exit_code, grade, read_all
 from symbptt.answers.limits import WALL_SECONDS
 from symbptt.answers.report import as_json, as_text, write_summary
 from symbptt.errors import InputError
+from symbptt.outfile import check_target
 
 
 def _stderr() -> TextIO:
@@ -66,10 +67,9 @@ def check(ctx: click.Context, files: tuple[str, ...], jobs: int | None, summary:
     An input error outranks wrong answers: a class with one unreadable file exits 2.
     A progress bar is shown on stderr only when stderr is a terminal.
     """
-    if summary is not None:
+    if summary is not None:  # checked before any grading, not after a class's worth of work
         target = Path(summary).resolve()
-        if target.exists() and not force:
-            raise InputError("refusing to overwrite an existing file (use --force)", where=summary)
+        check_target(Path(summary), force=force, option="--summary")
         if any(Path(f).resolve() == target for f in files):
             raise InputError("--summary would overwrite one of the answer files", where=summary)
     read = read_all(files)  # each file parsed once: the bar's length and the grading share it

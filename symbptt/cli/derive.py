@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -12,47 +10,7 @@ from symbptt import catalog
 from symbptt.errors import InputError
 from symbptt.latex.document import FORMS, build
 from symbptt.latex.formats import FORMATS, render
-
-
-def check_target(path: Path, *, force: bool) -> Path:
-    """The folder `path` will be written in; InputError if it cannot be written (before work)."""
-    if path.is_dir():
-        raise InputError(f"-o {path}: is a directory; give a file name")
-    if path.exists() and not force:
-        raise InputError(f"-o {path}: the file exists; pass --force to overwrite it")
-    folder = path.parent
-    if not folder.is_dir():
-        raise InputError(f"-o {path}: cannot write, the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise InputError(f"-o {path}: cannot write, the folder {folder} is not writable")
-    return folder
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-def write_new(path: Path, text: str, *, force: bool) -> None:
-    """Write `text` to `path` atomically (temp file + rename); refuse to overwrite unless force."""
-    folder = check_target(path, force=force)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise InputError(f"-o {path}: cannot write ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would have
-        if not force and path.exists():  # appeared while we wrote: still never overwrite
-            raise InputError(f"-o {path}: the file exists; pass --force to overwrite it")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise InputError(f"-o {path}: cannot write ({exc.strerror})") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+from symbptt.outfile import check_target, write_new
 
 
 @click.command("derive")
@@ -112,7 +70,7 @@ def derive(
     finding, not a failure. Bad input exits with status 2.
     """
     if output is not None:
-        check_target(output, force=force)
+        check_target(output, force=force, option="-o")
     model = catalog.load(model_name)
     for key, value in (("--T", T), ("--n", n)):
         if value is not None and value < 1:
@@ -122,7 +80,7 @@ def derive(
     if output is None:
         click.echo(text, nl=False)
     else:
-        write_new(output, text, force=force)
+        write_new(output, text, force=force, option="-o")
     failed = derivation.failed
     if failed:
         where = "stdout" if output is None else str(output)
