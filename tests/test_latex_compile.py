@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import compile_latex
 
 from symbptt import catalog
 from symbptt.latex.document import build
@@ -40,21 +40,6 @@ def document(name: str) -> str:
     return to_tex(dataclasses.replace(d, checks=d.checks + SAMPLE_CHECKS))
 
 
-def compile_tex(tex: str, folder: Path) -> tuple[int, str]:
-    folder.mkdir()
-    (folder / "doc.tex").write_text(tex, encoding="utf-8")
-    proc = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    log = (folder / "doc.log").read_text(errors="replace") if (folder / "doc.log").exists() else ""
-    return proc.returncode, log
-
-
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
 def test_every_builtin_document_compiles(tmp_path: Path) -> None:
     texs = {name: document(name) for name in NAMES}
@@ -62,7 +47,7 @@ def test_every_builtin_document_compiles(tmp_path: Path) -> None:
         results = dict(
             zip(
                 texs,
-                pool.map(lambda kv: compile_tex(kv[1], tmp_path / kv[0]), texs.items()),
+                pool.map(lambda kv: compile_latex(kv[1], tmp_path / kv[0]), texs.items()),
                 strict=True,
             )
         )
@@ -84,7 +69,7 @@ def test_bold_vectors_compile(tmp_path: Path) -> None:
     tex = to_tex(build(model, T=2, n=2, checks=False))
     assert r"\bm{h}_{t-1}" in tex and r"\bm{W}" not in tex  # vectors bold, matrices not
     assert r"\bm{\delta}_{t} &:=" in tex  # the every-T statements too
-    rc, log = compile_tex(tex, tmp_path / "doc")
+    rc, log = compile_latex(tex, tmp_path / "doc")
     assert rc == 0, [line for line in log.splitlines() if line.startswith("!")][:3]
     assert "Missing character" not in log
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from functools import cache
 from pathlib import Path
 
 import pytest
+from conftest import compile_latex
 
 from symbptt import catalog
 from symbptt.latex.document import build
@@ -171,16 +171,7 @@ def test_markdown_has_the_same_labels(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
 def test_the_users_document_compiles(tex: str, tmp_path: Path) -> None:
-    (tmp_path / "notes.tex").write_text(tex, encoding="utf-8")
-    proc = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "notes.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    log = (tmp_path / "notes.log").read_text(errors="replace")
-    assert proc.returncode == 0, [line for line in log.splitlines() if line.startswith("!")][:3]
+    returncode, log = compile_latex(tex, tmp_path / "notes")
+    assert returncode == 0, [line for line in log.splitlines() if line.startswith("!")][:3]
     assert "Missing character" not in log
-    assert (tmp_path / "notes.pdf").stat().st_size > 1000
+    assert (tmp_path / "notes" / "doc.pdf").stat().st_size > 1000
