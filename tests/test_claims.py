@@ -320,3 +320,69 @@ def test_lstm_total_derivative_one_step_by_hand(results) -> None:
 def test_lstm_gates_and_forget_one_reasons(results) -> None:
     assert "Interval.open(0, 1)" in results[("homework3", "ex3-gates")].reason
     assert "limit" in results[("homework3", "ex3-forget-one")].reason
+
+
+def test_ex1b_chain_claims_and_check_agree(results) -> None:
+    # One question, one answer: the claims run is `symbptt check` on the claim file's answer.
+    from symbptt.answers.judge import AnswerSpec, judge
+    from symbptt.catalog import load
+
+    sub = read_submission(claim_file("homework3"))
+    spec = next(a for a in sub.answers if a.id == "ex1b-chain")
+    got = judge(AnswerSpec(spec.id, spec.answer), load("homework3"))
+    c = results[("homework3", "ex1b-chain")]
+    assert (c.verdict, got.verdict) == ("undecided", "undecided")
+    assert c.reason == got.reason and "3-D tensor" in c.reason
+    assert ("homework3", "ex1b-chain") not in {(t, i) for t, i, _, _ in NOT_EXPRESSIBLE}
+
+
+def _hw3_forward(W, U, xs, h0):  # noqa: ANN001, ANN202
+    """h_t = sigma(W h_{t-1} + U x_t), the homework's equations, with s_t kept."""
+    hs, ss = [h0], [None]
+    for x in xs:
+        ss.append(W @ hs[-1] + U @ x)
+        hs.append(1 / (1 + np.exp(-ss[-1])))
+    return hs, ss
+
+
+def test_ex1b_chain_is_right_with_the_immediate_partial_and_wrong_with_the_total() -> None:
+    # Independent numpy: L = sum_t L_t with L_t = sum(sin(h_t)) (any scalar loss of h_t).
+    # Numerator layout: dL_t/dh_t a row; dh_t/dh_k = prod diag(sigma'(s_i)) W; the immediate
+    # dh_k/dW is the 3-D tensor [a, b, c] = sigma'(s_{k,a}) [a = b] h_{k-1,c}.
+    rng = np.random.default_rng(11)
+    n, m, T = 3, 2, 4
+    W, U = rng.normal(0, 0.9, (n, n)), rng.normal(0, 0.9, (n, m))
+    xs, h0 = [rng.normal(size=m) for _ in range(T)], rng.normal(size=n)
+
+    def loss(Wv):  # noqa: ANN001, ANN202
+        hs, _ = _hw3_forward(Wv, U, xs, h0)
+        return sum(np.sin(h).sum() for h in hs[1:])
+
+    eps, fd = 1e-6, np.zeros((n, n))
+    for b in range(n):
+        for c in range(n):
+            e = np.zeros((n, n))
+            e[b, c] = eps
+            fd[b, c] = (loss(W + e) - loss(W - e)) / (2 * eps)
+    hs, ss = _hw3_forward(W, U, xs, h0)
+    dsig = [None] + [1 / (1 + np.exp(-s)) * (1 - 1 / (1 + np.exp(-s))) for s in ss[1:]]
+
+    def jac(t: int, k: int) -> np.ndarray:  # dh_t/dh_k, the latest step's factor leftmost
+        J = np.eye(n)
+        for i in range(t, k, -1):
+            J = J @ np.diag(dsig[i]) @ W
+        return J
+
+    def immediate(k: int) -> np.ndarray:
+        return np.einsum("a,ab,c->abc", dsig[k], np.eye(n), hs[k - 1])
+
+    def total(k: int) -> np.ndarray:  # d h_k / d W through every earlier step too
+        return sum(np.tensordot(jac(k, j), immediate(j), axes=1) for j in range(1, k + 1))
+
+    for tensor, right in ((immediate, True), (total, False)):
+        chain = sum(
+            np.tensordot(np.cos(hs[t]) @ jac(t, k), tensor(k), axes=1)
+            for t in range(1, T + 1)
+            for k in range(1, t + 1)
+        )
+        assert np.allclose(chain, fd, rtol=1e-6, atol=1e-8) == right

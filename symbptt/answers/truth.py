@@ -32,6 +32,13 @@ from symbptt.answers.evaluate import (
 from symbptt.model import Model, Name, Role
 
 EPS = 1e-6
+#: A vector by one of these (a matrix) is a 3-D tensor: not judged (see `_TENSOR`).
+_MATRIX_ROLES = frozenset({Role.INPUT.value, Role.RECURRENT.value, Role.OUTPUT.value})
+_TENSOR = (
+    "d{num}/d{den} is a vector by a matrix, a 3-D tensor; whether it means the immediate "
+    "partial (only the copy of {den} used at that step, as in a chain sum over k) or the total "
+    "derivative decides the verdict, and this checker has no tensor contraction: not judged"
+)
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "xi",
           "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega", "Lambda", "Delta", "Sigma",
           "Gamma", "Theta", "Phi", "Psi", "Omega"}  # fmt: skip
@@ -300,6 +307,8 @@ class World:
             return self._entry_of(self.derivative(num, den, ev, scope), num, num_c, den, den_c,
                                   ev, scope)  # fmt: skip
         key = self._slot(den, ev, scope)
+        if key[0] == "param" and key[1] in _MATRIX_ROLES and self._is_sequence(num):
+            raise Unknown(_TENSOR.format(num=show(num), den=show(den)))
         if self.exact_derivatives and not self.overlay:
             what = self._num_slot(num, ev, scope)
             value = exact.derivative(self, what, key) if what is not None else None
@@ -409,6 +418,11 @@ class World:
         if kind == ("seq", "h") and idx:
             return ("h", idx[0])
         return None
+
+    def _is_sequence(self, num: Node) -> bool:
+        """True for a model vector such as h_k or s_k (not a loss, not a `where:`/`given:` name)."""
+        kind = self.names.get(num.name) if isinstance(num, Sym) else None
+        return kind is not None and kind[0] == "seq" and not self.has_definition(num)
 
     def has_definition(self, sym: Sym) -> bool:
         """True if a `given:`/`where:` entry (also a compound name such as W_h) covers sym."""

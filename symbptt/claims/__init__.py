@@ -45,10 +45,6 @@ NOT_EXPRESSIBLE: tuple[tuple[str, str, str, str], ...] = (
     ("tutorial", "remedies",
      "remedies: good initialisation, ReLU, LSTM/GRU; gradient clipping for explosion",
      "advice, not an equation (clipping's rescaling is checked as dl4nlp clip-global-norm)"),
-    ("homework3", "ex1b-chain",
-     "dL/dW = sum_t sum_{k<=t} dL_t/dh_t dh_t/dh_k dh_k/dW",
-     "dh_k/dW is the immediate partial (h_{k-1} held fixed), a 3-D tensor; the grammar reads "
-     "d h_k / d W as the total derivative and has no tensor contraction"),
     ("homework3", "ex2a",
      "the written T = 3 expansion of dL_1/dW, dL_2/dW, dL_3/dW (garbled: terms repeat, wrong "
      "indices)",
