@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from symbptt.answers.judge import AnswerSpec
+from symbptt.answers.points import Points, read_points
 from symbptt.errors import InputError
 from symbptt.sourcefile import YamlDoc, parse_yaml, read_text
 
 MAX_ANSWERS = 200
 _TOP = {"model", "student", "answers"}
-_ANSWER_KEYS = {"id", "answer", "given", "where", "for", "tolerance", "question", "product_order"}
+_ANSWER_KEYS = {
+    "id", "answer", "given", "where", "for", "tolerance", "question", "product_order", "points",
+}  # fmt: skip
 _ORDERS = ("increasing", "decreasing")
 _MATH = re.compile(
     r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\begin\{(align\*?|equation\*?|gather\*?)\}(.+?)\\end\{\3\}", re.S
@@ -34,6 +37,8 @@ class Submission:
     student: str | None
     model: str | None
     answers: list[AnswerSpec] = field(default_factory=list)
+    #: points per answer id, where the file gives them (a --rubric overrides them)
+    points: dict[str, Points] = field(default_factory=dict)
 
 
 def read_submission(path: str | Path) -> Submission:
@@ -72,6 +77,9 @@ def _from_yaml(doc: YamlDoc, path: Path) -> Submission:
             )
         seen.add(spec.id)
         sub.answers.append(spec)
+        if isinstance(item, dict) and "points" in item:
+            where = doc.where("answers", i, "points")
+            sub.points[spec.id] = read_points(item["points"], f"answer {spec.id!r}", where)
     return sub
 
 
@@ -227,6 +235,8 @@ def _from_document(text: str, path: str, *, tex: bool) -> Submission:
         opts = options.get(ident) or {}
         if not isinstance(opts, dict):
             raise InputError(f"answer {ident!r}: options must be a mapping", where=f"{path}:1")
+        if "points" in opts:
+            sub.points[ident] = read_points(opts["points"], f"answer {ident!r}", f"{path}:1")
         sub.answers.append(
             AnswerSpec(
                 ident,

@@ -7,15 +7,19 @@ that hits a limit becomes `undecided` naming it. Verdicts come back in file and 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from symbptt.answers.files import Submission, read_submission
 from symbptt.answers.judge import AnswerSpec, judge
 from symbptt.answers.limits import WALL_SECONDS, run_limited
-from symbptt.errors import SymbpttError
+from symbptt.answers.points import Points
+from symbptt.errors import InputError, SymbpttError
+from symbptt.sourcefile import parse_yaml, read_text
 
 
 @dataclass
@@ -26,6 +30,7 @@ class FileResult:
     student: str | None = None
     answers: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    points: dict[str, Points] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=16)
@@ -52,10 +57,35 @@ def read_all(paths: Sequence[str]) -> list[Submission | FileResult]:
             if sub.model is not None:
                 _model(sub.model)
         except SymbpttError as exc:
-            out.append(FileResult(str(path), error=str(exc)))
+            out.append(FileResult(str(path), student_hint(path), error=str(exc)))
             continue
         out.append(sub)
     return out
+
+
+def student_hint(path: str | Path) -> str | None:
+    """The `student` of a file that failed in reading, where its top level still says it.
+
+    A class list must not lose whose file it was because an answer further down was broken."""
+    try:
+        text = read_text(Path(path))
+    except SymbpttError:
+        return None
+    if Path(path).suffix.lower() == ".tex":
+        m = re.search(r"^%\s*student\s*:\s*(\S+)\s*$", text, re.M)
+        return m.group(1) if m else None
+    if Path(path).suffix.lower() in (".md", ".markdown"):
+        m = re.match(r"---\n(.*?)\n---\n", text, re.S)
+        text = m.group(1) if m else ""
+    try:
+        data = parse_yaml(text, str(path)).data
+    except SymbpttError:
+        m = re.search(r"^student\s*:\s*['\"]?([^'\"\n#]+?)['\"]?\s*(#.*)?$", text, re.M)
+        return m.group(1) if m else None
+    student = data.get("student") if isinstance(data, dict) else None
+    return (
+        str(student) if isinstance(student, str | int) and not isinstance(student, bool) else None
+    )
 
 
 def count_answers(read: Sequence[Submission | FileResult]) -> int:
@@ -80,7 +110,7 @@ def grade(
         if isinstance(sub, FileResult):
             results.append(sub)
             continue
-        res = FileResult(sub.path, sub.student, [{} for _ in sub.answers])
+        res = FileResult(sub.path, sub.student, [{} for _ in sub.answers], points=sub.points)
         results.append(res)
         for ai, spec in enumerate(sub.answers):
             tasks.append(((fi, ai), (sub.model, spec)))
@@ -108,3 +138,21 @@ def exit_code(results: Sequence[FileResult]) -> int:
     if "undecided" in verdicts:
         return 3
     return 0
+
+
+def parse_shard(spec: str) -> tuple[int, int]:
+    """'I/N' (1 <= I <= N) -> (I, N); InputError naming --shard otherwise."""
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", spec)
+    if not m or not (1 <= int(m.group(1)) <= int(m.group(2))):
+        raise InputError(f"--shard {spec!r}: expected I/N with 1 <= I <= N, such as 2/8")
+    return int(m.group(1)), int(m.group(2))
+
+
+def select_shard(paths: Sequence[str], index: int, count: int) -> list[str]:
+    """The index-th (1-based) of `count` contiguous slices of the sorted paths.
+
+    Sizes differ by at most one; every path is in exactly one slice, so N jobs cover a class."""
+    ordered = sorted(dict.fromkeys(paths))
+    base, extra = divmod(len(ordered), count)
+    start = (index - 1) * base + min(index - 1, extra)
+    return ordered[start : start + base + (1 if index <= extra else 0)]

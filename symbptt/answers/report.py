@@ -10,18 +10,29 @@ from pathlib import Path
 from typing import Any
 
 from symbptt.answers.grade import FileResult
+from symbptt.answers.points import Rubric, score_file
 from symbptt.outfile import write_new
 
-CSV_FIELDS = ("path", "student", "id", "verdict", "reason", "tolerance")
+CSV_FIELDS = ("path", "student", "id", "verdict", "reason", "tolerance", "points", "max_points")
+SCORE_FIELDS = ("path", "student", "score", "max_score", "correct", "wrong", "undecided", "missing",
+                "error")  # fmt: skip
 
 
-def as_json(results: Sequence[FileResult]) -> dict[str, Any]:
-    """{"files": [{"path", "student", "answers": [...], "error"?}]}."""
+def as_json(results: Sequence[FileResult], rubric: Rubric | None = None) -> dict[str, Any]:
+    """{"files": [{"path", "student", "answers": [...], "error"?, "score"?, "max_score"?}]}.
+
+    Scores appear where points were given (a rubric, or the files' own `points`)."""
     files = []
+    scored = rubric is not None or any(r.points for r in results)
     for r in results:
         item: dict[str, Any] = {"path": r.path, "student": r.student, "answers": r.answers}
         if r.error:
             item["error"] = r.error
+        elif scored:
+            sc = score_file(r.answers, r.points, rubric)
+            item["score"] = sum(s.score for s in sc)
+            item["max_score"] = sum(s.max_score for s in sc)
+            item["scores"] = [s.__dict__ for s in sc]
         files.append(item)
     return {"files": files}
 
@@ -116,15 +127,24 @@ def counterexample_lines(ce: dict[str, Any] | None, indent: str, width: int = 10
     return lines
 
 
-def summary_csv(results: Sequence[FileResult]) -> str:
-    """CSV with one row per student and answer (an unreadable file gives one 'error' row)."""
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def summary_csv(results: Sequence[FileResult], rubric: Rubric | None = None) -> str:
+    """CSV with one row per student and answer (an unreadable file gives one 'error' row).
+
+    With a rubric, an answer the rubric asks for but the file lacks is a 'missing' row."""
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(CSV_FIELDS)
     for r in results:
         if r.error:
-            w.writerow([r.path, r.student or "", "", "error", r.error, ""])
+            w.writerow([r.path, r.student or "", "", "error", r.error, "", "", ""])
+            continue
+        scores = {s.id: s for s in score_file(r.answers, r.points, rubric)}
         for a in r.answers:
+            sc = scores.pop(str(a["id"]), None)
             w.writerow(
                 [
                     r.path,
@@ -133,11 +153,74 @@ def summary_csv(results: Sequence[FileResult]) -> str:
                     a["verdict"],
                     a["reason"],
                     a.get("tolerance", ""),
+                    "" if sc is None else _num(sc.score),
+                    "" if sc is None else _num(sc.max_score),
                 ]
+            )
+        for sc in scores.values():  # asked for by the rubric, absent from the file
+            w.writerow(
+                [r.path, r.student or "", sc.id, "missing", sc.note, "", "0", _num(sc.max_score)]
             )
     return buf.getvalue()
 
 
-def write_summary(results: Sequence[FileResult], path: str | Path, *, force: bool = False) -> None:
+def max_score(rubric: Rubric | None) -> float | None:
+    """The class's maximum: the rubric's total, or None where each file sets its own."""
+    return None if rubric is None else sum(p.total for p in rubric.points.values())
+
+
+def scores_csv(results: Sequence[FileResult], rubric: Rubric | None = None) -> str:
+    """CSV with one row per student: score, maximum and the counts of answers by verdict.
+
+    An unreadable file scores 0 out of the rubric's maximum (blank without a rubric)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(SCORE_FIELDS)
+    full = max_score(rubric)
+    for r in results:
+        if r.error:
+            w.writerow([r.path, r.student or "", "0", "" if full is None else _num(full),
+                        0, 0, 0, 0, r.error])  # fmt: skip
+            continue
+        scores = score_file(r.answers, r.points, rubric)
+        counts = {
+            v: sum(1 for a in r.answers if a["verdict"] == v)
+            for v in ("correct", "wrong", "undecided")
+        }
+        missing = sum(1 for s in scores if s.note.startswith("missing"))
+        w.writerow(
+            [
+                r.path,
+                r.student or "",
+                _num(sum(s.score for s in scores)),
+                _num(sum(s.max_score for s in scores)),
+                counts["correct"],
+                counts["wrong"],
+                counts["undecided"],
+                missing,
+                "",
+            ]
+        )
+    return buf.getvalue()
+
+
+def score_line(r: FileResult, rubric: Rubric | None) -> str:
+    """'score 3/5' for one readable file."""
+    scores = score_file(r.answers, r.points, rubric)
+    return f"score {_num(sum(s.score for s in scores))}/{_num(sum(s.max_score for s in scores))}"
+
+
+def write_summary(
+    results: Sequence[FileResult], path: str | Path, *, force: bool = False,
+    rubric: Rubric | None = None,
+) -> None:  # fmt: skip
     """Write summary_csv atomically; never over an existing file unless force."""
-    write_new(Path(path), summary_csv(results), force=force, option="--summary")
+    write_new(Path(path), summary_csv(results, rubric), force=force, option="--summary")
+
+
+def write_scores(
+    results: Sequence[FileResult], path: str | Path, *, force: bool = False,
+    rubric: Rubric | None = None,
+) -> None:  # fmt: skip
+    """Write scores_csv atomically; never over an existing file unless force."""
+    write_new(Path(path), scores_csv(results, rubric), force=force, option="--scores")

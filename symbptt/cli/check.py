@@ -5,14 +5,24 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TextIO
 
 import click
 
-from symbptt.answers.grade import count_answers, exit_code, grade, read_all
+from symbptt.answers.grade import (
+    count_answers,
+    exit_code,
+    grade,
+    parse_shard,
+    read_all,
+    select_shard,
+)
+from symbptt.answers.gradescope import write_gradescope
 from symbptt.answers.limits import WALL_SECONDS
-from symbptt.answers.report import as_json, as_text, write_summary
+from symbptt.answers.points import read_rubric
+from symbptt.answers.report import as_json, as_text, score_line, write_scores, write_summary
 from symbptt.errors import InputError
 from symbptt.outfile import check_target
 
@@ -44,7 +54,33 @@ def show_progress(stream: TextIO) -> bool:
     default=None,
     help="Write a CSV, one row per student and answer.",
 )
-@click.option("--force", is_flag=True, help="Let --summary overwrite an existing file.")
+@click.option(
+    "--scores",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write a CSV, one row per student: score, maximum, counts by verdict.",
+)
+@click.option(
+    "--gradescope",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write Gradescope's results.json (a test per answer, the total score).",
+)
+@click.option(
+    "--rubric",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Points per answer (and per step) from this YAML file; it overrides the files' own.",
+)
+@click.option(
+    "--shard",
+    default=None,
+    metavar="I/N",
+    help="Grade only the I-th of N slices of the sorted file list (for array jobs).",
+)
+@click.option(
+    "--force", is_flag=True, help="Let --summary, --scores, --gradescope overwrite a file."
+)
 @click.option("--json", "as_json_flag", is_flag=True, help="Print the JSON report instead of text.")
 @click.option(
     "--timeout",
@@ -55,6 +91,7 @@ def show_progress(stream: TextIO) -> bool:
 )
 @click.pass_context
 def check(ctx: click.Context, files: tuple[str, ...], jobs: int | None, summary: str | None,
+          scores: str | None, gradescope: str | None, rubric: str | None, shard: str | None,
           force: bool, as_json_flag: bool, timeout: float) -> None:  # fmt: skip
     """Judge answer FILES (YAML, Markdown or .tex), every step of every answer.
 
@@ -67,11 +104,23 @@ def check(ctx: click.Context, files: tuple[str, ...], jobs: int | None, summary:
     An input error outranks wrong answers: a class with one unreadable file exits 2.
     A progress bar is shown on stderr only when stderr is a terminal.
     """
-    if summary is not None:  # checked before any grading, not after a class's worth of work
-        target = Path(summary).resolve()
-        check_target(Path(summary), force=force, option="--summary")
-        if any(Path(f).resolve() == target for f in files):
-            raise InputError("--summary would overwrite one of the answer files", where=summary)
+    if shard is not None:
+        files = tuple(select_shard(files, *parse_shard(shard)))
+    outputs = {"--summary": summary, "--scores": scores, "--gradescope": gradescope}
+    for option, name in outputs.items():  # checked before any grading, not after a class's work
+        if name is None:
+            continue
+        target = Path(name).resolve()
+        check_target(Path(name), force=force, option=option)
+        if any(Path(f).resolve() == target for f in files) or (
+            rubric is not None and Path(rubric).resolve() == target
+        ):
+            raise InputError(f"{option} would overwrite one of the input files", where=name)
+    named = [Path(n).resolve() for n in outputs.values() if n is not None]
+    if len(set(named)) < len(named):
+        raise InputError("--summary, --scores and --gradescope must name different files")
+    points = None if rubric is None else read_rubric(rubric)
+    started = time.monotonic()
     read = read_all(files)  # each file parsed once: the bar's length and the grading share it
     workers = jobs or os.cpu_count() or 1
     err = _stderr()
@@ -81,9 +130,18 @@ def check(ctx: click.Context, files: tuple[str, ...], jobs: int | None, summary:
     else:  # click would still write the bar's label once to a file or pipe: no bar at all
         results = grade(files, jobs=workers, seconds=timeout, read=read)
     if as_json_flag:
-        click.echo(json.dumps(as_json(results), indent=2))
+        click.echo(json.dumps(as_json(results, points), indent=2))
     else:
         click.echo(as_text(results), nl=False)
+        if points is not None or any(r.points for r in results):
+            for r in results:
+                if not r.error:
+                    click.echo(f"{r.path}: {score_line(r, points)}")
     if summary is not None:
-        write_summary(results, summary, force=force)
+        write_summary(results, summary, force=force, rubric=points)
+    if scores is not None:
+        write_scores(results, scores, force=force, rubric=points)
+    if gradescope is not None:
+        seconds = time.monotonic() - started
+        write_gradescope(results, gradescope, force=force, rubric=points, seconds=seconds)
     ctx.exit(exit_code(results))
