@@ -14,15 +14,46 @@ rows, and only the recurrent chain is a Python loop over t.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
+from symbptt import engine_gated, engine_gated_back
+from symbptt.engine_core import (
+    ACTIVATIONS,
+    OUTPUTS,
+    Activation,
+    Output,
+    _add_reduce,
+    _as_array,
+    _check_backward_options,
+    _check_finite,
+    _check_loss_at,
+    _check_shape,
+    _clip,
+    _dtype,
+    _lookup,
+    _sumsq,
+    _targets,
+)
+from symbptt.engine_gated import CELLS, GatedTrace
+from symbptt.engine_gated_back import GatedGradients
 from symbptt.errors import InputError
 
 Array = np.ndarray
+CELL_NAMES = ("rnn", *CELLS)
+
+
+def _cell_name(cell: object) -> str:
+    """A built-in cell's name, from the name or from a cell object carrying it (`.name`)."""
+    name = cell if isinstance(cell, str) else getattr(cell, "name", None)
+    if name not in CELL_NAMES:
+        known = ", ".join(repr(k) for k in CELL_NAMES)
+        shown = name if isinstance(cell, str) else type(cell).__name__
+        raise InputError(f"unknown cell {shown!r}; the engine knows: {known}")
+    return name  # type: ignore[return-value]
+
 
 __all__ = [
     "ACTIVATIONS",
@@ -41,121 +72,9 @@ __all__ = [
 ]
 
 
-# --------------------------------------------------------------------------- rules as data
-
-_add_reduce = np.add.reduce
-_max_reduce = np.maximum.reduce
-
-
-def _sigmoid_into(a: Array, out: Array) -> Array:
-    """Logistic sigmoid written as 0.5 (1 + tanh(a / 2)): stable for any a, no overflow."""
-    np.multiply(a, 0.5, out=out)
-    np.tanh(out, out=out)
-    out += 1.0
-    out *= 0.5
-    return out
-
-
-def _one_minus_sq(h: Array) -> Array:
-    """tanh' from h = tanh(net): 1 - h^2, computed with one temporary."""
-    out = np.multiply(h, h)
-    np.subtract(1.0, out, out=out)
-    return out
-
-
-def _copy_into(a: Array, out: Array) -> Array:
-    np.copyto(out, a)
-    return out
-
-
-@dataclass(frozen=True)
-class Activation:
-    """A hidden activation f: `f(net, out)` fills out with f(net); `df(net, h)` returns f'(net)."""
-
-    name: str
-    f: Callable[[Array, Array], Array]
-    df: Callable[[Array, Array], Array]
-
-
-ACTIVATIONS: Mapping[str, Activation] = {
-    a.name: a
-    for a in (
-        Activation("tanh", lambda net, out: np.tanh(net, out=out), lambda net, h: _one_minus_sq(h)),
-        Activation("sigmoid", _sigmoid_into, lambda net, h: h * (1.0 - h)),
-        Activation(
-            "relu",
-            lambda net, out: np.maximum(net, 0.0, out=out),
-            lambda net, h: (net > 0).astype(net.dtype),
-        ),
-        Activation("identity", _copy_into, lambda net, h: np.ones_like(net)),
-    )
-}
-
-
-def _softmax(z: Array) -> Array:
-    e = np.subtract(z, _max_reduce(z, axis=-1, keepdims=True))
-    np.exp(e, out=e)
-    e /= _add_reduce(e, axis=-1, keepdims=True)
-    return e
-
-
-def _softmax_dz(yh: Array, y: Array) -> Array:
-    """dE/dz = yhat sum_j y_j - y for softmax + cross-entropy, with one full-size temporary."""
-    d = np.multiply(yh, _add_reduce(y, axis=-1, keepdims=True))
-    d -= y
-    return d
-
-
-def _log_softmax(z: Array) -> Array:
-    s = z - z.max(axis=-1, keepdims=True)
-    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
-
-
-def _sigmoid(z: Array) -> Array:
-    return _sigmoid_into(z, np.empty_like(z))
-
-
-@dataclass(frozen=True)
-class Output:
-    """An output g with its loss: `loss(z, yhat, y)` sums E over rows; `dz` returns dE/dz."""
-
-    name: str
-    g: Callable[[Array], Array]
-    loss: Callable[[Array, Array, Array], float]
-    dz: Callable[[Array, Array], Array]
-
-
-OUTPUTS: Mapping[str, Output] = {
-    o.name: o
-    for o in (
-        # softmax + cross-entropy E = -sum_j y_j log yhat_j; dE/dz = yhat sum_j y_j - y
-        Output(
-            "softmax",
-            _softmax,
-            lambda z, yh, y: float(-(y * _log_softmax(z)).sum()),
-            _softmax_dz,
-        ),
-        # identity + squared error E = 0.5 ||yhat - y||^2; dE/dz = yhat - y
-        Output(
-            "identity",
-            lambda z: z,
-            lambda z, yh, y: float(0.5 * np.square(yh - y).sum()),
-            lambda yh, y: yh - y,
-        ),
-        # sigmoid + binary cross-entropy, written as softplus(z) - y z for stability
-        Output(
-            "sigmoid",
-            _sigmoid,
-            lambda z, yh, y: float((np.logaddexp(0.0, z) - y * z).sum()),
-            lambda yh, y: yh - y,
-        ),
-    )
-}
-
 _PARAM_KEYS = ("U", "W", "b", "V", "c")
 _PARAM_SET = frozenset(_PARAM_KEYS)
 _GRAD_KEYS = (*_PARAM_KEYS, "h0", "xs")
-_LOSS_AT = ("every", "last")
 # above this many hidden values (T*B*n) backward takes f'(net_t) step by step, in cache: a
 # fresh full-size f' array costs more in page faults (freed memory goes back to the OS between
 # calls) than the extra per-step calls; below it one vectorised call is cheaper
@@ -178,59 +97,6 @@ def rnn_cell_forward_step(U: Array, W: Array, b: Array, x: Array, h_prev: Array)
 def rnn_cell_backward_step(W: Array, net: Array, dh: Array, delta_next: Array) -> Array:
     """One tanh BPTT step delta_t = tanh'(net_t) (.) (dE/dh_t + W^T delta_{t+1}) (for rendering)."""
     return (1 - np.tanh(net) ** 2) * (dh + transpose(W) @ delta_next)
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _lookup(table: Mapping[str, Any], name: object, what: str) -> Any:
-    try:
-        return table[name]  # type: ignore[index]
-    except (KeyError, TypeError):
-        known = ", ".join(repr(k) for k in table)
-        raise InputError(f"unknown {what} {name!r}; known: {known}") from None
-
-
-_F64, _F32 = np.dtype(np.float64), np.dtype(np.float32)
-_DTYPES = {None: _F64, "float64": _F64, "float32": _F32, _F64: _F64, _F32: _F32}
-
-
-def _dtype(dtype: object) -> np.dtype:
-    try:
-        return _DTYPES[dtype]  # the common spellings without a np.dtype() call
-    except (KeyError, TypeError):
-        pass
-    try:
-        dt = np.dtype(dtype)  # type: ignore[call-overload]
-    except TypeError:
-        dt = None
-    if dt not in (_F64, _F32):
-        raise InputError(f"dtype must be 'float64' or 'float32'; found {dtype!r}")
-    return dt
-
-
-def _as_array(value: object, dt: np.dtype, name: str) -> Array:
-    try:
-        return np.asarray(value, dtype=dt)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name} must be a numeric array; {exc}") from None
-
-
-def _sumsq(a: Array) -> float:
-    """Sum of squares by one BLAS dot: NaN or inf anywhere makes it non-finite (so can overflow)."""
-    r = a.ravel()
-    return float(r.dot(r))
-
-
-def _check_finite(a: Array, name: str) -> None:
-    # The cheap test first; on overflow the exact elementwise test decides.
-    if not math.isfinite(_sumsq(a)) and not np.isfinite(a).all():
-        raise InputError(f"{name} contains NaN or inf")
-
-
-def _check_shape(a: Array, expected: tuple[int, ...], name: str, what: str) -> None:
-    if a.shape != expected:
-        raise InputError(f"{name} must have shape {what} = {expected}; found shape {a.shape}")
 
 
 def _check_params(params: Mapping[str, object], dt: np.dtype, need_v: bool) -> dict[str, Array]:
@@ -317,14 +183,28 @@ def forward(
     xs: object,
     h0: object = None,
     *,
+    cell: object = "rnn",
+    c0: object = None,
     activation: str = "tanh",
     output: str | None = "softmax",
     dtype: object = None,
-) -> Trace:
-    """Run the RNN over xs (T, m) or (T, B, m) from h0 (zeros if None) and keep what backward needs."""
+) -> Trace | GatedTrace:
+    """Run the cell over xs (T, m) or (T, B, m) from h0 (zeros if None); keep what backward needs.
+
+    cell: 'rnn' (parameters U, W, b), or a gated cell of `symbptt.engine_gated` ('lstm', 'gru',
+    'gru-reset-before', with the parameter keys of `engine_gated.param_keys`; c0 for 'lstm'),
+    given by name or as a cell object with that name.
+    """
+    name = cell if cell == "rnn" else _cell_name(cell)
+    dt = _dtype(dtype)
+    if name != "rnn":
+        return engine_gated.forward(
+            params, xs, h0, cell=name, c0=c0, activation=activation, output=output, dt=dt
+        )
+    if c0 is not None:
+        raise InputError("c0 is only for cell 'lstm'; cell 'rnn' has no cell state")
     act = _lookup(ACTIVATIONS, activation, "activation")
     out = None if output is None else _lookup(OUTPUTS, output, "output")
-    dt = _dtype(dtype)
     P = _check_params(params, dt, out is not None)
     U, W = P["U"], P["W"]
     n, m = U.shape
@@ -407,40 +287,6 @@ def forward(
 # --------------------------------------------------------------------------- loss
 
 
-def _targets(trace: Trace, targets: object) -> Array:
-    """Targets as a (T, B, k) array: same shape as yhat, or integer class labels for softmax."""
-    if trace.output is None:
-        raise InputError("targets need an output layer; this trace has output=None (use dh=)")
-    Yh = trace._Y
-    assert Yh is not None
-    T, B, k = Yh.shape
-    ya = np.asarray(targets)
-    lead = trace.yhat.shape[:-1]  # type: ignore[union-attr]
-    if trace.output == "softmax" and ya.shape == lead and np.issubdtype(ya.dtype, np.integer):
-        if ya.size and (ya.min() < 0 or ya.max() >= k):
-            raise InputError(f"targets as class labels must lie in 0..{k - 1}")
-        onehot = np.zeros((T * B, k), dtype=Yh.dtype)
-        onehot[np.arange(T * B), ya.reshape(-1)] = 1.0
-        return onehot.reshape(T, B, k)
-    want = trace.yhat.shape  # type: ignore[union-attr]
-    if ya.shape != want:
-        note = ""
-        if ya.ndim >= 1 and ya.shape[0] != T:
-            note = f" (T differs: xs has T = {T}, targets have {ya.shape[0]})"
-        labels = " or integer labels of shape " + str(lead) if trace.output == "softmax" else ""
-        raise InputError(
-            f"targets must have shape {want} like yhat{labels}; found shape {ya.shape}{note}"
-        )
-    ya = _as_array(ya, Yh.dtype, "targets")
-    _check_finite(ya, "targets")
-    return ya if trace.batched else ya[:, None, :]
-
-
-def _check_loss_at(loss_at: str) -> None:
-    if loss_at not in _LOSS_AT:
-        raise InputError(f"loss_at must be one of {list(_LOSS_AT)}; found {loss_at!r}")
-
-
 def loss(trace: Trace, targets: object, *, loss_at: str = "every") -> float:
     """Total loss E = sum_t E_t (or E_T alone for loss_at='last'); with a batch, summed over it."""
     _check_loss_at(loss_at)
@@ -510,14 +356,14 @@ def global_norm(grads: Mapping[str, Array], keys: tuple[str, ...] = _PARAM_KEYS)
 
 
 def backward(
-    trace: Trace,
+    trace: Trace | GatedTrace,
     *,
     targets: object = None,
     dh: object = None,
     loss_at: str = "every",
     truncate: int | None = None,
     clip: float | None = None,
-) -> Gradients:
+) -> Gradients | GatedGradients:
     """Gradients of E for every parameter, h0 and xs, by BPTT (optionally truncated / clipped).
 
     Exactly one of `targets` (loss E = sum_t E_t, or E_T for loss_at='last') or `dh` (upstream
@@ -532,19 +378,12 @@ def backward(
     """
     if (targets is None) == (dh is None):
         raise InputError("backward needs exactly one of targets= or dh=")
-    _check_loss_at(loss_at)
-    if truncate is not None and (
-        isinstance(truncate, bool) or not isinstance(truncate, int | np.integer) or truncate < 0
-    ):
-        raise InputError(
-            f"truncate must be a non-negative integer number of steps; found {truncate!r}"
+    if isinstance(trace, GatedTrace):
+        return engine_gated_back.backward(
+            trace, targets=targets, dh=dh, loss_at=loss_at, truncate=truncate, clip=clip
         )
-    if clip is not None and (
-        isinstance(clip, bool)
-        or not isinstance(clip, int | float | np.integer | np.floating)
-        or not (math.isfinite(clip) and clip > 0)
-    ):
-        raise InputError(f"clip must be a positive finite threshold; found {clip!r}")
+    _check_loss_at(loss_at)
+    _check_backward_options(truncate, clip)
 
     P = trace.params
     net, H, X = trace._net, trace._H, trace._X
@@ -636,16 +475,7 @@ def backward(
     dxs = deltaf.dot(P["U"]).reshape(T, B, m)
     grads["xs"] = dxs if trace.batched else dxs[:, 0]
 
-    norm = None
-    clipped = False
-    if clip is not None:
-        norm = global_norm(grads)
-        if norm > clip:
-            scale = clip / norm
-            for k in _PARAM_KEYS:
-                if k in grads:
-                    grads[k] *= scale
-            clipped = True
+    norm, clipped = _clip(grads, _PARAM_KEYS, clip)
 
     # keep the role order stable: parameters first, then h0 and xs
     ordered = {k: grads[k] for k in _GRAD_KEYS if k in grads}

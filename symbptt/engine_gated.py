@@ -1,0 +1,407 @@
+"""Vectorised numpy BPTT for gated cells (LSTM, GRU): forward, backward, truncation, clipping.
+
+The hand-written fast path of the engine for the built-in gated cells, in PyTorch's equations::
+
+    lstm: i, f, o = sigma(U_k x_t + W_k h_{t-1} + b_k), g = tanh(U_g x_t + W_g h_{t-1} + b_g),
+          c_t = f (.) c_{t-1} + i (.) g,  h_t = o (.) tanh(c_t)
+    gru:  z, r = sigma(U_k x_t + W_k h_{t-1} + b_k),
+          n = tanh(U_n x_t + b_n + r (.) (W_n h_{t-1} + b_hn)),  h_t = z (.) h_{t-1} + (1 - z) (.) n
+    gru-reset-before: n = tanh(U_n x_t + W_n (r (.) h_{t-1}) + b_n)
+
+Rows are batch items, time first (T, B, .). The gates are stacked: one (B, n) x (n, G n)
+recurrent product per step for all gates, and every input projection and weight gradient is one
+matmul over all T*B rows. Sigmoid gates run as 0.5 (1 + tanh(a / 2)) with the 1/2 folded into
+their stacked weights (exact in binary), so one tanh call serves every gate of a step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from symbptt.engine_core import (
+    OUTPUTS,
+    _as_array,
+    _check_finite,
+    _sumsq,
+    empty,
+)
+from symbptt.errors import InputError
+
+Array = np.ndarray
+
+__all__ = ["CELLS", "GatedTrace", "forward", "param_keys"]
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """A built-in gated cell: gate letters in stack order (sigmoid gates first), extra keys."""
+
+    name: str
+    gates: tuple[str, ...]
+    n_sigmoid: int
+    extra: tuple[str, ...] = ()
+    states: tuple[str, ...] = ("h",)
+
+
+CELLS: Mapping[str, _Cell] = {
+    c.name: c
+    for c in (
+        _Cell("lstm", ("i", "f", "o", "g"), 3, states=("h", "c")),
+        _Cell("gru", ("z", "r", "n"), 2, extra=("b_hn",)),
+        _Cell("gru-reset-before", ("z", "r", "n"), 2),
+    )
+}
+
+# the order the parameters are documented in (PyTorch's gate order for the LSTM)
+_ORDER = {"lstm": ("i", "f", "g", "o"), "gru": ("z", "r", "n"), "gru-reset-before": ("z", "r", "n")}
+
+
+def param_keys(cell: str) -> tuple[str, ...]:
+    """The cell's own parameter keys: U_k (n, m), W_k (n, n), b_k (n,) per gate, then extras."""
+    gs = _ORDER[cell]
+    return (
+        *(f"U_{g}" for g in gs),
+        *(f"W_{g}" for g in gs),
+        *(f"b_{g}" for g in gs),
+        *CELLS[cell].extra,
+    )
+
+
+_HEAD = ("V", "c")
+
+
+def _check_params(
+    params: Mapping[str, object], cell: _Cell, dt: np.dtype, need_v: bool
+) -> dict[str, Array]:
+    if not isinstance(params, Mapping):
+        raise InputError(f"params must be a mapping of key -> array; found {type(params).__name__}")
+    keys = param_keys(cell.name)
+    known = (*keys, *_HEAD)
+    if unknown := [k for k in params if k not in known]:
+        raise InputError(
+            f"params has unknown key(s) {unknown} for cell {cell.name!r}; known: {list(known)}"
+        )
+    for g in cell.gates:
+        for w in ("U", "W"):
+            if f"{w}_{g}" not in params:
+                what = "input" if w == "U" else "recurrent"
+                raise InputError(f"params needs '{w}_{g}' (the {what} weight of gate {g})")
+    P: dict[str, Array] = {}
+    for k in known:
+        if k in params:
+            P[k] = _as_array(params[k], dt, f"params[{k!r}]")
+    first = f"U_{cell.gates[0]}"
+    U0 = P[first]
+    if U0.ndim != 2:
+        raise InputError(f"params[{first!r}] must be a matrix (n, m); found shape {U0.shape}")
+    n, m = U0.shape
+    for k in keys:
+        if k not in P:
+            continue
+        want = {"U": (n, m), "W": (n, n)}.get(k[0], (n,))
+        what = {"U": "(n, m)", "W": "(n, n)"}.get(k[0], "(n,)")
+        if P[k].shape != want:
+            raise InputError(
+                f"params[{k!r}] must have shape {what} = {want} (n, m from {first}); "
+                f"found shape {P[k].shape}"
+            )
+    if "V" in P:
+        V = P["V"]
+        if V.ndim != 2 or V.shape[1] != n:
+            raise InputError(f"params['V'] must have shape (k, n) with n = {n}; found {V.shape}")
+        if "c" in P and P["c"].shape != (V.shape[0],):
+            raise InputError(
+                f"params['c'] must have shape (k,) = ({V.shape[0]},); found shape {P['c'].shape}"
+            )
+    elif need_v:
+        raise InputError(
+            "params needs 'V' (the output weight) when output is not None; "
+            "pass output=None for a hidden-state-only model"
+        )
+    elif "c" in P:
+        raise InputError("params has 'c' (output bias) but no 'V' (output weight)")
+    if not np.isfinite(sum([_sumsq(a) for a in P.values()])):
+        for k, a in P.items():
+            _check_finite(a, f"params[{k!r}]")
+    return P
+
+
+def _state0(value: object, name: str, n: int, B: int, batched: bool, dt: np.dtype) -> Array:
+    a = _as_array(value, dt, name)
+    if not (a.shape == (n,) or (batched and a.shape == (B, n))):
+        want = f"(n,) = ({n},) or (B, n) = ({B}, {n})" if batched else f"(n,) = ({n},)"
+        raise InputError(f"{name} must have shape {want}; found shape {a.shape}")
+    _check_finite(a, name)
+    return a
+
+
+# --------------------------------------------------------------------------- trace
+
+
+@dataclass(eq=False)
+class GatedTrace:
+    """Everything forward computed, time first: states h (and c), gates, intermediates, outputs.
+
+    `h`, `c` are (T, [B,] n) (the initial states are `h0`, `c0`); `gates[k]` the gate values
+    (i, f, g, o or z, r, n); `intermediates` adds tanh(c_t) (lstm), u_t = W_n h_{t-1} + b_hn
+    (gru) or r_t (.) h_{t-1} (gru-reset-before); `pre[k]` the gate pre-activations, computed on
+    first use. `z` and `yhat` are the output head's, None without one.
+    """
+
+    cell: str
+    xs: Array
+    h0: Array
+    c0: Array | None
+    params: dict[str, Array]
+    output: str | None
+    batched: bool
+    activation: str
+    _X: Array = field(repr=False)
+    _H: Array = field(repr=False)  # (T + 1, B, n), h0 at index 0
+    _C: Array | None = field(repr=False)  # lstm: (T + 1, B, n)
+    _G: Array = field(repr=False)  # (T, B, G n) gate values in stack order
+    _M: Array = field(repr=False)  # (T, B, n): tanh(c), u or r (.) h_{t-1}
+    _Z: Array | None = field(repr=False)
+    _Y: Array | None = field(repr=False)
+    _h0_shared: bool = field(repr=False)
+    _c0_shared: bool = field(repr=False)
+
+    @property
+    def T(self) -> int:
+        """Number of time steps."""
+        return self._G.shape[0]
+
+    def _v(self, a: Array) -> Array:
+        return a if self.batched else a[:, 0]
+
+    @property
+    def h(self) -> Array:
+        """Hidden states h_1..h_T."""
+        return self._v(self._H[1:])
+
+    @property
+    def c(self) -> Array | None:
+        """Cell states c_1..c_T (lstm), else None."""
+        return None if self._C is None else self._v(self._C[1:])
+
+    @property
+    def states(self) -> dict[str, Array]:
+        """The states carried across time, by name."""
+        out = {"h": self.h}
+        if self._C is not None:
+            out["c"] = self.c  # type: ignore[assignment]
+        return out
+
+    @property
+    def gates(self) -> dict[str, Array]:
+        """Gate values by letter."""
+        cell = CELLS[self.cell]
+        n = self._H.shape[2]
+        return {g: self._v(self._G[..., j * n : (j + 1) * n]) for j, g in enumerate(cell.gates)}
+
+    @property
+    def intermediates(self) -> dict[str, Array]:
+        """Gates plus the cell's other intermediate: tanh_c, u (= W_n h + b_hn) or rh."""
+        name = {"lstm": "tanh_c", "gru": "u", "gru-reset-before": "rh"}[self.cell]
+        return {**self.gates, name: self._v(self._M)}
+
+    @property
+    def pre(self) -> dict[str, Array]:
+        """Gate pre-activations a_k = U_k x_t + W_k h_{t-1} + b_k (gru n: as in its equation)."""
+        P, X, Hp = self.params, self._X, self._H[:-1]
+        out = {}
+        for g in CELLS[self.cell].gates:
+            a = X @ P[f"U_{g}"].T + P.get(f"b_{g}", 0.0)
+            if self.cell == "gru" and g == "n":
+                a = a + self._G[..., n_slice(self, 1)] * self._M
+            elif self.cell == "gru-reset-before" and g == "n":
+                a = a + self._M @ P["W_n"].T
+            else:
+                a = a + Hp @ P[f"W_{g}"].T
+            out[g] = self._v(a)
+        return out
+
+    @property
+    def z(self) -> Array | None:
+        """Output pre-activations V h_t + c."""
+        return None if self._Z is None else self._v(self._Z)
+
+    @property
+    def yhat(self) -> Array | None:
+        """Outputs g(z_t)."""
+        return None if self._Y is None else self._v(self._Y)
+
+
+def n_slice(trace: GatedTrace, j: int) -> slice:
+    """Columns of gate number j in the stacked gate array."""
+    n = trace._H.shape[2]
+    return slice(j * n, (j + 1) * n)
+
+
+def _stack(P: dict[str, Array], w: str, gates: tuple[str, ...], ns: int, n: int, dt) -> Array:
+    """The gates' w-weights (or biases) stacked in gate order, sigmoid rows halved."""
+    parts = [P.get(f"{w}_{g}") for g in gates]
+    if w == "b":
+        parts = [np.zeros(n, dt) if p is None else p for p in parts]
+    out = np.concatenate(parts, axis=0)
+    out[: ns * n] *= 0.5
+    return out
+
+
+def forward(
+    params: Mapping[str, object],
+    xs: object,
+    h0: object = None,
+    *,
+    cell: str,
+    c0: object = None,
+    activation: str = "tanh",
+    output: str | None = "softmax",
+    dt: np.dtype,
+) -> GatedTrace:
+    """Run a gated cell over xs (T, m) or (T, B, m) from h0 (and c0; zeros if None)."""
+    spec = CELLS[cell]
+    if activation != "tanh":
+        raise InputError(
+            f"activation must be 'tanh' for cell {cell!r} (its gates are fixed); "
+            f"found {activation!r}"
+        )
+    if c0 is not None and cell != "lstm":
+        raise InputError(f"c0 is only for cell 'lstm'; cell {cell!r} has no cell state")
+    out = None
+    if output is not None:
+        if output not in OUTPUTS:
+            known = ", ".join(repr(k) for k in OUTPUTS)
+            raise InputError(f"unknown output {output!r}; known: {known}")
+        out = OUTPUTS[output]
+    P = _check_params(params, spec, dt, out is not None)
+    n, m = P[f"U_{spec.gates[0]}"].shape
+    xa = _as_array(xs, dt, "xs")
+    if xa.ndim not in (2, 3) or xa.shape[-1] != m or xa.shape[0] < 1:
+        raise InputError(
+            f"xs must have shape (T, m) or (T, B, m) with T >= 1 and m = {m} "
+            f"(columns of U_{spec.gates[0]}); found shape {xa.shape}"
+        )
+    batched = xa.ndim == 3
+    X = xa if batched else xa[:, None, :]
+    T, B = X.shape[0], X.shape[1]
+    _check_finite(xa, "xs")
+    G = len(spec.gates)
+    ns = spec.n_sigmoid
+
+    H = empty((T + 1, B, n), dt)
+    h0a, h0_shared = _init(H, h0, "h0", n, B, batched, dt)
+    C = None
+    c0a, c0_shared = None, False
+    if cell == "lstm":
+        C = empty((T + 1, B, n), dt)
+        c0a, c0_shared = _init(C, c0, "c0", n, B, batched, dt)
+
+    # input projection of every gate for all T*B rows at once, biases added
+    Gs = empty((T, B, G * n), dt)
+    np.dot(X.reshape(T * B, m), _stack(P, "U", spec.gates, ns, n, dt).T, out=Gs.reshape(T * B, -1))
+    Gs += _stack(P, "b", spec.gates, ns, n, dt)
+    M = empty((T, B, n), dt)
+    if cell == "lstm":
+        _lstm_forward(P, spec, H, C, Gs, M, n, dt)  # type: ignore[arg-type]
+    else:
+        _gru_forward(P, spec, H, Gs, M, n, dt, cell == "gru")
+
+    Z = Y = None
+    if out is not None:
+        V = P["V"]
+        Zf = H[1:].reshape(T * B, n).dot(V.T)
+        if "c" in P:
+            Zf += P["c"]
+        Z = Zf.reshape(T, B, V.shape[0])
+        Y = out.g(Z)
+    return GatedTrace(
+        cell=cell,
+        xs=xa,
+        h0=h0a,
+        c0=c0a,
+        params=P,
+        output=None if out is None else out.name,
+        batched=batched,
+        activation="tanh",
+        _X=X,
+        _H=H,
+        _C=C,
+        _G=Gs,
+        _M=M,
+        _Z=Z,
+        _Y=Y,
+        _h0_shared=h0_shared,
+        _c0_shared=c0_shared,
+    )
+
+
+def _init(S: Array, v: object, name: str, n: int, B: int, batched: bool, dt) -> tuple[Array, bool]:
+    """Write the initial state into S[0]; return it as given (or a zero view) and if shared."""
+    if v is None:
+        S[0] = 0.0
+        return (S[0] if batched else S[0, 0]), False
+    a = _state0(v, name, n, B, batched, dt)
+    S[0] = a
+    return a, batched and a.shape == (n,)
+
+
+def _lstm_forward(P, spec, H, C, Gs, M, n, dt) -> None:
+    B = H.shape[1]
+    WT = np.ascontiguousarray(_stack(P, "W", spec.gates, spec.n_sigmoid, n, dt).T)  # (n, 4n)
+    tmp = np.empty((B, 4 * n), dt)
+    ig = np.empty((B, n), dt)
+    s3 = slice(0, 3 * n)
+    for t in range(H.shape[0] - 1):
+        g = Gs[t]
+        np.dot(H[t], WT, out=tmp)
+        g += tmp
+        np.tanh(g, out=g)  # sigmoid gates hold tanh(a / 2) here
+        gs = g[:, s3]
+        gs += 1.0
+        gs *= 0.5
+        c = C[t + 1]
+        np.multiply(g[:, n : 2 * n], C[t], out=c)
+        np.multiply(g[:, :n], g[:, 3 * n :], out=ig)
+        c += ig
+        np.tanh(c, out=M[t])
+        np.multiply(g[:, 2 * n : 3 * n], M[t], out=H[t + 1])
+
+
+def _gru_forward(P, spec, H, Gs, M, n, dt, after: bool) -> None:
+    B = H.shape[1]
+    rows = 3 if after else 2
+    WT = np.ascontiguousarray(_stack(P, "W", spec.gates[:rows], 2, n, dt).T)  # (n, rows n)
+    WnT = None if after else np.ascontiguousarray(P["W_n"].T)
+    bhn = P.get("b_hn")
+    tmp = np.empty((B, rows * n), dt)
+    tn = np.empty((B, n), dt)
+    s2 = slice(0, 2 * n)
+    for t in range(H.shape[0] - 1):
+        g, hp = Gs[t], H[t]
+        np.dot(hp, WT, out=tmp)
+        gzr = g[:, s2]
+        gzr += tmp[:, s2]
+        np.tanh(gzr, out=gzr)
+        gzr += 1.0
+        gzr *= 0.5
+        r, gn = g[:, n : 2 * n], g[:, 2 * n :]
+        if after:
+            u = M[t]
+            if bhn is None:
+                np.copyto(u, tmp[:, 2 * n :])
+            else:
+                np.add(tmp[:, 2 * n :], bhn, out=u)
+            np.multiply(r, u, out=tn)
+        else:
+            np.multiply(r, hp, out=M[t])
+            np.dot(M[t], WnT, out=tn)
+        gn += tn
+        np.tanh(gn, out=gn)
+        h = H[t + 1]
+        np.subtract(hp, gn, out=h)
+        h *= g[:, :n]
+        h += gn

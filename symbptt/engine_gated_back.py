@@ -1,0 +1,362 @@
+"""BPTT for the gated cells of `symbptt.engine_gated`: full, truncated and clipped.
+
+Rows are batch items. Per step only the recurrent chain runs in Python: the gate deltas
+dE/da_k of every gate are written into one stacked (B, G n) array and carried back by one
+product with the stacked recurrent weights. Every weight gradient, dE/dxs and the bias sums are
+then one matmul (or sum) over all T*B rows. Truncation runs lag by lag, all steps at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+import numpy as np
+
+from symbptt.engine_core import (
+    OUTPUTS,
+    _add_reduce,
+    _as_array,
+    _check_backward_options,
+    _check_finite,
+    _check_loss_at,
+    _clip,
+    _targets,
+    empty,
+    zeros,
+)
+from symbptt.engine_gated import CELLS, GatedTrace, param_keys
+from symbptt.errors import InputError
+
+Array = np.ndarray
+
+__all__ = ["GatedGradients", "backward"]
+
+
+class _Terms(Mapping):
+    """Per-step parameter terms, computed on first access: key -> (T, *shape of the key)."""
+
+    def __init__(self, fns: dict[str, Callable[[], Array]]) -> None:
+        self._fns: dict[str, Callable[[], Array]] = fns
+        self._cache: dict[str, Array] = {}
+
+    def __getitem__(self, key: str) -> Array:
+        if key not in self._cache:
+            self._cache[key] = self._fns[key]()
+        return self._cache[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fns)
+
+    def __len__(self) -> int:
+        return len(self._fns)
+
+
+class GatedGradients(dict):
+    """Gradients by key (the cell's parameters, V, c, then h0, c0, xs) with the BPTT terms.
+
+    `deltas`: 'h' and 'c' are the total dE/dh_t and dE/dc_t (T, [B,] n); 'a_k' is dE/da_k for
+    the pre-activation a_k of gate k. `terms[key]` (T, *shape) are the per-step terms of each
+    cell parameter, summed over the batch (grads[key] == terms[key].sum(0) before clipping).
+    `norm` is the pre-clip global norm (None without clip), `clipped` whether it rescaled.
+    """
+
+    def __init__(
+        self,
+        items: dict[str, Array],
+        *,
+        deltas: dict[str, Array],
+        terms: Mapping[str, Array],
+        norm: float | None,
+        clipped: bool,
+    ) -> None:
+        super().__init__(items)
+        self.deltas = deltas
+        self.terms = terms
+        self.norm = norm
+        self.clipped = clipped
+
+    def as_dict(self) -> dict[str, Array]:
+        """A plain dict copy of the gradients (without the per-step terms)."""
+        return dict(self)
+
+
+def _upstream(trace: GatedTrace, targets, dh, loss_at: str, grads: dict) -> Array:
+    """dE/dh_t from the head (one matmul over all rows) or as given, as a fresh (T, B, n)."""
+    P, H = trace.params, trace._H
+    T, B, n = H.shape[0] - 1, H.shape[1], H.shape[2]
+    dt = H.dtype
+    if targets is not None:
+        Y = _targets(trace, targets)
+        out = OUTPUTS[trace.output]  # type: ignore[index]
+        V, Yh = P["V"], trace._Y
+        if loss_at == "last":
+            dZl = out.dz(Yh[-1], Y[-1])  # type: ignore[index]
+            D = zeros((T, B, n), dt)
+            dZl.dot(V, out=D[-1])
+            grads["V"] = dZl.T.dot(H[-1])
+            if "c" in P:
+                grads["c"] = _add_reduce(dZl, axis=0)
+        else:
+            dZf = out.dz(Yh, Y).reshape(T * B, -1)
+            D = empty((T, B, n), dt)
+            np.dot(dZf, V, out=D.reshape(T * B, n))
+            grads["V"] = dZf.T.dot(H[1:].reshape(T * B, n))
+            if "c" in P:
+                grads["c"] = _add_reduce(dZf, axis=0)
+        return D
+    dha = _as_array(dh, dt, "dh")
+    if dha.shape != trace.h.shape:
+        note = ""
+        if dha.ndim >= 1 and dha.shape[0] != T:
+            note = f" (T differs: xs has T = {T}, dh has {dha.shape[0]})"
+        raise InputError(
+            f"dh must have shape {trace.h.shape} like trace.h; found shape {dha.shape}{note}"
+        )
+    _check_finite(dha, "dh")
+    D = empty((T, B, n), dt)
+    D[...] = dha if trace.batched else dha[:, None, :]
+    for k in ("V", "c"):
+        if k in P:
+            grads[k] = np.zeros_like(P[k])
+    return D
+
+
+def _stackw(P: dict[str, Array], w: str, gates: tuple[str, ...]) -> Array:
+    return np.concatenate([P[f"{w}_{g}"] for g in gates], axis=0)
+
+
+# --------------------------------------------------------------------------- one step, per cell
+# Each `local` takes the total dE/dh at the steps of slice sl (and the carry into dE/dc for the
+# LSTM), writes the step's deltas into `o` and returns the carries to the previous step. It runs
+# on one step (B, .) in the full recursion and on many steps at once (K, B, .) when truncating.
+
+
+class _LSTM:
+    """c_t = f c_{t-1} + i g, h_t = o tanh(c_t); stacked gates i, f, o, g."""
+
+    def __init__(self, tr: GatedTrace) -> None:
+        P, n = tr.params, tr._H.shape[2]
+        G = tr._G
+        self.n, self.G, self.TC, self.Cp = n, G, tr._M, tr._C[:-1]  # type: ignore[index]
+        D = empty(G.shape, G.dtype)  # gate derivatives: s (1 - s) and 1 - g^2
+        np.subtract(1.0, G, out=D)
+        D *= G
+        np.multiply(G[..., 3 * n :], G[..., 3 * n :], out=D[..., 3 * n :])
+        np.subtract(1.0, D[..., 3 * n :], out=D[..., 3 * n :])
+        self.D = D
+        OT = empty(tr._M.shape, G.dtype)  # o (1 - tanh^2 c)
+        np.multiply(tr._M, tr._M, out=OT)
+        np.subtract(1.0, OT, out=OT)
+        OT *= G[..., 2 * n : 3 * n]
+        self.OT = OT
+        self.Wc = _stackw(P, "W", ("i", "f", "o", "g"))  # (4n, n)
+        self.width = 4 * n
+
+    def local(self, sl, dh: Array, dcin: Array | None, o: dict[str, Array]):
+        n, g, da, dc = self.n, self.G[sl], o["a"], o["c"]
+        np.multiply(dh, self.OT[sl], out=dc)
+        if dcin is not None:
+            dc += dcin
+        np.multiply(dc, g[..., 3 * n :], out=da[..., :n])
+        np.multiply(dc, self.Cp[sl], out=da[..., n : 2 * n])
+        np.multiply(dh, self.TC[sl], out=da[..., 2 * n : 3 * n])
+        np.multiply(dc, g[..., :n], out=da[..., 3 * n :])
+        da *= self.D[sl]
+        return np.matmul(da, self.Wc), np.multiply(dc, g[..., n : 2 * n])
+
+
+class _GRU:
+    """h_t = z h_{t-1} + (1 - z) n; reset after (PyTorch) or before (Cho v3, d2l) W_n."""
+
+    def __init__(self, tr: GatedTrace, after: bool) -> None:
+        P, n = tr.params, tr._H.shape[2]
+        G, Hp, M = tr._G, tr._H[:-1], tr._M
+        self.n, self.after, self.G = n, after, G
+        z, r, nn = G[..., :n], G[..., n : 2 * n], G[..., 2 * n :]
+        F1 = empty(M.shape, G.dtype)  # (1 - z)(1 - n^2)
+        np.multiply(nn, nn, out=F1)
+        np.subtract(1.0, F1, out=F1)
+        F1 -= z * F1
+        F2 = empty(M.shape, G.dtype)  # (h_{t-1} - n) z (1 - z)
+        np.subtract(Hp, nn, out=F2)
+        F2 *= z
+        F2 -= z * F2
+        F3 = empty(M.shape, G.dtype)  # u r (1 - r)  |  h_{t-1} r (1 - r)
+        np.multiply(M if after else Hp, r, out=F3)
+        F3 -= r * F3
+        self.F1, self.F2, self.F3 = F1, F2, F3
+        if after:
+            self.Wc = _stackw(P, "W", ("z", "r", "n"))  # (3n, n)
+        else:
+            self.Wc = _stackw(P, "W", ("z", "r"))  # (2n, n)
+            self.Wn = P["W_n"]
+        self.width = 3 * n
+
+    def local(self, sl, dh: Array, dcin: Array | None, o: dict[str, Array]):
+        n, g, da = self.n, self.G[sl], o["a"]
+        z, r = g[..., :n], g[..., n : 2 * n]
+        an = da[..., 2 * n :]
+        np.multiply(dh, self.F1[sl], out=an)
+        np.multiply(dh, self.F2[sl], out=da[..., :n])
+        carry = np.multiply(dh, z)
+        if self.after:
+            dr = o["r"]  # [a_z, a_r, a_n r]: what the recurrent weights see
+            np.multiply(an, self.F3[sl], out=da[..., n : 2 * n])
+            dr[..., : 2 * n] = da[..., : 2 * n]
+            np.multiply(an, r, out=dr[..., 2 * n :])
+            carry += np.matmul(dr, self.Wc)
+        else:
+            drh = np.matmul(an, self.Wn)  # dE/d(r h_{t-1})
+            np.multiply(drh, self.F3[sl], out=da[..., n : 2 * n])
+            drh *= r
+            carry += drh
+            carry += np.matmul(da[..., : 2 * n], self.Wc)
+        return carry, None
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def backward(
+    trace: GatedTrace,
+    *,
+    targets: object = None,
+    dh: object = None,
+    loss_at: str = "every",
+    truncate: int | None = None,
+    clip: float | None = None,
+) -> GatedGradients:
+    """Gradients of E for every parameter, h0, c0 and xs, by BPTT (optionally truncated/clipped).
+
+    Same options and meaning as `symbptt.engine.backward`: truncate=tau back-propagates each
+    loss term at most tau steps; clip rescales the parameter gradients to that global norm.
+    """
+    if (targets is None) == (dh is None):
+        raise InputError("backward needs exactly one of targets= or dh=")
+    _check_loss_at(loss_at)
+    _check_backward_options(truncate, clip)
+    grads: dict[str, Array] = {}
+    Dh = _upstream(trace, targets, dh, loss_at, grads)  # becomes the total dE/dh_t
+    cell = trace.cell
+    lstm = cell == "lstm"
+    c = _LSTM(trace) if lstm else _GRU(trace, cell == "gru")
+    T, B, n = Dh.shape
+    dt = Dh.dtype
+    o = {"a": empty((T, B, c.width), dt)}
+    if lstm:
+        o["c"] = empty((T, B, n), dt)
+    if cell == "gru":
+        o["r"] = empty((T, B, 3 * n), dt)
+
+    if truncate is None or truncate >= T - 1:
+        ch = cc = None
+        for t in range(T - 1, -1, -1):
+            if ch is not None:
+                Dh[t] += ch
+            ch, cc = c.local(t, Dh[t], cc, {k: v[t] for k, v in o.items()})
+        dh0, dc0 = ch, cc
+    else:
+        for v in o.values():
+            v.fill(0.0)
+        total = zeros((T, B, n), dt)
+        dh0 = np.zeros((B, n), dt)
+        dc0 = np.zeros((B, n), dt) if lstm else None
+        inh, inc = Dh, None
+        for j in range(int(truncate) + 1):
+            K = T - j
+            sl = slice(0, K)
+            total[sl] += inh
+            tmp = {k: np.empty((K, *v.shape[1:]), dt) for k, v in o.items()}
+            ch, cc = c.local(sl, inh, inc, tmp)
+            for k, v in tmp.items():
+                o[k][sl] += v
+            dh0 += ch[0]
+            if lstm:
+                dc0 += cc[0]  # type: ignore[index, operator]
+            if K == 1:
+                break
+            inh, inc = ch[1:], (cc[1:] if lstm else None)  # type: ignore[index]
+        Dh = total
+
+    _weight_grads(trace, c, o, grads)
+    grads["h0"] = _state_grad(trace, dh0, trace._h0_shared)
+    if lstm:
+        grads["c0"] = _state_grad(trace, dc0, trace._c0_shared)
+    keys = (*param_keys(cell), "V", "c")
+    norm, clipped = _clip(grads, keys, clip)
+    order = (*keys, "h0", "c0", "xs")
+    ordered = {k: grads[k] for k in order if k in grads}
+
+    v = trace._v
+    deltas = {"h": v(Dh)}
+    if lstm:
+        deltas["c"] = v(o["c"])
+    for j, g in enumerate(CELLS[cell].gates):
+        deltas[f"a_{g}"] = v(o["a"][..., j * n : (j + 1) * n])
+    return GatedGradients(
+        ordered, deltas=deltas, terms=_terms(trace, o), norm=norm, clipped=clipped
+    )
+
+
+def _state_grad(trace: GatedTrace, d: Array | None, shared: bool) -> Array:
+    assert d is not None
+    if shared:
+        return d.sum(axis=0)
+    return d if trace.batched else d[0]
+
+
+def _sources(trace: GatedTrace, o: dict[str, Array]) -> dict[str, tuple[Array, Array | None]]:
+    """For each cell parameter: its delta (T, B, n) and what it multiplies (None for a bias)."""
+    cell, n, P = trace.cell, trace._H.shape[2], trace.params
+    X, Hp, M = trace._X, trace._H[:-1], trace._M
+    a = o["a"]
+    out: dict[str, tuple[Array, Array | None]] = {}
+    for j, g in enumerate(CELLS[cell].gates):
+        dj = a[..., j * n : (j + 1) * n]
+        out[f"U_{g}"] = (dj, X)
+        rec = o["r"][..., j * n : (j + 1) * n] if cell == "gru" else dj
+        right = M if (cell == "gru-reset-before" and g == "n") else Hp
+        out[f"W_{g}"] = (rec, right)
+        if f"b_{g}" in P:
+            out[f"b_{g}"] = (dj, None)
+    if "b_hn" in P:
+        out["b_hn"] = (o["r"][..., 2 * n :], None)
+    return out
+
+
+def _terms(trace: GatedTrace, o: dict[str, Array]) -> _Terms:
+    def term(d: Array, right: Array | None) -> Callable[[], Array]:
+        if right is None:
+            return lambda: d.sum(axis=1)
+        return lambda: np.matmul(d.transpose(0, 2, 1), right)
+
+    return _Terms({k: term(d, r) for k, (d, r) in _sources(trace, o).items()})
+
+
+def _weight_grads(trace: GatedTrace, c, o: dict[str, Array], grads: dict[str, Array]) -> None:
+    """Every weight gradient as one matmul over all T*B rows (stacked gates where they line up)."""
+    cell, P, n = trace.cell, trace.params, trace._H.shape[2]
+    X, Hp = trace._X, trace._H[:-1]
+    T, B, m = X.shape
+    TB = T * B
+    gates = CELLS[cell].gates
+    a = o["a"].reshape(TB, -1)
+    Xf, Hf = X.reshape(TB, m), Hp.reshape(TB, n)
+    dU = a.T.dot(Xf)  # (G n, m)
+    if cell == "gru":
+        dW = o["r"].reshape(TB, -1).T.dot(Hf)
+    elif cell == "gru-reset-before":
+        dW = np.concatenate([a[:, : 2 * n].T.dot(Hf), a[:, 2 * n :].T.dot(trace._M.reshape(TB, n))])
+    else:
+        dW = a.T.dot(Hf)
+    db = _add_reduce(a, axis=0)
+    for j, g in enumerate(gates):
+        rows = slice(j * n, (j + 1) * n)
+        grads[f"U_{g}"] = dU[rows]
+        grads[f"W_{g}"] = dW[rows]
+        if f"b_{g}" in P:
+            grads[f"b_{g}"] = db[rows]
+    if "b_hn" in P:
+        grads["b_hn"] = _add_reduce(o["r"].reshape(TB, -1)[:, 2 * n :], axis=0)
+    dxs = a.dot(_stackw(P, "U", gates)).reshape(T, B, m)
+    grads["xs"] = dxs if trace.batched else dxs[:, 0]
