@@ -23,10 +23,11 @@ from symbptt.model import (
     Role,
     Sizes,
 )
+from symbptt.resources import data_root
 from symbptt.sourcefile import YamlDoc, load_yaml
 
-#: Shipped derivations live in the repository's derivations/ folder, next to the package.
-DERIVATIONS_DIR = Path(__file__).resolve().parent.parent / "derivations"
+#: Shipped derivations: the checkout's derivations/ folder, or the wheel's copy of it.
+DERIVATIONS_DIR = data_root() / "derivations"
 SIZE_LIMITS = {"T": (1, 1000), "n": (1, 64), "m": (1, 64), "k": (1, 64)}
 
 _TOP_KEYS = {

@@ -12,7 +12,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent.parent
+from symbptt.resources import data_root
+
+REPO = data_root()  # the checkout (its .cache/ too), or the wheel's copy of docs/
 #: Where KaTeX is looked for: $SYMBPTT_KATEX, the docs site's vendored copy, then .cache/.
 CANDIDATES = (
     REPO / "docs" / "assets" / "katex" / "katex.min.js",

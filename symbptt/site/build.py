@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from symbptt.errors import SymbpttError
+from symbptt.resources import data_root
 from symbptt.site.generate import SiteBuildError
 
-#: The repository root: mkdocs.yml and docs/ sit next to the symbptt package.
-REPO_ROOT = Path(__file__).resolve().parents[2]
+#: Where mkdocs.yml, docs/ and derivations/ are: the checkout, or the wheel's copy of them.
+REPO_ROOT = data_root()
 CONFIG_FILE = REPO_ROOT / "mkdocs.yml"
+#: mkdocs.yml names its hook relative to the checkout; the wheel's copy needs the real path.
+HOOKS_FILE = Path(__file__).resolve().with_name("hooks.py")
 #: Left in every built site; mkdocs empties its output folder, so only such folders are reused.
 MARKER = ".symbptt-site"
 
@@ -50,7 +53,7 @@ def build(out_dir: str | Path = "site", *, config_file: str | Path = CONFIG_FILE
     config_path = Path(config_file)
     if not config_path.is_file():
         raise SymbpttError(
-            "mkdocs.yml not found; the docs build runs from a source checkout",
+            "mkdocs.yml not found; reinstall symbptt (the wheel ships it) or run from a checkout",
             where=str(config_path),
         )
     out = Path(out_dir).resolve()
@@ -60,7 +63,9 @@ def build(out_dir: str | Path = "site", *, config_file: str | Path = CONFIG_FILE
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collector)
     try:
-        config = load_config(config_file=str(config_path), site_dir=str(out))
+        config = load_config(
+            config_file=str(config_path), site_dir=str(out), hooks=[str(HOOKS_FILE)]
+        )
         mkdocs_build(config)
     except MkDocsException as exc:
         reasons = "; ".join(collector.messages) or str(exc)
