@@ -20,7 +20,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from symbptt import engine
+from symbptt import display, engine
 from symbptt.errors import InputError
 from symbptt.latex.notation import UPSTREAM_CHOICES, Names, fresh_letter
 from symbptt.model import ENGINE_KEY, Model, Role, Sizes
@@ -101,6 +101,18 @@ class Report:
             "n": self.n,
             "checks": [c.as_json() for c in self.checks],
         }
+
+    def _repr_markdown_(self) -> str:
+        """Notebook display: a line with the outcome, then a row per check."""
+        failed = sum(1 for c in self.checks if not c.passed)
+        outcome = "all passed" if not failed else f"**{failed} failed**"
+        head = f"**{self.model}**, T = {self.T}, n = {self.n}: {len(self.checks)} checks, {outcome}"
+        rows = [
+            (display.escape(c.name), display.escape(c.form), "passed" if c.passed else "**FAILED**",
+             display.number(c.max_error), f"{c.seconds:.2f} s")
+            for c in self.checks
+        ]  # fmt: skip
+        return head + "\n\n" + display.table(("check", "form", "result", "max error", "time"), rows)
 
 
 # ---------------------------------------------------------------------- sizes
