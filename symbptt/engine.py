@@ -8,7 +8,13 @@ bias)::
 
 Arrays are time first: xs is (T, m) or (T, B, m). Internally everything is batched (T, B, .);
 the input projection, the output layer and every weight gradient are one matmul over all T*B
-rows, and only the recurrent chain is a Python loop over t.
+rows, and only the recurrent chain is a Python loop over t. Large working arrays come from a
+pool (`engine_core.empty`) that reuses a buffer only once nothing refers to it; a trace or
+gradients the caller keeps are never overwritten. `release_buffers()` frees the pool.
+
+`forward(..., cell="lstm" | "gru" | "gru-reset-before")` runs the gated cells of
+`symbptt.engine_gated` (parameters keyed by the cell's own keys); `backward` and `loss` take
+either kind of trace.
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ from symbptt.engine_core import (
     _lookup,
     _sumsq,
     _targets,
+    empty,
+    release_buffers,
+    zeros,
 )
 from symbptt.engine_gated import CELLS, GatedTrace
 from symbptt.engine_gated_back import GatedGradients
@@ -57,8 +66,11 @@ def _cell_name(cell: object) -> str:
 
 __all__ = [
     "ACTIVATIONS",
+    "CELL_NAMES",
     "OUTPUTS",
     "Activation",
+    "GatedGradients",
+    "GatedTrace",
     "Gradients",
     "Output",
     "Trace",
@@ -66,6 +78,7 @@ __all__ = [
     "forward",
     "global_norm",
     "loss",
+    "release_buffers",
     "rnn_cell_backward_step",
     "rnn_cell_forward_step",
     "transpose",
@@ -220,7 +233,7 @@ def forward(
     T, B = X.shape[0], X.shape[1]
     _check_finite(xa, "xs")
 
-    H = np.empty((T + 1, B, n), dtype=dt)
+    H = empty((T + 1, B, n), dt)
     shared = False
     if h0 is None:
         H[0] = 0.0
@@ -236,7 +249,8 @@ def forward(
         H[0] = h0a
 
     # input projection for all T*B rows at once, then the sequential recurrent chain
-    net = X.reshape(T * B, m).dot(U.T).reshape(T, B, n)
+    net = empty((T, B, n), dt)
+    np.dot(X.reshape(T * B, m), U.T, out=net.reshape(T * B, n))
     if "b" in P:
         net += P["b"]
     # W^T copied to C order: the per-step GEMM runs ~20% faster than on the F-order view W.T
@@ -253,7 +267,8 @@ def forward(
     Z = Y = None
     if out is not None:
         V = P["V"]
-        Zf = H[1:].reshape(T * B, n).dot(V.T)
+        Zf = empty((T * B, V.shape[0]), dt)
+        np.dot(H[1:].reshape(T * B, n), V.T, out=Zf)
         if "c" in P:
             Zf += P["c"]
         Z = Zf.reshape(T, B, V.shape[0])
@@ -403,14 +418,15 @@ def backward(
         assert Yh is not None
         if loss_at == "last":
             dZl = out.dz(Yh[-1], Y[-1])  # (B, k)
-            delta = np.zeros((T, B, n), dtype=dt)
+            delta = zeros((T, B, n), dt)
             dZl.dot(V, out=delta[-1])
             grads["V"] = dZl.T.dot(H[-1])
             if "c" in P:
                 grads["c"] = _add_reduce(dZl, axis=0)
         else:
             dZf = out.dz(Yh, Y).reshape(TB, -1)
-            delta = dZf.dot(V).reshape(T, B, n)
+            delta = empty((T, B, n), dt)
+            np.dot(dZf, V, out=delta.reshape(TB, n))
             grads["V"] = dZf.T.dot(H[1:].reshape(TB, n))
             if "c" in P:
                 grads["c"] = _add_reduce(dZf, axis=0)
@@ -424,7 +440,8 @@ def backward(
                 f"dh must have shape {trace.h.shape} like trace.h; found shape {dha.shape}{note}"
             )
         _check_finite(dha, "dh")
-        delta = (dha if trace.batched else dha[:, None, :]).copy()
+        delta = empty((T, B, n), dt)
+        delta[...] = dha if trace.batched else dha[:, None, :]
         for k in ("V", "c"):
             if k in P:
                 grads[k] = np.zeros_like(P[k])
@@ -472,7 +489,8 @@ def backward(
     elif not trace.batched:
         dh0 = dh0[0]
     grads["h0"] = dh0
-    dxs = deltaf.dot(P["U"]).reshape(T, B, m)
+    dxs = empty((T, B, m), dt)
+    np.dot(deltaf, P["U"], out=dxs.reshape(TB, m))
     grads["xs"] = dxs if trace.batched else dxs[:, 0]
 
     norm, clipped = _clip(grads, _PARAM_KEYS, clip)

@@ -36,7 +36,7 @@ def _sigmoid_into(a: Array, out: Array) -> Array:
 
 def _one_minus_sq(h: Array) -> Array:
     """tanh' from h = tanh(net): 1 - h^2, computed with one temporary."""
-    out = np.multiply(h, h)
+    out = np.multiply(h, h, out=empty(h.shape, h.dtype))
     np.subtract(1.0, out, out=out)
     return out
 
@@ -71,7 +71,7 @@ ACTIVATIONS: Mapping[str, Activation] = {
 
 
 def _softmax(z: Array) -> Array:
-    e = np.subtract(z, _max_reduce(z, axis=-1, keepdims=True))
+    e = np.subtract(z, _max_reduce(z, axis=-1, keepdims=True), out=empty(z.shape, z.dtype))
     np.exp(e, out=e)
     e /= _add_reduce(e, axis=-1, keepdims=True)
     return e
@@ -79,7 +79,7 @@ def _softmax(z: Array) -> Array:
 
 def _softmax_dz(yh: Array, y: Array) -> Array:
     """dE/dz = yhat sum_j y_j - y for softmax + cross-entropy, with one full-size temporary."""
-    d = np.multiply(yh, _add_reduce(y, axis=-1, keepdims=True))
+    d = np.multiply(yh, _add_reduce(y, axis=-1, keepdims=True), out=empty(yh.shape, yh.dtype))
     d -= y
     return d
 
@@ -89,8 +89,13 @@ def _log_softmax(z: Array) -> Array:
     return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
 
 
+def _diff(yh: Array, y: Array) -> Array:
+    """dE/dz = yhat - y (squared error after identity; BCE after sigmoid)."""
+    return np.subtract(yh, y, out=empty(yh.shape, yh.dtype))
+
+
 def _sigmoid(z: Array) -> Array:
-    return _sigmoid_into(z, np.empty_like(z))
+    return _sigmoid_into(z, empty(z.shape, z.dtype))
 
 
 @dataclass(frozen=True)
@@ -118,14 +123,14 @@ OUTPUTS: Mapping[str, Output] = {
             "identity",
             lambda z: z,
             lambda z, yh, y: float(0.5 * np.square(yh - y).sum()),
-            lambda yh, y: yh - y,
+            _diff,
         ),
         # sigmoid + binary cross-entropy, written as softplus(z) - y z for stability
         Output(
             "sigmoid",
             _sigmoid,
             lambda z, yh, y: float((np.logaddexp(0.0, z) - y * z).sum()),
-            lambda yh, y: yh - y,
+            _diff,
         ),
     )
 }
@@ -201,7 +206,7 @@ def _targets(trace: Any, targets: object) -> Array:
     if trace.output == "softmax" and ya.shape == lead and np.issubdtype(ya.dtype, np.integer):
         if ya.size and (ya.min() < 0 or ya.max() >= k):
             raise InputError(f"targets as class labels must lie in 0..{k - 1}")
-        onehot = np.zeros((T * B, k), dtype=Yh.dtype)
+        onehot = zeros((T * B, k), Yh.dtype)
         onehot[np.arange(T * B), ya.reshape(-1)] = 1.0
         return onehot.reshape(T, B, k)
     want = trace.yhat.shape  # type: ignore[union-attr]
