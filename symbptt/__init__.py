@@ -1,4 +1,4 @@
-"""symbptt: derive, print and check Backpropagation Through Time in recurrent networks.
+r"""symbptt: derive, print and check Backpropagation Through Time in recurrent networks.
 
 The front door for Python users::
 
@@ -6,6 +6,8 @@ The front door for Python users::
     model = symbptt.load("dl4nlp")                 # a built-in derivation or a .yaml path
     report = symbptt.run_checks(model, T=3, n=2)   # exact proofs and numeric checks
     u = symbptt.unroll(model, 3, 2)                # the unrolled SymPy graph
+    d = symbptt.derive(model, form="general")      # the derivation, a value (shows in notebooks)
+    symbptt.check_answer(r"\frac{\partial E}{\partial V} = \sum_t (\hat{y}_t - y_t) h_t^T", model="dl4nlp")
 
 `symbptt.engine` is the numpy BPTT engine. SymPy-heavy names load on first use, so importing
 symbptt (or only the engine) stays fast.
@@ -20,9 +22,31 @@ from symbptt.catalog import load
 from symbptt.errors import InputError, SymbpttError
 
 __version__ = "0.1.0"
-__all__ = ["InputError", "SymbpttError", "__version__", "load", "run_checks", "unroll"]
+__all__ = [
+    "InputError",
+    "SymbpttError",
+    "__version__",
+    "check_answer",
+    "derive",
+    "load",
+    "run_checks",
+    "unroll",
+]
 
-_LAZY = {"run_checks": "symbptt.verify", "unroll": "symbptt.symbolic.unroll"}
+_LAZY = {
+    "run_checks": "symbptt.verify",
+    "unroll": "symbptt.symbolic.unroll",
+    "check_answer": "symbptt.answers.single",
+}
+
+
+def derive(model: Any, T: int | None = None, n: int | None = None, **options: Any) -> Any:
+    """The derivation of `model` (a name, a path or a Model) as a value that prints itself.
+
+    Options as `symbptt.latex.document.build`: wrt, form ('all', 'general', ...), seed, checks."""
+    from symbptt.latex.document import build
+
+    return build(load(model) if isinstance(model, str) else model, T, n, **options)
 
 
 def __getattr__(name: str) -> Any:

@@ -39,3 +39,26 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 def verdict_badge(verdict: str) -> str:
     """'**CORRECT**' and the like, the verdict in capitals and bold."""
     return f"**{verdict.upper()}**"
+
+
+def matrix(M: object, digits: int = 4) -> str:
+    """LaTeX of a matrix, vector or scalar: SymPy objects exactly, numbers to `digits` digits."""
+    if hasattr(M, "free_symbols"):  # a SymPy object: its own exact LaTeX
+        import sympy
+
+        return sympy.latex(M)
+    import numpy as np
+
+    a = np.asarray(M)
+
+    def cell(v: object) -> str:
+        z = complex(v)  # type: ignore[arg-type]
+        if z.imag == 0:
+            return f"{z.real:.{digits}g}"
+        return f"{z.real:.{digits}g} {'+' if z.imag >= 0 else '-'} {abs(z.imag):.{digits}g}i"
+
+    if a.ndim == 0:
+        return cell(a.item())
+    rows = a.reshape(-1, 1) if a.ndim == 1 else a
+    body = r" \\ ".join(" & ".join(cell(v) for v in row) for row in rows)
+    return r"\begin{bmatrix}" + body + r"\end{bmatrix}"

@@ -90,6 +90,17 @@ class PowerResult:
     steps: tuple[Step, ...]
     condition: float | None = None  # cond(Q) on the numeric route
 
+    def _repr_markdown_(self) -> str:
+        """Notebook display: the route taken, then each step's matrix."""
+        from symbptt import display
+
+        kind = "exactly" if self.exact else "numerically"
+        out = [f"$M^{{{self.n}}}$ {kind}, by {self.method}:"]
+        for what, value in self.steps:
+            if value is not None:
+                out += [f"`{what}`", display.math_block(display.matrix(value))]
+        return "\n\n".join(out)
+
 
 def _exact_jordan(M: sp.Matrix) -> tuple[sp.Matrix, sp.Matrix]:
     """Jordan form M = P J P^{-1} (sympy)."""
@@ -421,6 +432,14 @@ class HomeworkResult:
     def W_n(self) -> np.ndarray:
         """W^30 (numeric)."""
         return self.numeric.power
+
+    def _repr_markdown_(self) -> str:
+        """Notebook display: the exact result, the numeric one, and the homework's errata."""
+        errata = "\n".join(f"- {e}" for e in self.errata)
+        return "\n\n".join(
+            ["**Exactly**", self.exact._repr_markdown_(), "**Numerically**",
+             self.numeric._repr_markdown_(), "**Errata in the homework's solution**", errata]
+        )  # fmt: skip
 
 
 def homework_exercise() -> HomeworkResult:

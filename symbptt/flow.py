@@ -176,6 +176,34 @@ class FlowReport:
             "seed": self.seed,
         }
 
+    def _repr_markdown_(self) -> str:
+        """Notebook display: the readings, then the norms along the trajectory."""
+        from symbptt import display
+
+        head = display.table(
+            ("reading", "value"),
+            [
+                ("spectral radius $\\rho(W)$", display.number(self.spectral_radius, 4)),
+                ("largest singular value $\\sigma_{\\max}(W)$",
+                 display.number(self.largest_singular_value, 4)),
+                (f"bound $\\gamma$ on {self.activation}'", display.number(self.gamma, 4)),
+                ("Pascanu et al.'s reading", self.pascanu),
+                ("long run of $W^k$", self.long_run),
+            ],
+        )  # fmt: skip
+        rows = [
+            (str(k), display.number(j), display.number(b), display.number(p))
+            for k, (j, b, p) in enumerate(
+                zip(self.jacobian_norms, self.pascanu_bounds, self.power_norms, strict=False), 1
+            )
+        ]
+        norms = display.table(
+            ("$t-k$", "$\\lVert \\partial h_t/\\partial h_k \\rVert$",
+             "$(\\gamma\\sigma_{\\max})^{t-k}$", "$\\lVert W^{t-k} \\rVert$"),
+            rows,
+        )  # fmt: skip
+        return head + "\n\n" + norms
+
 
 #: ||dh_t/dh_k|| for t - k up to this many steps (one n x n product per step).
 MAX_STEPS = 10_000

@@ -23,12 +23,13 @@ from symbptt.claims.computed import (
 )
 from symbptt.claims.graded import CLAIMS_DIR, claim_file, graded
 from symbptt.claims.lstm_checks import lstm_direct_path, lstm_forget_one, lstm_gates, lstm_negative
-from symbptt.claims.result import TEXTS, ClaimResult
+from symbptt.claims.result import TEXTS, ClaimList, ClaimResult
 
 __all__ = [
     "CLAIMS_DIR",
     "NOT_EXPRESSIBLE",
     "TEXTS",
+    "ClaimList",
     "ClaimResult",
     "all_claims",
     "claim_file",
@@ -91,11 +92,11 @@ def _not_expressible(text: str) -> list[ClaimResult]:
     ]
 
 
-def _collect(texts: Sequence[str]) -> list[ClaimResult]:
+def _collect(texts: Sequence[str]) -> ClaimList:
     for t in texts:
         claim_file(t)
     judged = graded(texts)
-    out: list[ClaimResult] = []
+    out = ClaimList()
     for t in texts:
         out += [c for c in judged if c.text == t]
         out += [f() for f in _COMPUTED[t]]
@@ -103,11 +104,11 @@ def _collect(texts: Sequence[str]) -> list[ClaimResult]:
     return out
 
 
-def claims(text: str) -> list[ClaimResult]:
+def claims(text: str) -> ClaimList:
     """Every claim of one source text with its verdict (answer file, computed, not expressible)."""
     return _collect([text])
 
 
-def all_claims() -> list[ClaimResult]:
+def all_claims() -> ClaimList:
     """Every claim of every source text, the answer files graded in one run."""
     return _collect(list(TEXTS))

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 TEXTS: tuple[str, ...] = ("tutorial", "course-notes", "blog", "homework3", "dl4nlp")
+VERDICTS: tuple[str, ...] = ("confirmed", "wrong", "undecided")
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,25 @@ class ClaimResult:
     def as_dict(self) -> dict[str, Any]:
         """The JSON form."""
         return asdict(self)
+
+
+class ClaimList(list[ClaimResult]):
+    """Claims with their verdicts; a list that shows itself as a table in a notebook."""
+
+    def _repr_markdown_(self) -> str:
+        """Notebook display: counts by verdict, then a row per claim."""
+        from symbptt import display
+
+        counts = {v: sum(1 for c in self if c.verdict == v) for v in VERDICTS}
+        head = ", ".join(f"{counts[v]} {v}" for v in VERDICTS)
+        rows = [
+            (c.text, f"`{c.id}`", display.verdict_badge(c.verdict), display.escape(c.statement),
+             display.escape(c.reason))
+            for c in self
+        ]  # fmt: skip
+        return f"{len(self)} claims: {head}\n\n" + display.table(
+            ("text", "id", "verdict", "claim", "reason"), rows
+        )
 
 
 def verdict(ok: bool) -> str:
