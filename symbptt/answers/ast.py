@@ -126,6 +126,7 @@ class Big(Node):
     lo: Node
     hi: Node
     body: Node
+    implicit: bool = False  # \\sum_t without limits: the model's range 1..T (see notation)
 
 
 @dataclass(frozen=True)

@@ -61,10 +61,13 @@ sep: (AMP | LB)*
 ?product: factor
      | product factor         -> mul
      | product MULOP factor   -> mul
+     | product "/" factor     -> slash
 
 ?factor: postfix
      | BIGOP "_" "{" LETTER "=" expr "}" "^" suparg hadamard   -> bigop
      | BIGOP "^" suparg "_" "{" LETTER "=" expr "}" hadamard   -> bigop_swapped
+     | BIGOP "_" "{" LETTER "}" hadamard                        -> bigop_range
+     | BIGOP "_" LETTER hadamard                                -> bigop_range
      | PARTIAL postfix        -> partial
 
 ?postfix: atom
@@ -113,7 +116,7 @@ NAMED: /\\(mathrm|operatorname|text|mathit|mathsf)\s*\{\s*[A-Za-z]+\s*\}/
 BEGIN: /\\begin\s*\{\s*[bpv]?matrix\s*\}/
 END: /\\end\s*\{\s*[bpv]?matrix\s*\}/
 SCINUM.3: /(\d+(\.\d*)?|\.\d+)\s*\\times\s*10\s*\^\s*(\{\s*[+-]?\s*\d+\s*\}|\d)/
-NUMBER.2: /\d+\.\d*|\.\d+|\d\d+|\d+(\.\d*)?[eE][+-]?\d+/
+NUMBER.2: /(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+|\d+\.\d*|\.\d+|\d\d+/
 DIGIT: /\d/
 LETTER: /[A-Za-z]/
 PRIME: "'"
@@ -146,6 +149,14 @@ _LAYOUT = [
 ]
 
 
+_PRIMES = re.compile(r"\^\s*(?:\{\s*((?:\\prime\s*)+)\}|\\prime(?![a-zA-Z]))")
+
+
+def _primes(m: re.Match[str]) -> str:
+    """`^{\\prime\\prime}` -> `''`, `^\\prime` -> `'`: LaTeX's spelled-out primes."""
+    return "'" * (m.group(1).count("\\prime") if m.group(1) else 1)
+
+
 _ENV = re.compile(r"\\(begin|end)\s*\{\s*[bpv]?matrix\s*\}")
 _CONTINUE = re.compile(r"\\\\\s*(?:&\s*)?(?=[+-])")
 
@@ -154,6 +165,7 @@ def normalise(text: str) -> str:
     """Remove layout-only LaTeX (\\left, \\right, spacing, bold/vector wrappers, final full stop)."""
     for pattern, repl in _LAYOUT:
         text = pattern.sub(repl, text)
+    text = _PRIMES.sub(_primes, text)
     return join_continuations(text).strip()
 
 

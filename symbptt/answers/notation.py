@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from symbptt.answers.ast import Big, Entries, Entry, Mul, Neg, Node, Num, Pow, Sym, rebuild, walk
+from symbptt.answers.parse import ParseError
 
 
 def arities(world_names: Mapping[str, tuple], defs: object) -> dict[str, int]:
@@ -29,13 +30,23 @@ def arities(world_names: Mapping[str, tuple], defs: object) -> dict[str, int]:
 
 
 def resolve(node: Node, arity: Mapping[str, int]) -> Node:
-    """The node with time superscripts turned into indices and `W_{ji}` split into two indices."""
+    """The node with time superscripts turned into indices and `W_{ji}` split into two indices;
+    a compound name the model prints (`W_{hh}`, `W_{xh}`) stays one name."""
+    if isinstance(node, Big) and node.implicit:
+        if node.var in component_vars([node.body], arity):
+            raise ParseError(
+                f"\\{node.op}_{node.var} without limits runs over time (1..T), but {node.var} "
+                f"is an entry index here: write the limits, \\{node.op}_{{{node.var}=1}}^{{n}}"
+            )
     if isinstance(node, Pow):
         base, exp = resolve(node.base, arity), resolve(node.exp, arity)
         if isinstance(base, Sym) and arity.get(base.name, 0) >= 1 and not _numeric(exp):
             return Sym(base.name, (exp,) + base.index)
         return Pow(base, exp)
     if isinstance(node, Sym):
+        compound = _compound(node, arity)
+        if compound is not None:
+            return compound
         if arity.get(node.name, -1) == 0 and len(node.index) == 1:
             pair = _two_letters(node.index[0])
             if pair is not None:
@@ -68,6 +79,31 @@ def bound_vars(node: Node) -> set[str]:
         elif isinstance(n, Entries):
             out.update(n.vars)
     return out
+
+
+def _compound(node: Sym, arity: Mapping[str, int]) -> Sym | None:
+    """W_{hh} -> Sym('W', (Sym('hh'),)) when W_hh is a name of the model or the answer (the
+    evaluator then reads it as one name, like W_h); None otherwise."""
+    if len(node.index) != 1:
+        return None
+    idx = node.index[0]
+    letters = _letter_run(idx)
+    if letters is None or len(letters) < 2:
+        return None
+    joined = "".join(letters)
+    if f"{node.name}_{joined}" in arity and arity.get(f"{node.name}_{joined}") == 0:
+        return Sym(node.name, (Sym(joined),))
+    return None
+
+
+def _letter_run(node: Node) -> list[str] | None:
+    """`hh`, `xh` (a product of bare one-letter names) -> ['h', 'h']; None for anything else."""
+    if isinstance(node, Mul):
+        a, b = _letter_run(node.a), _letter_run(node.b)
+        return a + b if a is not None and b is not None else None
+    if isinstance(node, Sym) and not node.index and len(node.name) == 1:
+        return [node.name]
+    return None
 
 
 def _numeric(node: Node) -> bool:

@@ -190,6 +190,11 @@ def _node(t: Tree | Token):
         if len({len(r) for r in rows}) != 1:
             raise ParseError("matrix rows have different lengths")
         return Matrix(tuple(rows))
+    if kind == "bigop_range":  # \sum_t, \sum_{t}: over the model's time range 1..T
+        body = _finish(_node(kids[2]))
+        return Big(str(kids[0])[1:], str(kids[1]), Num(Fraction(1), "1"), Sym("T"), body, True)
+    if kind == "slash":  # 9/10, (a+b)/2: a quotient
+        return Div(_finish(_node(kids[0])), _finish(_node(kids[1])))
     if kind in ("bigop", "bigop_swapped"):
         op = str(kids[0])[1:]
         if kind == "bigop":
@@ -237,6 +242,12 @@ class _GroupPost:
 def _sup(base, arg):
     if isinstance(base, _Group):
         return _GroupPost(base, arg)
+    items = _flatten(arg) if isinstance(arg, tuple) else []
+    if len(items) > 1 and isinstance(items[-1], Sym) and not items[-1].index and (
+        items[-1].name == "\\top" or (items[-1].name == "T" and isinstance(items[0], _Group))
+    ):  # h^{(t)\\top}, h^{(t-1)T}: a time superscript, then a transpose
+        rest = items[0] if len(items) == 2 else ("mul", items[:-1])
+        return Transpose(_finish(_sup(base, rest)))
     b = _finish(base)
     if isinstance(arg, Sym) and not arg.index and arg.name in ("T", "\\top"):
         return Transpose(b)

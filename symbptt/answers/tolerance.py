@@ -1,11 +1,16 @@
 """How close is right: the precision the student wrote, or an explicit tolerance.
 
-Default for a number or matrix written out: each entry may be off by one unit in its last digit
-(0.0424 is right for 0.9^30 = 0.042391...). For a computed step that contains decimals, the
-relative precision of its least precise decimal, norm-wise. Without decimals: exact (rationals)
-for numeric answers, float64 for symbolic ones: relative 1e-9 when every derivative came from the
-engine's exact BPTT, 1e-6 when one fell back to central differences. `relative`, `absolute` and
-`sigfigs` given in the answer file override all this.
+Only decimals the student computed and wrote carry a rounding: each may be off by one unit in its
+last digit (0.0424 is right for 0.9^30 = 0.042391...). Numbers copied from the problem's data
+(any decimal that also appears in the left-hand side, the question, `given` or `where`), the base
+and exponent of a power (0.9 in 0.9^{29}), arguments of functions (2 in \\sigma(2)), integers and
+fractions of them are exact. A number or matrix written out gets its units entry by entry; a
+computed step (Q diag(0.0424, 1.153e-12) Q^{-1}) gets them carried through the step entry by
+entry: each rounded decimal is moved by one unit and the changes of every entry are added
+(`rounded_literals`, `propagated_bound`). Without a rounded decimal: exact (rationals) for numeric
+answers, float64 for symbolic ones: relative 1e-9 when every derivative came from the engine's
+exact BPTT, 1e-6 when one fell back to central differences. `relative`, `absolute` and `sigfigs`
+given in the answer file override all this.
 """
 
 from __future__ import annotations
@@ -18,20 +23,39 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Apply, Matrix, Neg, Node, Num, walk
+from symbptt.answers.ast import (
+    Apply,
+    Big,
+    Entry,
+    Matrix,
+    Neg,
+    Node,
+    Num,
+    Pow,
+    Sym,
+    rebuild,
+    walk,
+)
+from symbptt.answers.limits import LimitExceeded
 from symbptt.errors import InputError
 
 FLOAT_RELATIVE = 1e-6  # truth with a central-difference derivative (error about 1e-8 .. 1e-10)
 FLOAT_FLOOR = 1e-9
 EXACT_RELATIVE = 1e-9  # truth from exact BPTT and float64 algebra (error about 1e-15)
 EXACT_FLOOR = 1e-12
+MAX_ROUNDED = 24  # rounded decimals inside one computed step (each costs two evaluations)
+#: Constructors, not functions: their arguments are entries written out, not data.
+_CONSTRUCTORS = {"diag"}
 
 
 @dataclass(frozen=True)
 class Tolerance:
-    """kind: 'entries' (per-entry units), 'relative', 'absolute', 'sigfigs', 'exact' or 'float'.
+    """kind: 'entries' (per-entry units), 'rounded' (units carried through a computed step),
+    'relative', 'absolute', 'sigfigs', 'exact' or 'float'.
 
-    For 'float', value is 'exact' (every derivative exact) or 'fd' (central differences used)."""
+    For 'float', value is 'exact' (every derivative exact) or 'fd' (central differences used).
+    For 'rounded', value is (units, data, base): the units of the step's rounded decimals (for the
+    report), the data values that are exact, and the base for float64 ('exact', 'fd' or 'float')."""
 
     kind: str
     value: Any = None
@@ -60,6 +84,13 @@ class Tolerance:
             units = sorted({float(u) for u in np.asarray(self.value, dtype=object).flat if u})
             shown = ", ".join(f"{u:g}" for u in units) if units else "exact"
             return f"as written: +-1 in the last digit ({shown})"
+        if self.kind == "rounded":
+            units = sorted({float(u) for u in self.value[0]})
+            shown = ", ".join(f"{u:g}" for u in units)
+            return (
+                f"as written: each computed decimal +-1 in its last digit ({shown}), "
+                "carried through the step entry by entry"
+            )
         if self.kind == "relative":
             return f"relative {self.value:.3g}{src}"
         if self.kind == "absolute":
@@ -74,33 +105,126 @@ class Tolerance:
 
     def resolved(self, fd_used: bool) -> Tolerance:
         """A 'float' tolerance made definite by how the truth was computed; others unchanged."""
+        if self.kind == "rounded" and self.value[2] != "exact-numeric":
+            units, data, _ = self.value
+            return Tolerance("rounded", (units, data, "fd" if fd_used else "exact"), self.note)
         if self.kind != "float":
             return self
         return Tolerance("float", "fd" if fd_used else "exact")
 
 
-def step_tolerance(step: Node, symbolic: bool) -> Tolerance:
-    """The default tolerance of one step, from the decimals the student wrote in it."""
-    units = _literal_units(step)
-    if units is not None and any(u for u in np.asarray(units, dtype=object).flat):
-        return Tolerance("entries", units)
-    worst = 0.0
-    for node in walk(step):
-        if isinstance(node, Num) and node.ulp is not None and node.value:
-            worst = max(worst, float(node.ulp / abs(node.value)))
-    if worst:
-        return Tolerance("relative", worst, "as written: the least precise decimal in the step")
+def data_values(nodes: Any) -> frozenset[Fraction]:
+    """The absolute values of the decimals in the problem's data (left-hand side, question,
+    `given`/`where` bodies): the same number written in a step is copied, not rounded."""
+    return frozenset(
+        abs(n.value) for root in nodes for n in walk(root) if isinstance(n, Num) and n.ulp
+    )
+
+
+def step_tolerance(
+    step: Node, symbolic: bool, data: frozenset[Fraction] = frozenset()
+) -> Tolerance:
+    """The default tolerance of one step, from the decimals the student computed and wrote."""
+    units = _literal_units(step, data)
+    if units is not None:
+        if any(u for u in np.asarray(units, dtype=object).flat):
+            return Tolerance("entries", units)
+        return Tolerance("float" if symbolic else "exact")
+    found = rounded_literals(step, data)
+    if found:
+        if len(found) > MAX_ROUNDED:
+            raise LimitExceeded(
+                f"{len(found)} rounded decimals inside one computed step (limit {MAX_ROUNDED}); "
+                "give a tolerance"
+            )
+        base = "float" if symbolic else "exact-numeric"
+        return Tolerance("rounded", (tuple(n.ulp for _, n in found), data, base))
     return Tolerance("float" if symbolic else "exact")
 
 
-def _literal_units(step: Node) -> Any:
+def rounded_literals(step: Node, data: frozenset[Fraction]) -> list[tuple[int, Num]]:
+    """(position, literal) of every decimal in the step that the student rounded: not data, not
+    in a power, a function's argument or an index. Positions count the step's Num nodes."""
+    out: list[tuple[int, Num]] = []
+
+    def visit(num: Num, pos: int, exact: bool) -> Num:
+        if not exact and num.ulp and abs(num.value) not in data:
+            out.append((pos, num))
+        return num
+
+    _map_nums(step, visit)
+    return out
+
+
+def perturbed(step: Node, pos: int, delta: Fraction) -> Node:
+    """The step with its literal number `pos` (see `rounded_literals`) moved by delta."""
+
+    def visit(num: Num, at: int, exact: bool) -> Num:
+        if at != pos:
+            return num
+        return Num(num.value + delta, num.text, num.sig, num.ulp)
+
+    return _map_nums(step, visit)
+
+
+def _map_nums(step: Node, fn: Any) -> Node:
+    """Rebuild step with fn(num, position, exact_context) for each Num, in one fixed order."""
+    counter = [0]
+
+    def go(node: Node, exact: bool) -> Node:
+        if isinstance(node, Num):
+            pos = counter[0]
+            counter[0] += 1
+            return fn(node, pos, exact)
+        if isinstance(node, Pow):
+            return Pow(go(node.base, True), go(node.exp, True))
+        if isinstance(node, Apply) and node.name not in _CONSTRUCTORS:
+            return rebuild(node, lambda c: go(c, True))
+        if isinstance(node, Sym):  # indices are integers anyway
+            return rebuild(node, lambda c: go(c, True))
+        if isinstance(node, Entry):
+            return Entry(go(node.base, exact), tuple(go(c, True) for c in node.comps))
+        if isinstance(node, Big):
+            lo, hi = go(node.lo, True), go(node.hi, True)
+            return Big(node.op, node.var, lo, hi, go(node.body, exact))
+        return rebuild(node, lambda c: go(c, exact))
+
+    return go(step, False)
+
+
+def propagated_bound(step: Node, tol: Tolerance, evaluate: Any, value: Any) -> Any:
+    """Entry-wise bound for a 'rounded' tolerance: the sum over the step's rounded decimals of
+    how far the step's value moves when that decimal moves by one unit (either way).
+
+    evaluate(node) evaluates a variant of the step at the same point; value is the step's value."""
+    base = _as2d(value)
+    total: Any = None
+    for pos, num in rounded_literals(step, tol.value[1]):
+        worst: Any = None
+        for sign in (1, -1):
+            try:
+                moved = _as2d(evaluate(perturbed(step, pos, sign * num.ulp)))
+            except Exception:  # noqa: BLE001 - a move that leaves the domain (1/(0.1 - 0.1))
+                continue
+            if moved.shape != base.shape:
+                continue
+            d = np.abs(moved - base)
+            worst = d if worst is None else np.maximum(worst, d)
+        if worst is not None:
+            total = worst if total is None else total + worst
+    return np.zeros(base.shape, dtype=base.dtype) if total is None else total
+
+
+def _literal_units(step: Node, data: frozenset[Fraction] = frozenset()) -> Any:
     """Per-entry last-digit units if the step is a number, a matrix or a diag(...) of numbers."""
 
     def unit(n: Node) -> Fraction | None:
         if isinstance(n, Neg):
             n = n.a
         if isinstance(n, Num):
-            return n.ulp if n.ulp is not None else Fraction(0)
+            if n.ulp is None or abs(n.value) in data:
+                return Fraction(0)
+            return n.ulp
         return None
 
     if isinstance(step, Matrix):
@@ -122,8 +246,10 @@ def _literal_units(step: Node) -> Any:
     return None if u is None else np.array([[u]], dtype=object)
 
 
-def compare(got: Any, want: Any, tol: Tolerance) -> tuple[bool, str]:
-    """(True, '') if got is within tol of want, else (False, why) with both values."""
+def compare(got: Any, want: Any, tol: Tolerance, extra: Any = None) -> tuple[bool, str]:
+    """(True, '') if got is within tol of want, else (False, why) with both values.
+
+    extra: the entry-wise bound of a 'rounded' tolerance (`propagated_bound`)."""
     g, w = _as2d(got), _as2d(want)
     if g.shape != w.shape:
         return False, f"shape {g.shape[0]}x{g.shape[1]}, expected {w.shape[0]}x{w.shape[1]}"
@@ -134,6 +260,10 @@ def compare(got: Any, want: Any, tol: Tolerance) -> tuple[bool, str]:
             return False, "not finite (overflow)"
     diff = np.abs(g - w)
     bound = _bound(w, tol, exact)
+    if extra is not None:
+        e = _as2d(extra)
+        if e.shape == w.shape:
+            bound = bound + (e if exact and e.dtype == object else e.astype(float))
     ok = bool(np.all(diff <= bound))
     if ok:
         return True, ""
@@ -147,6 +277,11 @@ def _bound(w: np.ndarray, tol: Tolerance, exact: bool) -> Any:
         if units.shape != w.shape:
             units = np.full(w.shape, max(units.flat), dtype=object)
         return units if exact else units.astype(float) + 1e-12 * float(scale)
+    if tol.kind == "rounded":
+        if exact:
+            return 0
+        rel = FLOAT_RELATIVE if tol.value[2] == "fd" else EXACT_RELATIVE
+        return rel * float(scale) + (FLOAT_FLOOR if tol.value[2] == "fd" else EXACT_FLOOR)
     if tol.kind == "relative":
         return (Fraction(str(tol.value)) if exact else tol.value) * scale
     if tol.kind == "absolute":

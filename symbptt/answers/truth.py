@@ -125,6 +125,8 @@ class World:
         self.fd_used = False  # set when a derivative fell back to central differences
         self.sizes = {"n": n, "m": m, "k": k, "T": T}
         self.local_for_total = local_for_total
+        self.act_keys: set[str] = set()  # the model's activation names (set by _build)
+        self.numeric = False  # a numeric answer: functions are applied to plain numbers
         rng = np.random.default_rng(seed)
         self.rng = rng
         self.overlay: dict[tuple, np.ndarray] = {}
@@ -264,7 +266,7 @@ class World:
                 return value + self.overlay.get(("sym", name, idx), 0.0) if not ev.exact else value
         kind = self.names.get(name)
         if kind is None:
-            raise Unknown(f"unknown symbol {name} (not in the model, given or where)")
+            raise Unknown(self._unknown(name))
         if ev.exact:
             from symbptt.answers.evaluate import NotExact
 
@@ -281,6 +283,17 @@ class World:
             raise ShapeError(f"{name} needs one time index")
         return component(self._at(fwd[kind[1]], idx[:1], name), idx[1:], f"{name}_{idx[0]}")
 
+    def _unknown(self, name: str) -> str:
+        """The message for a symbol that is neither the model's nor defined (\\tau explained)."""
+        if name == "\\tau":
+            model = f"model {self.model.name}" if self.model is not None else "this answer"
+            return (
+                f"\\tau is not a symbol of {model}: its number of time steps is T (in "
+                "truncated BPTT \\tau is the truncation length); write T, or define \\tau "
+                "under given: or where:"
+            )
+        return f"unknown symbol {name} (not in the model, given or where)"
+
     def _at(self, table: Mapping[int, Any], idx: tuple[int, ...], name: str) -> Any:
         if len(idx) != 1:
             raise ShapeError(f"{name} needs one time index")
@@ -291,6 +304,11 @@ class World:
     def function(self, name: str, deriv: int) -> Callable[[np.ndarray], np.ndarray]:
         """A function by the name a student wrote (f and the model's activation name: the model's)."""
         if name in self.act_keys or name == "f":
+            if self.numeric and (self.model is None or self.model.activation == "generic"):
+                raise Unknown(
+                    f"{name} is a generic activation here (no model fixes it): applied to a "
+                    "number it has no value; define it under given: or use a named function"
+                )
             if deriv > 1:
                 raise Unknown(f"{name} with {deriv} primes is not supported")
             return self.act(deriv)

@@ -1,0 +1,244 @@
+"""Issue 9, numbers and notation: exact expressions carry no rounding, decimals the student
+computed carry their own (entry by entry), and what students write is read.
+
+Every expected verdict is worked out by hand (in the comments) or by an independent computation
+written here (exact Fractions, math.exp, plain loops); nothing is pasted from our own output.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import pytest
+
+from symbptt.answers.judge import AnswerSpec, judge
+from symbptt.answers.parse import parse_latex
+from symbptt.catalog import builtin_names, load
+
+LAMBDA = {"Lambda": "\\operatorname{diag}(0.9, 0.4)"}
+Q_TEX = "\\begin{bmatrix}-0.6&-0.8\\\\-0.8&0.6\\end{bmatrix}"
+W_GIVEN = {"Q": Q_TEX, "Lambda": "\\operatorname{diag}(0.9, 0.4)", "W": "Q\\Lambda Q^{-1}"}
+
+
+def verdict(tex: str, model: str | None = None, **kw: object) -> tuple[str, str]:
+    v = judge(AnswerSpec("a", tex, **kw), load(model) if model else None)  # type: ignore[arg-type]
+    return v.verdict, v.reason + " | " + v.tolerance
+
+
+# ------------------------------------------------------------------ 1. exact expressions
+
+
+@pytest.mark.parametrize(
+    "rhs, expected",
+    [
+        # Lambda^30 = diag(0.9^30, 0.4^30) exactly; 0.9^29 != 0.9^30 (an exponent slip).
+        ("\\operatorname{diag}(0.9^{30}, 0.4^{30})", "correct"),
+        ("\\operatorname{diag}(0.9^{29}, 0.4^{30})", "wrong"),
+        ("\\operatorname{diag}(0.9^{30}, 0.4^{29})", "wrong"),
+        ("\\operatorname{diag}(0.9, 0.4)^{30}", "correct"),
+        ("\\operatorname{diag}(0.9, 0.4)^{31}", "wrong"),
+        # (9/10)^30 = 0.9^30 exactly, as a fraction too.
+        ("\\operatorname{diag}((9/10)^{30}, \\frac{2}{5}^{30})", "correct"),
+    ],
+)
+def test_lambda_power_written_exactly_has_no_tolerance(rhs: str, expected: str) -> None:
+    assert Fraction(9, 10) ** 29 != Fraction(9, 10) ** 30  # the slip is a different number
+    got, why = verdict(f"\\Lambda^{{30}} = {rhs}", given=LAMBDA)
+    assert got == expected, why
+    if expected == "correct":
+        assert "exact" in why
+
+
+@pytest.mark.parametrize("exp, expected", [(30, "correct"), (28, "wrong"), (29, "wrong")])
+@pytest.mark.parametrize("q", ["Q", Q_TEX], ids=["Q-by-name", "Q-written-out"])
+def test_w30_exponent_slip_never_passes(exp: int, expected: str, q: str) -> None:
+    # Q is symmetric and orthogonal (Q^{-1} = Q); W^30 = Q diag(0.9^30, 0.4^30) Q^{-1}.
+    # Q written out copies the problem's decimals (-0.6, -0.8): data, so no tolerance either.
+    qinv = "Q^{-1}" if q == "Q" else q
+    tex = f"W^{{30}} = {q} \\operatorname{{diag}}(0.9^{{{exp}}}, 0.4^{{30}}) {qinv}"
+    got, why = verdict(tex, given=W_GIVEN)
+    assert got == expected, why
+
+
+def _w30() -> list[list[Fraction]]:
+    """W^30 = 0.9^30 q1 q1^T + 0.4^30 q2 q2^T with q1 = (-0.6, -0.8), q2 = (-0.8, 0.6)."""
+    q1, q2 = (Fraction(-3, 5), Fraction(-4, 5)), (Fraction(-4, 5), Fraction(3, 5))
+    a, b = Fraction(9, 10) ** 30, Fraction(2, 5) ** 30
+    return [[a * q1[i] * q1[j] + b * q2[i] * q2[j] for j in range(2)] for i in range(2)]
+
+
+@pytest.mark.parametrize(
+    "lam1, lam2, expected",
+    [
+        # 0.9^30 = 0.0423911...: 0.0424 is within one unit (1e-4) of its last digit; carried
+        # through Q ... Q^{-1} each entry of W^30 may move by |q1_i q1_j| 1e-4 (+ 1e-15 |q2..|).
+        ("0.0424", "1.153\\times10^{-12}", "correct"),
+        ("0.0423", "1.153e-12", "correct"),
+        # 0.0426 is 2.09 units off: every entry is off by 2.09e-4 |q1_i q1_j| > its bound.
+        ("0.0426", "1.153\\times10^{-12}", "wrong"),
+        # The tiny entry has its own unit: 1.163e-12 is ten units (1e-15) off 0.4^30 = 1.1529e-12.
+        # Entry (1, 1) moves by 0.36 * 1e-11 ... still under 0.36e-4: wrong only entry by entry
+        # in the diagonal form below, not here (the 0.0424 unit dominates every entry of W^30).
+        ("0.0424", "1.163\\times10^{-12}", "correct"),
+    ],
+)
+def test_rounded_decimals_inside_a_computed_step_carry_their_own_unit(
+    lam1: str, lam2: str, expected: str
+) -> None:
+    w = _w30()
+    v1, v2 = Fraction(lam1), Fraction(lam2.replace("\\times10^{-12}", "e-12"))
+    q1, q2 = (Fraction(-3, 5), Fraction(-4, 5)), (Fraction(-4, 5), Fraction(3, 5))
+    ok = all(
+        abs(v1 * q1[i] * q1[j] + v2 * q2[i] * q2[j] - w[i][j])
+        <= Fraction(1, 10**4) * abs(q1[i] * q1[j]) + Fraction(1, 10**15) * abs(q2[i] * q2[j])
+        for i in range(2)
+        for j in range(2)
+    )
+    assert ok == (expected == "correct")  # the verdict, by the bound in the docstring
+    got, why = verdict(
+        f"W^{{30}} = Q \\operatorname{{diag}}({lam1}, {lam2}) Q^{{-1}}", given=W_GIVEN
+    )
+    assert got == expected, why
+
+
+@pytest.mark.parametrize("tiny, expected", [("1.153", "correct"), ("1.156", "wrong")])
+def test_computed_step_is_judged_entry_by_entry_not_normwise(tiny: str, expected: str) -> None:
+    # 1 * diag(...) is a computed step (not a matrix written out); 0.4^30 = 1.15292e-12, so
+    # 1.156e-12 is three units of 1e-15 off in its own entry although tiny next to 0.0424.
+    assert (abs(Fraction(2, 5) ** 30 - Fraction(f"{tiny}e-12")) <= Fraction(1, 10**15)) == (
+        expected == "correct"
+    )
+    got, why = verdict(
+        f"\\Lambda^{{30}} = 1 \\cdot \\operatorname{{diag}}(0.0424, {tiny}\\times10^{{-12}})",
+        given=LAMBDA,
+    )
+    assert got == expected, why
+
+
+def test_numbers_copied_from_the_question_are_exact() -> None:
+    # 0.5 and 0.9 are the question's numbers: copied into a step they are exact. 0.902 is the
+    # student's (unit 0.001): 0.5 * 0.902 = 0.451 is 0.001 off 0.45, more than 0.5 * 0.001.
+    # Were 0.5 a rounded decimal (unit 0.1) the bound would be 0.0902 and it would pass.
+    assert verdict("0.5 \\cdot 0.9 = 0.5 \\cdot 0.9")[0] == "correct"
+    assert verdict("0.5 \\cdot 0.9 = 0.9 \\cdot 0.5")[0] == "correct"
+    assert verdict("0.5 \\cdot 0.9 = 0.5 \\cdot 0.902")[0] == "wrong"
+    assert verdict("0.5 \\cdot 0.9 = 0.5 \\cdot 0.9004")[0] == "wrong"  # 2e-4 > 0.5e-4
+    assert verdict("0.5 \\cdot 0.9 = 0.5 \\cdot 0.9001")[0] == "correct"  # 0.5e-4 <= 0.5e-4
+    # a rounded result used in a product keeps its unit: 0.42 = 0.45 - 0.03, and 0.421 * 1 ...
+    assert verdict("0.9^{2} = 0.81 \\cdot 1")[0] == "correct"  # 0.81 exact
+    assert verdict("0.9^{3} = 0.73 \\cdot 1")[0] == "correct"  # 0.729, one unit 0.01
+    assert verdict("0.9^{3} = 0.74 \\cdot 1")[0] == "wrong"  # 0.011 off
+
+
+def test_scientific_e_notation_is_one_number() -> None:
+    assert verdict("0.4^{30} = 1.153e-12")[0] == "correct"  # 1.15292e-12, unit 1e-15
+    assert verdict("0.4^{30} = 1.156e-12")[0] == "wrong"
+
+
+# ------------------------------------------------------------------ 3. functions of numbers
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@pytest.mark.parametrize(
+    "tex, value",
+    [
+        ("\\sigma(2)", _sigmoid(2)),  # homework 3's sigma is the logistic sigmoid
+        ("\\sigma'(-1)", _sigmoid(-1) * (1 - _sigmoid(-1))),
+        ("\\sigma^{\\prime}(-1)", _sigmoid(-1) * (1 - _sigmoid(-1))),
+        ("\\sigma'(0)", 0.25),
+    ],
+)
+def test_sigma_of_a_number_in_homework3(tex: str, value: float) -> None:
+    right = f"{value:.3f}"
+    off = f"{value + 0.003:.3f}"  # three units of the last digit away
+    assert verdict(f"{tex} = {right}", "homework3")[0] == "correct"
+    assert verdict(f"{tex} = {off}", "homework3")[0] == "wrong"
+
+
+def test_model_activation_of_a_number() -> None:
+    # elman's activation f is tanh: tanh(2) = 0.96403; f'(0.5) = 1 - tanh(0.5)^2 = 0.78645
+    assert verdict("f(2) = 0.964", "elman")[0] == "correct"
+    assert verdict(f"f'(0.5) = {1 - math.tanh(0.5) ** 2:.4f}", "elman")[0] == "correct"
+    assert verdict("f(2) = 0.881", "elman")[0] == "wrong"
+    # the tutorial's f is generic: f(2) has no value
+    got, why = verdict("f(2) = 0.964", "tutorial")
+    assert got == "undecided" and "generic" in why
+
+
+# ------------------------------------------------------------------ 2. what students write
+
+
+def test_prime_spelled_out_and_slash_division() -> None:
+    assert parse_latex("\\sigma^{\\prime}(x)") == parse_latex("\\sigma'(x)")
+    assert parse_latex("\\sigma^\\prime(x)") == parse_latex("\\sigma'(x)")
+    assert parse_latex("f^{\\prime\\prime}(x)") == parse_latex("f''(x)")
+    assert verdict("(9/10)^{29} = \\frac{9^{29}}{10^{29}}")[0] == "correct"
+    assert verdict("(9/10)^{29} = 0.9^{29}")[0] == "correct"
+    assert verdict("(9/10)^{29} = 0.9^{30}")[0] == "wrong"
+
+
+DL_DW = "\\frac{\\partial L}{\\partial W}"
+WHERE_TOTAL = {"\\delta_t": "\\frac{\\partial L}{\\partial h_t}"}
+
+
+@pytest.mark.parametrize(
+    "h, expected",
+    [
+        # dL/dW = sum_t diag(sigma'(s_t)) delta_t h_{t-1}^T with delta_t = dL/dh_t (corpus ex1b-total)
+        ("h^{(t-1)\\top}", "correct"),
+        ("h^{(t-1)T}", "correct"),
+        ("h^{(t)\\top}", "wrong"),
+    ],
+)
+def test_time_superscript_with_transpose(h: str, expected: str) -> None:
+    tex = f"{DL_DW} = \\sum_{{t=1}}^{{T}} \\operatorname{{diag}}(\\sigma'(s_t))\\, \\delta_t\\, {h}"
+    got, why = verdict(tex, "homework3", where=WHERE_TOTAL)
+    assert got == expected, why
+
+
+@pytest.mark.parametrize("sum_", ["\\sum_t", "\\sum_{t}", "\\sum_{t=1}^{T}"])
+def test_sum_without_limits_runs_over_the_models_time(sum_: str) -> None:
+    # homework 3 has a loss at every step: L = sum_{t=1}^T L_t, so dL/dW = sum_t dL_t/dW.
+    assert load("homework3").loss_at == "every"
+    got, why = verdict(f"{DL_DW} = {sum_} \\frac{{\\partial L_t}}{{\\partial W}}", "homework3")
+    assert got == "correct", why
+    # ... and not the last loss alone (wrong from T = 2 on).
+    got, why = verdict(f"{DL_DW} = {sum_} \\frac{{\\partial L_T}}{{\\partial W}}", "homework3")
+    assert got == "wrong", why
+
+
+def test_sum_without_limits_over_an_entry_index_is_explained() -> None:
+    got, why = verdict("y = \\sum_j h_{t,j}", "homework3", given={"y": "1"}, range="t = 1")
+    assert got == "undecided" and "entry index" in why
+
+
+def test_tau_is_explained() -> None:
+    got, why = verdict("\\frac{\\partial L}{\\partial h_\\tau} = \\delta_\\tau", "homework3")
+    assert got == "undecided" and "number of time steps is T" in why
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_printed_parameter_name_is_read_back(name: str) -> None:
+    # For each parameter the model prints (its Notation, e.g. elman's W_{hh}), (P^T)^T = P holds
+    # and 2P = P + P holds; P^T = P fails for a random non-symmetric or non-square matrix.
+    model = load(name)
+    for role in model.roles:
+        p = model.notation.param(role).latex
+        assert verdict(f"{p} = (({p})^\\top)^\\top", name)[0] == "correct", (name, p)
+        assert verdict(f"2 {p} = {p} + {p}", name)[0] == "correct", (name, p)
+        if role.value in ("recurrent", "input", "output"):
+            assert verdict(f"{p} = ({p})^\\top", name)[0] == "wrong", (name, p)
+
+
+def test_elman_gradient_in_printed_names() -> None:
+    # dE/dW_hh = sum_t delta_t h_{t-1}^T with delta_t = dE/da_t (a_t = W_xh x_t + W_hh h_{t-1}
+    # + b_h is elman's pre-activation); with h_t^T in place of h_{t-1}^T it is wrong.
+    where = {"\\delta_t": "\\frac{\\partial E}{\\partial a_t}"}
+    lhs = "\\frac{\\partial E}{\\partial W_{hh}}"
+    ok = f"{lhs} = \\sum_{{t=1}}^{{T}} \\delta_t h_{{t-1}}^\\top"
+    assert verdict(ok, "elman", where=where)[0] == "correct"
+    assert verdict(ok.replace("t-1", "t"), "elman", where=where)[0] == "wrong"
