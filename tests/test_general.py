@@ -8,7 +8,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from symbptt import catalog
 from symbptt.model import Role
-from symbptt.symbolic.general import Elementwise, MatProduct, Param, Partial, Seq, statements
+from symbptt.symbolic.general import KINDS, Elementwise, MatProduct, Param, Partial, Seq, statements
 
 MODELS = ["tutorial", "course-notes", "blog", "homework3", "dl4nlp", "elman"]
 
@@ -89,9 +89,12 @@ def test_tutorial_loss_at_last() -> None:
     assert not isinstance(loss.rhs, sp.Sum) and loss.rhs.indices == (
         sp.Symbol("T", integer=True, positive=True),
     )
-    assert "delta at T" in st and st["delta boundary"].rhs == sp.ZeroMatrix(
-        *st["delta boundary"].lhs.shape
-    )
+    # the loss only at T: delta_T is the start, the recursion runs for t < T, no delta_{T+1}
+    # (with delta_{T+1} = 0 the recursion at t = T would give delta_T = 0)
+    assert "delta at T" in st and "delta boundary" not in st
+    assert "t < T" in str(st["delta recursion"].reason)
+    elman = _by_name("elman")  # a loss at every step: delta_{T+1} = 0 closes the recursion
+    assert elman["delta boundary"].rhs == sp.ZeroMatrix(*elman["delta boundary"].lhs.shape)
     assert st["forward: state"].lhs.name == "s"
     assert r"\mathrm{net}_{t}" in sp.latex(st["forward: pre-activation"].lhs)
 
@@ -108,9 +111,11 @@ def test_every_model_has_each_gradient_and_the_product(name: str) -> None:
     assert isinstance(diag, DiagMatrix) and w.role is Role.RECURRENT
     i, lo, hi = prod.limits
     assert lo - 1 == jac.lhs.args[1].indices[0] and hi == jac.lhs.args[0].indices[0]
-    (bound,) = [s for s in st if s.relation == "<="]
+    jac_bound, bound = [s for s in st if s.relation == "<="]
+    assert jac_bound.kind == "Jacobian bound" and bound.kind == "error bound"
     assert bound.rhs.has(
         sp.Symbol(rf"\beta_{{{model.notation.param(Role.RECURRENT).latex}}}", positive=True)
     )
     for s in st:
         assert s.reason and sp.latex(s.lhs) and sp.latex(s.rhs)
+        assert s.kind in KINDS, s.name

@@ -173,12 +173,35 @@ def test_jacobian_product_matches_core_and_bound_printed() -> None:
     (sec,) = [s for s in d.sections if s.title.startswith("Jacobian")]
     assert "equal to the symbolic core" in sec.steps[1].reason
     bound = sec.steps[-1]
-    # tutorial: ||delta_k|| <= ||delta_t|| (beta_W beta_f)^{t-k}; homework 3's f is sigma
+    # homework 3's delta_t = dL_t/dh_t is local: delta_k is another step's loss, so the bound is
+    # on dL_t/dh_k = (dh_t/dh_k)^T delta_t (by hand: t - k factors diag(sigma') W, each of norm
+    # <= beta_W beta_sigma); homework 3's f is sigma, sigma' <= 1/4
     assert norm(bound.latex) == norm(
-        r"\left\lVert \delta_{k} \right\rVert \le \left\lVert \delta_{t} \right\rVert"
-        r" \left(\beta_{W} \beta_{\sigma}\right)^{t-k}"
+        r"\left\lVert \frac{\partial L_{t}}{\partial h_{k}} \right\rVert \le "
+        r"\left\lVert \delta_{t} \right\rVert \left(\beta_{W} \beta_{\sigma}\right)^{t-k}"
     )
     assert r"$\beta_{\sigma} = 1/4$" in bound.reason
+    # and ||dh_t/dh_k|| <= (beta_W beta_sigma)^{t-k}, true for every convention
+    assert norm(sec.steps[-2].latex) == norm(
+        r"\left\lVert \frac{\partial h_{t}}{\partial h_{k}} \right\rVert \le "
+        r"\left(\beta_{W} \beta_{\sigma}\right)^{t-k}"
+    )
+
+
+def test_no_false_bound_on_the_total_delta() -> None:
+    # elman: delta_t = dE/da_t with a loss at every step. With W_hh = 0, delta_k = f'(a_k) (.)
+    # W_hy^T (yhat_k - y_k) != 0 while ||delta_t|| (beta_W beta_f)^{t-k} = 0 for t > k: the
+    # bound on the total delta is false; the printed bound is on dE_t/da_k, one step's loss.
+    for sec in build(catalog.load("elman"), checks=False).sections:
+        for step in sec.steps:
+            if step.relation == r"\le":
+                assert not norm(step.lhs).startswith(norm(r"\left\lVert \delta")), step.latex
+    (bound,) = find(
+        steps_of("elman", GENERAL), r"\left\lVert \frac{\partial E_t}{\partial a_k} \right\rVert"
+    )
+    assert norm(bound.rhs).startswith(
+        norm(r"\left\lVert \frac{\partial E_t}{\partial a_t} \right\rVert")
+    )
 
 
 # ---- terms in the order the source text writes them (../shared/docs/source-material.md)

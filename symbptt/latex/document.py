@@ -8,20 +8,17 @@ formulas), the engine's cells via latexify, and the checks of `symbptt.verify`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-import sympy as sp
 
 from symbptt import verify
 from symbptt.latex.cells import engine_cells
 from symbptt.latex.claims import claims
 from symbptt.latex.expansion import check_sizes, expansion_section
 from symbptt.latex.model_section import model_section
-from symbptt.latex.notation import OUTPUT_TEX
 from symbptt.latex.paths import jacobian_section, paths_section
-from symbptt.latex.printer import latex, vector
+from symbptt.latex.printer import vector
+from symbptt.latex.statement import statement_step
 from symbptt.latex.steps import CheckResult, Derivation, Section, Step
-from symbptt.model import Model, Name, Role
+from symbptt.model import Model, Role
 from symbptt.symbolic import general, steplemma
 
 FORMS = ("bptt", "paths", "direct", "all", "general")
@@ -35,49 +32,26 @@ def resolve_wrt(model: Model, wrt: Sequence[str] | None) -> list[Role]:
     return [r for r in model.roles if r in roles]
 
 
-#: `general.Statement.relation` ('=', ':=' definition, '<=' bound) as LaTeX.
-_RELATION = {"=": "=", ":=": ":=", "<=": r"\le"}
-
-
-def _output_as_in_text(model: Model, expr: Any) -> Any:
-    """The output function under the text's name (the blog's sigma, not `sigmoid`); an identity
-    output is no function at all (o_t = v_t); the bound on |f'| is beta of the text's f."""
-    if not isinstance(expr, sp.Basic):
-        return expr
-    f = model.notation.activation.latex
-    if f != "f":
-        expr = expr.xreplace({
-            sp.Symbol(r"\beta_{f}", positive=True): sp.Symbol(rf"\beta_{{{f}}}", positive=True)
-        })  # fmt: skip
-
-    def ours(e: Any) -> bool:
-        return isinstance(e, general.Elementwise) and e.function == model.output
-
-    if model.output == "identity":
-        return expr.replace(lambda e: ours(e) and e.order == 0, lambda e: e.arg)
-    tex = OUTPUT_TEX.get(model.output)
-    if not tex:
-        return expr
-    name = Name(model.output, tex)
-    return expr.replace(ours, lambda e: general.Elementwise.of(name, e.arg, e.order))
-
-
 def general_section(model: Model) -> Section:
     """The statements that hold for every T, from `symbptt.symbolic.general`."""
 
-    def tex(expr: Any) -> str:
-        return latex(_output_as_in_text(model, expr), model)
-
-    steps = tuple(
-        Step(tex(s.lhs), tex(s.rhs), s.reason.render(tex), _RELATION[s.relation])
-        for s in general.statements(model)
-    )
+    steps = tuple(statement_step(model, s) for s in general.statements(model))
     return Section("For every T: the delta recursion and the sum over time", steps)
 
 
 def cells_section(model: Model) -> Section:
     """The engine's forward and backward step, rendered by latexify-py."""
-    steps = tuple(Step(c.lhs, c.rhs, c.reason) for c in engine_cells(model))
+    last = (
+        "; the loss is taken at step $T$ only, so the step's own loss is zero before $T$"
+        if model.loss_at == "last"
+        else ""
+    )
+    steps = tuple(
+        Step(
+            c.lhs, c.rhs, c.reason + (last if i else ""), kind=("cell forward", "cell backward")[i]
+        )
+        for i, c in enumerate(engine_cells(model))
+    )
     text = (
         "One step of the numeric engine, with this model's activation passed in "
         "(`symbptt.latex.cells`; the tests check these functions against `engine.forward` and "

@@ -7,12 +7,16 @@ The blog's dL_3/dW_x is a sum over three paths; each path's term is computed by
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 
 from symbptt.latex.claims import is_builtin
 from symbptt.latex.notation import Names
+from symbptt.latex.statement import statement_step
 from symbptt.latex.steps import Section, Step
 from symbptt.model import Model, Role
+from symbptt.symbolic import general
 
 
 def _node(nm: Names, ascii_node: str) -> str:
@@ -108,7 +112,6 @@ def jacobian_section(model: Model, T: int, n: int) -> Section:
 
     nm = Names(model)
     R = nm.param(Role.RECURRENT)
-    t = nm.t
     u = unroll(model, T, n, generic=True)
     # the product written below, built from the unrolled graph's own symbols
     W = u.params[Role.RECURRENT]
@@ -117,24 +120,17 @@ def jacobian_section(model: Model, T: int, n: int) -> Section:
         mine = mine * sp.diag(*[u.fprime(s) for s in u.net_sym[i - 1]]) * W
     core = gradients.jacobian_product(u, T, 1)
     same = all(sp.simplify(a - b) == 0 for a, b in zip(mine, core, strict=True))
-    product = " ".join(f"{nm.diag_fprime(nm.net(str(i)))} {R}" for i in range(T, 1, -1))
-    general = f"\\prod_{{i=k+1}}^{{{t}}} {nm.diag_fprime(nm.net('i'))} {R}"
-    beta = {"sigmoid": "1/4", "tanh": "1", "relu": "1", "identity": "1"}.get(model.activation)
-    b_f = f"\\beta_{{{nm.f}}}"
-    bf = f"${b_f} = {beta}$ for this activation" if beta else f"${b_f}$ bounds $|{nm.f}'|$"
-    if model.delta == "per_step":  # dl4nlp: delta_{t,k}, the step-t loss seen at step k
-
-        def d(i: str) -> str:
-            return nm.delta(t, i)
-    else:
-        d = nm.delta
+    product = " ".join(f"{nm.diag_fprime(nm.net(str(i)))} {R}" for i in range(T, 1, -1)) or "I"
+    (move,) = general.transport(model)
+    jac, *bounds = general.bounds(model)
+    product_step = statement_step(model, general.jacobian(model))
+    transport_step = statement_step(model, move)
+    if is_builtin(model, "tutorial"):
+        transport_step = replace(
+            transport_step, reason=transport_step.reason + " (the tutorial's eq. 3)"
+        )
     steps = (
-        Step(
-            f"\\frac{{\\partial {nm.h(t)}}}{{\\partial {nm.h('k')}}}",
-            general,
-            f"chain rule through each step: $\\partial {nm.h('i')} / \\partial {nm.h('i-1')} = "
-            f"{nm.diag_fprime(nm.net('i'))} {R}$",
-        ),
+        product_step,
         Step(
             f"\\frac{{\\partial {nm.h(str(T))}}}{{\\partial {nm.h('1')}}}",
             product,
@@ -143,21 +139,10 @@ def jacobian_section(model: Model, T: int, n: int) -> Section:
             + "$; "
             + ("equal to" if same else "NOT equal to")
             + " the symbolic core's `jacobian_product`, checked entry by entry",
+            kind="Jacobian product at T",
         ),
-        Step(
-            f"{d('k')}^\\top",
-            f"{d(t)}^\\top \\prod_{{i=k}}^{{{t}-1}} {R} {nm.diag_fprime(nm.net('i'))}",
-            f"the error that reaches step $k$ from step ${t}$"
-            + (" (the tutorial's eq. 3)" if is_builtin(model, "tutorial") else ""),
-        ),
-        Step(
-            f"\\left\\lVert {d('k')} \\right\\rVert",
-            f"\\left\\lVert {d(t)} \\right\\rVert \\left(\\beta_{{{R}}} {b_f}\\right)^{{{t}-k}}",
-            "the norm of a product is at most the product of the norms, with "
-            f"$\\lVert {R} \\rVert \\le \\beta_{{{R}}}$ and "
-            f"$\\lVert {nm.diag_fprime(nm.net('i'))} \\rVert \\le {b_f}$; {bf}: "
-            "below 1 the gradient vanishes, above 1 it can explode",
-            relation="\\le",
-        ),
+        transport_step,
+        statement_step(model, jac),
+        *(statement_step(model, b) for b in bounds),
     )
     return Section("Jacobian products: vanishing and exploding gradients", steps)

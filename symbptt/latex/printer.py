@@ -133,7 +133,7 @@ class NotationPrinter(LatexPrinter):
         inner = self._print(expr.arg)
         if not isinstance(expr.arg, sp.MatrixSymbol) or "^" in inner:
             inner = self.parenthesize(expr.arg, PRECEDENCE["Pow"], strict=True)
-            if "^" in inner and not inner.startswith(r"\left("):
+            if ("^" in inner or inner.startswith(r"\frac")) and not inner.startswith(r"\left("):
                 inner = r"\left(" + inner + r"\right)"
         return inner + r"^\top"
 

@@ -8,6 +8,7 @@ construction. Math is LaTeX; reasons and section text are prose with `$inline ma
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,8 @@ class Step:
     """One equation `lhs relation rhs` with a one-line reason a student can follow.
 
     `terms`, when given, are the summands of `rhs`, so long sums can break across lines
-    (`per_line` of them per line).
+    (`per_line` of them per line). `kind` says what is stated (tests/test_printed_truth.py checks
+    every kind numerically); `source` is the `symbolic.general.Statement` printed, if any.
     """
 
     lhs: str
@@ -24,6 +26,8 @@ class Step:
     relation: str = "="
     terms: tuple[str, ...] = ()
     per_line: int = 0  # summands per line when broken; 0 lets the formatter choose
+    kind: str = ""
+    source: Any = field(default=None, compare=False, repr=False)
 
     @property
     def latex(self) -> str:

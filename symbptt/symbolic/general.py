@@ -31,8 +31,12 @@ __all__ = [
     "Partial",
     "Reason",
     "Seq",
+    "KINDS",
     "Statement",
+    "bounds",
+    "jacobian",
     "statements",
+    "transport",
 ]
 
 _N, _M, _K = sp.symbols("n m k_out", positive=True, integer=True)  # shapes, never printed
@@ -200,15 +204,28 @@ def _fill(item: Any, to_tex: Callable[[Any], str]) -> str:
     return item if isinstance(item, str) else to_tex(item)
 
 
+#: Every kind of statement `statements` and `transport` produce; tests/test_printed_truth.py
+#: checks each kind numerically and fails on a kind it has no check for.
+KINDS = (
+    "forward", "loss", "output error", "delta definition", "delta recursion", "delta boundary",
+    "delta at T", "delta at k = t", "state gradient", "state gradient at T", "gradient",
+    "Jacobian product", "error transport", "Jacobian bound", "error bound",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Statement:
-    """lhs relation rhs, valid for every T; `relation` is '=', ':=' (definition) or '<='."""
+    """lhs relation rhs, valid for every T; `relation` is '=', ':=' (definition) or '<='.
+
+    `kind` (one of `KINDS`) says what is stated, so a test can check every kind numerically.
+    """
 
     name: str
     lhs: Any
     rhs: Any
     reason: Reason
     relation: str = "="
+    kind: str = ""
 
 
 class _Letters:
@@ -310,9 +327,10 @@ def _forward(L: _Letters) -> list[Statement]:
     what = f"${f}$" + ("" if words == f"${f}$" else f" is {words}")
     out = [
         Statement("forward: pre-activation", L.net(t), net_rhs(L, t),
-                  _R(f"definition of the cell: the {first} term, then the {second} term{bias}")),
+                  _R(f"definition of the cell: the {first} term, then the {second} term{bias}"),
+                  kind="forward"),
         Statement("forward: state", L.h(t), Elementwise.of(L.nt.activation, L.net(t)),
-                  _R(f"{what}, applied entry by entry")),
+                  _R(f"{what}, applied entry by entry"), kind="forward"),
     ]  # fmt: skip
     if m.has_output_layer:
         z, yhat, _ = L.out(t)
@@ -321,15 +339,16 @@ def _forward(L: _Letters) -> list[Statement]:
             zr = sp.MatAdd(zr, P[Role.OUTPUT_BIAS], evaluate=False)
         g = Name(m.output, rf"\operatorname{{{m.output}}}")
         out += [
-            Statement("forward: output pre-activation", z, zr, _R("the output layer")),
+            Statement("forward: output pre-activation", z, zr, _R("the output layer"),
+                      kind="forward"),
             Statement("forward: output", yhat, Elementwise.of(g, z),
-                      _R("the output function: " + _OUTPUT_WORDS[m.output])),
+                      _R("the output function: " + _OUTPUT_WORDS[m.output]), kind="forward"),
         ]  # fmt: skip
     if m.loss_at == "every":
         total, why = sp.Sum(L.loss(t), (t, 1, L.T)), _R("the per-step losses add up")
     else:
         total, why = L.loss(L.T), _R("only the last step's loss, at $T$")
-    out.append(Statement("loss", L.loss(), total, why))
+    out.append(Statement("loss", L.loss(), total, why, kind="loss"))
     if m.has_output_layer and m.loss != "generic":
         _, yhat, y = L.out(t)
         y_j = Seq.of(L.nt.target, (t, sp.Symbol("j")), 1, 1)
@@ -340,7 +359,8 @@ def _forward(L: _Letters) -> list[Statement]:
             "binary_cross_entropy": _R("sigmoid output with binary cross-entropy "
                                        "(the output lemma)"),
         }[m.loss]  # fmt: skip
-        out.append(Statement("output error", Partial(L.loss(t), L.out(t)[0]), yhat - y, why))
+        out.append(Statement("output error", Partial(L.loss(t), L.out(t)[0]), yhat - y, why,
+                             kind="output error"))  # fmt: skip
     return out
 
 
@@ -350,57 +370,74 @@ def _recursion(L: _Letters) -> list[Statement]:
     had = sp.HadamardProduct
     f = Elementwise.of(L.nt.activation, L.net(t))
     fp = L.nt.activation.latex + "'"
+    last = m.loss_at == "last"
     if m.delta == "per_step":
         return [
             Statement("delta definition", L.delta(t, k), Partial(L.loss(t), L.net(k)),
                       _R("the loss at step ${0}$ differentiated at the pre-activation of step "
-                         "$k \\le {0}$", t), ":="),
+                         "$k \\le {0}$", t), ":=", kind="delta definition"),
             Statement("delta at k = t", L.delta(t, t), had(L.fp(t), L.local(t)),
                       _R("chain rule through ${0} = {1}$ into the step's own loss ${2}$",
-                         L.h(t), f, L.loss(t))),
+                         L.h(t), f, L.loss(t)), kind="delta at k = t"),
             Statement("delta recursion (k < t)", L.delta(t, k), had(L.fp(k), Wt * L.delta(t, k + 1)),
-                      _R("chain rule through ${0} = {1}$, with ${2}$ taken at step $k$, not "
-                         "${3}$", L.net(k + 1), net_rhs(L, k + 1), fp, t)),
+                      _R("for $k < {3}$: chain rule through ${0} = {1}$, with ${2}$ taken at step "
+                         "$k$, not ${3}$", L.net(k + 1), net_rhs(L, k + 1), fp, t),
+                      kind="delta recursion"),
         ]  # fmt: skip
     if m.delta == "step_state":
         total = Partial(L.loss(), L.h(t))
         nxt = Partial(L.loss(), L.h(t + 1))
-        body = sp.MatAdd(L.delta(t), Wt * had(L.fp(t + 1), nxt), evaluate=False)
+        carried = Wt * had(L.fp(t + 1), nxt)
+        body = carried if last else sp.MatAdd(L.delta(t), carried, evaluate=False)
+        why = (
+            _R("for ${0} < T$: ${1}$ reaches the loss only through ${2}$ (no loss before $T$)",
+               t, L.h(t), L.net(t + 1))
+            if last
+            else _R("for ${3} < T$: ${0}$ also feeds ${1}$: the local ${2}$ alone misses the "
+                    "later losses", L.h(t), L.net(t + 1), L.delta(t), t)
+        )  # fmt: skip
         return [
             Statement("delta definition", L.delta(t), Partial(L.loss(t), L.h(t)),
                       _R("local: only the loss at step ${0}$, through ${1}$ directly", t, L.h(t)),
-                      ":="),
-            Statement("total state gradient", total, body,
-                      _R("${0}$ also feeds ${1}$: the local ${2}$ alone misses the later losses",
-                         L.h(t), L.net(t + 1), L.delta(t))),
+                      ":=", kind="delta definition"),
+            Statement("total state gradient", total, body, why, kind="state gradient"),
+            Statement("total state gradient at T", Partial(L.loss(), L.h(T)), L.delta(T),
+                      _R("nothing after $T$: only ${0}$ reaches ${1}$", L.loss(T), L.h(T)),
+                      kind="state gradient at T"),
         ]  # fmt: skip
-    last = m.loss_at == "last"
     body = (
-        sp.MatAdd(L.local(t), Wt * L.delta(t + 1), evaluate=False)
-        if not last
-        else Wt * L.delta(t + 1)
+        Wt * L.delta(t + 1) if last else sp.MatAdd(L.local(t), Wt * L.delta(t + 1), evaluate=False)
     )
     out = [
         Statement("delta definition", L.delta(t), Partial(L.loss(), L.net(t)),
-                  _R("the total error at the pre-activation of step ${0}$", t), ":="),
+                  _R("the total error at the pre-activation of step ${0}$", t), ":=",
+                  kind="delta definition"),
         Statement("delta recursion", L.delta(t), had(L.fp(t), body),
                   _R("chain rule through ${0}$, which feeds ${1}$ and ${2}$",
                      L.h(t), L.loss(t), L.net(t + 1)) if not last
-                  else _R("chain rule through ${0}$ into ${1}$ (no loss before $T$)",
-                          L.h(t), L.net(t + 1))),
-        Statement("delta boundary", L.delta(T + 1), sp.ZeroMatrix(_N, 1),
-                  _R("no step after $T$")),
+                  else _R("for ${2} < T$: chain rule through ${0}$ into ${1}$ (no loss before $T$)",
+                          L.h(t), L.net(t + 1), t), kind="delta recursion"),
     ]  # fmt: skip
     if last:
-        out.insert(2, Statement("delta at T", L.delta(T), had(L.fp(T), L.local(T)),
-                                _R("the loss is taken at step $T$ only")))  # fmt: skip
+        out.append(Statement("delta at T", L.delta(T), had(L.fp(T), L.local(T)),
+                             _R("the loss is taken at step $T$ only"), kind="delta at T"))  # fmt: skip
+    else:
+        out.append(Statement("delta boundary", L.delta(T + 1), sp.ZeroMatrix(_N, 1),
+                             _R("no step after $T$"), kind="delta boundary"))  # fmt: skip
     return out
 
 
 def _sums(L: _Letters) -> list[Statement]:
     m, t, k, T, P = L.model, L.t, L.k, L.T, L.P
     lim = (t, 1, T)
-    if m.delta == "per_step":
+    if m.delta == "per_step" and m.loss_at == "last":
+        hidden = {Role.RECURRENT: sp.Sum(L.delta(T, k) * L.h(k - 1).T, (k, 1, T)),
+                  Role.INPUT: sp.Sum(L.delta(T, k) * L.x(k).T, (k, 1, T)),
+                  Role.HIDDEN_BIAS: sp.Sum(L.delta(T, k), (k, 1, T))}  # fmt: skip
+        why = _R(
+            "only ${0}$ is taken: it reaches the parameter at every step $k \\le T$", L.loss(T)
+        )
+    elif m.delta == "per_step":
 
         def dbl(f: Any) -> Any:  # noqa: E306
             return sp.Sum(sp.Sum(f, (k, 1, t)), lim)
@@ -423,7 +460,8 @@ def _sums(L: _Letters) -> list[Statement]:
     out = []
     for role, rhs in hidden.items():
         if role in P:
-            out.append(Statement(f"gradient {P[role].name}", Partial(L.loss(), P[role]), rhs, why))
+            out.append(Statement(f"gradient {P[role].name}", Partial(L.loss(), P[role]), rhs, why,
+                                 kind="gradient"))  # fmt: skip
     if m.has_output_layer:
         e_terms = {Role.OUTPUT: lambda s: L.e(s) * L.h(s).T, Role.OUTPUT_BIAS: L.e}
         for role, term in e_terms.items():
@@ -431,34 +469,99 @@ def _sums(L: _Letters) -> list[Statement]:
                 rhs = sp.Sum(term(t), lim) if m.loss_at == "every" else term(T)
                 why_out = _R("the output layer at step ${0}$ sees only ${1}$", t, L.loss(t))
                 out.append(Statement(f"gradient {P[role].name}", Partial(L.loss(), P[role]), rhs,
-                                     why_out))  # fmt: skip
+                                     why_out, kind="gradient"))  # fmt: skip
     return out
 
 
-def _vanishing(L: _Letters) -> list[Statement]:
+#: The largest |f'| of each activation (None: any differentiable f, no bound known).
+_BETA_F = {"sigmoid": "1/4", "tanh": "1", "relu": "1", "identity": "1"}
+
+
+def _betas(L: _Letters) -> tuple[sp.Symbol, sp.Symbol]:
+    W = L.P[Role.RECURRENT]
+    return tuple(sp.Symbol(rf"\beta_{{{s}}}", positive=True) for s in (W.args[1].name, "f"))
+
+
+def jacobian(model: Model) -> Statement:
+    """dh_t/dh_k as the ordered product of diag(f'(net_i)) W, i = k+1..t."""
+    L = _Letters(model)
+    t, k, i = L.t, L.k, L.i
+    W = L.P[Role.RECURRENT]
+    jac = MatProduct(DiagMatrix(L.fp(i)) * W, sp.Tuple(i, k + 1, t))
+    return Statement("Jacobian product", Partial(L.h(t), L.h(k)), jac,
+                     _R("chain rule through ${0} \\to {1} \\to {2}$ for $i = k+1, \\dots, {3}$, the "
+                        "factor for $i = {3}$ leftmost", L.h(i - 1), L.net(i), L.h(i), t),
+                     kind="Jacobian product")  # fmt: skip
+
+
+def _error_pair(L: _Letters) -> tuple[Any, Any, str]:
+    """(near, far, note): the error at step k that flows back from the loss at step t, and at t.
+
+    Only the part from one step's loss obeys the bound: with a loss at every step the total
+    delta_k also sums the losses between k and t, so ||delta_k|| <= ||delta_t|| (...) is false.
+    """
+    m, t, k = L.model, L.t, L.k
+    if m.delta == "per_step":
+        return L.delta(t, k), L.delta(t, t), ""
+    if m.delta == "step_state":
+        return Partial(L.loss(t), L.h(k)), L.delta(t), ""
+    if m.loss_at == "last":
+        return (
+            L.delta(k),
+            L.delta(t),
+            "; no loss before $T$, so all of ${D}$ passes through step ${S}$",
+        )
+    return (
+        Partial(L.loss(t), L.net(k)),
+        Partial(L.loss(t), L.net(t)),
+        "; the total error ${D}$ adds such a part for every loss from step $k$ on, so ${D}$ "
+        "itself has no such bound",
+    )
+
+
+def transport(model: Model) -> list[Statement]:
+    """How the error from the loss at step t reaches step k <= t, and its norm bound."""
+    L = _Letters(model)
     t, k, i, P = L.t, L.k, L.i, L.P
     W = P[Role.RECURRENT]
-    jac = MatProduct(DiagMatrix(L.fp(i)) * W, sp.Tuple(i, k + 1, t))
-    bW, bf = (sp.Symbol(rf"\beta_{{{s}}}", positive=True) for s in (W.args[1].name, "f"))
-    if L.model.delta == "per_step":
-        near, far = L.delta(t, k), L.delta(t, t)
-    elif L.model.delta == "step_state":
-        near, far = Partial(L.loss(t), L.h(k)), L.delta(t)
-    else:
-        near, far = L.delta(k), L.delta(t)
+    near, far, note = _error_pair(L)
+    if model.delta == "step_state":  # a gradient by the state: the Jacobian product itself
+        prod = MatProduct(DiagMatrix(L.fp(i)) * W, sp.Tuple(i, k + 1, t))
+        first = t
+    else:  # by the pre-activation: d net_{i+1} / d net_i = W diag f'(net_i)
+        prod = MatProduct(W * DiagMatrix(L.fp(i)), sp.Tuple(i, k, t - 1))
+        first = t - 1
+    note = note.split(", so ${D}$ itself")[0].replace("{D}", "{2}").replace("{S}", "{0}")
+    why = _R("for $k \\le {0}$, the factor for $i = {1}$ leftmost" + note, t, first, L.delta(k))
+    return [Statement("error transport", near.T, far.T * prod, why, kind="error transport")]
+
+
+def bounds(model: Model) -> list[Statement]:
+    """||dh_t/dh_k|| and the error flowing back from step t, bounded by (beta_W beta_f)^(t-k)."""
+    L = _Letters(model)
+    t, k = L.t, L.k
+    W = L.P[Role.RECURRENT]
+    bW, bf = _betas(L)
     fp = L.nt.activation.latex + "'"
+    near, far, note = _error_pair(L)
+    beta = _BETA_F.get(model.activation)
+    known = f"; ${{3}} = {beta}$ for this activation" if beta else ""
+    norms = ("$\\left\\lVert {0} \\right\\rVert \\le {1}$, "
+             "$\\left\\lVert \\operatorname{diag} {2} \\right\\rVert \\le {3}$")  # fmt: skip
     return [
-        Statement("Jacobian product", Partial(L.h(t), L.h(k)), jac,
-                  _R("chain rule through ${0} \\to {1} \\to {2}$ for $i = k+1, \\dots, {3}$, the "
-                     "factor for $i = {3}$ leftmost", L.h(i - 1), L.net(i), L.h(i), t)),
+        Statement("Jacobian bound", Norm(Partial(L.h(t), L.h(k))), (bW * bf) ** (t - k),
+                  _R("for $k \\le {4}$: the product has $" + "{4} - k$ factors, each of norm at most "
+                     "${1} {3}$; " + norms + known, W, bW, fp, bf, t), "<=",
+                  kind="Jacobian bound"),
         Statement("vanishing/exploding bound", Norm(near), InOrder(Norm(far), (bW * bf) ** (t - k)),
-                  _R("the part flowing back from step ${0}$; $\\left\\lVert {1} \\right\\rVert \\le {2}$, "
-                     "$\\left\\lVert \\operatorname{diag} {3} \\right\\rVert \\le {4}$, and norms are "
-                     "sub-multiplicative", t, W, bW, fp, bf), "<="),
+                  _R("the part flowing back from step ${4}$, for $k \\le {4}$; " + norms
+                     + ", and norms are sub-multiplicative" + known
+                     + note.replace("{D}", "{5}").replace("{S}", "{4}"),
+                     W, bW, fp, bf, t, L.delta(k)), "<=", kind="error bound"),
     ]  # fmt: skip
 
 
 def statements(model: Model) -> list[Statement]:
     """Forward equations, delta recursion, sums over time, Jacobian product and bound, for any T."""
     L = _Letters(model)
-    return _forward(L) + _recursion(L) + _sums(L) + _vanishing(L)
+    return _forward(L) + _recursion(L) + _sums(L) + [jacobian(model)] + bounds(model)
