@@ -459,3 +459,27 @@ def test_nan_in_dh_or_targets_is_named():
         engine.backward(trace, dh=bad)
     with pytest.raises(InputError, match="targets contains NaN or inf"):
         engine.backward(trace, targets=bad)
+
+
+def test_pooled_buffers_never_overwrite_what_the_caller_keeps():
+    """Working arrays are reused between calls only once nothing refers to them."""
+    rs = np.random.RandomState(8)
+    p, xs, h0, ys = make_case(rs, 30, 16, 40, 8, 5, True, True, "softmax")
+    tr = engine.forward(p, xs, h0)
+    g = engine.backward(tr, targets=ys)
+    h_view = tr.h[3:5]  # a view alone must keep its buffer too
+    kept = {"h": tr.h.copy(), "net": tr.net.copy(), "yhat": tr.yhat.copy()}
+    kept_g = {k: v.copy() for k, v in g.items()}
+    kept_view, kept_delta = h_view.copy(), g.delta.copy()
+    for _ in range(3):
+        other = engine.forward(p, rs.uniform(-1, 1, xs.shape), h0)
+        engine.backward(other, targets=ys)
+    del tr
+    engine.backward(engine.forward(p, rs.uniform(-1, 1, xs.shape), h0), targets=ys)
+    np.testing.assert_array_equal(h_view, kept_view)
+    for k, v in kept_g.items():
+        np.testing.assert_array_equal(g[k], v)
+    np.testing.assert_array_equal(g.delta, kept_delta)
+    tr2 = engine.forward(p, xs, h0)
+    for k, v in kept.items():
+        np.testing.assert_array_equal(getattr(tr2, k), v)
