@@ -19,8 +19,8 @@ def run(*args: str):
     return CliRunner().invoke(cli, ["derive", *args], catch_exceptions=False)
 
 
-def test_stdout_tex_by_default() -> None:
-    r = run("dl4nlp", "--no-checks")
+def test_stdout_tex_one_format_away() -> None:
+    r = run("dl4nlp", "--no-checks", "--format", "tex")
     assert r.exit_code == 0
     assert r.output.startswith(r"\documentclass{article}")
     assert r"U h_{t-1}" in r.output

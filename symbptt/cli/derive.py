@@ -1,4 +1,5 @@
-"""`symbptt derive MODEL`: write a model's BPTT derivation as tex, a fragment, markdown or json."""
+"""`symbptt derive MODEL`: a model's BPTT derivation as terminal text, tex, a fragment, markdown
+or json."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import click
 from symbptt import catalog
 from symbptt.errors import InputError
 from symbptt.latex.document import FORMS, build
-from symbptt.latex.formats import FORMATS, render
+from symbptt.latex.formats import FORMATS, check_counts, render
 from symbptt.outfile import check_target, write_new
 
 
@@ -34,7 +35,14 @@ from symbptt.outfile import check_target, write_new
     show_default=True,
     help="Which gradient forms to write out; 'general' writes only what holds for every T.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="tex", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="text: Unicode maths for a terminal (the default); tex: a standalone LaTeX document "
+    "(the default for -o x.tex); fragment: its body; markdown (-o x.md); json (-o x.json).",
+)
 @click.option(
     "-o",
     "--output",
@@ -75,18 +83,34 @@ def derive(
     for key, value in (("--T", T), ("--n", n)):
         if value is not None and value < 1:
             raise InputError(f"{key} must be a whole number >= 1; found {value}")
+    fmt = fmt or _FORMAT_OF_SUFFIX.get(output.suffix.lower() if output else "", "text")
     derivation = build(model, T, n, wrt=list(wrt), form=form, seed=seed, checks=not no_checks)
     text = render(derivation, fmt)
     if output is None:
         click.echo(text, nl=False)
+        if fmt == "text":
+            click.echo(_next_steps(model_name, form))
     else:
         write_new(output, text, force=force, option="-o")
-    failed = derivation.failed
+    ran, failed = check_counts(derivation)
     if failed:
         where = "stdout" if output is None else str(output)
         click.echo(
-            f"derive: {len(failed)} check(s) FAILED (document written to {where}):", err=True
+            f"derive: {failed} of {ran} check(s) FAILED (document written to {where}):", err=True
         )
-        for c in failed:
+        for c in derivation.failed:
             click.echo(f"  {c.name}" + (f": {c.note}" if c.note else ""), err=True)
         raise SystemExit(1)
+
+
+#: `-o` without --format: the file's suffix chooses (a .tex file gets the standalone document).
+_FORMAT_OF_SUFFIX = {".tex": "tex", ".md": "markdown", ".json": "json", ".txt": "text"}
+
+
+def _next_steps(model_name: str, form: str) -> str:
+    """The one line after the terminal text: where to go from here."""
+    what = "the same as LaTeX" if form == "all" else "LaTeX, with the sums written out"
+    return (
+        f"Next: symbptt derive {model_name} -o {Path(model_name).stem}.tex ({what}); "
+        "symbptt list (the other texts); symbptt check --help (grade answers)."
+    )

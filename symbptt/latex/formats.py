@@ -1,4 +1,5 @@
-"""One `Derivation`, four outputs: a standalone tex document, a tex fragment, markdown, json.
+"""One `Derivation`, five outputs: terminal text, a standalone tex document, a tex fragment,
+markdown and json.
 
 All outputs are pure functions of the derivation (no dates, no paths, no hashing order), so the
 same input gives the same bytes. The tex document uses only amsmath, amssymb and bm.
@@ -9,10 +10,12 @@ from __future__ import annotations
 import json
 import math
 import re
+import textwrap
 
 from symbptt.latex.steps import CheckResult, Derivation, Step
+from symbptt.latex.text import prose_to_text, tex_to_text
 
-FORMATS = ("tex", "fragment", "markdown", "json")
+FORMATS = ("text", "tex", "fragment", "markdown", "json")
 
 _SPAN = re.compile(r"(\$[^$]+\$|`[^`]+`)")
 _TEX_ESCAPES = {
@@ -97,19 +100,62 @@ def _check_row(c: CheckResult) -> tuple[str, str, str]:
     return (c.text, _verdict(c), err)
 
 
+#: `CheckResult.form` of the step-lemma proof's rows and of `symbptt verify`'s checks' rows.
+PROOF_FORM, VERIFY_FORM = "step-lemma proof", "checks"
+
+
+def check_counts(d: Derivation) -> tuple[int, int]:
+    """(checks run, checks failed), counted as `symbptt verify` counts them.
+
+    The proof's rows are the steps of one check: verify's step-lemma check when verify's checks
+    ran, else a check of its own. The text's claims are findings, not checks of ours.
+    """
+    proof = [c for c in d.checks if c.form == PROOF_FORM and not c.claim]
+    rows = [c for c in d.checks if c.form != PROOF_FORM and not c.claim]
+    verified = any(c.form == VERIFY_FORM for c in rows)
+    failed = sum(not c.passed for c in rows)
+    lemma_failed = any(not c.passed and "step lemma" in c.name for c in rows)
+    if proof and not all(c.passed for c in proof) and not lemma_failed:
+        failed += 1
+    return len(rows) + (bool(proof) and not verified), failed
+
+
+def summary_lines(d: Derivation) -> list[str]:
+    """What the Checked section says: our checks (as verify counts them), then the text's claims
+    apart: a refuted claim is a finding about the text, not a failure of ours."""
+    ran, failed = check_counts(d)
+    proof = [c for c in d.checks if c.form == PROOF_FORM and not c.claim]
+    verified = any(c.form == VERIFY_FORM for c in d.checks)
+    whose = "checks of `symbptt verify`" if verified else "checks"
+    if failed:
+        names = "; ".join(c.text for c in d.failed)
+        line = f"{failed} of {ran} {whose} FAILED: {names}."
+    elif ran == 1:
+        line = "The one check passed."
+    else:
+        line = f"All {ran} {whose} passed."
+    if proof and verified:
+        line += f" One of them is the step-lemma proof for every $T$ ({len(proof)} steps)."
+    elif proof:
+        line += (
+            f" It is the step-lemma proof for every $T$ ({len(proof)} steps); `symbptt verify` "
+            "adds the numeric checks, which need concrete sizes (not `--form general`)."
+        )
+    lines = [line]
+    claims = [c for c in d.checks if c.claim]
+    wrong = [c for c in claims if not c.passed]
+    if claims:
+        lines.append(
+            f"The text's formula: {len(wrong)} of {len(claims)} checks refute it (marked WRONG); "
+            "a finding about the text, not a failed check."
+            if wrong
+            else f"The text's formula: all {len(claims)} checks confirm it."
+        )
+    return lines
+
+
 def _summary(d: Derivation) -> str:
-    """One line above the tables: how many checks passed, which failed, which claims are wrong."""
-    failed = d.failed
-    wrong = [c for c in d.checks if c.claim and not c.passed]
-    ran = [c for c in d.checks if not c.claim]
-    line = (
-        f"All {len(ran)} checks passed."
-        if not failed
-        else f"{len(failed)} of {len(ran)} checks FAILED: " + "; ".join(c.text for c in failed)
-    )
-    if wrong:
-        line += f" The text's claim is refuted by {len(wrong)} check(s) (marked WRONG)."
-    return line
+    return " ".join(summary_lines(d))
 
 
 def to_fragment(d: Derivation) -> str:
@@ -191,6 +237,53 @@ def to_markdown(d: Derivation) -> str:
     return "\n".join(out)
 
 
+def _wrap(prose: str, indent: str = "") -> list[str]:
+    return textwrap.wrap(prose_to_text(prose), 100, initial_indent=indent, subsequent_indent=indent)
+
+
+def _heading(title: str, rule: str) -> list[str]:
+    title = prose_to_text(title)
+    return [title, rule * len(title)]
+
+
+def to_text(d: Derivation) -> str:
+    """For a terminal: the maths in Unicode (`δₜ,ₖ = f′(sₖ) ⊙ Uᵀ δₜ,ₖ₊₁`), reasons indented
+    under each equation, then the checks as `symbptt verify` counts them."""
+    out = [*_heading(d.title, "="), ""]
+    for sec in d.sections:
+        out += [*_heading(sec.title, "-")]
+        if sec.text:
+            out += _wrap(sec.text)
+        out.append("")
+        for step in sec.steps:
+            lhs = tex_to_text(step.lhs)
+            rel = tex_to_text(step.relation) if step.relation.startswith("\\") else step.relation
+            first, *rest = step.lines(_per_line(step))
+            out.append(f"  {lhs} {rel} {tex_to_text(first)}")
+            out += [f"      + {tex_to_text(line)}" for line in rest]
+            out += _wrap(step.reason, "      ")
+        out.append("")
+    if d.checks:
+        out += [*_heading("Checked", "-")]
+        for heading, group in _check_groups(d.checks):
+            out += [*_wrap(heading[0].upper() + heading[1:] + ":")]
+            for c in group:
+                name, verdict, err = _check_row(c)
+                tail = "" if c.max_error is None else f"  (max error {err})"
+                out += textwrap.wrap(
+                    prose_to_text(name) + tail, 100, initial_indent=f"  {verdict:<8}",
+                    subsequent_indent=" " * 10,
+                )  # fmt: skip
+                if c.note:
+                    out += _wrap(c.note, " " * 10)
+            out.append("")
+    for note in d.notes:
+        out += [*_wrap(note), ""]
+    for line in summary_lines(d):  # last, where a terminal leaves the eye
+        out += _wrap(line)
+    return "\n".join(out).rstrip() + "\n"
+
+
 def to_json(d: Derivation) -> str:
     """The steps and checks as data: {"model", "T", "n", "steps": [...], "checks": [...]}."""
     data = {
@@ -232,6 +325,11 @@ def to_json(d: Derivation) -> str:
 
 def render(d: Derivation, fmt: str) -> str:
     """The derivation in one of FORMATS."""
-    return {"tex": to_tex, "fragment": to_fragment, "markdown": to_markdown, "json": to_json}[fmt](
-        d
-    )
+    renderers = {
+        "text": to_text,
+        "tex": to_tex,
+        "fragment": to_fragment,
+        "markdown": to_markdown,
+        "json": to_json,
+    }
+    return renderers[fmt](d)
