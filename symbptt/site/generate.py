@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -25,6 +26,10 @@ STATIC_NAV: tuple[tuple[str, str], ...] = (
     ("Write your own derivation", "write-your-own.md"),
     ("Checking homework", "checking-homework.md"),
 )
+
+
+#: The notebook shown as "A tour in a notebook" (under docs/), executed at every build.
+TOUR = Path("examples") / "tour.ipynb"
 
 
 class SiteBuildError(SymbpttError):
@@ -193,7 +198,9 @@ INTRO = (
 
 def generate() -> GeneratedSite:
     """Build every generated page and figure; SiteBuildError if any check fails."""
+    from symbptt.resources import data_root
     from symbptt.site import claims_page
+    from symbptt.site.notebook import NotebookError, notebook_page
 
     site = GeneratedSite()
     t0 = time.perf_counter()
@@ -211,9 +218,18 @@ def generate() -> GeneratedSite:
         f"texts with its verdict, checked while this site was built ({claims_summary})."
     )
     site.pages["index.md"] = pages.index_page(statuses, INTRO, claims_line)
+    t0 = time.perf_counter()
+    try:
+        tour = notebook_page(data_root() / "docs" / TOUR, "examples/tour")
+    except NotebookError as exc:
+        raise SiteBuildError(f"the tour notebook: {exc}") from None
+    site.pages["examples/tour.md"] = tour.markdown
+    site.images.update(tour.images)
+    site.timings["notebook"] = time.perf_counter() - t0
     site.nav = [
         {"Home": "index.md"},
         {"Derivations": nav_derivations},
+        {"A tour in a notebook": "examples/tour.md"},
         {claims_page.TITLE: claims_page.PATH},
         *({title: path} for title, path in STATIC_NAV),
     ]
