@@ -1,0 +1,73 @@
+"""Random test instances in the canonical layout (time first, rows as examples).
+
+Weights are dense Gaussian draws (non-symmetric, non-diagonal); sizes differ from one another
+(D != H != N) so that a missing transpose of a non-square array shows as a wrong shape, and
+the instances cover N < T, N > T, N = 1 and T = 1 (a length read from the wrong array shows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["SIZES", "Instance", "instances"]
+
+Array = np.ndarray
+
+# (N batch, T steps, D inputs, H hidden, K outputs)
+SIZES: tuple[tuple[int, int, int, int, int], ...] = (
+    (3, 5, 4, 6, 3),
+    (2, 1, 3, 4, 2),
+    (5, 3, 2, 3, 4),
+    (1, 4, 3, 5, 3),
+)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One random point: sizes and the arrays U (H, D), W (H, H), b, V (K, H), c, xs, h0, dh."""
+
+    index: int
+    N: int
+    T: int
+    D: int
+    H: int
+    K: int
+    U: Array
+    W: Array
+    b: Array
+    V: Array
+    c: Array
+    xs: Array
+    h0: Array
+    dh: Array
+
+    def label(self) -> str:
+        return f"instance {self.index + 1} (N={self.N}, T={self.T}, D={self.D}, H={self.H})"
+
+
+def instances(seed: int = 231) -> list[Instance]:
+    """The fixed instances every submission is run on (same numbers for the whole class)."""
+    out = []
+    for i, (N, T, D, H, K) in enumerate(SIZES):
+        rs = np.random.default_rng(seed + i)
+        out.append(
+            Instance(
+                index=i,
+                N=N,
+                T=T,
+                D=D,
+                H=H,
+                K=K,
+                U=0.6 * rs.standard_normal((H, D)),
+                W=0.6 * rs.standard_normal((H, H)),
+                b=0.3 * rs.standard_normal(H),
+                V=rs.standard_normal((K, H)),
+                c=0.3 * rs.standard_normal(K),
+                xs=rs.standard_normal((T, N, D)),
+                h0=0.8 * rs.standard_normal((N, H)),
+                dh=rs.standard_normal((T, N, H)),
+            )  # fmt: skip
+        )
+    return out
