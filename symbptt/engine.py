@@ -54,13 +54,31 @@ Array = np.ndarray
 CELL_NAMES = ("rnn", *CELLS)
 
 
-def _cell_name(cell: object) -> str:
-    """A built-in cell's name, from the name or from a cell object carrying it (`.name`)."""
+def _cell_name(cell: object, activation: object) -> str:
+    """A built-in cell's name, from the name or from a `symbptt.cells.Cell` equal to a built-in."""
     name = cell if isinstance(cell, str) else getattr(cell, "name", None)
     if name not in CELL_NAMES:
         known = ", ".join(repr(k) for k in CELL_NAMES)
         shown = name if isinstance(cell, str) else type(cell).__name__
         raise InputError(f"unknown cell {shown!r}; the engine knows: {known}")
+    if not isinstance(cell, str):
+        # loaded only for cell objects (symbptt.cells brings SymPy along)
+        from symbptt.cells import builtin
+
+        if name == "rnn":
+            same = any(
+                cell == builtin.rnn(str(activation), bias=b, recurrent_first=r)
+                for b in (True, False)
+                for r in (False, True)
+            )
+        else:
+            same = cell == builtin.CELLS[name]
+        if not same:
+            raise InputError(
+                f"cell object {name!r} is not the built-in {name!r} (with activation "
+                f"{activation!r}); the engine's fast paths run the built-in cells, "
+                "symbptt.cells.numeric runs any cell"
+            )
     return name  # type: ignore[return-value]
 
 
@@ -208,14 +226,16 @@ def forward(
     'gru-reset-before', with the parameter keys of `engine_gated.param_keys`; c0 for 'lstm'),
     given by name or as a cell object with that name.
     """
-    name = cell if cell == "rnn" else _cell_name(cell)
+    name = cell if cell == "rnn" else _cell_name(cell, activation)
     dt = _dtype(dtype)
     if name != "rnn":
         return engine_gated.forward(
             params, xs, h0, cell=name, c0=c0, activation=activation, output=output, dt=dt
         )
     if c0 is not None:
-        raise InputError("c0 is only for cell 'lstm'; cell 'rnn' has no cell state")
+        raise InputError(
+            "c0 is only for the LSTM cells (lstm, homework3-lstm); cell 'rnn' has no cell state"
+        )
     act = _lookup(ACTIVATIONS, activation, "activation")
     out = None if output is None else _lookup(OUTPUTS, output, "output")
     P = _check_params(params, dt, out is not None)

@@ -40,7 +40,9 @@ class _Cell:
     """A built-in gated cell: gate letters in stack order (sigmoid gates first), extra keys."""
 
     name: str
+    kind: str  # which fast path: lstm, gru or gru-reset-before
     gates: tuple[str, ...]
+    order: tuple[str, ...]  # the gates in the order the parameter keys are documented
     n_sigmoid: int
     extra: tuple[str, ...] = ()
     states: tuple[str, ...] = ("h",)
@@ -49,19 +51,25 @@ class _Cell:
 CELLS: Mapping[str, _Cell] = {
     c.name: c
     for c in (
-        _Cell("lstm", ("i", "f", "o", "g"), 3, states=("h", "c")),
-        _Cell("gru", ("z", "r", "n"), 2, extra=("b_hn",)),
-        _Cell("gru-reset-before", ("z", "r", "n"), 2),
+        _Cell("lstm", "lstm", ("i", "f", "o", "g"), ("i", "f", "g", "o"), 3, states=("h", "c")),
+        # homework 3's letters: C_t = f C_{t-1} + i Ctilde, Ctilde from U_C, W_C, b_C
+        _Cell(
+            "homework3-lstm",
+            "lstm",
+            ("i", "f", "o", "C"),
+            ("f", "i", "C", "o"),
+            3,
+            states=("h", "C"),
+        ),
+        _Cell("gru", "gru", ("z", "r", "n"), ("z", "r", "n"), 2, extra=("b_hn",)),
+        _Cell("gru-reset-before", "gru-reset-before", ("z", "r", "n"), ("z", "r", "n"), 2),
     )
 }
-
-# the order the parameters are documented in (PyTorch's gate order for the LSTM)
-_ORDER = {"lstm": ("i", "f", "g", "o"), "gru": ("z", "r", "n"), "gru-reset-before": ("z", "r", "n")}
 
 
 def param_keys(cell: str) -> tuple[str, ...]:
     """The cell's own parameter keys: U_k (n, m), W_k (n, n), b_k (n,) per gate, then extras."""
-    gs = _ORDER[cell]
+    gs = CELLS[cell].order
     return (
         *(f"U_{g}" for g in gs),
         *(f"W_{g}" for g in gs),
@@ -174,6 +182,11 @@ class GatedTrace:
         """Number of time steps."""
         return self._G.shape[0]
 
+    @property
+    def kind(self) -> str:
+        """The fast path that ran: lstm, gru or gru-reset-before."""
+        return CELLS[self.cell].kind
+
     def _v(self, a: Array) -> Array:
         return a if self.batched else a[:, 0]
 
@@ -192,7 +205,7 @@ class GatedTrace:
         """The states carried across time, by name."""
         out = {"h": self.h}
         if self._C is not None:
-            out["c"] = self.c  # type: ignore[assignment]
+            out[CELLS[self.cell].states[1]] = self.c  # type: ignore[assignment]
         return out
 
     @property
@@ -205,7 +218,7 @@ class GatedTrace:
     @property
     def intermediates(self) -> dict[str, Array]:
         """Gates plus the cell's other intermediate: tanh_c, u (= W_n h + b_hn) or rh."""
-        name = {"lstm": "tanh_c", "gru": "u", "gru-reset-before": "rh"}[self.cell]
+        name = {"lstm": "tanh_c", "gru": "u", "gru-reset-before": "rh"}[self.kind]
         return {**self.gates, name: self._v(self._M)}
 
     @property
@@ -215,9 +228,9 @@ class GatedTrace:
         out = {}
         for g in CELLS[self.cell].gates:
             a = X @ P[f"U_{g}"].T + P.get(f"b_{g}", 0.0)
-            if self.cell == "gru" and g == "n":
+            if self.kind == "gru" and g == "n":
                 a = a + self._G[..., n_slice(self, 1)] * self._M
-            elif self.cell == "gru-reset-before" and g == "n":
+            elif self.kind == "gru-reset-before" and g == "n":
                 a = a + self._M @ P["W_n"].T
             else:
                 a = a + Hp @ P[f"W_{g}"].T
@@ -269,8 +282,10 @@ def forward(
             f"activation must be 'tanh' for cell {cell!r} (its gates are fixed); "
             f"found {activation!r}"
         )
-    if c0 is not None and cell != "lstm":
-        raise InputError(f"c0 is only for cell 'lstm'; cell {cell!r} has no cell state")
+    if c0 is not None and spec.kind != "lstm":
+        raise InputError(
+            f"c0 is only for the LSTM cells (lstm, homework3-lstm); cell {cell!r} has no cell state"
+        )
     out = None
     if output is not None:
         if output not in OUTPUTS:
@@ -296,7 +311,7 @@ def forward(
     h0a, h0_shared = _init(H, h0, "h0", n, B, batched, dt)
     C = None
     c0a, c0_shared = None, False
-    if cell == "lstm":
+    if spec.kind == "lstm":
         C = empty((T + 1, B, n), dt)
         c0a, c0_shared = _init(C, c0, "c0", n, B, batched, dt)
 
@@ -305,10 +320,10 @@ def forward(
     np.dot(X.reshape(T * B, m), _stack(P, "U", spec.gates, ns, n, dt).T, out=Gs.reshape(T * B, -1))
     Gs += _stack(P, "b", spec.gates, ns, n, dt)
     M = empty((T, B, n), dt)
-    if cell == "lstm":
+    if spec.kind == "lstm":
         _lstm_forward(P, spec, H, C, Gs, M, n, dt)  # type: ignore[arg-type]
     else:
-        _gru_forward(P, spec, H, Gs, M, n, dt, cell == "gru")
+        _gru_forward(P, spec, H, Gs, M, n, dt, spec.kind == "gru")
 
     Z = Y = None
     if out is not None:

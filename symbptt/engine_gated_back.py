@@ -149,7 +149,7 @@ class _LSTM:
         np.subtract(1.0, OT, out=OT)
         OT *= G[..., 2 * n : 3 * n]
         self.OT = OT
-        self.Wc = _stackw(P, "W", ("i", "f", "o", "g"))  # (4n, n)
+        self.Wc = _stackw(P, "W", CELLS[tr.cell].gates)  # (4n, n)
         self.width = 4 * n
 
     def local(self, sl, dh: Array, dcin: Array | None, o: dict[str, Array]):
@@ -238,14 +238,15 @@ def backward(
     grads: dict[str, Array] = {}
     Dh = _upstream(trace, targets, dh, loss_at, grads)  # becomes the total dE/dh_t
     cell = trace.cell
-    lstm = cell == "lstm"
-    c = _LSTM(trace) if lstm else _GRU(trace, cell == "gru")
+    kind = trace.kind
+    lstm = kind == "lstm"
+    c = _LSTM(trace) if lstm else _GRU(trace, kind == "gru")
     T, B, n = Dh.shape
     dt = Dh.dtype
     o = {"a": empty((T, B, c.width), dt)}
     if lstm:
         o["c"] = empty((T, B, n), dt)
-    if cell == "gru":
+    if kind == "gru":
         o["r"] = empty((T, B, 3 * n), dt)
 
     if truncate is None or truncate >= T - 1:
@@ -288,9 +289,10 @@ def backward(
     ordered = {k: grads[k] for k in order if k in grads}
 
     v = trace._v
+    states = CELLS[cell].states
     deltas = {"h": v(Dh)}
     if lstm:
-        deltas["c"] = v(o["c"])
+        deltas[states[1]] = v(o["c"])
     for j, g in enumerate(CELLS[cell].gates):
         deltas[f"a_{g}"] = v(o["a"][..., j * n : (j + 1) * n])
     return GatedGradients(
@@ -314,8 +316,8 @@ def _sources(trace: GatedTrace, o: dict[str, Array]) -> dict[str, tuple[Array, A
     for j, g in enumerate(CELLS[cell].gates):
         dj = a[..., j * n : (j + 1) * n]
         out[f"U_{g}"] = (dj, X)
-        rec = o["r"][..., j * n : (j + 1) * n] if cell == "gru" else dj
-        right = M if (cell == "gru-reset-before" and g == "n") else Hp
+        rec = o["r"][..., j * n : (j + 1) * n] if trace.kind == "gru" else dj
+        right = M if (trace.kind == "gru-reset-before" and g == "n") else Hp
         out[f"W_{g}"] = (rec, right)
         if f"b_{g}" in P:
             out[f"b_{g}"] = (dj, None)
@@ -343,9 +345,9 @@ def _weight_grads(trace: GatedTrace, c, o: dict[str, Array], grads: dict[str, Ar
     a = o["a"].reshape(TB, -1)
     Xf, Hf = X.reshape(TB, m), Hp.reshape(TB, n)
     dU = a.T.dot(Xf)  # (G n, m)
-    if cell == "gru":
+    if trace.kind == "gru":
         dW = o["r"].reshape(TB, -1).T.dot(Hf)
-    elif cell == "gru-reset-before":
+    elif trace.kind == "gru-reset-before":
         dW = np.concatenate([a[:, : 2 * n].T.dot(Hf), a[:, 2 * n :].T.dot(trace._M.reshape(TB, n))])
     else:
         dW = a.T.dot(Hf)

@@ -487,13 +487,17 @@ def test_bad_input_is_named(change, pattern):
 
 def test_bad_gru_and_backward_input_is_named():
     P, xs, h0, _, ys = make("gru", np.random.RandomState(0))
-    with pytest.raises(InputError, match="c0 is only for cell 'lstm'"):
+    with pytest.raises(
+        InputError, match="c0 is only for the LSTM cells .*; cell 'gru' has no cell state"
+    ):
         engine.forward(P, xs, h0, cell="gru", c0=np.zeros(3))
     with pytest.raises(
         InputError, match=r"unknown key\(s\) \['b_hn'\] for cell 'gru-reset-before'"
     ):
         engine.forward(P, xs, h0, cell="gru-reset-before")
-    with pytest.raises(InputError, match="c0 is only for cell 'lstm'; cell 'rnn'"):
+    with pytest.raises(
+        InputError, match="c0 is only for the LSTM cells .*; cell 'rnn' has no cell state"
+    ):
         engine.forward({"U": np.eye(2), "W": np.eye(2)}, xs, c0=np.zeros(2), output=None)
     tr = engine.forward(P, xs, h0, cell="gru")
     with pytest.raises(InputError, match=r"dh must have shape \(3, 3\) like trace.h"):
