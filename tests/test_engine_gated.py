@@ -412,14 +412,26 @@ def test_float32_on_request(cell):
         np.testing.assert_allclose(g32[k], g64[k], rtol=1e-3, atol=1e-5, err_msg=k)
 
 
-def test_cell_given_as_an_object_with_a_builtin_name():
-    class Cell:
-        name = "gru"
+def test_cell_given_as_a_builtin_cell_object():
+    from symbptt.cells import CELLS as BUILTIN
+    from symbptt.cells.builtin import rnn
 
     P, xs, h0, _, ys = make("gru", np.random.RandomState(9))
-    a = engine.forward(P, xs, h0, cell=Cell())
+    a = engine.forward(P, xs, h0, cell=BUILTIN["gru"])
     b = engine.forward(P, xs, h0, cell="gru")
     close(a.h, b.h, "h")
+    # a cell that only shares a built-in's name is refused, not run as the built-in
+    q = {"U": np.eye(2), "W": np.eye(2)}
+    with pytest.raises(InputError, match="cell object 'rnn' is not the built-in 'rnn'"):
+        engine.forward(q, np.ones((2, 2)), cell=rnn("relu"), output=None)
+    relu = engine.forward(q, -np.ones((2, 2)), cell=rnn("relu"), activation="relu", output=None)
+    assert (relu.h == 0).all()
+
+    class Named:
+        name = "lstm2"
+
+    with pytest.raises(InputError, match="unknown cell 'Named'"):
+        engine.forward(P, xs, h0, cell=Named())
 
 
 def test_traces_kept_by_the_caller_are_not_overwritten():
