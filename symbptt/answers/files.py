@@ -2,8 +2,10 @@
 
 YAML goes through `symbptt.sourcefile` (no aliases, bounded size, no NUL bytes, valid UTF-8), and
 every problem names the file, the line and the answer id. Markdown takes the model and student
-from a YAML front matter; ids come from the headings ("## Ex 2(c)" -> ex2c), and per-answer
-`given`/`where`/`for`/`tolerance` may sit in the front matter under `answers: {ex2c: {...}}`.
+from a YAML front matter (.tex: the same YAML in comment lines between `% ---` lines); ids come
+from the headings ("## Ex 2(c)" -> ex2c). `given`/`where`/`for`/`tolerance`/`product_order` may
+sit in the front matter once for every answer, or under `answers: {ex2c: {...}}` for one; an id
+there that matches no answer is an error naming it. Commented-out .tex math is not an answer.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ _ANSWER_KEYS = {
     "id", "answer", "given", "where", "for", "tolerance", "question", "product_order", "points",
 }  # fmt: skip
 _ORDERS = ("increasing", "decreasing")
+#: Options that a document's front matter may give once for every answer (per answer too).
+_SHARED_OPTIONS = _ANSWER_KEYS - {"id", "answer", "question", "points"}
+_TEX_FRONT = re.compile(
+    r"^[ \t]*%[ \t]*---[ \t]*\n((?:[ \t]*%.*\n)*?)[ \t]*%[ \t]*---[ \t]*$", re.M
+)
+_TEX_LEGACY = re.compile(r"^%\s*(model|student)\s*:\s*(\S+)\s*$", re.M)
 _MATH = re.compile(
     r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\begin\{(align\*?|equation\*?|gather\*?)\}(.+?)\\end\{\3\}", re.S
 )
@@ -201,60 +209,113 @@ def _model_ref(doc: YamlDoc, data: dict, path: Path) -> str | None:
 
 
 def _from_document(text: str, path: str, *, tex: bool) -> Submission:
-    front: dict[str, Any] = {}
-    body_start = 0
-    if not tex:
-        m = re.match(r"---\n(.*?)\n---\n", text, re.S)
-        if m:
-            doc = parse_yaml(m.group(1), path)
-            if not isinstance(doc.data, dict):
-                raise InputError("front matter must be a mapping", where=f"{path}:1")
-            front = doc.data
-            body_start = m.end()
-    else:
-        for key, value in re.findall(r"^%\s*(model|student)\s*:\s*(\S+)\s*$", text, re.M):
-            front[key] = value
+    fdoc, body_start = _front_matter(text, path, tex=tex)
+    front = fdoc.data
+    allowed = _TOP | _SHARED_OPTIONS
+    for key in front:
+        if key not in allowed:
+            raise InputError(
+                f"front matter: unknown key {key!r}; expected one of {', '.join(sorted(allowed))}",
+                where=fdoc.where(key),
+            )
     options = front.get("answers") or {}
     if not isinstance(options, dict):
-        raise InputError("front matter 'answers' must map answer ids to options", where=f"{path}:1")
-    options = {_slug(str(k)): v for k, v in options.items()}  # 'ex-delta' matches '## Ex delta'
+        raise InputError(
+            "front matter 'answers' must map answer ids to options", where=fdoc.where("answers")
+        )
+    keyed = {_slug(str(k)): k for k in options}  # 'ex-delta' matches '## Ex delta'
+    shared = {k: front[k] for k in _SHARED_OPTIONS if k in front}
+    scan = _without_comments(text) if tex else text
     heading = re.compile(
         r"^\s*#{1,6}\s+(.+?)\s*$" if not tex else r"\\(?:sub)*section\*?\{(.+?)\}", re.M
     )
-    marks = [(h.start(), _slug(h.group(1))) for h in heading.finditer(text, body_start)]
-    sub = Submission(path, None if front.get("student") is None else str(front["student"]), None)
-    if front.get("model") is not None:
-        sub.model = str(front["model"])
+    marks = [(h.start(), _slug(h.group(1))) for h in heading.finditer(scan, body_start)]
+    sub = Submission(path, _opt_str(fdoc, front, "student"), _model_ref(fdoc, front, Path(path)))
     counts: dict[str, int] = {}
-    for m in _MATH.finditer(text, body_start):
+    for m in _MATH.finditer(scan, body_start):
         body = next(g for g in (m.group(1), m.group(2), m.group(4)) if g is not None)
         base = next((s for pos, s in reversed(marks) if pos < m.start()), "answer")
         counts[base] = counts.get(base, 0) + 1
         ident = base if counts[base] == 1 else f"{base}-{counts[base]}"
-        line = text.count("\n", 0, m.start()) + 1
-        opts = options.get(ident) or {}
+        key = keyed.get(ident)
+        kp: tuple[Any, ...] = ("answers", key) if key is not None else ()
+        opts = options.get(key) if key is not None else None
+        if opts is None:
+            opts = {}
         if not isinstance(opts, dict):
-            raise InputError(f"answer {ident!r}: options must be a mapping", where=f"{path}:1")
+            raise InputError(f"answer {ident!r}: options must be a mapping", where=fdoc.where(*kp))
+        for bad in ("id", "answer"):
+            if bad in opts:
+                raise InputError(
+                    f"answer {ident!r}: {bad!r} comes from the document, not the front matter",
+                    where=fdoc.where(*kp, bad),
+                )
+        item = {**shared, **opts, "id": ident, "answer": body.strip()}
+        for merged in ("given", "where"):  # the file's definitions, then the answer's own
+            if isinstance(shared.get(merged), dict) and isinstance(opts.get(merged), dict):
+                item[merged] = {**shared[merged], **opts[merged]}
+        spec = _spec(fdoc, kp, item)
+        spec.where_line = f"{path}:{text.count(chr(10), 0, m.start()) + 1}"
         if "points" in opts:
-            sub.points[ident] = read_points(opts["points"], f"answer {ident!r}", f"{path}:1")
-        sub.answers.append(
-            AnswerSpec(
-                ident,
-                body.strip(),
-                given={str(k): str(v) for k, v in (opts.get("given") or {}).items()},
-                where={str(k): str(v) for k, v in (opts.get("where") or {}).items()},
-                range=opts.get("for"),
-                tolerance=opts.get("tolerance"),
-                question=opts.get("question"),
-                where_line=f"{path}:{line}",
-                product_order=_order(opts.get("product_order"), f"answer {ident!r}", f"{path}:1"),
-            )  # fmt: skip
-        )
+            sub.points[ident] = read_points(opts["points"], f"answer {ident!r}", fdoc.where(*kp))
+        sub.answers.append(spec)
     if not sub.answers:
         raise InputError("no display math ($$...$$, \\[...\\] or align) found", where=path)
     if len(sub.answers) > MAX_ANSWERS:
         raise InputError(f"{len(sub.answers)} answers (limit {MAX_ANSWERS})", where=path)
+    ids = {a.id for a in sub.answers}
+    for slug, key in keyed.items():
+        if slug not in ids:
+            raise InputError(
+                f"front matter answers: {str(key)!r} matches no answer; the answers here are "
+                f"{', '.join(a.id for a in sub.answers)}",
+                where=fdoc.where("answers", key),
+            )
     return sub
+
+
+def _front_matter(text: str, path: str, *, tex: bool) -> tuple[YamlDoc, int]:
+    """The document's front matter as a YamlDoc (lines are the file's) and where the body starts.
+
+    Markdown: a YAML block between `---` lines at the top. .tex: the same YAML in a block of
+    comment lines between `% ---` lines, each line's `%` removed; `% model: X` and
+    `% student: X` lines outside such a block still name the model and the student."""
+    if not tex:
+        m = re.match(r"---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)", text, re.S)
+        if not m:
+            return YamlDoc(path, {}), 0
+        return _front_doc("\n" + m.group(1), path), m.end()
+    m = _TEX_FRONT.search(text)
+    if m:
+        yaml_text = "\n".join(re.sub(r"^\s*%[ \t]?", "", ln) for ln in m.group(1).splitlines())
+        doc = _front_doc("\n" * (text.count("\n", 0, m.start()) + 1) + yaml_text, path)
+    else:
+        doc = YamlDoc(path, {})
+    for lm in _TEX_LEGACY.finditer(text):
+        if m and m.start() <= lm.start() < m.end():
+            continue  # inside the front matter block: already read as YAML
+        key, value = lm.groups()
+        line = text.count("\n", 0, lm.start()) + 1
+        if key in doc.data:
+            raise InputError(f"{key!r} is given twice (comment line and front matter)",
+                             where=f"{path}:{line}")  # fmt: skip
+        doc.data[key] = value
+        doc.lines[(key,)] = line
+    return doc, 0
+
+
+def _front_doc(yaml_text: str, path: str) -> YamlDoc:
+    doc = parse_yaml(yaml_text, path)
+    if doc.data is None:
+        doc.data = {}
+    if not isinstance(doc.data, dict):
+        raise InputError("front matter must be a mapping", where=doc.where())
+    return doc
+
+
+def _without_comments(text: str) -> str:
+    """TeX with every comment blanked (same length and lines): commented math is not an answer."""
+    return re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group(0)), text)
 
 
 def _slug(heading: str) -> str:
