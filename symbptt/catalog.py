@@ -45,6 +45,7 @@ _TOP_KEYS = {
     "vectors": "'plain' or 'bold'",
     "term_order": "'input_first' (U x_t + W h_{t-1}) or 'recurrent_first' (W h_{t-1} + U x_t)",
     "sizes": "a mapping with T, n, m, k",
+    "layout": "'numerator', 'denominator' or 'mixed' (how the text lays out derivatives by vectors)",
 }
 _SYMBOL_KEYS = (
     "input",
@@ -174,10 +175,14 @@ def _model_from(doc: YamlDoc) -> Model:
         raise _fail(
             doc, ("term_order",), f"found {term_order!r}; expected {_TOP_KEYS['term_order']}"
         )
+    layout = data.get("layout", "")
+    if layout not in ("", "numerator", "denominator", "mixed"):
+        raise _fail(doc, ("layout",), f"found {layout!r}; expected {_TOP_KEYS['layout']}")
     notation = Notation(
         parameters=params,
         bold_vectors=vectors == "bold",
         recurrent_first=term_order == "recurrent_first",
+        layout=layout,
         **symbols,
     )
     _check_distinct_names(doc, notation, has_output=data.get("output", "softmax") != "none")

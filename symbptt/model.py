@@ -104,6 +104,9 @@ class Notation:
     #: Write the pre-activation as W h_{t-1} + U x_t (blog, homework 3, dl4nlp) instead of
     #: U x_t + W h_{t-1} (tutorial, course notes): printers follow the text's order.
     recurrent_first: bool = False
+    #: How the text lays out derivatives by vectors: '' (undeclared), numerator, denominator or
+    #: mixed (see symbptt/answers/layout.py); the checker reads students' answers in it.
+    layout: str = ""
 
     def param(self, role: Role) -> Name:
         """The display name of a role's parameter."""

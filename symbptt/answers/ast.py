@@ -165,9 +165,28 @@ class Entries(Node):
 
 @dataclass(frozen=True)
 class Chain(Node):
-    """e_0 = e_1 = ... ; every e_i (i >= 1) is a claim about the value of e_0."""
+    """e_0 = e_1 = ... ; every e_i (i >= 1) is a claim about the value of e_0.
+
+    rels: the relation before each e_i ('=', '\\le', '\\ge', '<', '>'); empty means all '='.
+    After an inequality each step is a claim about its neighbour (a <= b = c: c equals b)."""
 
     parts: tuple[Node, ...]
+    rels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Norm(Node):
+    """\\|a\\| with p None (vector: 2-norm; matrix: spectral), '1', '2', 'inf' or 'F'."""
+
+    a: Node
+    p: str | None = None
+
+
+@dataclass(frozen=True)
+class Abs(Node):
+    """|a|: the absolute value (modulus) of a number."""
+
+    a: Node
 
 
 def rebuild(node: Node, fn: Any) -> Node:
@@ -202,6 +221,8 @@ def show(node: Node) -> str:
             return node.name
         inner = ",".join(show(i) for i in node.index)
         return f"{node.name}_{{{inner}}}" if len(inner) > 1 else f"{node.name}_{inner}"
+    if isinstance(node, Apply) and node.name.endswith("_") and len(node.args) == 2:
+        return f"{node.name}{{{show(node.args[1])}}}({show(node.args[0])})"  # \\lambda_i(W)
     if isinstance(node, Apply):
         name = node.name + "'" * node.deriv
         return f"{name}({', '.join(show(a) for a in node.args)})"
@@ -224,6 +245,8 @@ def show(node: Node) -> str:
     if isinstance(node, Matrix):
         body = " \\\\ ".join(" & ".join(show(c) for c in row) for row in node.rows)
         return f"\\begin{{bmatrix}}{body}\\end{{bmatrix}}"
+    if isinstance(node, Big) and node.hi == Sym("\\infty"):  # \\max_i: over the index's range
+        return f"\\{node.op}_{{{node.var}}} {show(node.body)}"
     if isinstance(node, Big):
         return f"\\{node.op}_{{{node.var}={show(node.lo)}}}^{{{show(node.hi)}}} {show(node.body)}"
     if isinstance(node, Deriv):
@@ -237,6 +260,11 @@ def show(node: Node) -> str:
         return f"[{show(node.body)}]_{{{','.join(node.vars)}}}"
     if isinstance(node, Chain):
         return " = ".join(show(p) for p in node.parts)
+    if isinstance(node, Norm):
+        sub = "" if node.p is None else "_{" + {"inf": "\\infty"}.get(node.p, node.p) + "}"
+        return f"\\|{show(node.a)}\\|{sub}"
+    if isinstance(node, Abs):
+        return f"|{show(node.a)}|"
     return repr(node)
 
 

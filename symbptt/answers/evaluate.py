@@ -12,7 +12,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from symbptt.answers import norms
 from symbptt.answers.ast import (
+    Abs,
     Add,
     Apply,
     Big,
@@ -26,6 +28,7 @@ from symbptt.answers.ast import (
     Nabla,
     Neg,
     Node,
+    Norm,
     Num,
     Pow,
     Sub,
@@ -34,6 +37,7 @@ from symbptt.answers.ast import (
     show,
 )
 from symbptt.answers.limits import MAX_BITS, MAX_DIM, LimitExceeded, check_exponent
+from symbptt.answers.norms import SPECTRAL_NAMES
 
 Value = Any
 
@@ -129,6 +133,8 @@ class Evaluator:
             compound = f"{node.name}_{node.index[0].name}"  # W_h, b_y: a name, not an index
             if self.env.has(compound):
                 return self.env.lookup(compound, (), self)
+        if node.name == "\\lambda" and len(node.index) == 1 and not self.env.has("\\lambda"):
+            return self._spectral(Apply("\\lambda_", 0, (Sym("\\lambda"), node.index[0])), scope)
         idx = tuple(self.index(i, scope) for i in node.index)
         return self.env.lookup(node.name, idx, self)
 
@@ -288,6 +294,8 @@ class Evaluator:
     # ------------------------------------------------------------------ structure
 
     def _Big(self, node: Big, scope: dict[str, int]) -> Value:
+        if node.op in ("max", "min"):
+            return self._extreme(node, scope)
         lo, hi = self.index(node.lo, scope), self.index(node.hi, scope)
         if hi - lo > 1000:
             raise LimitExceeded(f"\\{node.op} over {hi - lo + 1} terms (limit 1000)")
@@ -312,6 +320,13 @@ class Evaluator:
         return acc
 
     def _Apply(self, node: Apply, scope: dict[str, int]) -> Value:
+        if node.name in SPECTRAL_NAMES:
+            return self._spectral(node, scope)
+        if node.name in ("max", "min"):
+            vals = [_scalar(self.ev(a, scope)) for a in node.args]
+            if any(_is_array(v) or norms.is_complex(v) for v in vals):
+                raise ShapeError(f"{show(node)}: \\{node.name} of numbers only")
+            return max(vals) if node.name == "max" else min(vals)
         args = [self.ev(a, scope) for a in node.args]
         if node.name == "diag":
             if len(args) > 1:
@@ -340,7 +355,8 @@ class Evaluator:
     def _Deriv(self, node: Deriv, scope: dict[str, int]) -> Value:
         if self.exact:
             raise NotExact
-        return self.env.derivative(node.num, node.den, self, scope)
+        laid_out = getattr(self.env, "laid_out", self.env.derivative)  # layout: see `layout`
+        return laid_out(node.num, node.den, self, scope)
 
     def _Nabla(self, node: Nabla, scope: dict[str, int]) -> Value:
         if self.exact:
@@ -384,6 +400,77 @@ class Evaluator:
                     raise
                 return size - 1
         raise LimitExceeded(f"{show(node)}: {var} runs past {MAX_DIM}")
+
+    # ------------------------------------------------------------------ norms and spectra
+
+    def _Norm(self, node: Norm, scope: dict[str, int]) -> Value:
+        v = self.ev(node.a, scope)
+        if norms.is_complex(v):
+            if _is_array(v):
+                raise ShapeError(f"{show(node)}: a norm of complex entries")
+            return abs(v)
+        try:
+            return norms.norm(v, node.p, exact=self.exact)
+        except norms.NeedsFloat:
+            raise NotExact from None
+
+    def _Abs(self, node: Abs, scope: dict[str, int]) -> Value:
+        v = self.ev(node.a, scope)
+        if not _scalar_like(v):
+            raise ShapeError(
+                f"{show(node)}: |...| of a {_dims(v)} value (write \\|...\\| for a norm)"
+            )
+        return abs(_scalar(v))
+
+    def _spectral(self, node: Apply, scope: dict[str, int]) -> Value:
+        """\\rho(A), \\sigma_{\\max}(A), \\lambda_i(A), ...; a bare \\lambda_i is of the model's W."""
+        if node.name == "\\rho" and self.env.has("\\rho"):  # \\rho defined by the answer: a product
+            rho = self.env.lookup("\\rho", (), self)
+            return self._times(rho, self.ev(node.args[0], scope), node)
+        if self.exact:
+            raise NotExact
+        target = node.args[0]
+        if target == Sym("\\lambda"):
+            matrix = getattr(self.env, "spectral_matrix", None)
+            if matrix is None:
+                raise Unknown("\\lambda_i: eigenvalues of which matrix? write \\lambda_i(W)")
+            value = matrix(self)
+        else:
+            value = self.ev(target, scope)
+        index = self.index(node.args[1], scope) if len(node.args) > 1 else None
+        try:
+            out = norms.spectral(node.name, value, index)
+        except norms.SpectralError as exc:
+            raise ShapeError(f"{show(node)}: {exc}") from None
+        if out is None:
+            raise ComponentRange(f"{show(node)}: index {index} out of range")
+        return out
+
+    def _extreme(self, node: Big, scope: dict[str, int]) -> Value:
+        """\\max_i / \\min_i body: over lo..hi, or (hi = \\infty) while body's index exists."""
+        lo = self.index(node.lo, scope)
+        bounded = node.hi != Sym("\\infty")
+        hi = self.index(node.hi, scope) if bounded else lo + MAX_DIM
+        if hi - lo > 1000:
+            raise LimitExceeded(f"\\{node.op} over {hi - lo + 1} values (limit 1000)")
+        vals = []
+        for i in range(lo, hi + 1):
+            inner = dict(scope)
+            inner[node.var] = i
+            try:
+                v = _scalar(self.ev(node.body, inner))
+            except ComponentRange:
+                if bounded:
+                    raise
+                break
+            if _is_array(v) or norms.is_complex(v):
+                raise ShapeError(
+                    f"{show(node)}: \\{node.op} of numbers only (found a {_dims(v)} value)"
+                )
+            vals.append(v)
+        if not vals:
+            raise Undefined(f"{show(node)}: no value of {node.var}")
+        return max(vals) if node.op == "max" else min(vals)
 
     # ------------------------------------------------------------------ limits
 

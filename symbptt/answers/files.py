@@ -21,9 +21,10 @@ from symbptt.errors import InputError
 from symbptt.sourcefile import YamlDoc, parse_yaml, read_text
 
 MAX_ANSWERS = 200
-_TOP = {"model", "student", "answers"}
+_TOP = {"model", "student", "answers", "layout"}
 _ANSWER_KEYS = {
     "id", "answer", "given", "where", "for", "tolerance", "question", "product_order", "points",
+    "layout",
 }  # fmt: skip
 _ORDERS = ("increasing", "decreasing")
 #: Options that a document's front matter may give once for every answer (per answer too).
@@ -31,7 +32,7 @@ _SHARED_OPTIONS = _ANSWER_KEYS - {"id", "answer", "question", "points"}
 _TEX_FRONT = re.compile(
     r"^[ \t]*%[ \t]*---[ \t]*\n((?:[ \t]*%.*\n)*?)[ \t]*%[ \t]*---[ \t]*$", re.M
 )
-_TEX_LEGACY = re.compile(r"^%\s*(model|student)\s*:\s*(\S+)\s*$", re.M)
+_TEX_LEGACY = re.compile(r"^%\s*(model|student|layout)\s*:\s*(\S+)\s*$", re.M)
 _MATH = re.compile(
     r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\begin\{(align\*?|equation\*?|gather\*?)\}(.+?)\\end\{\3\}", re.S
 )
@@ -84,6 +85,8 @@ def _from_yaml(doc: YamlDoc, path: Path) -> Submission:
                 f"answer {spec.id!r}: the id is used twice", where=doc.where("answers", i)
             )
         seen.add(spec.id)
+        if spec.layout is None:  # the file's `layout:` for answers that do not state their own
+            spec.layout = _layout(data.get("layout"), "the file", doc.where("layout"))
         sub.answers.append(spec)
         if isinstance(item, dict) and "points" in item:
             where = doc.where("answers", i, "points")
@@ -119,7 +122,20 @@ def _spec(doc: YamlDoc, kp: tuple[Any, ...], item: Any) -> AnswerSpec:
             label,
             doc.where(*kp, "product_order") if "product_order" in item else where,
         ),
+        layout=_layout(
+            item.get("layout"), label, doc.where(*kp, "layout") if "layout" in item else where
+        ),
     )
+
+
+def _layout(value: Any, label: str, where: str) -> str | None:
+    """`layout`: numerator, denominator or mixed (see `symbptt.answers.layout`); None if absent."""
+    from symbptt.answers.layout import check_layout
+
+    problem = check_layout(value)
+    if problem is not None:
+        raise InputError(f"{label}: {problem}", where=where)
+    return None if value is None else str(value)
 
 
 def _order(value: Any, label: str, where: str) -> str:

@@ -35,6 +35,8 @@ from functools import lru_cache
 
 from lark import Lark
 
+from symbptt.answers.bars import pair_bars
+
 GREEK = (
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
     "pi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
@@ -43,7 +45,7 @@ GREEK = (
 FUNCTIONS = ("tanh", "exp", "log", "ln", "sinh", "cosh")
 
 GRAMMAR = r"""
-start: sep expr (sep REL sep expr)* sep
+start: sep expr (sep (REL | INEQ) sep expr)* sep
 
 sep: (AMP | LB)*
 
@@ -69,15 +71,20 @@ sep: (AMP | LB)*
      | BIGOP "_" "{" LETTER "}" hadamard                        -> bigop_range
      | BIGOP "_" LETTER hadamard                                -> bigop_range
      | PARTIAL postfix        -> partial
+     | MAXOP "_" subarg hadamard                                -> extreme
+     | MAXOP "_" "{" LETTER "=" expr "}" "^" suparg hadamard    -> extreme_range
+     | MAXOP "(" expr ("," expr)+ ")"                           -> maxof
 
 ?postfix: atom
      | postfix "^" suparg     -> sup
      | postfix "_" subarg     -> subscript
      | postfix PRIME          -> prime
+     | postfix SUBEXT         -> subextreme
 
 suparg: "{" expr "}" | LETTER -> letter | DIGIT -> number | GREEK -> greek | TOP -> top
 
 subarg: "{" expr ("," expr)* "}" | LETTER -> letter | DIGIT -> number | GREEK -> greek
+      | INFTY -> infty
 
 ?atom: NUMBER                 -> number
      | DIGIT                  -> number
@@ -97,11 +104,22 @@ subarg: "{" expr ("," expr)* "}" | LETTER -> letter | DIGIT -> number | GREEK ->
      | "{" expr "}"           -> group
      | FRAC "{" expr "}" "{" expr "}"  -> frac
      | BEGIN rows END         -> matrix
+     | LNORM expr RNORM       -> norm
+     | LABS expr RABS         -> abs
+     | INFTY                  -> infty
 
 rows: row (LB row)* LB?
 row: expr (AMP expr)*
 
 REL: "=" | "\\approx" | "\\equiv"
+INEQ: /\\(le|ge|lt|gt)(?![a-zA-Z])/ | "<" | ">"
+MAXOP: /\\(max|min)(?![a-zA-Z])/
+SUBEXT.2: /_\s*(\{\s*\\(max|min)\s*\}|\\(max|min)(?![a-zA-Z]))/
+LNORM: /\\lVert(?![a-zA-Z])/
+RNORM: /\\rVert(?![a-zA-Z])/
+LABS: /\\lvert(?![a-zA-Z])/
+RABS: /\\rvert(?![a-zA-Z])/
+INFTY: /\\infty(?![a-zA-Z])/
 HOP: /\\(odot|circ|otimes)(?![a-zA-Z])/
 MULOP: /\\(cdot|times)(?![a-zA-Z])/ | "*"
 BIGOP: /\\(sum|prod)(?![a-zA-Z])/
@@ -142,7 +160,8 @@ _LAYOUT = [
     ),
     (re.compile(r"\\(quad|qquad)(?![a-zA-Z])|(?<!\\)\\[,;:! ]|~"), " "),
     (re.compile(r"\\(dfrac|tfrac)(?![a-zA-Z])"), r"\\frac"),
-    (re.compile(r"\\(leq|le)(?![a-zA-Z])"), r"\\le"),
+    (re.compile(r"\\(leq|le|leqslant)(?![a-zA-Z])"), r"\\le"),
+    (re.compile(r"\\(geq|ge|geqslant)(?![a-zA-Z])"), r"\\ge"),
     (re.compile(r"\\[{]"), "("),
     (re.compile(r"\\[}]"), ")"),
     (re.compile(r"[.,;]\s*$"), ""),
@@ -166,6 +185,7 @@ def normalise(text: str) -> str:
     for pattern, repl in _LAYOUT:
         text = pattern.sub(repl, text)
     text = _PRIMES.sub(_primes, text)
+    text = pair_bars(text)  # |x| and \\|x\\|: explicit open and close bars (see `bars`)
     return join_continuations(text).strip()
 
 

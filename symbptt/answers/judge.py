@@ -23,8 +23,11 @@ from symbptt.answers.evaluate import (
     Undefined,
     Unknown,
 )
+from symbptt.answers.inequality import relation
 from symbptt.answers.instance import instance, names_used, rounded, sizes
+from symbptt.answers.layout import choose_layout
 from symbptt.answers.limits import LimitExceeded
+from symbptt.answers.norms import is_complex
 from symbptt.answers.notation import arities, component_vars, resolve
 from symbptt.answers.parse import ParseError, parse_index_pattern, parse_latex
 from symbptt.answers.tolerance import (
@@ -56,6 +59,7 @@ class AnswerSpec:
     question: str | None = None
     where_line: str = ""
     product_order: str = "increasing"
+    layout: str | None = None  # numerator, denominator or mixed; None: the model's, or inferred
 
 
 @dataclass
@@ -121,6 +125,9 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     ctx.components = component_vars(parts, arity) & set(free)
     ctx.used |= names_used(parts)
     ctx.product_order = spec.product_order
+    ctx.layout, layout_note = choose_layout(ctx, parts, spec.layout or _model_layout(model))
+    ctx.layout_declared = bool(spec.layout or _model_layout(model))
+    rels = _relations(node, spec.question is not None, len(parts))
     ctx.data = data_values([parts[0], *_bodies(defs)])  # decimals copied from these are exact
     ctx.explicit = explicit is not None
     steps: list[StepVerdict] = []
@@ -128,14 +135,17 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     first_ce: dict[str, Any] | None = None
     for i, part in enumerate(parts[1:], start=1):
         tol = explicit or step_tolerance(part, symbolic, ctx.data)
-        status, reason, ce = ctx.check(part, tol)
+        rel = rels[i - 1]
+        prev = None if all(r == "=" for r in rels[:i]) else parts[i - 1]  # a <= b = c: c vs b
+        status, reason, ce = ctx.check(part, tol, lhs=prev, rel=rel)
         tols.append(tol.resolved(ctx.fd_used).describe())
-        if status == "wrong":
+        if status == "wrong" and prev is None:
             from symbptt.answers.slips import find_slip
 
             slip = find_slip(ctx, part, tol)
             if slip:
                 reason = f"{reason}; likely slip: {slip}"
+        if status == "wrong":
             first_ce = first_ce or ce
         steps.append(StepVerdict(i, status, reason))
     wrong = [s for s in steps if s.verdict == "wrong"]
@@ -148,6 +158,10 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     else:
         verdict = "correct"
         reason = "every step equals the left-hand side" if len(steps) > 1 else steps[0].reason
+        if len(steps) > 1 and any(r != "=" for r in rels):
+            reason = "every step holds"
+    if layout_note:
+        reason = f"{reason} ({layout_note})"
     tolerance = (
         tols[-1]
         if len(set(tols)) == 1
@@ -168,6 +182,8 @@ class _Context:
         self.free, self.constraints = free, constraints
         self.fd_used = False  # did the last check use a central-difference derivative?
         self.product_order = "increasing"
+        self.layout = "mixed"  # of derivatives by vectors (see `layout`)
+        self.layout_declared = False
         self.components: set[str] = set()  # free letters that index entries, not time
         self.data: frozenset = frozenset()  # |decimals| of the problem's data (exact when copied)
         self.explicit = False  # a `tolerance:` given in the answer file
@@ -180,6 +196,7 @@ class _Context:
             world = World(self.model, self.defs)  # the model fixes what \\sigma(2) means
             world.numeric = True
             world.product_order = self.product_order
+            world.layout = self.layout
             yield {}, world
             return
         for T, n in SIZES:
@@ -189,6 +206,7 @@ class _Context:
             for seed in SEEDS[:1] if quick else SEEDS:
                 world = World(self.model, self.defs, T=T, n=n, m=m, k=k, seed=seed)
                 world.product_order = self.product_order
+                world.layout = self.layout
                 yield {"sizes": sizes(world), "seed": seed}, world
 
     def assignments(self, world: World):
@@ -208,9 +226,9 @@ class _Context:
             except (ShapeError, Unknown, NotExact, Undefined):
                 continue
 
-    def check(self, step: Node, tol: Tolerance, *, lhs: Node | None = None,
-              quick: bool = False, local_for_total: bool = False) -> tuple[str, str, dict | None]:  # fmt: skip
-        """('correct'|'wrong'|'undecided', reason, counterexample) for one step."""
+    def check(self, step: Node, tol: Tolerance, *, lhs: Node | None = None, quick: bool = False,
+              local_for_total: bool = False, rel: str = "=") -> tuple[str, str, dict | None]:  # fmt: skip
+        """('correct'|'wrong'|'undecided', reason, counterexample) for one step (lhs rel step)."""
         lhs = lhs or self.lhs
         if not self.explicit:  # a variant (slips) has its own rounded decimals
             tol = step_tolerance(step, self.symbolic, self.data)
@@ -259,22 +277,35 @@ class _Context:
                     extra = propagated_bound(
                         step, tol, lambda v, e=ev, at=at: e.ev(v, dict(at)), got
                     )
-                ok, detail = compare(got, want, tol.resolved(world.fd_used), extra)
+                if is_complex(got) or is_complex(want):
+                    why = "a complex value (an eigenvalue): compare |\\lambda_i|"
+                    return "undecided", why, None
+                if rel != "=":
+                    ok, detail = relation(want, got, rel, tol.resolved(world.fd_used))
+                    if ok is None:
+                        return "undecided", detail, None
+                else:
+                    ok, detail = compare(got, want, tol.resolved(world.fd_used), extra)
                 if not ok:
                     where = _where_text(desc, scope)
-                    return "wrong", f"{detail}{where}", self._ce(world, desc, scope, want, got)
+                    ce = self._ce(world, desc, scope, want, got)
+                    if rel != "=":  # the two sides of the inequality at the failing point
+                        names = {"expected": "left", "got": "right"}
+                        ce = {names.get(k, k): v for k, v in ce.items()}
+                    return "wrong", f"{detail}{where}", ce
         if compared == 0:
             return (
                 "undecided",
                 "never defined on both sides (check the indices or the for: range)",
                 None,
             )
+        what = "equals the left-hand side" if rel == "=" else f"holds ({rel})"
         if not self.symbolic:
-            return "correct", "equals the left-hand side", None
+            return "correct", what, None
         where = " where the for: range holds" if self.constraints else ""
         return (
             "correct",
-            f"equals the left-hand side at {compared} points (T = 1..4, n = 1..3{where})",
+            f"{what} at {compared} points (T = 1..4, n = 1..3{where})",
             None,
         )
 
@@ -310,6 +341,18 @@ def _where_text(desc: dict, scope: dict) -> str:
     return " at " + ", ".join(bits)
 
 
+def _relations(node: Node, question: bool, count: int) -> list[str]:
+    """The relation before each step ('=' unless the chain has \\le, \\ge, <, >)."""
+    rels = list(node.rels) if isinstance(node, Chain) and node.rels else []
+    rels = (["="] if question else []) + rels
+    return rels + ["="] * (count - 1 - len(rels))
+
+
+def _model_layout(model: Model | None) -> str | None:
+    """The `layout:` a derivation file declares, if any."""
+    return getattr(model.notation, "layout", None) or None if model is not None else None
+
+
 def _letters(*nodes: Node) -> set[str]:
     return {n.name for x in nodes for n in walk(x) if isinstance(n, Sym)}
 
@@ -338,11 +381,27 @@ def _definitions(spec: AnswerSpec) -> Definitions:
             dims = tuple(d.strip() for d in re.split(r"\\times|,", m.group(1) or "1") if d.strip())
             defs.given[name] = (vars_, None, dims)
         else:
-            defs.given[name] = (vars_, _parse_field(str(value), f"given {key!r}"), None)
+            body = _parse_field(str(value), f"given {key!r}")
+            name, vars_ = _label_name(name, vars_, body)
+            defs.given[name] = (vars_, body, None)
     for key, value in spec.where.items():
         name, vars_ = _pattern(key, "where")
-        defs.where[name] = (vars_, _parse_field(str(value), f"where {key!r}"))
+        body = _parse_field(str(value), f"where {key!r}")
+        name, vars_ = _label_name(name, vars_, body)
+        defs.where[name] = (vars_, body)
     return defs
+
+
+def _label_name(name: str, vars_: tuple[str, ...], body: Node) -> tuple[str, tuple[str, ...]]:
+    """\\beta_W := \\|W\\| or \\beta_f := 1/4 is one name (a label, not an index variable): the
+    subscript is not a lowercase letter, or the body never mentions it."""
+    if len(vars_) != 1:
+        return name, vars_
+    var = vars_[0]
+    used = any(isinstance(n, Sym) and n.name == var for n in walk(body))
+    if not (len(var) == 1 and var.islower()) or not used:
+        return f"{name}_{var}", ()
+    return name, vars_
 
 
 def _resolve_definitions(defs: Definitions, arity: dict[str, int]) -> None:

@@ -16,6 +16,7 @@ from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 from symbptt.answers.ast import (
+    Abs,
     Add,
     Apply,
     Big,
@@ -30,11 +31,13 @@ from symbptt.answers.ast import (
     Nabla,
     Neg,
     Node,
+    Norm,
     Num,
     Pow,
     Sub,
     Sym,
     Transpose,
+    show,
     walk,
 )
 from symbptt.answers.grammar import normalise, parser
@@ -55,6 +58,11 @@ ALWAYS_FUNCTIONS = {
 }
 #: Names that are functions only when followed by a parenthesis or a prime.
 LETTER_FUNCTIONS = {"f", "g", "\\sigma", "\\phi", "\\varphi"}
+#: Relations of a chain by their normalised spelling (\\lt is <); =, \\approx, \\equiv are '='.
+_REL_NAME = {"\\le": "\\le", "\\ge": "\\ge", "<": "<", ">": ">", "\\lt": "<", "\\gt": ">"}
+#: Spectral functions: \\rho(A), \\sigma_{\\max}(A), \\lambda_i(A), ... (see `norms`).
+SPECTRAL = {"\\rho", "\\sigma", "\\lambda"}
+_NORM_P = {"1": "1", "2": "2", "F": "F", "\\infty": "inf"}
 _HOP = {"\\odot": "\\odot", "\\circ": "\\odot", "\\otimes": "\\otimes"}
 
 
@@ -106,6 +114,9 @@ def parse_latex(text: str) -> Node:
         raise ParseError(f"cannot parse: {exc}") from None
     parts = [_node(c) for c in tree.children if isinstance(c, Tree) and c.data != "sep"]
     nodes = [_finish(p) for p in parts]
+    rels = tuple(_REL_NAME.get(str(c), "=") for c in tree.children if isinstance(c, Token))
+    if any(r != "=" for r in rels):
+        return Chain(tuple(nodes), rels)
     return nodes[0] if len(nodes) == 1 else Chain(tuple(nodes))
 
 
@@ -195,6 +206,32 @@ def _node(t: Tree | Token):
         return Big(str(kids[0])[1:], str(kids[1]), Num(Fraction(1), "1"), Sym("T"), body, True)
     if kind == "slash":  # 9/10, (a+b)/2: a quotient
         return Div(_finish(_node(kids[0])), _finish(_node(kids[1])))
+    if kind == "norm":
+        return Norm(_finish(_node(kids[1])))
+    if kind == "abs":
+        return Abs(_finish(_node(kids[1])))
+    if kind == "infty":
+        return Sym("\\infty")
+    if kind == "subextreme":  # \\sigma_{\\max}: a name with the index \\max
+        base = _node(kids[0])
+        which = "\\max" if "max" in str(kids[1]) else "\\min"
+        if not isinstance(base, Sym) or base.index:
+            raise ParseError(f"_{{{which}}} must follow a name such as \\sigma or \\lambda")
+        return Sym(base.name, (Sym(which),))
+    if kind in ("extreme", "extreme_range"):  # \\max_i x_i, \\max_{i=1}^{n} x_i
+        op = str(kids[0])[1:]
+        if kind == "extreme":
+            var = _node(kids[1])
+            if not isinstance(var, Sym) or var.index or len(var.name) != 1:
+                raise ParseError(
+                    f"\\{op}_{{...}} takes one index letter (\\{op}_i or \\{op}_{{i=1}}^{{n}})"
+                )
+            body = _finish(_node(kids[2]))
+            return Big(op, var.name, Num(Fraction(1), "1"), Sym("\\infty"), body)
+        lo, hi, body = kids[2], kids[3], kids[4]
+        return Big(op, str(kids[1]), _finish(_node(lo)), _finish(_node(hi)), _finish(_node(body)))
+    if kind == "maxof":  # \\max(a, b)
+        return Apply(str(kids[0])[1:], 0, tuple(_finish(_node(k)) for k in kids[1:]))
     if kind in ("bigop", "bigop_swapped"):
         op = str(kids[0])[1:]
         if kind == "bigop":
@@ -267,11 +304,32 @@ def _subscript(base, idx: list[Node]) -> Node:
         if base.index:
             raise ParseError(f"double subscript on {base.name}")
         return Sym(base.name, tuple(idx))
+    if isinstance(base, Norm | Pow) and _norm_of(base) is not None:
+        return _norm_sub(base, idx)  # \\|A\\|_2, \\|x\\|^2_2
     if isinstance(base, Transpose) and isinstance(base.a, Sym) and not base.a.index:
         return Transpose(Sym(base.a.name, tuple(idx)))  # h^T_t
     if isinstance(base, Pow) and isinstance(base.base, Sym) and not base.base.index:
         return Pow(Sym(base.base.name, tuple(idx)), base.exp)
     raise ParseError("a subscript must follow a name")
+
+
+def _norm_of(node: Node) -> Norm | None:
+    """The norm without a subscript that node is (or raises to a power)."""
+    if isinstance(node, Pow):
+        node = node.base
+    return node if isinstance(node, Norm) and node.p is None else None
+
+
+def _norm_sub(node: Node, idx: list[Node]) -> Node:
+    """\\|A\\|_p: p is 1, 2, \\infty or F."""
+    key = show(idx[0]) if len(idx) == 1 else ""
+    if key not in _NORM_P:
+        raise ParseError(
+            f"norm subscript {key or ','.join(show(i) for i in idx)!r}: use 1, 2, \\infty or F"
+        )
+    if isinstance(node, Pow):
+        return Pow(Norm(node.base.a, _NORM_P[key]), node.exp)  # type: ignore[attr-defined]
+    return Norm(node.a, _NORM_P[key])  # type: ignore[attr-defined]
 
 
 def _entry(body: Node, idx: list[Node]) -> Node:
@@ -355,6 +413,11 @@ def _finish(x) -> Node:
                 out.append(_nabla(item, _finish(items[i + 1])))
                 i += 2
                 continue
+            spectral = _spectral(item, items[i + 1] if i + 1 < len(items) else None)
+            if spectral is not None:
+                out.append(spectral)
+                i += 2
+                continue
             fn = _as_function(item, items[i + 1] if i + 1 < len(items) else None)
             if fn is not None:
                 if i + 1 >= len(items):
@@ -399,6 +462,30 @@ def _nabla(op: Sym, num: Node) -> Nabla:
     if len(op.index) not in (1, 2):
         raise ParseError("\\nabla needs a subscript: \\nabla_{W} E or \\nabla_{W,t} E")
     return Nabla(num, op.index[0], op.index[1] if len(op.index) == 2 else None)
+
+
+def _spectral(item, nxt) -> Node | None:
+    """\\rho(A), \\sigma_{\\max}(A), \\sigma_{\\min}(A), \\lambda_{\\max}(A), \\lambda_i(A),
+    \\sigma_i(A) as Apply nodes (see `norms`); None for anything else (\\sigma(x) stays sigmoid)."""
+    if not isinstance(item, Sym) or item.name not in SPECTRAL:
+        return None
+    if not isinstance(nxt, _Group | _GroupPost):
+        return None
+    group = nxt.group if isinstance(nxt, _GroupPost) else nxt
+    if isinstance(group.inner, tuple):
+        return None
+    arg = group.inner
+    if item.name == "\\rho" and not item.index:
+        node: Node = Apply("\\rho", 0, (arg,))
+    elif item.name != "\\rho" and len(item.index) == 1:
+        idx = item.index[0]
+        if isinstance(idx, Sym) and idx.name in ("\\max", "\\min"):
+            node = Apply(f"{item.name}_{{{idx.name}}}", 0, (arg,))
+        else:
+            node = Apply(f"{item.name}_", 0, (arg, idx))
+    else:
+        return None
+    return _sup(node, nxt.arg) if isinstance(nxt, _GroupPost) else node
 
 
 def _as_function(item, nxt) -> _FuncRef | None:

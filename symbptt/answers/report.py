@@ -102,12 +102,12 @@ def _pack(label: str, items: list[str], indent: str, width: int) -> list[str]:
 def counterexample_lines(ce: dict[str, Any] | None, indent: str, width: int = 100) -> list[str]:
     """A counterexample as text lines: sizes, seed and indices, then the values of the instance.
 
-    `expected` and `got` are left out: the reason states them."""
+    `expected` and `got` (`left` and `right` of an inequality) are left out: the reason states them."""
     if not ce:
         return []
     head = []
     for key, v in ce.items():
-        if key in ("expected", "got", "instance"):
+        if key in ("expected", "got", "left", "right", "instance"):  # the reason states them
             continue
         if key == "sizes":
             head.append("sizes " + _value(v))

@@ -39,6 +39,9 @@ MAX_PAIRS = 300
 
 def find_slip(ctx: Any, step: Node, tol: Tolerance) -> str | None:
     """A phrase naming the slip that explains the wrong step, or None if none fits."""
+    layout = _other_layout(ctx, step, tol)  # before the transposes: it explains them all
+    if layout is not None:
+        return layout
     singles = list(_candidates(ctx, step))
     for desc, variant in singles:
         if ctx.check(variant, tol, quick=True)[0] == "correct":
@@ -198,6 +201,34 @@ def _uses_local_delta(ctx: Any) -> bool:
             if isinstance(n, Deriv) and isinstance(n.num, Sym) and n.num.index:
                 return True
     return False
+
+
+def _other_layout(ctx: Any, step: Node, tol: Tolerance) -> str | None:
+    """'right in denominator layout ...' if the step holds in another layout (see `layout`)."""
+    if not any(isinstance(n, Deriv) for n in walk(step)) and not any(
+        isinstance(n, Deriv) for n in walk(ctx.lhs)
+    ):
+        return None
+    from symbptt.answers.layout import DESCRIBE, LAYOUTS
+
+    saved = ctx.layout
+    try:
+        for other in LAYOUTS:
+            if other == saved:
+                continue
+            ctx.layout = other
+            if ctx.check(step, tol)[0] == "correct":  # every point: quick ones may not tell
+                read = DESCRIBE[saved].split(" (")[0]
+                how = (
+                    "as declared"
+                    if ctx.layout_declared
+                    else ("the default" if saved == "mixed" else "inferred from its shapes")
+                )
+                return (f"only the layout differs: this holds in {DESCRIBE[other]}, but the answer "
+                        f"is read in {read} ({how}; declare layout: {other} if that is meant)")  # fmt: skip
+        return None
+    finally:
+        ctx.layout = saved
 
 
 def _other_product_order(ctx: Any, step: Node, tol: Tolerance) -> str | None:

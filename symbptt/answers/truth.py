@@ -29,6 +29,7 @@ from symbptt.answers.evaluate import (
     component,
     to_float,
 )
+from symbptt.answers.layout import orient
 from symbptt.model import Model, Name, Role
 
 EPS = 1e-6
@@ -122,6 +123,7 @@ class World:
         self.model, self.defs, self.T, self.n, self.m, self.k = model, defs, T, n, m, k
         self.exact_derivatives = exact_derivatives
         self.product_order = "increasing"  # of \\prod factors, left to right (see grammar)
+        self.layout = "mixed"  # of derivatives by vectors (see `layout`)
         self.fd_used = False  # set when a derivative fell back to central differences
         self.sizes = {"n": n, "m": m, "k": k, "T": T}
         self.local_for_total = local_for_total
@@ -317,6 +319,36 @@ class World:
         if fn is None:
             raise Unknown(f"unknown function {name}{chr(39) * deriv}")
         return fn
+
+    def laid_out(self, num: Node, den: Node, ev: Evaluator, scope: dict[str, int]) -> Any:
+        """\\frac{\\partial num}{\\partial den} in this world's `layout` (see `layout.orient`)."""
+        value = self.derivative(num, den, ev, scope)
+        if self.layout == "mixed" or self._is_weight_matrix(den, ev, scope):
+            return value  # dL/dW has W's shape in every layout (also W with one column)
+        return orient(value, self._eff_shape(num, ev, scope), self._eff_shape(den, ev, scope),
+                      self.layout)  # fmt: skip
+
+    def spectral_matrix(self, ev: Evaluator) -> Any:
+        """The matrix a bare \\lambda_i refers to: the recurrent weight (a `given` of that name
+        wins), or a `given`/`where` W without a model."""
+        keys = [k for k, v in self.names.items() if v == ("param", "recurrent")]
+        for key in keys + ["W"]:
+            if self.has(key):
+                return self.lookup(key, (), ev)
+        raise Unknown("\\lambda_i: eigenvalues of which matrix? write \\lambda_i(W)")
+
+    def _is_weight_matrix(self, den: Node, ev: Evaluator, scope: dict[str, int]) -> bool:
+        base, comps = self._split(den, ev, scope)
+        try:
+            key = self._slot(base, ev, scope)
+        except (ShapeError, Unknown, Undefined):
+            return False
+        return not comps and key[0] == "param" and key[1] in _MATRIX_ROLES
+
+    def _eff_shape(self, node: Node, ev: Evaluator, scope: dict[str, int]) -> tuple[int, int]:
+        """The shape of the quantity differentiated: (1, 1) for an entry such as h_{t,j}."""
+        base, comps = self._split(node, ev, scope)
+        return (1, 1) if comps else to_float(ev.ev(base, scope)).shape
 
     def derivative(self, num: Node, den: Node, ev: Evaluator, scope: dict[str, int]) -> Any:
         """Total derivative of num by den through the graph: exact (engine BPTT) where provided."""

@@ -1,0 +1,101 @@
+"""Layout conventions for derivatives by vectors: how d num / d den is shaped as a matrix.
+
+For a vector y (p entries) and a vector x (q entries) let J be the Jacobian, J[i, j] = dy_i/dx_j
+(p x q, rows = outputs). The three readings the checker knows:
+
+- `mixed` (the default): dy/dx = J, and a scalar's gradient dL/dx is a column (q x 1), shaped
+  like x. The chain rule then reads dL/dh_1 = (dh_2/dh_1)^T (dh_3/dh_2)^T dL/dh_3.
+- `numerator`: dy/dx = J and dL/dx is a row (1 x q). The chain runs left to right:
+  dL_3/dh_1 = dL_3/dh_3 dh_3/dh_2 dh_2/dh_1 (homework 3, many courses).
+- `denominator`: dy/dx = J^T (q x p) and dL/dx a column. The chain runs right to left:
+  dL/dh_1 = dh_2/dh_1 dh_3/dh_2 dL/dh_3; dh_t/dh_{t-1} = W^T diag(f'(net_t)).
+
+A derivative by a matrix (dL/dW) has the shape of the matrix in every layout, and \\nabla_x L is
+always a column. An answer or a derivation file may declare `layout:`; otherwise the layout is
+inferred when the shapes of the answer fit only one of them (`fitting`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+LAYOUTS = ("mixed", "numerator", "denominator")
+DECLARABLE = ("numerator", "denominator", "mixed")
+
+DESCRIBE = {
+    "mixed": "mixed layout (dy/dx the Jacobian, rows = outputs; dL/dx a column)",
+    "numerator": "numerator layout (dy/dx the Jacobian, rows = outputs; dL/dx a row)",
+    "denominator": "denominator layout (dy/dx the transposed Jacobian; dL/dx a column)",
+}
+
+
+def orient(value: Any, num_shape: tuple[int, int], den_shape: tuple[int, int], layout: str) -> Any:
+    """The derivative `value` (in the mixed reading) laid out in `layout`.
+
+    num_shape/den_shape: the shapes of the quantities differentiated (after entry picks)."""
+    if layout == "mixed" or not isinstance(value, np.ndarray):
+        return value
+    num_scalar, den_scalar = num_shape == (1, 1), den_shape == (1, 1)
+    num_vec = num_shape[1] == 1 and not num_scalar
+    den_vec = den_shape[1] == 1 and not den_scalar
+    if layout == "numerator" and num_scalar and den_vec:
+        return value.T
+    if layout == "denominator" and num_vec and (den_vec or den_scalar):
+        return value.T
+    return value
+
+
+def check_layout(value: Any) -> str | None:
+    """None if value is a valid declaration (or absent), else the message for an input error."""
+    if value is None or value in DECLARABLE:
+        return None
+    return f"layout must be numerator, denominator or mixed, found {value!r}"
+
+
+def _has_derivative(nodes: list[Any]) -> bool:
+    from symbptt.answers.ast import Deriv, walk
+
+    return any(isinstance(n, Deriv) for root in nodes for n in walk(root))
+
+
+def choose_layout(ctx: Any, parts: list[Any], declared: str | None) -> tuple[str, str]:
+    """(layout, note): the declared layout, else mixed unless the answer's shapes fit only one
+    other layout (then that one, with a note saying so for the reason)."""
+    if declared:
+        return declared, ""
+    bodies = [b for _, b in ctx.defs.where.values()]
+    if not ctx.symbolic or not _has_derivative(list(parts) + bodies):
+        return "mixed", ""
+    fits = [layout for layout in LAYOUTS if _fits(ctx, parts, layout)]
+    if "mixed" in fits or len(fits) != 1:
+        return "mixed", ""
+    return fits[0], f"read in {DESCRIBE[fits[0]]}: its shapes fit no other layout"
+
+
+def _fits(ctx: Any, parts: list[Any], layout: str) -> bool:
+    """True unless the parts, evaluated in `layout` at a point with n >= 2, hit a shape error
+    or differ in shape (any other failure decides nothing and counts as fitting)."""
+    from symbptt.answers.evaluate import Evaluator, ShapeError, Undefined, to_float
+
+    saved = ctx.layout
+    ctx.layout = layout
+    try:
+        for _, world in ctx.worlds(quick=True):
+            if world.n < 2:
+                continue
+            for scope in ctx.assignments(world):
+                ev = Evaluator(world, exact=False)
+                try:
+                    shapes = {to_float(ev.ev(p, dict(scope))).shape for p in parts}
+                except Undefined:
+                    continue
+                except ShapeError:
+                    return False
+                except Exception:  # noqa: BLE001 - unknown symbols etc. are judged later
+                    return True
+                return len(shapes) == 1
+        return True
+    finally:
+        ctx.layout = saved
