@@ -11,6 +11,7 @@ rational they spell), so rationals in give rationals out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,29 @@ def _check_power(n: Any, *, where: str = "n", exact: bool = False) -> int:
             where=where,
         )
     return int(n)
+
+
+#: Exact entries of M^n have about n * (digits of the common denominator and of the largest
+#: scaled entry) digits; beyond this the radical algebra takes minutes (and Python refuses to
+#: print integers of more than 4300 digits).
+MAX_EXACT_DIGITS = 1000
+
+
+def _check_exact_digits(entries: Sequence[Any], size: int, n: int, *, where: str = "n") -> None:
+    """InputError when exact entries of an n-th power of a size x size matrix would be too long."""
+    rationals = [sp.Rational(e) for e in entries if isinstance(e, sp.Rational)]
+    if n < 2 or not rationals:
+        return
+    denominator = math.lcm(*(int(r.q) for r in rationals))
+    largest = max(abs(int(r.p)) * (denominator // int(r.q)) for r in rationals)
+    digits = n * (math.log10(denominator) + math.log10(max(1, size * largest)))
+    if digits > MAX_EXACT_DIGITS:
+        raise InputError(
+            f"exact entries of the power {n} would have about {digits:.0f} digits, above the "
+            f"exact route's limit of {MAX_EXACT_DIGITS}; drop --exact for a float64 power or "
+            "use a smaller power",
+            where=where,
+        )
 
 
 # --------------------------------------------------------------------------- results
@@ -316,7 +340,9 @@ def matrix_power_eig(M: MatrixLike, n: int, exact: bool = False) -> PowerResult:
     """M^n via M = Q Lambda Q^{-1} (Jordan form / repeated squaring if M is defective)."""
     n = _check_power(n, exact=exact)
     if exact:
-        return _exact_power(to_exact_matrix(M, where="matrix"), n)
+        Mx = to_exact_matrix(M, where="matrix")
+        _check_exact_digits(list(Mx), Mx.rows, n)
+        return _exact_power(Mx, n)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by _finite
         return _finite(_numeric_power(to_float_matrix(M, where="matrix"), n, M))
 
@@ -369,6 +395,7 @@ def power_from_factors(Q: MatrixLike, Lam: MatrixLike, n: int, exact: bool = Fal
             where="Lambda",
         )
     if exact:
+        _check_exact_digits(diag, 1, n)
         if Qx.det() == 0:
             raise InputError(
                 "Q is singular (determinant 0); expected an invertible matrix", where="Q"

@@ -132,7 +132,7 @@ def jacobian_norms(W: np.ndarray, nets: np.ndarray, *, activation: str = "tanh")
     norms = np.empty(nets.shape[0])
     for t, net in enumerate(nets):
         J = activation_derivative(activation, net)[:, None] * (W @ J)
-        norms[t] = np.linalg.norm(J, 2)
+        norms[t] = np.linalg.norm(J, 2) if np.all(np.isfinite(J)) else np.inf
     return norms
 
 
@@ -205,6 +205,35 @@ class FlowReport:
         return head + "\n\n" + norms
 
 
+def _check_finite(
+    eigs: np.ndarray,
+    svals: np.ndarray,
+    nets: np.ndarray,
+    powers: np.ndarray,
+    norms: np.ndarray,
+    bounds: np.ndarray,
+) -> None:
+    """A reading that overflows float64 is an InputError: the matrix (at once) or --steps (later)."""
+    if not (np.all(np.isfinite(eigs)) and np.all(np.isfinite(svals))):
+        raise InputError(
+            "eigenvalues or singular values overflow float64; scale the matrix down", where="W"
+        )
+    per_step = np.vstack([nets, powers, norms, bounds])  # one column per t - k = 1..K
+    bad = np.flatnonzero(~np.all(np.isfinite(per_step), axis=0))
+    if bad.size:
+        k = int(bad[0]) + 1
+        if k == 1:
+            raise InputError(
+                "the trajectory or the products overflow float64 at the first step; "
+                "scale the matrix down",
+                where="W",
+            )
+        raise InputError(
+            f"the products overflow float64 at t - k = {k}; use at most {k - 1} steps",
+            where="steps",
+        )
+
+
 #: ||dh_t/dh_k|| for t - k up to this many steps (one n x n product per step).
 MAX_STEPS = 10_000
 
@@ -236,6 +265,10 @@ def gradient_flow(
             f"expected a whole number of steps from 1 to {MAX_STEPS}, got {steps!r}",
             where="steps",
         )
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
+    ):
+        raise InputError(f"expected a non-negative whole number, got {seed!r}", where="seed")
     rng = np.random.default_rng(seed)
     xs_arr = None if xs is None else _float_array(xs, where="xs", ndim=2)
     if U is None:
@@ -258,17 +291,28 @@ def gradient_flow(
         if arr is not None and arr.shape != (n,):
             raise InputError(f"expected shape ({n},), got {arr.shape}", where=name)
 
-    nets = trajectory(Wf, U_arr, xs_arr[:steps], h0_arr, b_arr, activation=activation)
-    eigs = np.linalg.eigvals(Wf)
-    svals = np.linalg.svd(Wf, compute_uv=False)
-    rho = float(np.max(np.abs(eigs)))
-    smax = float(svals[0])
     gamma = GAMMA[activation]
     ks = np.arange(1, steps + 1)
-    powers, P = [], np.eye(n)
-    for _ in ks:
-        P = Wf @ P
-        powers.append(float(np.linalg.norm(P, 2)))
+    with np.errstate(all="ignore"):  # overflow is found below and reported as an InputError
+        try:
+            nets = trajectory(Wf, U_arr, xs_arr[:steps], h0_arr, b_arr, activation=activation)
+            eigs = np.linalg.eigvals(Wf)
+            svals = np.linalg.svd(Wf, compute_uv=False)
+            powers, P = [], np.eye(n)
+            for _ in ks:
+                P = Wf @ P
+                powers.append(float(np.linalg.norm(P, 2)) if np.all(np.isfinite(P)) else np.inf)
+            norms = jacobian_norms(Wf, nets, activation=activation)
+        except np.linalg.LinAlgError as exc:
+            raise InputError(
+                f"the eigenvalue/SVD routines fail on this matrix ({exc}); its entries are too "
+                "large for float64 arithmetic: scale it down",
+                where="W",
+            ) from None
+        rho = float(np.max(np.abs(eigs)))
+        smax = float(svals[0])
+        bounds = (gamma * smax) ** ks
+    _check_finite(np.abs(eigs), svals, np.abs(nets).max(axis=1), np.asarray(powers), norms, bounds)
     return FlowReport(
         W=Wf,
         activation=activation,
@@ -279,8 +323,8 @@ def gradient_flow(
         gamma=gamma,
         pascanu=pascanu_reading(smax, gamma, tol=tol),
         long_run=long_run_reading(rho, tol=tol),
-        jacobian_norms=tuple(float(v) for v in jacobian_norms(Wf, nets, activation=activation)),
-        pascanu_bounds=tuple(float(v) for v in (gamma * smax) ** ks),
+        jacobian_norms=tuple(float(v) for v in norms),
+        pascanu_bounds=tuple(float(v) for v in bounds),
         power_norms=tuple(powers),
         nets=nets,
         seed=seed,

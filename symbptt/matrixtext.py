@@ -116,6 +116,14 @@ def to_float_matrix(M: MatrixLike, *, where: str = "matrix") -> np.ndarray:
         return M.astype(complex if M.dtype.kind == "c" else float)
     exact = to_exact_matrix(M, where=where)
     values = [[complex(v) for v in row] for row in exact.tolist()]
+    for i, row in enumerate(values):
+        for j, v in enumerate(row):
+            if not np.isfinite(v):
+                raise InputError(
+                    f"{sp.N(exact[i, j], 3)} is beyond float64's range (|x| < 1.8e308); "
+                    "scale the matrix down",
+                    where=f"{where}[{i}][{j}]",
+                )
     arr = np.array(values, dtype=complex)
     return arr.real.copy() if not np.any(arr.imag) else arr
 

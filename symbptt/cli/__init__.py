@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import NoReturn
 
 import click
 
@@ -41,12 +42,32 @@ class _Group(click.Group):
                 return getattr(importlib.import_module(f"symbptt.cli.{module}"), attr)
         return None
 
+    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[override]
+        """The group's own usage errors (unknown option, bad --flag) in the one error style."""
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.ClickException as exc:
+            _fail(exc)
+
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except SymbpttError as exc:
             click.echo(f"symbptt: error: {exc}", err=True)
             ctx.exit(2)
+        except click.ClickException as exc:  # a subcommand's usage error or click.Path check
+            _fail(exc)
+
+
+def _fail(exc: click.ClickException) -> NoReturn:
+    """Print click's own error as `symbptt: error: ...` (plus the help hint) and exit with its code."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        raise exc  # `symbptt` or `symbptt docs` alone: the help text, as click prints it
+    click.echo(f"symbptt: error: {exc.format_message()}", err=True)
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and ctx.command.get_help_option(ctx) is not None:
+        click.echo(f"Try '{ctx.command_path} --help' for help.", err=True)
+    raise click.exceptions.Exit(exc.exit_code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

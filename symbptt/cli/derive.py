@@ -51,7 +51,13 @@ from symbptt.outfile import check_target, write_new
     help="Output file (default: stdout). Never overwritten without --force.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the numeric check.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the numeric check.",
+)
 @click.option(
     "--no-checks",
     is_flag=True,

@@ -39,6 +39,7 @@ _OPTION_OF = {
     "n": "--power",
     "activation": "--activation",
     "steps": "--steps",
+    "seed": "--seed",
 }
 
 
@@ -243,7 +244,13 @@ def _fmt_flow(r: FlowReport) -> str:
     "--activation", default="tanh", show_default=True, help="tanh, sigmoid, relu or identity."
 )
 @click.option("--steps", type=int, default=10, show_default=True, help="K: t - k = 1..K.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for U and the inputs.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed for U and the inputs.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def flow(matrix_text: str, activation: str, steps: int, seed: int, as_json: bool) -> None:
     """Gradient flow through W: rho, sigma_max, Pascanu reading, ||dh_t/dh_k|| on a trajectory."""

@@ -40,7 +40,13 @@ def format_table(report: Report) -> str:
 @click.argument("model")
 @click.option("--T", "T", type=int, default=None, help="Time steps (default: the model's).")
 @click.option("--n", "n", type=int, default=None, help="Hidden units (default: the model's).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for random points.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed for random points.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 def verify(
