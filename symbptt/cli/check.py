@@ -41,7 +41,7 @@ def show_progress(stream: TextIO) -> bool:
 
 
 @click.command("check")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--jobs",
     type=click.IntRange(1, 512),
@@ -82,6 +82,9 @@ def show_progress(stream: TextIO) -> bool:
     "--force", is_flag=True, help="Let --summary, --scores, --gradescope overwrite a file."
 )
 @click.option("--json", "as_json_flag", is_flag=True, help="Print the JSON report instead of text.")
+@click.option("--api", type=click.Choice(["cs231n", "dlai", "course-notes"]), default=None,
+              help="Students' code: the API the .py files implement (default: inferred).")  # fmt: skip
+@click.option("--trusted", is_flag=True, help="Students' code: run it without the sandbox.")
 @click.option(
     "--timeout",
     type=click.FloatRange(0.1, 600),
@@ -92,8 +95,12 @@ def show_progress(stream: TextIO) -> bool:
 @click.pass_context
 def check(ctx: click.Context, files: tuple[str, ...], jobs: int | None, summary: str | None,
           scores: str | None, gradescope: str | None, rubric: str | None, shard: str | None,
-          force: bool, as_json_flag: bool, timeout: float) -> None:  # fmt: skip
+          force: bool, as_json_flag: bool, timeout: float, api: str | None,
+          trusted: bool) -> None:  # fmt: skip
     """Judge answer FILES (YAML, Markdown or .tex), every step of every answer.
+
+    Students' code: .py FILES or folders of them are run in a sandbox (bubblewrap) on random
+    instances and compared with the reference of their API, function by function.
 
     \b
     Exit codes, the first that applies:
@@ -106,6 +113,15 @@ def check(ctx: click.Context, files: tuple[str, ...], jobs: int | None, summary:
     """
     if shard is not None:
         files = tuple(select_shard(files, *parse_shard(shard)))
+    from symbptt.codecheck.command import is_code, run_check  # .py files or folders: code
+
+    if is_code(files):
+        err = _stderr()
+        ctx.exit(run_check(files, api=api, trusted=trusted, jobs=jobs or os.cpu_count() or 1,
+                           timeout=timeout, summary=summary, force=force, as_json_flag=as_json_flag,
+                           progress=err if show_progress(err) else None,
+                           unsupported={"--scores": scores, "--gradescope": gradescope,
+                                        "--rubric": rubric}))  # fmt: skip
     outputs = {"--summary": summary, "--scores": scores, "--gradescope": gradescope}
     for option, name in outputs.items():  # checked before any grading, not after a class's work
         if name is None:

@@ -88,6 +88,7 @@ def _run_all(source: str, checks: list[Check], reg: apis.Registry, limits: sandb
     responses: dict[int, tuple[dict, list]] = {}
     killed: dict[str, str] = {}
     load: dict = {}
+    defined: set[str] = set()
     todo = list(groups)
     while todo:
         calls = [c for fn in todo for c in groups[fn]]
@@ -101,13 +102,21 @@ def _run_all(source: str, checks: list[Check], reg: apis.Registry, limits: sandb
         load = got.pop(-1)[0]
         if load.get("status") != "ok":
             return responses, load, killed
+        defined |= set(load.get("defined", []))
+        load["defined"] = sorted(defined)
         responses.update(got)
         if out.killed is None:
             break
         running = next(c for c in calls if c["id"] not in got)
-        fn = next(f for f in todo if running in groups[f])
-        killed[fn] = f"{out.killed} (in {running['fn']})"
-        todo = [f for f in todo if f != fn and any(c["id"] not in responses for c in groups[f])]
+        reason = f"{out.killed} (in {running['fn']})"
+        rest = []
+        for f in todo:
+            open_calls = [c for c in groups[f] if c["id"] not in responses]
+            if running in groups[f] or any(c["fn"] == running["fn"] for c in open_calls):
+                killed[f] = reason  # would run the same function again: not worth a second kill
+            elif open_calls:
+                rest.append(f)
+        todo = rest
     return responses, load, killed
 
 

@@ -47,7 +47,7 @@ class Limits:
 
     wall: float = 10.0
     cpu: int = 60
-    memory: int = 1 << 30
+    memory: int = 512 << 20
     nproc: int = 16
     output: int = 1 << 20
 

@@ -136,6 +136,8 @@ def _error_text(exc: BaseException, filename: str) -> str:
         if fr.f_code.co_filename == filename:
             line = lineno
     text = f"{type(exc).__name__}: {exc}"[:300]
+    if isinstance(exc, SyntaxError):
+        return text  # its text names the line already
     return f"{text} (line {line})" if line else text
 
 
@@ -237,13 +239,17 @@ def main() -> None:
     prefixes = {os.path.abspath(p) + os.sep for p in (sys.prefix, sys.base_prefix)}
     prefixes |= {os.path.dirname(os.path.dirname(np.__file__)) + os.sep}
     _PREFIXES = tuple(prefixes)
+    try:  # compiled before the hook: a SyntaxError looks for the file to quote the line
+        code = compile(request["source"], filename, "exec")
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+        _send(json_frame({"id": -1, "status": "error", "message": _error_text(exc, filename)}))
+        return
     if request.get("audit", True):
         sys.addaudithook(_hook)
     module = types.ModuleType("student")
     module.__file__ = filename
     module.__dict__["__builtins__"] = builtins
     try:
-        code = compile(request["source"], filename, "exec")
         exec(code, module.__dict__)  # noqa: S102 - this process is the sandbox
     except MemoryError:
         _die("killed: memory limit")
