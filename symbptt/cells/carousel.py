@@ -1,0 +1,217 @@
+"""Jacobian statements between states of consecutive steps, derived from a cell's IR.
+
+- `partial(cell, of, wrt)`: the step's partial derivative of quantity `of` at t w.r.t. the state
+  `wrt` at t-1 with every other input of that equation held fixed, written in the step's named
+  quantities. For the LSTM, d c_t / d c_{t-1} = diag(f_t); for the GRU, the direct term of
+  d h_t / d h_{t-1} is diag(z_t). `describe` recognises diag(q) and diag(1 - q).
+- `direct_path(cell, state, steps)`: d state_t / d state_k along the direct path (the other
+  states at every step held fixed), proved equal to the product of the per-step partials.
+- `total_step_jacobian`: the total d state_t / d state_{t-1} (the other states at t-1 recomputed
+  from the perturbed one by their own equations, e.g. h_{t-1} = o_{t-1} ⊙ tanh(c_{t-1})), by
+  central differences of the numeric engine at a point, to compare with the direct partial.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from symbptt.cells.cell import Cell
+from symbptt.cells.numeric import _Step
+from symbptt.cells.symbolic import Env, param_symbols, to_sympy, vector
+from symbptt.errors import InputError
+from symbptt.symbolic.exact import same
+
+__all__ = [
+    "Partial",
+    "describe",
+    "direct_path",
+    "partial",
+    "partial_numeric",
+    "total_step_jacobian",
+]
+
+
+@dataclass(frozen=True)
+class Partial:
+    """d of_t / d wrt_{t-1} with the equation's other inputs held fixed, in named quantities."""
+
+    of: str
+    wrt: str
+    matrix: sp.Matrix
+    #: the named quantities the matrix is written in: name -> its symbols at t
+    names: dict[str, sp.Matrix]
+    #: 'diag(f)', 'diag(1 - z)', 'I', '0' or '' when the matrix is none of those.
+    statement: str
+
+
+def _check_states(cell: Cell, of: str, wrt: str) -> None:
+    if of not in cell.quantities:
+        raise InputError(f"cell {cell.name!r} defines no quantity {of!r}")
+    if wrt not in cell.states:
+        raise InputError(f"{wrt!r} is not a state of cell {cell.name!r} ({', '.join(cell.states)})")
+
+
+def partial(cell: Cell, of: str, wrt: str, n: int = 2, m: int | None = None) -> Partial:
+    """The partial derivative of `of`'s equation w.r.t. `wrt` at t-1, others held fixed."""
+    _check_states(cell, of, wrt)
+    m = n if m is None else m
+    names = {q: vector(f"{q}_t", n) for q in cell.quantities}
+    prev = {s: vector(f"{s}_t-1", n) for s in cell.states}
+    env = Env(param_symbols(cell, n, m), vector("x_t", m), prev, dict(names), {}, {})
+    rhs = to_sympy(cell.equation(of).rhs, env)
+    J = rhs.jacobian(prev[wrt])
+    return Partial(of, wrt, J, names, describe(J, names))
+
+
+def describe(J: sp.Matrix, names: Mapping[str, sp.Matrix]) -> str:
+    """'diag(q)' or 'diag(1 - q)' when J is that diagonal matrix for a named q; 'I', '0', or ''."""
+    n = J.shape[0]
+    if J == sp.zeros(n, n):
+        return "0"
+    if J == sp.eye(n):
+        return "I"
+    if any(J[r, c] != 0 for r in range(n) for c in range(n) if r != c):
+        return ""
+    diag = [J[r, r] for r in range(n)]
+    for q, v in names.items():
+        if all(sp.expand(d - e) == 0 for d, e in zip(diag, v, strict=True)):
+            return f"diag({q})"
+        if all(sp.expand(d - (1 - e)) == 0 for d, e in zip(diag, v, strict=True)):
+            return f"diag(1 - {q})"
+    return ""
+
+
+@dataclass(frozen=True)
+class DirectPath:
+    """d state_t / d state_k along the direct path, and whether it equals the product of partials."""
+
+    state: str
+    steps: int
+    jacobian: sp.Matrix
+    product: sp.Matrix
+    #: per step i = k+1..t: the named quantities (symbols) the partials are written in
+    names: list[dict[str, sp.Matrix]]
+    equal: bool
+
+
+def direct_path(cell: Cell, state: str, steps: int, n: int = 2, m: int | None = None) -> DirectPath:
+    """Run `steps` steps from a free state_k with every other state a free symbol at each step
+    (held fixed), differentiate state_t w.r.t. state_k, and compare with the product of the
+    per-step partials d state_i / d state_{i-1} (each in step i's named quantities)."""
+    _check_states(cell, state, state)
+    m = n if m is None else m
+    params = param_symbols(cell, n, m)
+    start = vector(f"{state}_k", n)
+    cur = start
+    sub: dict[sp.Symbol, sp.Expr] = {}
+    product = sp.eye(n)
+    per_step = []
+    for i in range(1, steps + 1):
+        prev = {s: (cur if s == state else vector(f"{s}_k{i - 1}", n)) for s in cell.states}
+        env = Env(params, vector(f"x_k{i}", m), prev, {}, {}, {})
+        for eq in cell.equations:
+            env.q[eq.name] = to_sympy(eq.rhs, env)
+        p = partial(cell, state, state, n, m)
+        names = {q: vector(f"{q}_k{i}", n) for q in cell.quantities}
+        rename = {a: b for q in cell.quantities for a, b in zip(p.names[q], names[q], strict=True)}
+        rename |= {a: b for a, b in zip(vector(f"{state}_t-1", n), prev[state], strict=True)}
+        rename |= {
+            a: b
+            for s in cell.states
+            if s != state
+            for a, b in zip(vector(f"{s}_t-1", n), prev[s], strict=True)
+        }
+        product = p.matrix.xreplace(rename) * product
+        for q in cell.quantities:
+            sub |= dict(zip(names[q], env.q[q], strict=True))
+        per_step.append(names)
+        cur = env.q[state]
+    J = cur.jacobian(start)
+    return DirectPath(state, steps, J, product, per_step, same(J, product.xreplace(sub)) == [])
+
+
+def partial_numeric(
+    cell: Cell,
+    of: str,
+    wrt: str,
+    params: Mapping[str, np.ndarray],
+    x: np.ndarray,
+    prev: Mapping[str, np.ndarray],
+) -> np.ndarray:
+    """The partial (others held fixed) at a numeric point, one batch row: (n, n)."""
+    n = prev[wrt].shape[-1]
+    p = partial(cell, of, wrt, n, x.shape[-1])
+    step = _Step(params, x[None, :], {s: v[None, :] for s, v in prev.items()})
+    for eq in cell.equations:
+        step.q[eq.name] = step.ev(eq.rhs)
+    sub = {s: float(step.q[q][0, j]) for q, v in p.names.items() for j, s in enumerate(v)}
+    sub |= {
+        s: float(prev[st][j]) for st in cell.states for j, s in enumerate(vector(f"{st}_t-1", n))
+    }
+    sub |= {
+        s: float(v)
+        for k, P in param_symbols(cell, n, x.shape[-1]).items()
+        for s, v in zip(P, np.ravel(params[k]), strict=True)
+    }
+    sub |= {s: float(v) for s, v in zip(vector("x_t", x.shape[-1]), x, strict=True)}
+    return np.array(p.matrix.xreplace(sub).evalf(), dtype=float)
+
+
+def _run(
+    cell: Cell,
+    params: Mapping[str, np.ndarray],
+    x: np.ndarray,
+    prev: Mapping[str, np.ndarray],
+    override: tuple[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """One numeric step on one row; override (q, value) replaces q and recomputes what follows."""
+    step = _Step(params, x[None, :], {s: v[None, :] for s, v in prev.items()})
+    for eq in cell.equations:
+        if override is not None and eq.name == override[0]:
+            step.q[eq.name] = override[1][None, :]
+        else:
+            step.q[eq.name] = step.ev(eq.rhs)
+    return {q: v[0] for q, v in step.q.items()}
+
+
+def total_step_jacobian(
+    cell: Cell,
+    state: str,
+    params: Mapping[str, np.ndarray],
+    xs: np.ndarray,
+    prev: Mapping[str, np.ndarray],
+    *,
+    eps: float = 1e-6,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(total, direct) d state_t / d state_{t-1} at a point, by central differences.
+
+    xs holds x_{t-1}, x_t; prev the states at t-2. Total: state_{t-1} is perturbed inside step
+    t-1 and what follows it there (h_{t-1} = o_{t-1} ⊙ tanh(c_{t-1})) is recomputed, then step
+    t runs. Direct: only state's own equation at t is re-evaluated, every quantity it reads at
+    t (gates, candidate) and every other state held at its value.
+    """
+    base = _run(cell, params, xs[0], prev)
+    s_prev = base[state]
+    here = _run(cell, params, xs[1], {s: base[s] for s in cell.states})
+    rhs = cell.equation(state).rhs
+    n = s_prev.size
+    total = np.zeros((n, n))
+    direct = np.zeros((n, n))
+    for j in range(n):
+        cols = []
+        for sign in (1.0, -1.0):
+            v = s_prev.copy()
+            v[j] += sign * eps
+            moved = _run(cell, params, xs[0], prev, (state, v))
+            tot = _run(cell, params, xs[1], {s: moved[s] for s in cell.states})[state]
+            held = {s: (v if s == state else base[s])[None, :] for s in cell.states}
+            step = _Step(params, xs[1][None, :], held)
+            step.q = {q: val[None, :] for q, val in here.items()}
+            cols.append((tot, step.ev(rhs)[0]))
+        total[:, j] = (cols[0][0] - cols[1][0]) / (2 * eps)
+        direct[:, j] = (cols[0][1] - cols[1][1]) / (2 * eps)
+    return total, direct

@@ -1,0 +1,247 @@
+"""Every check of a cell at concrete T and n: exact identities, the step lemma, numbers, carousel.
+
+Returns plain `Outcome` rows (name, form, passed, max error, seconds, detail) that `verify`
+turns into its report, so this layer imports nothing above it. Exact checks use a generic
+per-step loss L_t(h_t) (its gradient as free symbols); numeric checks use the linear stand-in
+L_t = <g_t, h_t> with random g_t, the cell's own functions (a generic f as tanh).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from symbptt.cells import carousel, numeric
+from symbptt.cells.cell import Cell
+from symbptt.cells.functions import LAMBDIFY_MODULE
+from symbptt.cells.steplemma import prove
+from symbptt.cells.symbolic import Unrolled, bptt, direct_equals_bptt, unroll
+
+__all__ = ["MAX_N", "MAX_T", "TOLERANCE", "FD_TOLERANCE", "Outcome", "run"]
+
+#: Gated cells unroll at T <= 3, n <= 2 (the exact identity's polynomials grow fast beyond).
+MAX_T, MAX_N = 3, 2
+TOLERANCE = 1e-8
+#: float64 central differences with step 1e-6 are good to about 1e-9 relative.
+FD_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One check's result: what was compared, whether it held, the worst error, the time."""
+
+    name: str
+    form: str
+    passed: bool
+    max_error: float | None
+    seconds: float
+    detail: str = ""
+
+
+def _timed(name: str, form: str, body: Callable[[], tuple[bool, float | None, str]]) -> Outcome:
+    start = time.perf_counter()
+    ok, err, detail = body()
+    return Outcome(name, form, ok, err, time.perf_counter() - start, detail)
+
+
+def _rel(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = np.ravel(a), np.ravel(b)
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)))
+
+
+@dataclass(frozen=True)
+class Point:
+    """A random point: parameters by key, xs (T, 1, m), initial states (1, n), loss gradients g."""
+
+    params: dict[str, np.ndarray]
+    xs: np.ndarray
+    states0: dict[str, np.ndarray]
+    g: np.ndarray  # (T, 1, n): dL_t/dh_t of the linear stand-in
+
+
+def point(cell: Cell, T: int, n: int, m: int, seed: int = 0) -> Point:
+    """Parameters N(0, 0.6^2), inputs N(0, 1), states N(0, 0.5^2), g N(0, 1)."""
+    rng = np.random.default_rng(seed)
+    params = {p.key: rng.normal(0.0, 0.6, size=p.size(n, m)) for p in cell.params}
+    xs = rng.normal(size=(T, 1, m))
+    states0 = {s: rng.normal(0.0, 0.5, size=(1, n)) for s in cell.states}
+    return Point(params, xs, states0, rng.normal(size=(T, 1, n)))
+
+
+def _exact(cell: Cell, T: int, n: int) -> Outcome:
+    def body() -> tuple[bool, float | None, str]:
+        bad = direct_equals_bptt(unroll(cell, T, n))
+        return not bad, 0.0 if not bad else None, f"differ at {', '.join(bad[:5])}" if bad else ""
+
+    return _timed(
+        f"exact: direct = BPTT for an arbitrary per-step loss L_t(h_t) (T={T}, n={n})",
+        "(a)=(b)",
+        body,
+    )
+
+
+def _step_lemma(cell: Cell, n: int) -> Outcome:
+    def body() -> tuple[bool, float | None, str]:
+        proof = prove(cell, n)
+        failed = [c for c, ok in proof.steps if not ok]
+        return (
+            proof.passed,
+            0.0 if proof.passed else None,
+            "failed: " + "; ".join(failed) if failed else "",
+        )
+
+    return _timed(f"exact: step lemma + base case, every T (n={n})", "step lemma", body)
+
+
+def _symbolic_vs_engine(cell: Cell, T: int, n: int, seed: int) -> Outcome:
+    def body() -> tuple[bool, float | None, str]:
+        u = unroll(cell, T, n)
+        pt = point(cell, T, n, u.m, seed)
+        values: dict[sp.Symbol, float] = {}
+        for k, P in u.params.items():
+            values |= dict(zip(P, np.ravel(pt.params[k]), strict=True))
+        for t, x in enumerate(u.xs):
+            values |= dict(zip(x, pt.xs[t, 0], strict=True))
+        for s, v in u.states0.items():
+            values |= dict(zip(v, pt.states0[s][0], strict=True))
+        for t, g in enumerate(u.dloss):
+            values |= dict(zip(g, pt.g[t, 0], strict=True))
+        grads = bptt(u).grads
+        named = _named_values(u, values)
+        exprs = [e for k in cell.param_keys for e in grads[k]]
+        got = evaluate_named(exprs, values | named)
+        tr = numeric.forward(cell, pt.params, pt.xs, pt.states0)
+        eg = numeric.backward(cell, tr, {cell.readout: pt.g})
+        want = np.concatenate([np.ravel(eg.params[k]) for k in cell.param_keys])
+        err = _rel(got, want)
+        return err < TOLERANCE, err, ""
+
+    return _timed(
+        f"numeric: BPTT (symbolic) vs generated engine, linear stand-in loss <g_t, h_t> (T={T}, n={n})",
+        "(b)",
+        body,
+    )
+
+
+def _module() -> dict[str, object]:
+    return dict(LAMBDIFY_MODULE)
+
+
+def _named_values(u: Unrolled, values: dict[sp.Symbol, float]) -> dict[sp.Symbol, float]:
+    """Every named quantity's value at the point, definition by definition."""
+    env = dict(values)
+    out: dict[sp.Symbol, float] = {}
+    mod = [_module(), "math"]
+    for sym, d in u.definitions():
+        free = sorted(d.free_symbols, key=str)
+        v = float(sp.lambdify(free, d, modules=mod)(*[env[s] for s in free]))
+        env[sym] = out[sym] = v
+    return out
+
+
+def evaluate_named(exprs: list[sp.Expr], values: dict[sp.Symbol, float]) -> np.ndarray:
+    """exprs (over leaves and named quantities) at the point."""
+    syms = sorted({s for e in exprs for s in sp.sympify(e).free_symbols}, key=str)
+    f = sp.lambdify(syms, exprs, modules=[_module(), "numpy"], cse=True)
+    return np.array(f(*[values[s] for s in syms]), dtype=float)
+
+
+def _engine_vs_fd(cell: Cell, T: int, n: int, seed: int) -> Outcome:
+    def body() -> tuple[bool, float | None, str]:
+        pt = point(cell, T, n, n, seed)
+        got, fd = numeric.loss_gradient_check(
+            cell, pt.params, pt.xs, pt.states0, {cell.readout: pt.g}
+        )
+        keys = cell.param_keys
+        err = _rel(
+            np.concatenate([np.ravel(got.params[k]) for k in keys]),
+            np.concatenate([np.ravel(fd[k]) for k in keys]),
+        )
+        return err < FD_TOLERANCE, err, ""
+
+    return _timed(
+        f"numeric: generated engine vs float64 central differences, step 1e-6 (T={T}, n={n})",
+        "(b)",
+        body,
+    )
+
+
+def _carousel(cell: Cell, T: int, n: int, seed: int) -> list[Outcome]:
+    """For each state whose step partial is diag(q): the statement, the direct path, the total."""
+    out = []
+    for s in cell.states:
+        p = carousel.partial(cell, s, s, n)
+        if not p.statement.startswith("diag("):
+            continue
+        q = p.statement[5:-1]
+        out.append(
+            Outcome(
+                f"exact: d{s}_t/d{s}_(t-1) with the other inputs fixed = {p.statement}_t "
+                f"(derived from the {s} equation, n={n})",
+                "derived",
+                True,
+                0.0,
+                0.0,
+            )
+        )
+        if len(cell.states) > 1:
+            out.append(_direct_path(cell, s, q, T, n))
+        out.append(_total(cell, s, p.statement, n, seed))
+    return out
+
+
+def _direct_path(cell: Cell, s: str, q: str, T: int, n: int) -> Outcome:
+    def body() -> tuple[bool, float | None, str]:
+        ok = True
+        for k in range(1, T + 1):
+            d = carousel.direct_path(cell, s, k, n)
+            ones = {e: sp.Integer(1) for names in d.names for e in names[q]}
+            ok = ok and d.equal and d.product.xreplace(ones) == sp.eye(n)
+        return ok, 0.0 if ok else None, ""
+
+    return _timed(
+        f"exact: d{s}_t/d{s}_k along the direct path = prod_(i=k+1..t) diag({q}_i), "
+        f"t-k = 1..{T}; = I when every {q} = 1 (n={n})",
+        "derived",
+        body,
+    )
+
+
+def _total(cell: Cell, s: str, statement: str, n: int, seed: int) -> Outcome:
+    def body() -> tuple[bool, float | None, str]:
+        pt = point(cell, 2, n, n, seed)
+        prev = {st: v[0] for st, v in pt.states0.items()}
+        total, direct = carousel.total_step_jacobian(cell, s, pt.params, pt.xs[:, 0], prev)
+        step = numeric.forward(cell, pt.params, pt.xs, pt.states0)
+        q = statement[5:-1].removeprefix("1 - ")
+        v = step.values[q][1, 0]
+        diag = np.diag(1 - v if statement.startswith("diag(1 - ") else v)
+        direct_err = float(np.abs(direct - diag).max())
+        gap = float(np.linalg.norm(total - diag, 2))
+        ok = direct_err < 1e-8 and gap > 1e-3
+        detail = (
+            f"at a random point the direct partial matches {statement} (error {direct_err:.1e}); "
+            f"the total derivative (every path, through the gates and the other states) differs from it by {gap:.3g} "
+            "(2-norm)"
+        )
+        return ok, direct_err, detail
+
+    return _timed(
+        f"numeric: total d{s}_t/d{s}_(t-1) differs from {statement}_t; direct partial = {statement}_t "
+        "(central differences)",
+        "derived",
+        body,
+    )
+
+
+def run(cell: Cell, T: int, n: int, *, seed: int = 0) -> list[Outcome]:
+    """Every check of cell at T steps and n hidden units (sizes checked by the caller)."""
+    out = [_exact(cell, T, n), _step_lemma(cell, n)]
+    out.append(_symbolic_vs_engine(cell, T, n, seed))
+    out.append(_engine_vs_fd(cell, T, n, seed))
+    out += _carousel(cell, T, n, seed)
+    return out
