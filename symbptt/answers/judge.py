@@ -119,8 +119,9 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     _resolve_definitions(defs, arity)
     constraints = _constraints(spec.range)
     explicit = Tolerance.from_spec(spec.tolerance) if spec.tolerance else None
-    symbolic = _is_symbolic(parts, defs, model)
-    free = sorted(_free_vars(parts, defs, model))
+    ranged = _range_vars(constraints, defs, parts)  # k in W^{k} with `for: 1 \\le k \\le 3`
+    symbolic = _is_symbolic(parts, defs, model) or bool(ranged)
+    free = sorted(_free_vars(parts, defs, model) | ranged)
     ctx = _Context(parts[0], defs, model, symbolic, free, constraints)
     ctx.components = component_vars(parts, arity) & set(free)
     ctx.used |= names_used(parts)
@@ -339,6 +340,22 @@ def _where_text(desc: dict, scope: dict) -> str:
     size = desc["sizes"]
     bits = [f"T = {size['T']}", f"n = {size['n']}"] + [f"{k} = {v}" for k, v in scope.items()]
     return " at " + ", ".join(bits)
+
+
+def _range_vars(constraints: list[tuple[Node, str, Node]], defs: Definitions,
+                parts: list[Node]) -> set[str]:  # fmt: skip
+    """Lowercase letters the `for:` range names and the answer uses unbound: index variables
+    even where no subscript has them (an exponent, as in \\|W^{k} x\\| for 1 <= k <= 3)."""
+    used = {n.name for p in parts for n in walk(p) if isinstance(n, Sym) and not n.index}
+    bound = {n.var for p in parts for n in walk(p) if isinstance(n, Big)}
+    letters = {
+        n.name
+        for a, _, b in constraints
+        for side in (a, b)
+        for n in walk(side)
+        if isinstance(n, Sym) and not n.index and re.fullmatch(r"[a-z]", n.name)
+    }
+    return (letters & used) - bound - defs.names()
 
 
 def _relations(node: Node, question: bool, count: int) -> list[str]:
