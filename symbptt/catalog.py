@@ -14,6 +14,7 @@ from symbptt.errors import DerivationFileError, InputError
 from symbptt.model import (
     ACTIVATIONS,
     DELTA_CONVENTIONS,
+    GATED_CELLS,
     LOSS_AT,
     LOSSES,
     OUTPUTS,
@@ -34,7 +35,7 @@ _TOP_KEYS = {
     "name": "a short id such as 'elman'",
     "description": "one line saying what the derivation is",
     "source": "the text the notation comes from",
-    "cell": "'rnn'",
+    "cell": f"one of rnn, {', '.join(GATED_CELLS)}",
     "parameters": "a mapping role -> display name",
     "symbols": "a mapping quantity -> display name",
     "activation": f"one of {', '.join(ACTIVATIONS)}",
@@ -77,9 +78,19 @@ def builtin_paths() -> list[Path]:
     return sorted(DERIVATIONS_DIR.glob("*.yaml"))
 
 
-def builtin_names() -> list[str]:
-    """The names of the shipped derivations."""
-    return [p.stem for p in builtin_paths()]
+def builtin_names(*, gated: bool = False) -> list[str]:
+    """The names of the shipped vanilla derivations (gated=True: the gated ones too).
+
+    Gated derivations (cell: lstm, gru, ...) verify but do not print yet (`symbptt derive`
+    says so), so the callers that derive every built-in ask for the vanilla ones.
+    """
+    return [p.stem for p in builtin_paths() if gated or not _is_gated_file(p)]
+
+
+def _is_gated_file(path: Path) -> bool:
+    """True when the file's 'cell' key names a gated cell."""
+    data = load_yaml(path).data
+    return isinstance(data, dict) and data.get("cell") in GATED_CELLS
 
 
 def list_entries() -> list[Entry]:
@@ -100,10 +111,21 @@ def load_entry(name_or_path: str | Path) -> Entry:
     path = Path(name_or_path)
     if path.is_file():
         return load_file(path)
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; expected a derivation file (.yaml)")
+    if isinstance(name_or_path, str) and not looks_like_path(name_or_path):
+        raise InputError(
+            f"unknown model {name_or_path!r}; built-in names are "
+            f"{', '.join(builtin_names())}, or give a path to a .yaml derivation file"
+        )
     raise InputError(
-        f"no derivation named {str(name_or_path)!r}; built-in names are "
-        f"{', '.join(builtin_names())}, or give a path to a .yaml file"
+        f"{name_or_path}: file not found (expected a derivation file or a built-in name)"
     )
+
+
+def looks_like_path(ref: str) -> bool:
+    """True for 'dir/x', 'x.yaml', './x': a file reference rather than a built-in name."""
+    return any(c in ref for c in "/\\") or ref.startswith(".") or ref.endswith((".yaml", ".yml"))
 
 
 def load_file(path: str | Path) -> Entry:
@@ -136,12 +158,19 @@ def _model_from(doc: YamlDoc) -> Model:
     for key in data:
         if key not in _TOP_KEYS:
             raise _fail(doc, (key,), f"unknown key; expected one of {', '.join(_TOP_KEYS)}")
-    for key in ("name", "description", "parameters"):
+    gated = data.get("cell") in GATED_CELLS
+    for key in ("name", "description") if gated else ("name", "description", "parameters"):
         if key not in data:
             raise _fail(doc, (), f"missing key '{key}' ({_TOP_KEYS[key]})")
+    if gated and "parameters" in data:
+        raise _fail(
+            doc,
+            ("parameters",),
+            f"cell {data['cell']!r} names its own parameters (U_*, W_*, b_*); leave out this key",
+        )
     name = _string(doc, ("name",))
     params: dict[Role, Name] = {}
-    raw_params = data["parameters"]
+    raw_params = data.get("parameters", {})
     if not isinstance(raw_params, dict):
         raise _fail(doc, ("parameters",), "expected a mapping role -> name")
     for role_key in raw_params:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from symbptt.cells.builtin import CELLS, rnn
+from symbptt.cells.cell import Cell
 from symbptt.errors import InputError
 
 
@@ -46,6 +48,8 @@ LOSS_AT = ("every", "last")
 #: per_step: delta_{t,k} = dE_t/dnet_k (two indices) -- the dl4nlp text.
 #: step_state: delta_t = dL_t/dh_t (local, per-step loss only) -- homework 3.
 DELTA_CONVENTIONS = ("net", "per_step", "step_state")
+#: The gated cells a derivation file may name (`cell:`), besides the vanilla "rnn".
+GATED_CELLS = ("lstm", "homework3-lstm", "gru", "gru-reset-before")
 #: The output layer each loss belongs with (a generic loss goes with any output, or none).
 LOSS_OUTPUT = {
     "cross_entropy": "softmax",
@@ -133,10 +137,12 @@ class Sizes:
 
 @dataclass(frozen=True)
 class Model:
-    """A vanilla RNN in one text's notation.
+    """A recurrent model in one text's notation: a vanilla RNN, or a gated cell.
 
     net_t = U x_t + W h_{t-1} + b,  h_t = f(net_t),  z_t = V h_t + c,  yhat_t = g(z_t),
     E = sum_t E_t (or E = E_T when loss_at == "last"), with roles in place of the letters.
+    A gated model (`cell` one of `GATED_CELLS`) is the built-in cell of that name
+    (`cell_def`, keyed by the cell's own parameter keys) with a generic per-step loss L_t(h_t).
     """
 
     name: str
@@ -157,7 +163,10 @@ class Model:
         _one_of("loss", self.loss, LOSSES)
         _one_of("loss_at", self.loss_at, LOSS_AT)
         _one_of("delta", self.delta, DELTA_CONVENTIONS)
-        _one_of("cell", self.cell, ("rnn",))
+        _one_of("cell", self.cell, ("rnn", *GATED_CELLS))
+        if self.is_gated:
+            self._check_gated()
+            return
         roles = set(self.notation.parameters)
         for needed in (Role.INPUT, Role.RECURRENT):
             if needed not in roles:
@@ -175,6 +184,35 @@ class Model:
         names = [n.ascii for n in self.notation.parameters.values()]
         if len(set(names)) != len(names):
             raise InputError(f"two roles share one display name in {names}")
+
+    def _check_gated(self) -> None:
+        if self.notation.parameters:
+            raise InputError(
+                f"parameters: cell {self.cell!r} names its own parameters "
+                f"({', '.join(self.cell_def.param_keys)}); leave out 'parameters'"
+            )
+        if self.output != "none" or self.loss != "generic":
+            raise InputError(
+                f"output {self.output!r} with loss {self.loss!r}: a gated cell takes output "
+                "'none' and loss 'generic' (a per-step loss L_t of h_t) for now"
+            )
+
+    @property
+    def is_gated(self) -> bool:
+        """True for an LSTM or GRU cell (anything but the vanilla 'rnn')."""
+        return self.cell != "rnn"
+
+    @property
+    def cell_def(self) -> Cell:
+        """The cell as data (symbptt.cells): the built-in gated cell, or the vanilla cell with
+        this model's activation, bias and term order."""
+        if self.is_gated:
+            return CELLS[self.cell]
+        return rnn(
+            self.activation,
+            bias=Role.HIDDEN_BIAS in self.notation.parameters,
+            recurrent_first=self.notation.recurrent_first,
+        )
 
     @property
     def roles(self) -> tuple[Role, ...]:

@@ -21,6 +21,7 @@ import numpy as np
 import sympy as sp
 
 from symbptt import display, engine
+from symbptt.cells import checks as cells_checks
 from symbptt.errors import InputError
 from symbptt.latex.notation import UPSTREAM_CHOICES, Names, fresh_letter
 from symbptt.model import ENGINE_KEY, Model, Role, Sizes
@@ -38,11 +39,13 @@ __all__ = [
     "check_direct_equals_paths",
     "check_engine",
     "check_finite_differences",
+    "check_gated_sizes",
     "check_sizes",
     "check_step_lemma",
     "check_upstream",
     "max_unrolled_T",
     "run_checks",
+    "run_gated_checks",
 ]
 
 TOLERANCE = 1e-8
@@ -541,8 +544,33 @@ def _loss_label(u: Unrolled) -> str:
 # ---------------------------------------------------------------------- all
 
 
+def check_gated_sizes(T: object, n: object) -> None:
+    """InputError unless 1 <= T <= 3 and 1 <= n <= 2: a gated cell's unrolled limit."""
+    for key, v, hi in (("T", T, cells_checks.MAX_T), ("n", n, cells_checks.MAX_N)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise InputError(f"{key} must be a whole number >= 1; found {v!r}")
+        if v > hi:
+            raise InputError(
+                f"{key}={v} is too large for a gated cell's unrolled forms (limit {key}<={hi}); "
+                "the step lemma covers every T"
+            )
+
+
+def run_gated_checks(model: Model, T: int, n: int, *, seed: int = 0) -> Report:
+    """A gated model's checks (symbptt.cells.checks): exact direct = BPTT, the step lemma, the
+    generated engine against the symbolic BPTT and central differences, the carousel statements."""
+    check_gated_sizes(T, n)
+    rows = cells_checks.run(model.cell_def, T, n, seed=seed)
+    checks = [
+        Check(r.name, r.form, r.passed, r.max_error, r.seconds, r.detail, r.name) for r in rows
+    ]
+    return Report(model.name, T, n, checks)
+
+
 def run_checks(model: Model, T: int, n: int, *, seed: int = 0) -> Report:
     """Every check for model at T steps and n hidden units; InputError if the sizes are out of range."""
+    if model.is_gated:
+        return run_gated_checks(model, T, n, seed=seed)
     check_sizes(T, n)
     checks: list[Check] = []
     ug = unroll(model, T, n, generic=True)

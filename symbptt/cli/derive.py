@@ -86,6 +86,11 @@ def derive(
     if output is not None:
         check_target(output, force=force, option="-o")
     model = catalog.load(model_name)
+    if model.is_gated:
+        raise InputError(
+            f"derive cannot print a gated cell ({model.cell!r}) yet; `symbptt verify "
+            f"{model_name}` proves and checks it"
+        )
     for key, value in (("--T", T), ("--n", n)):
         if value is not None and value < 1:
             raise InputError(f"{key} must be a whole number >= 1; found {value}")
