@@ -119,7 +119,7 @@ def _definitions(tex: str) -> dict[str, set[str]]:
     frac = rf"\\frac\{{\\partial {arg}\}}\{{\\partial {arg}\}}"
     slash = r"\\partial (\S+) / \\partial (\S+?)\$"
     out: dict[str, set[str]] = {}
-    for pattern in (rf"(\\?[A-Za-z]+)_\{{t\}} &:?= {frac}", rf"\$(\\?[A-Za-z]+)_\{{t\}} = {slash}"):
+    for pattern in (rf"(\\?[A-Za-z]+)_\{{[tT]\}} &:?= {frac}", rf"\$(\\?[A-Za-z]+)_\{{[tT]\}} = {slash}"):
         for sym, a, b in re.findall(pattern, tex):
             out.setdefault(sym, set()).add(f"d{a}/d{b}".replace(" ", ""))
     return out
@@ -129,7 +129,8 @@ def test_one_letter_one_meaning_and_the_output_error_is_not_the_delta(tex: str) 
     defs = _definitions(tex)
     # the user's epsilon is dJ/du_t; the output error dJ_t/dv_t needs a letter of its own
     assert defs[r"\varepsilon"] == {"dJ/du_{t}"}
-    output_error = [s for s, d in defs.items() if d == {"dJ_{t}/dv_{t}"}]
+    # (at T: with the loss at the last step only, the output layer's step term is step T's)
+    output_error = [s for s, d in defs.items() if d == {"dJ_{T}/dv_{T}"}]
     assert len(output_error) == 1 and output_error[0] != r"\varepsilon"
     assert all(len(d) == 1 for d in defs.values()), defs
 

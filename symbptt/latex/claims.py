@@ -159,8 +159,13 @@ def claims(model: Model) -> tuple[Section | None, list[CheckResult]]:
         "(take the later losses zero)."
     )
     steps = (
-        Step(claim.lhs, claim.rhs, reason, relation="\\overset{?}{=}"),
-        Step(claim.correct_lhs, claim.correct_rhs, "the correct form: " + claim.correct_why),
+        Step(claim.lhs, claim.rhs, reason, relation="\\overset{?}{=}", kind="text claim"),
+        Step(
+            claim.correct_lhs,
+            claim.correct_rhs,
+            "the correct form: " + claim.correct_why,
+            kind="claim: correct form",
+        ),  # fmt: skip
     )
     title = "A formula from the text, checked" + (": WRONG" if not two.passed else "")
     return Section(title, steps), rows

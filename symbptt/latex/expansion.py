@@ -102,9 +102,11 @@ def expansion_section(model: Model, role: Role, T: int, n: int) -> Section:
     """eq. 5 and eq. 6 style: the step-t term entry by entry, then the sum for t = 1..T."""
     nm = Names(model)
     P = nm.param(role)
-    t = nm.t
     m, k = model.sizes.m, model.sizes.k
     per_step = model.delta == "per_step" and role not in (Role.OUTPUT, Role.OUTPUT_BIAS)
+    # a term of the step-t loss (output layer, per-step delta) exists only at T when E = E_T
+    last_only = model.loss_at == "last" and (per_step or role in (Role.OUTPUT, Role.OUTPUT_BIAS))
+    t = "T" if last_only else nm.t
     grad_t = f"\\nabla_{{{P},{t}}} {nm.E}"
     cols = {Role.INPUT: m, Role.RECURRENT: n, Role.OUTPUT: n}.get(role, 1)
     _, what = error_vector(nm, role, t)
@@ -115,28 +117,56 @@ def expansion_section(model: Model, role: Role, T: int, n: int) -> Section:
     if per_step:
         one = f"\\nabla_{{{P},{t},k}} {nm.E}"
         steps.append(
-            Step(one, _outer(nm, role, t), f"the step-${t}$ loss through step $k$; {what}")
+            Step(
+                one,
+                _outer(nm, role, t),
+                f"the step-${t}$ loss through step $k$; {what}",
+                kind="expansion: step term",
+            )  # fmt: skip
         )
         steps.append(
-            Step(one, term_matrix(nm, role, t, n, m, k), "the outer product entry by entry")
+            Step(
+                one,
+                term_matrix(nm, role, t, n, m, k),
+                "the outer product entry by entry",
+                kind="expansion: entries",
+            )  # fmt: skip
         )
         steps.append(
             Step(
                 grad_t,
                 f"\\sum_{{k=1}}^{{{t}}} {_outer(nm, role, t)}",
                 f"${P}$ is used at every step $k \\le {t}$ before the loss at ${t}$",
+                kind="expansion: step sum",
             )
         )
         terms = tuple(
             _subst_k(term_matrix(nm, role, str(s), n, m, k), str(r))
-            for s in range(1, T + 1)
+            for s in (range(T, T + 1) if last_only else range(1, T + 1))
             for r in range(1, s + 1)
         )
         total_reason = f"the double sum over $1 \\le k \\le {t} \\le {T}$, every term written out"
+        if last_only:
+            total_reason = (
+                f"only ${nm.E_t('T')}$ is taken: the sum over $1 \\le k \\le {T}$, every term "
+                "written out"
+            )
     else:
-        steps.append(Step(grad_t, _outer(nm, role, t), f"the step-${t}$ term; {what}"))
         steps.append(
-            Step(grad_t, term_matrix(nm, role, t, n, m, k), "the outer product entry by entry")
+            Step(
+                grad_t,
+                _outer(nm, role, t),
+                f"the step-${t}$ term; {what}",
+                kind="expansion: step term",
+            )  # fmt: skip
+        )
+        steps.append(
+            Step(
+                grad_t,
+                term_matrix(nm, role, t, n, m, k),
+                "the outer product entry by entry",
+                kind="expansion: entries",
+            )  # fmt: skip
         )
         terms = tuple(term_matrix(nm, role, s, n, m, k) for s in loss_steps)
         total_reason = (
@@ -156,6 +186,7 @@ def expansion_section(model: Model, role: Role, T: int, n: int) -> Section:
             total_reason,
             terms=terms,
             per_line=max(1, 6 // (cols + 1)),
+            kind="expansion: total",
         )
     )
     title = f"The gradient of ${P}$ written out for $T = {T}$, $n = {n}$"

@@ -10,6 +10,8 @@ from symbptt.latex.notation import ACTIVATION_TEX, OUTPUT_TEX, Names
 from symbptt.latex.steps import Section, Step
 from symbptt.model import Model, Role
 
+_FWD, _DELTA = "model: forward", "model: delta definition"  # `Step.kind`s
+
 
 def _forward(nm: Names) -> list[Step]:
     model, t = nm.model, nm.t
@@ -29,23 +31,25 @@ def _forward(nm: Names) -> list[Step]:
         else f"${nm.f}$ applied elementwise"
     )
     steps = [
-        Step(nm.net(t), " + ".join(terms), "pre-activation: " + ", ".join(order)),
-        Step(nm.h(t), f"{nm.f}\\left({nm.net(t)}\\right)", f"state; {f_is}"),
+        Step(nm.net(t), " + ".join(terms), "pre-activation: " + ", ".join(order), kind=_FWD),
+        Step(nm.h(t), f"{nm.f}\\left({nm.net(t)}\\right)", f"state; {f_is}", kind=_FWD),
     ]  # fmt: skip
     if model.has_output_layer:
         zt = f"{nm.param(Role.OUTPUT)} {nm.h(t)}"
         if nm.has(Role.OUTPUT_BIAS):
             zt += f" + {nm.param(Role.OUTPUT_BIAS)}"
         g = OUTPUT_TEX[model.output]
-        steps.append(Step(nm.z(t), zt, "output pre-activation"))
+        steps.append(Step(nm.z(t), zt, "output pre-activation", kind=_FWD))
         yhat = f"{g}\\left({nm.z(t)}\\right)" if g else nm.z(t)
-        steps.append(Step(nm.yhat(t), yhat, f"output: {model.output}"))
+        steps.append(Step(nm.yhat(t), yhat, f"output: {model.output}", kind=_FWD))
     steps.append(_step_loss(nm))
     if model.loss_at == "every":
         total = f"\\sum_{{{t}=1}}^{{T}} {nm.E_t(t)}"
-        steps.append(Step(nm.E, total, "the loss is taken at every step"))
+        steps.append(Step(nm.E, total, "the loss is taken at every step", kind="model: loss"))
     else:
-        steps.append(Step(nm.E, nm.E_t("T"), "the loss is taken at the last step only"))
+        steps.append(
+            Step(nm.E, nm.E_t("T"), "the loss is taken at the last step only", kind="model: loss")
+        )
     return steps
 
 
@@ -73,7 +77,7 @@ def _step_loss(nm: Names) -> Step:
             + "}$ of the step's "
             + ("output" if model.has_output_layer else "state")
         )
-    return Step(nm.E_t(t), rhs, why)
+    return Step(nm.E_t(t), rhs, why, kind="model: step loss")
 
 
 def _sizes_text(nm: Names) -> str:
@@ -114,6 +118,7 @@ def delta_definition(nm: Names) -> Step:
             nm.delta(t),
             f"\\frac{{\\partial {nm.E}}}{{\\partial {nm.net(t)}}}",
             "the error term: the total derivative of the loss with respect to the pre-activation",
+            kind=_DELTA,
         )
     if conv == "per_step":
         return Step(
@@ -121,11 +126,13 @@ def delta_definition(nm: Names) -> Step:
             f"\\frac{{\\partial {nm.E_t(t)}}}{{\\partial {nm.net('k')}}}",
             f"two indices: the loss at step ${t}$ with respect to the pre-activation at step "
             f"$k \\le {t}$",
+            kind=_DELTA,
         )
     return Step(
         nm.delta(t),
         f"\\frac{{\\partial {nm.E_t(t)}}}{{\\partial {nm.h(t)}}}",
         "local: only the loss at step $" + t + "$, through the state directly",
+        kind=_DELTA,
     )
 
 

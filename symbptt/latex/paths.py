@@ -88,6 +88,7 @@ def paths_section(model: Model, role: Role, T: int, n: int) -> Section:
                 f"its term carries ${nm.f}'$ {_times(len(at))} ({_steps(at)}) "
                 f"and ${R}$ to the power {degree} (read off the symbolic term's first entry)",
                 relation=":",
+                kind="path",
             )
         )
     total = f"\\frac{{\\partial {nm.E_t(str(T))}}}{{\\partial {P}}}"
@@ -99,6 +100,7 @@ def paths_section(model: Model, role: Role, T: int, n: int) -> Section:
             f"path multiplies the most factors ${nm.f}'$ and ${R}$, so it vanishes or explodes first",
             terms=tuple(chains),
             per_line=1,
+            kind="path sum",
         )
     )
     title = f"Path sums for ${total}$ ($T = {T}$)"

@@ -1,0 +1,826 @@
+"""Every statement `symbptt derive` prints, checked numerically from the model's equations.
+
+Each printed step carries a `kind`; CHECKS maps every kind to a check written here from the
+published equations (numpy loops and central differences; never the engine, the symbolic core or
+their output). A kind without a check fails. Identities are compared at random points, bounds
+(`\\le`) must hold there, for every built-in derivation and for a user file of each error-term
+convention and loss placement, written in letters no built-in uses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import sympy as sp
+from sympy.matrices.expressions.diagonal import DiagMatrix
+
+from symbptt import catalog
+from symbptt.latex.document import build
+from symbptt.latex.notation import Names
+from symbptt.latex.steps import Step
+from symbptt.model import Model, Role
+from symbptt.symbolic import general
+
+EPS = 1e-6
+OUT_ROLES = (Role.OUTPUT, Role.OUTPUT_BIAS)
+
+# ---------------------------------------------------------------- user files, foreign letters
+
+_USER = """\
+name: {name}
+description: a user file for the printed-statement test
+cell: rnn
+parameters: {{input: Q_in, recurrent: R_re{bias}{out}}}
+symbols:
+  input: {{name: xi, latex: '\\xi'}}
+  state: {{name: eta, latex: '\\eta'}}
+  preactivation: {{name: zeta, latex: '\\zeta'}}
+  output_preactivation: {{name: omega, latex: '\\omega'}}
+  output: {{name: psi, latex: '\\psi'}}
+  target: {{name: chi, latex: '\\chi'}}
+  loss: {{name: J, latex: 'J'}}
+  step_loss: {{name: J, latex: 'J'}}
+  delta: {{name: gamma, latex: '\\gamma'}}
+  activation: {{name: phi, latex: '\\phi'}}
+activation: {act}
+output: {output}
+loss: {loss}
+loss_at: {at}
+delta: {delta}
+sizes: {{T: 3, n: 2, m: 2, k: 2}}
+"""
+
+#: (name, delta, loss_at, activation, output, loss, hidden bias, output bias)
+USER_FILES = [
+    ("u-net-every", "net", "every", "sigmoid", "identity", "squared_error", True, True),
+    ("u-net-last", "net", "last", "tanh", "softmax", "cross_entropy", False, True),
+    ("u-net-last-state", "net", "last", "generic", "none", "generic", True, False),
+    ("u-per-step-every", "per_step", "every", "generic", "none", "generic", False, False),
+    ("u-per-step-last", "per_step", "last", "tanh", "sigmoid", "binary_cross_entropy", True, False),
+    ("u-state-every", "step_state", "every", "tanh", "softmax", "cross_entropy", True, True),
+    ("u-state-last", "step_state", "last", "sigmoid", "none", "generic", False, False),
+    ("u-relu-every", "net", "every", "relu", "identity", "squared_error", False, False),
+]
+
+
+def _user_model(tmp: Path, spec: tuple) -> Model:
+    name, delta, at, act, output, loss, hb, ob = spec
+    bias = ", hidden_bias: c_h" if hb else ""
+    out = "" if output == "none" else ", output: V_o" + (", output_bias: c_o" if ob else "")
+    path = tmp / f"{name}.yaml"
+    path.write_text(
+        _USER.format(
+            name=name, bias=bias, out=out, act=act, output=output, loss=loss, at=at, delta=delta
+        ),  # fmt: skip
+        encoding="utf-8",
+    )
+    return catalog.load_file(path).model
+
+
+# ---------------------------------------------------------------- the model's own equations
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-a))
+
+
+#: f and f' from their definitions; 'generic' is any f: here sin(a) + a/2 (not the engine's tanh)
+ACT: dict[str, tuple[Callable, Callable]] = {
+    "tanh": (np.tanh, lambda a: 1 / np.cosh(a) ** 2),
+    "sigmoid": (_sigmoid, lambda a: np.exp(-a) / (1 + np.exp(-a)) ** 2),
+    "relu": (lambda a: np.maximum(a, 0), lambda a: (a > 0).astype(float)),
+    "identity": (lambda a: a, np.ones_like),
+    "generic": (lambda a: np.sin(a) + a / 2, lambda a: np.cos(a) + 0.5),
+}
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+OUT: dict[str, Callable] = {"softmax": _softmax, "sigmoid": _sigmoid, "identity": lambda z: z}
+
+
+class Net:
+    """One random instance: parameters, inputs, targets; forward runs with perturbations."""
+
+    def __init__(self, model: Model, T: int, n: int, m: int, k: int, seed: int = 0) -> None:
+        rng = np.random.default_rng(seed)
+        self.model, self.T, self.n, self.m, self.k = model, T, n, m, k
+        shapes = {Role.INPUT: (n, m), Role.RECURRENT: (n, n), Role.HIDDEN_BIAS: (n, 1),
+                  Role.OUTPUT: (k, n), Role.OUTPUT_BIAS: (k, 1)}  # fmt: skip
+        self.P = {r: rng.normal(0, 0.7, shapes[r]) for r in model.roles}
+        self.x = {t: rng.normal(0, 1, (m, 1)) for t in range(1, T + 1)}
+        self.h0 = rng.normal(0, 0.5, (n, 1))
+        rows = k if model.has_output_layer else n
+        y = {t: rng.uniform(0.1, 1, (rows, 1)) for t in range(1, T + 1)}
+        if model.loss == "cross_entropy":
+            y = {t: v / v.sum() for t, v in y.items()}
+        self.y = y  # targets, or the weights a_t of a generic loss
+        self.f, self.fp = ACT[model.activation]
+        self._memo: dict[tuple, Any] = {}
+
+    def run(self, bump: tuple | None = None, params: dict | None = None,
+            copy: tuple | None = None) -> dict[str, dict[int, np.ndarray]]:  # fmt: skip
+        """net, h, z, yhat by t; `bump` = (quantity, t, d) adds d where it is computed; `copy` =
+        (role, t, d) perturbs only the copy of a parameter used at step t."""
+        P = params or self.P
+        out: dict[str, dict[int, np.ndarray]] = {"net": {}, "h": {}, "z": {}, "yhat": {}}
+
+        def add(q: str, t: int, v: np.ndarray) -> np.ndarray:
+            return v + bump[2] if bump and bump[0] == q and bump[1] == t else v
+
+        def par(role: Role, t: int) -> np.ndarray:
+            base = P[role]
+            return base + copy[2] if copy and copy[0] == role and copy[1] == t else base
+
+        h = add("h", 0, self.h0)
+        out["h"][0] = h
+        for t in range(1, self.T + 1):
+            a = par(Role.RECURRENT, t) @ h + par(Role.INPUT, t) @ self.x[t]
+            if Role.HIDDEN_BIAS in P:
+                a = a + par(Role.HIDDEN_BIAS, t)
+            a = add("net", t, a)
+            h = add("h", t, self.f(a))
+            out["net"][t], out["h"][t] = a, h
+            if self.model.has_output_layer:
+                z = par(Role.OUTPUT, t) @ h
+                if Role.OUTPUT_BIAS in P:
+                    z = z + par(Role.OUTPUT_BIAS, t)
+                z = add("z", t, z)
+                out["z"][t], out["yhat"][t] = z, OUT[self.model.output](z)
+        return out
+
+    def step_loss(self, r: dict, t: int) -> float:
+        """E_t from its definition (a generic loss: sum_j a_j sin(v_j) of the output or state)."""
+        loss, y = self.model.loss, self.y[t]
+        if loss == "cross_entropy":
+            return float(-(y * np.log(r["yhat"][t])).sum())
+        if loss == "squared_error":
+            return float(0.5 * ((r["yhat"][t] - y) ** 2).sum())
+        if loss == "binary_cross_entropy":
+            p = r["yhat"][t]
+            return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).sum())
+        v = r["yhat"][t] if self.model.has_output_layer else r["h"][t]
+        return float((y * np.sin(v)).sum())
+
+    def loss(self, r: dict, of: int | None) -> float:
+        """E (of=None: every step, or E_T) or the step loss E_of."""
+        if of is not None:
+            return self.step_loss(r, of)
+        steps = range(1, self.T + 1) if self.model.loss_at == "every" else [self.T]
+        return sum(self.step_loss(r, t) for t in steps)
+
+    # central differences -----------------------------------------------------------------
+    def _fd(self, value: Callable[[np.ndarray], Any], shape: tuple) -> list:
+        cols = []
+        for j in range(int(np.prod(shape))):
+            e = np.zeros(shape)
+            e.flat[j] = EPS
+            cols.append((np.asarray(value(e)) - np.asarray(value(-e))) / (2 * EPS))
+        return cols
+
+    def d_loss(self, q: str, t: int, of: int | None) -> np.ndarray:
+        """d E (or E_of) / d q_t, q in net, h, z; zero where q_t does not exist."""
+        key = ("dl", q, t, of)
+        if key not in self._memo:
+            rows = self.k if q == "z" else self.n
+            low = 0 if q == "h" else 1
+            if not low <= t <= self.T or (q == "z" and not self.model.has_output_layer):
+                self._memo[key] = np.zeros((rows, 1))
+            else:
+                cols = self._fd(lambda e: self.loss(self.run(bump=(q, t, e)), of), (rows, 1))
+                self._memo[key] = np.array(cols).reshape(rows, 1)
+        return self._memo[key]
+
+    def d_param(self, role: Role, of: int | None, copy: int | None = None) -> np.ndarray:
+        """d E (or E_of) / d P, through every step or only the copy used at step `copy`."""
+        key = ("dp", role, of, copy)
+        if key not in self._memo:
+            shape = self.P[role].shape
+
+            def value(e: np.ndarray) -> float:
+                if copy is not None:
+                    return self.loss(self.run(copy=(role, copy, e)), of)
+                return self.loss(self.run(params={**self.P, role: self.P[role] + e}), of)
+
+            self._memo[key] = np.array(self._fd(value, shape)).reshape(shape)
+        return self._memo[key]
+
+    def jac(self, t: int, k: int) -> np.ndarray:
+        """d h_t / d h_k (rows: entries of h_t), by central differences."""
+        key = ("jac", t, k)
+        if key not in self._memo:
+            cols = self._fd(lambda e: self.run(bump=("h", k, e))["h"][t], (self.n, 1))
+            self._memo[key] = np.hstack(cols)
+        return self._memo[key]
+
+    def delta(self, *idx: int) -> np.ndarray:
+        """The text's error term by its declared convention (docs/architecture.md)."""
+        conv = self.model.delta
+        if conv == "net":  # dE/dnet_t
+            return self.d_loss("net", idx[0], None)
+        if conv == "per_step":  # dE_t/dnet_k
+            return self.d_loss("net", idx[1], idx[0])
+        return self.d_loss("h", idx[0], idx[0])  # dL_t/dh_t, local
+
+    def total_error(self, t: int) -> np.ndarray:
+        return self.d_loss("net", t, None)
+
+    def output_error(self, t: int) -> np.ndarray:
+        return self.d_loss("z", t, t)
+
+    def betas(self) -> tuple[float, float]:
+        """||W||_2 and the largest |f'| on this run (valid bounds for this instance)."""
+        r = self.run()
+        return (float(np.linalg.norm(self.P[Role.RECURRENT], 2)),
+                max(float(np.abs(self.fp(r["net"][t])).max()) for t in r["net"]))  # fmt: skip
+
+
+# ---------------------------------------------------------------- evaluating general statements
+
+
+class Undefined(Exception):
+    """A quantity outside 0..T (h_{T+1}): the statement is not claimed there."""
+
+
+class Evaluator:
+    """Numbers for the SymPy statement trees of `symbptt.symbolic.general` on one `Net`."""
+
+    def __init__(self, net: Net) -> None:
+        self.net, self.nt = net, net.model.notation
+        self.run = net.run()
+        self.bW, self.bf = net.betas()
+
+    def idx(self, e: Any, scope: dict) -> int:
+        return int(sp.sympify(e).subs({sp.Symbol(k, integer=True, positive=True): v
+                                       for k, v in scope.items()}))  # fmt: skip
+
+    def seq(self, s: general.Seq, scope: dict) -> Any:
+        nt, net = self.nt, self.net
+        idx = [self.idx(i, scope) for i in s.indices]
+        names = {nt.input.ascii: "x", nt.state.ascii: "h", nt.preactivation.ascii: "net",
+                 nt.output_preactivation.ascii: "z", nt.output.ascii: "yhat",
+                 nt.target.ascii: "y"}  # fmt: skip
+        if s.name == nt.delta.ascii:
+            if s.name in names:
+                raise AssertionError("the delta shares a name")
+            if net.model.delta == "net" and idx[0] == net.T + 1:
+                return net.delta(idx[0])  # dE/dnet_{T+1}: nothing depends on it, zero
+            if not all(1 <= i <= net.T for i in idx):
+                raise Undefined(s)
+            return net.delta(*idx)
+        if s.name in (nt.loss.ascii, nt.step_loss.ascii) and s.shape == (1, 1):
+            if not idx:
+                return net.loss(self.run, None)
+            if not 1 <= idx[0] <= net.T:
+                raise Undefined(s)
+            return net.step_loss(self.run, idx[0])
+        q = names[s.name]
+        if q == "x":
+            table = net.x
+        elif q == "y":
+            table = net.y
+        else:
+            table = self.run[q]
+        if idx[0] not in table:
+            raise Undefined(s)
+        return table[idx[0]]
+
+    def partial(self, p: general.Partial, scope: dict) -> np.ndarray:
+        num, den = p.args
+        net, nt = self.net, self.nt
+        if isinstance(den, general.Param):
+            assert not num.indices, "a step loss by a parameter is not printed"
+            return net.d_param(den.role, None)
+        q = {nt.state.ascii: "h", nt.preactivation.ascii: "net",
+             nt.output_preactivation.ascii: "z"}[den.name]  # fmt: skip
+        (t,) = (self.idx(i, scope) for i in den.indices)
+        if num.name == nt.state.ascii:  # d h_t / d h_k
+            assert q == "h"
+            (tt,) = (self.idx(i, scope) for i in num.indices)
+            if not (0 <= t <= net.T and 0 <= tt <= net.T):
+                raise Undefined(p)
+            return net.jac(tt, t)
+        of = self.idx(num.indices[0], scope) if num.indices else None
+        if of is not None and not 1 <= of <= net.T:
+            raise Undefined(p)
+        return net.d_loss(q, t, of)
+
+    def func(self, e: general.Elementwise, scope: dict) -> np.ndarray:
+        arg = self.ev(e.arg, scope)
+        if e.function == self.nt.activation.ascii:
+            return (self.net.f, self.net.fp)[e.order](arg)
+        assert e.function == self.net.model.output and e.order == 0, e
+        return OUT[e.function](arg)
+
+    def ev(self, e: Any, scope: dict) -> Any:  # noqa: C901, PLR0911, PLR0912 - one case a node
+        if isinstance(e, general.Param):
+            return self.net.P[e.role]
+        if isinstance(e, general.Seq):
+            return self.seq(e, scope)
+        if isinstance(e, general.Partial):
+            return self.partial(e, scope)
+        if isinstance(e, general.Elementwise):
+            return self.func(e, scope)
+        if isinstance(e, general.Norm):
+            return float(np.linalg.norm(self.ev(e.args[0], scope), 2))
+        if isinstance(e, general.InOrder):
+            return float(np.prod([self.ev(a, scope) for a in e.args]))
+        if isinstance(e, general.MatProduct):
+            i, lo, hi = e.limits
+            lo, hi = self.idx(lo, scope), self.idx(hi, scope)
+            out = np.eye(self.net.n)
+            for v in range(hi, lo - 1, -1):  # the factor for i = hi leftmost
+                out = out @ self.ev(e.term, {**scope, str(i): v})
+            return out
+        if isinstance(e, sp.Sum):
+            return self._sum(e.function, list(e.limits), scope)
+        if isinstance(e, sp.Transpose):
+            return self.ev(e.arg, scope).T
+        if isinstance(e, DiagMatrix):
+            return np.diagflat(self.ev(e.args[0], scope))
+        if isinstance(e, sp.HadamardProduct):
+            return np.prod([self.ev(a, scope) for a in e.args], axis=0)
+        if isinstance(e, sp.MatMul | sp.Mul):
+            out = 1.0
+            for a in e.args:
+                v = self.ev(a, scope)
+                out = out @ v if np.ndim(out) and np.ndim(v) else out * v
+            return out
+        if isinstance(e, sp.MatAdd | sp.Add):
+            return sum(self.ev(a, scope) for a in e.args)
+        if isinstance(e, sp.ZeroMatrix):
+            return 0.0
+        if isinstance(e, sp.Pow):
+            return self.ev(e.base, scope) ** self.ev(e.exp, scope)
+        if isinstance(e, sp.Symbol):
+            if e.name.startswith("\\beta_"):
+                return self.bf if e.name == r"\beta_{f}" else self.bW
+            return scope[e.name]
+        if isinstance(e, sp.Number):
+            return float(e)
+        raise TypeError(f"no numeric meaning in this test for {type(e).__name__}: {e}")
+
+    def _sum(self, body: Any, limits: list, scope: dict) -> Any:
+        (var, lo, hi), inner = limits[-1], limits[:-1]  # SymPy lists the innermost first
+        total = 0.0
+        for v in range(self.idx(lo, scope), self.idx(hi, scope) + 1):
+            s = {**scope, str(var): v}
+            total = total + (self._sum(body, inner, s) if inner else self.ev(body, s))
+        return total
+
+
+def _scopes(kind: str, model: Model, T: int) -> list[dict]:
+    """Where each kind of statement is claimed (the restriction the reason states)."""
+    ts = range(1, T + 1)
+    pairs = [{"T": T, "t": t, "k": k} for t in ts for k in range(1, t + 1)]
+    every_t = [{"T": T, "t": t} for t in ts]
+    if kind in ("loss", "delta boundary", "delta at T", "state gradient at T", "gradient"):
+        return [{"T": T}]
+    if kind == "delta definition" and model.delta == "per_step":
+        return pairs
+    if kind == "delta recursion" and model.delta == "per_step":
+        return [s for s in pairs if s["k"] < s["t"]]
+    if kind in ("state gradient",) or (kind == "delta recursion" and model.loss_at == "last"):
+        return [s for s in every_t if s["t"] < T]
+    if kind == "Jacobian product":
+        return pairs + [{"T": T, "t": t, "k": 0} for t in ts]
+    if kind in ("error transport", "Jacobian bound", "error bound"):
+        return pairs
+    return every_t
+
+
+#: The restriction a statement's reason must say when `_scopes` does not take every t.
+_SAYS = {"state gradient": "< T", "error transport": "k \\le", "Jacobian bound": "k \\le",
+         "error bound": "k \\le"}  # fmt: skip
+
+
+def check_statement(model: Model, s: general.Statement) -> None:
+    """Both sides at every place the statement claims, T = 1 and 3, two random points."""
+    if s.kind in _SAYS or (s.kind == "delta recursion" and model.loss_at == "last"):
+        want = _SAYS.get(s.kind, "< T")
+        if s.kind == "delta recursion" and model.delta == "per_step":
+            want = "k <"
+        assert want in str(s.reason), (s.kind, str(s.reason))
+    for T, seed in ((1, 0), (3, 1), (3, 2)):
+        ev = Evaluator(Net(model, T, n=3, m=2, k=3, seed=seed))
+        for scope in _scopes(s.kind, model, T):
+            try:
+                lhs, rhs = ev.ev(s.lhs, scope), ev.ev(s.rhs, scope)
+            except Undefined:
+                continue
+            where = f"{model.name}: {s.name} at {scope}"
+            if s.relation == "<=":
+                assert lhs <= rhs * (1 + 1e-9) + 1e-12, f"{where}: {lhs} > {rhs}"
+            else:
+                np.testing.assert_allclose(lhs, rhs, rtol=1e-5, atol=1e-7, err_msg=where)
+
+
+# ---------------------------------------------------------------- the concrete sections
+
+_FACTOR = re.compile(r"^(.+?)_\{([^{}]*)\}(\^\\top)?$")
+
+
+def _int(expr: str, scope: dict) -> int:
+    expr = expr.strip()
+    for name, v in scope.items():
+        expr = re.sub(rf"\b{name}\b", str(v), expr)
+    assert re.fullmatch(r"[\d+\- ]+", expr), expr
+    return int(eval(expr, {"__builtins__": {}}))  # digits, + and - only (checked above)
+
+
+class Letters:
+    """What each printed letter is, read off the model's notation and checked in the reasons."""
+
+    def __init__(self, model: Model, net: Net) -> None:
+        nm, nt = Names(model), model.notation
+        self.net = net
+        self.vec: dict[str, Callable[..., np.ndarray]] = {
+            nt.input.latex: lambda t: net.x[t],
+            nt.state.latex: lambda t: net.run()["h"][t],
+            nm.output_error_letter: net.output_error,
+        }
+        self.vec[nt.delta.latex] = net.delta
+        if model.delta != "net":
+            self.vec[nm.total_error_letter] = net.total_error
+
+    def vector(self, name: str, idx: list[int]) -> np.ndarray:
+        return self.vec[name](*idx)
+
+    def factor(self, tok: str, scope: dict, entry: bool) -> Any:
+        m = _FACTOR.match(tok)
+        assert m, tok
+        name, sub, top = m.groups()
+        idx = [_int(i, scope) for i in sub.split(",")]
+        if entry:  # the last index is the component
+            return float(self.vector(name, idx[:-1])[idx[-1] - 1, 0])
+        v = self.vector(name, idx)
+        return v.T if top else v
+
+
+def _pmatrix(tex: str, letters: Letters, scope: dict) -> np.ndarray:
+    body = tex.strip().removeprefix(r"\begin{pmatrix}").removesuffix(r"\end{pmatrix}")
+    rows = [r.split("&") for r in body.split(r"\\")]
+    return np.array([[np.prod([letters.factor(f, scope, True) for f in cell.split()])
+                      for cell in row] for row in rows])  # fmt: skip
+
+
+def _role_of(model: Model, lhs: str) -> Role:
+    for role in model.roles:
+        if re.search(rf"\{{\\partial {re.escape(Names(model).param(role))}\}}|\\nabla_\{{"
+                     rf"{re.escape(Names(model).param(role))},", lhs):  # fmt: skip
+            return role
+    raise AssertionError(lhs)
+
+
+def _step_gradient(model: Model, net: Net, role: Role, lhs: str, scope: dict) -> np.ndarray:
+    """What `\\nabla_{P,t} E` / `\\nabla_{P,t,k} E` means in the printed text."""
+    head = "\\nabla_{" + Names(model).param(role) + ","
+    assert lhs.startswith(head), lhs
+    idx = [_int(i, scope) for i in lhs[len(head) :].split("}", 1)[0].split(",")]
+    if len(idx) == 2:  # per-step delta: the step-t loss through the copy of P used at step k
+        return net.d_param(role, idx[0], copy=idx[1])
+    return net.d_param(role, None, copy=idx[0])  # the copy of P used at step t
+
+
+def _t_values(model: Model, lhs: str, T: int) -> list[int]:
+    return [T] if "{T" in lhs or ",T}" in lhs or ",T," in lhs else list(range(1, T + 1))
+
+
+def check_expansion(model: Model, step: Step, net: Net) -> None:
+    letters = Letters(model, net)
+    role = _role_of(model, step.lhs)
+    T = net.T
+    if step.kind == "expansion: total":
+        got = sum(_pmatrix(term, letters, {}) for term in step.terms)
+        np.testing.assert_allclose(got, net.d_param(role, None), rtol=1e-5, atol=1e-7)
+        return
+    for t in _t_values(model, step.lhs, T):
+        for k in range(1, t + 1) if ",k}" in step.lhs or "k" in step.rhs else [None]:
+            scope = {"t": t, "T": T} | ({"k": k} if k else {})
+            if step.kind == "expansion: step sum":  # sum_k over the step-t loss: dE_t/dP
+                body = step.rhs.split("} ", 1)[1]
+                got = sum(_outer(body, letters, {**scope, "k": kk}) for kk in range(1, t + 1))
+                np.testing.assert_allclose(got, net.d_param(role, t), rtol=1e-5, atol=1e-7)
+                break
+            want = _step_gradient(model, net, role, step.lhs, scope)
+            got = (_pmatrix(step.rhs, letters, scope) if step.kind == "expansion: entries"
+                   else _outer(step.rhs, letters, scope))  # fmt: skip
+            np.testing.assert_allclose(got.reshape(want.shape), want, rtol=1e-5, atol=1e-7,
+                                       err_msg=f"{step.latex} at {scope}")  # fmt: skip
+
+
+def _outer(tex: str, letters: Letters, scope: dict) -> np.ndarray:
+    out = None
+    for tok in tex.split():
+        v = letters.factor(tok, scope, False)
+        out = v if out is None else out @ v
+    return out
+
+
+_FRAC = re.compile(r"\\frac\{\\partial ([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\{\\partial "
+                   r"([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")  # fmt: skip
+
+
+def check_path(model: Model, step: Step, net: Net) -> None:
+    """A path's term is its chain of factors; what it carries (f' at which steps, which power of
+    the recurrent matrix) is counted here on the printed route."""
+    nodes = [n.strip() for n in step.lhs.removeprefix(r"\text{path }").split(r"\to")]
+    chain = _FRAC.findall(step.rhs)
+    assert [a for a, _ in chain] == nodes[:-1] and [b for _, b in chain] == nodes[1:], step.latex
+    state = model.notation.state.latex
+    steps = [
+        int(m.group(1)) for n in nodes if (m := re.fullmatch(rf"{re.escape(state)}_\{{(\d+)\}}", n))
+    ]
+    hops = sum(1 for a, b in zip(nodes, nodes[1:], strict=False)
+               if a.startswith(state + "_") and b.startswith(state + "_"))  # fmt: skip
+    times = {1: "once", 2: "twice"}.get(len(steps), f"{len(steps)} times")
+    where = ("step " if len(steps) == 1 else "steps ") + ", ".join(map(str, sorted(steps)))
+    assert f"{times} ({where})" in step.reason and f"power {hops} " in step.reason, step.reason
+
+
+def check_path_sum(model: Model, step: Step, net: Net) -> None:
+    """The sum of the printed chains, each factor an immediate partial derivative in numerator
+    layout (d h_k / d P holds h_{k-1} fixed: a 3-D tensor), equals dE_T/dP."""
+    role = _role_of(model, step.lhs)
+    T = net.T
+    total = 0.0
+    for chain in step.terms:
+        total = total + _contract(model, net, _FRAC.findall(chain), role)
+    np.testing.assert_allclose(total, net.d_param(role, T), rtol=1e-5, atol=1e-7)
+
+
+def _node(model: Model, tex: str) -> tuple[str, int]:
+    nt = model.notation
+    m = re.fullmatch(r"(.+)_\{(\d+)\}", tex)
+    table = {nt.state.latex: "h", nt.output.latex: "yhat", nt.step_loss.latex: "E"}
+    return table[m.group(1)], int(m.group(2))
+
+
+def _edge(model: Model, net: Net, r: dict, a: tuple[str, int], b: tuple[str, int]) -> np.ndarray:
+    """The immediate partial d a / d b (numerator layout): a row for a loss, else a matrix."""
+    if a[0] == "E":  # dE_t/dyhat_t or dE_t/dh_t, as a row
+
+        def value(e: np.ndarray) -> float:
+            return net.step_loss({**r, b[0]: {**r[b[0]], b[1]: r[b[0]][b[1]] + e}}, a[1])
+
+        return np.array(net._fd(value, r[b[0]][b[1]].shape)).reshape(1, -1)
+    if a[0] == "yhat":  # through z_t, h_t held
+        bias = net.P.get(Role.OUTPUT_BIAS, 0)
+
+        def out(e: np.ndarray) -> np.ndarray:
+            return OUT[model.output](net.P[Role.OUTPUT] @ (r["h"][b[1]] + e) + bias)
+
+        return np.hstack(net._fd(out, (net.n, 1)))
+    return net.jac(a[1], b[1])
+
+
+def _contract(model: Model, net: Net, chain: list, role: Role) -> np.ndarray:
+    r = net.run()
+    out: Any = None
+    for num, den in chain:
+        a = _node(model, num)
+        if den == Names(model).param(role):  # d h_k / d P: only the copy used at step k
+
+            def state(e: np.ndarray, t: int = a[1]) -> np.ndarray:
+                return net.run(copy=(role, t, e))["h"][t]
+
+            shape = net.P[role].shape
+            tensor = np.stack([c[:, 0] for c in net._fd(state, shape)], axis=1)
+            return np.tensordot(out, tensor.reshape((-1, *shape)), axes=1)[0]
+        out = (
+            _edge(model, net, r, a, _node(model, den))
+            if out is None
+            else (out @ _edge(model, net, r, a, _node(model, den)))
+        )
+    raise AssertionError("the chain does not end at the parameter")
+
+
+def check_concrete_product(model: Model, step: Step, net: Net) -> None:
+    """d h_T / d h_1 written out: diag(f'(net_i)) and the recurrent matrix, numbers in."""
+    nt = model.notation
+    (T, one) = (int(x) for x in re.findall(r"_\{(\d+)\}", step.lhs))
+    r = net.run()
+    got = np.eye(net.n)
+    R = Names(model).param(Role.RECURRENT)
+    pre = re.escape(nt.preactivation.latex)
+    for tok in re.findall(
+        rf"\\operatorname{{diag}}\\left\(.*?{pre}_\{{(\d+)\}}.*?\\right\)\\right\)|({re.escape(R)})(?![_\w])",
+        step.rhs,
+    ):
+        got = got @ (
+            np.diagflat(net.fp(r["net"][int(tok[0])])) if tok[0] else net.P[Role.RECURRENT]
+        )
+    assert step.rhs != "" and (T, one) == (net.T, 1)
+    np.testing.assert_allclose(got, net.jac(T, 1), rtol=1e-5, atol=1e-7)
+
+
+def _norm(tex: str) -> str:
+    tex = re.sub(r"\s+", "", tex)
+    return re.sub(r"([_^])\{(\\?\w)\}", r"\1\2", tex)
+
+
+def check_same_as_general(general_kind: str) -> Callable:
+    """A model-section equation: the same equation as a general-section one (checked there)."""
+
+    def check(model: Model, step: Step, net: Net, doc: Any) -> None:
+        printed = {(_norm(s.lhs), _norm(s.rhs)) for s in doc.steps if s.kind == general_kind}
+        assert (_norm(step.lhs), _norm(step.rhs)) in printed, (step.latex, printed)
+
+    return check
+
+
+#: The step loss as the published definitions write it (structure only: it is a definition).
+_LOSS_SHAPE = {
+    "cross_entropy": (r"-", r"^\top \log"),
+    "squared_error": (r"\tfrac{1}{2}", r"\rVert^{2}"),
+    "binary_cross_entropy": (r"\log", r"\left(1 -"),
+    "generic": (r"\ell_",),
+}
+
+
+def check_step_loss(model: Model, step: Step, net: Net, doc: Any) -> None:
+    assert all(p in step.rhs for p in _LOSS_SHAPE[model.loss]), step.rhs
+
+
+def check_cell_forward(model: Model, step: Step, net: Net, doc: Any) -> None:
+    """The rendered forward cell: the activation of the model's own pre-activation terms."""
+    (pre,) = [
+        s
+        for s in doc.steps
+        if s.kind == "model: forward" and s.lhs == Names(model).net(model.notation.time)
+    ]
+    inner = step.rhs.split(r"\left(", 1)[1].rsplit(r"\right)", 1)[0]
+    assert {_norm(x) for x in inner.split("+")} == {_norm(x) for x in pre.rhs.split("+")}
+    assert _norm(step.rhs).startswith(_norm(model.notation.activation.latex))
+
+
+def check_cell_backward(model: Model, step: Step, net: Net, doc: Any) -> None:
+    """nu_t = f'(net_t) (.) (dE_t/dh_t + W^T nu_{t+1}), nu the total error: numbers in."""
+    nm, nt = Names(model), model.notation
+    t = nt.time
+    nu = nt.delta.latex if model.delta == "net" else nm.total_error_letter
+    R = nm.param(Role.RECURRENT)
+    want = (rf"{nt.activation.latex}' \left( {nm.net(t)} \right) \odot \left( \frac{{\partial "
+            rf"{nt.step_loss.latex}_{{{t}}}}}{{\partial {nm.h(t)}}} + {R}^\top {nu}_{{{t}+1}} \right)")  # fmt: skip
+    assert _norm(step.rhs) == _norm(want) and _norm(step.lhs) == _norm(f"{nu}_{{{t}}}"), step.rhs
+    r = net.run()
+    for s in range(1, net.T + 1):  # the step's own loss: zero before T when only E_T is taken
+        own = net.d_loss("h", s, s) if model.loss_at == "every" or s == net.T else 0.0
+        rhs = net.fp(r["net"][s]) * (own + net.P[Role.RECURRENT].T @ net.total_error(s + 1))
+        np.testing.assert_allclose(net.total_error(s), rhs, rtol=1e-5, atol=1e-7)
+    if model.loss_at == "last":
+        assert "zero before $T$" in step.reason
+
+
+def check_text_claim(model: Model, step: Step, net: Net, doc: Any) -> None:
+    """The text's formula, computed here as the text writes it: printed WRONG iff it is false."""
+    R = net.P[Role.RECURRENT]
+    r = net.run()
+    if model.delta == "step_state":  # homework 3: sum_t (sigma'(s_t) (.) delta_t) h_{t-1}^T
+        text = sum((net.fp(r["net"][t]) * net.delta(t)) @ r["h"][t - 1].T
+                   for t in range(1, net.T + 1))  # fmt: skip
+        false = not np.allclose(text, net.d_param(Role.RECURRENT, None), rtol=1e-4)
+    else:  # dl4nlp: delta_{t,k} = diag(f'(s_t)) U^T delta_{t,k+1}, at t = T, k = T - 1
+        t, k = net.T, net.T - 1
+        text = net.fp(r["net"][t]) * (R.T @ net.delta(t, k + 1))
+        false = not np.allclose(text, net.delta(t, k), rtol=1e-4)
+    title = next(s.title for s in doc.sections if step in s.steps)
+    assert false == title.endswith("WRONG") == ("WRONG" in step.reason), title
+
+
+def check_correct_form(model: Model, step: Step, net: Net, doc: Any) -> None:
+    """The correct form the claims section prints, numbers in."""
+    R = net.P[Role.RECURRENT]
+    r = net.run()
+    if (
+        model.delta == "step_state"
+    ):  # sum_t nu_t h_{t-1}^T, nu_t = sigma'(s_t)(delta_t + W^T nu_{t+1})
+        nu = {net.T + 1: np.zeros((net.n, 1))}
+        for t in range(net.T, 0, -1):
+            nu[t] = net.fp(r["net"][t]) * (net.delta(t) + R.T @ nu[t + 1])
+        got = sum(nu[t] @ r["h"][t - 1].T for t in range(1, net.T + 1))
+        np.testing.assert_allclose(got, net.d_param(Role.RECURRENT, None), rtol=1e-5, atol=1e-7)
+        assert _norm(r"\odot \left(\delta_t + W^\top \nu_{t+1}\right)") in _norm(step.reason)
+    else:  # delta_{t,k} = f'(s_k) (.) U^T delta_{t,k+1}
+        for t in range(2, net.T + 1):
+            for k in range(1, t):
+                want = net.fp(r["net"][k]) * (R.T @ net.delta(t, k + 1))
+                np.testing.assert_allclose(net.delta(t, k), want, rtol=1e-5, atol=1e-7)
+        assert _norm(r"f'\left(s_k\right) \odot U^\top \delta_{t,k+1}") == _norm(step.rhs)
+
+
+def _statement(model: Model, step: Step, net: Net, doc: Any) -> None:
+    assert step.source is not None and step.source.kind == step.kind
+    check_statement(model, step.source)
+
+
+def _concrete(fn: Callable) -> Callable:
+    return lambda model, step, net, doc: fn(model, step, net)
+
+
+#: Every kind of printed step and its check; a kind missing here fails `test_every_kind_...`.
+CHECKS: dict[str, Callable[[Model, Step, Net, Any], None]] = {
+    **{kind: _statement for kind in general.KINDS},
+    "model: forward": check_same_as_general("forward"),
+    "model: loss": check_same_as_general("loss"),
+    "model: delta definition": check_same_as_general("delta definition"),
+    "model: step loss": check_step_loss,
+    "expansion: step term": _concrete(check_expansion),
+    "expansion: entries": _concrete(check_expansion),
+    "expansion: step sum": _concrete(check_expansion),
+    "expansion: total": _concrete(check_expansion),
+    "path": _concrete(check_path),
+    "path sum": _concrete(check_path_sum),
+    "Jacobian product at T": _concrete(check_concrete_product),
+    "cell forward": check_cell_forward,
+    "cell backward": check_cell_backward,
+    "text claim": check_text_claim,
+    "claim: correct form": check_correct_form,
+}
+
+
+@cache
+def _builtin(name: str) -> Model:
+    return catalog.load(name)
+
+
+def _models(tmp_path_factory: Any) -> list[Model]:
+    tmp = tmp_path_factory.mktemp("user")
+    return [_builtin(n) for n in catalog.builtin_names()] + [
+        _user_model(tmp, u) for u in USER_FILES
+    ]
+
+
+IDS = [*catalog.builtin_names(), *(u[0] for u in USER_FILES)]
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: Any) -> dict[str, Model]:
+    return dict(zip(IDS, _models(tmp_path_factory), strict=True))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", IDS)
+def test_every_printed_statement_holds(models: dict[str, Model], name: str) -> None:
+    model = models[name]
+    doc = build(model, checks=False)
+    net = Net(model, doc.T, n=doc.n, m=model.sizes.m, k=model.sizes.k, seed=3)
+    seen = set()
+    for step in doc.steps:
+        assert step.kind in CHECKS, (
+            f"{name}: no numeric check for the kind {step.kind!r}: {step.latex}"
+        )
+        CHECKS[step.kind](model, step, net, doc)
+        seen.add(step.kind)
+    assert {"error bound", "Jacobian bound", "gradient"} <= seen
+
+
+def test_every_statement_kind_has_a_check() -> None:
+    assert set(general.KINDS) <= set(CHECKS)
+
+
+@pytest.mark.slow
+def test_every_printed_kind_has_a_check(models: dict[str, Model]) -> None:
+    for name, model in models.items():
+        for step in build(model, checks=False).steps:
+            assert step.kind in CHECKS, f"{name}: no numeric check for {step.kind!r}: {step.latex}"
+
+
+def test_the_old_bound_on_the_total_delta_is_false() -> None:
+    # elman with W_hh = 0: delta_k = f'(a_k) (.) W_hy^T (yhat_k - y_k) != 0, while
+    # ||delta_t|| (beta_W beta_f)^{t-k} = 0 for t > k; the printed bound is on dE_t/da_k.
+    net = Net(_builtin("elman"), 3, n=2, m=2, k=2, seed=0)
+    net.P[Role.RECURRENT] = np.zeros((2, 2))
+    bW, _ = net.betas()
+    assert bW == 0 and np.linalg.norm(net.delta(1)) > 1e-3
+    (bound,) = [s for s in general.bounds(_builtin("elman")) if s.kind == "error bound"]
+    check_statement(_builtin("elman"), bound)  # holds (0 <= 0 for dE_3/da_1)
+
+
+def test_a_false_statement_fails_the_check() -> None:
+    # the check can fail: the old bound ||delta_k|| <= ||delta_t|| (...)^{t-k} for elman
+    model = _builtin("elman")
+    (bound,) = [s for s in general.bounds(model) if s.kind == "error bound"]
+    t, k = sp.Symbol("t", integer=True, positive=True), sp.Symbol("k", integer=True, positive=True)
+    delta = general.Seq.of(model.notation.delta, (k,), bound.lhs.args[0].shape[0], 1)
+    far = general.Seq.of(model.notation.delta, (t,), bound.lhs.args[0].shape[0], 1)
+    old = general.Statement(
+        "old", general.Norm(delta), general.InOrder(general.Norm(far), bound.rhs.args[1]),
+        bound.reason, "<=", kind="error bound",
+    )  # fmt: skip
+    with pytest.raises(AssertionError):
+        for seed in range(5):
+            net = Net(model, 3, n=3, m=2, k=3, seed=seed)
+            net.P[Role.RECURRENT] *= 0.05
+            ev = Evaluator(net)
+            for scope in _scopes("error bound", model, 3):
+                assert ev.ev(old.lhs, scope) <= ev.ev(old.rhs, scope) + 1e-12
