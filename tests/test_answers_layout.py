@@ -244,3 +244,15 @@ def test_derivation_file_bad_layout_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(SymbpttError, match=r"key 'layout': found 'upside'") as exc:
         load(str(_derivation(tmp_path, "upside")))
     assert "hw3.yaml:" in str(exc.value)
+
+
+def test_documented_layout_example(tmp_path: Path) -> None:
+    import re
+
+    doc = (Path(__file__).parents[1] / "docs" / "checking-homework.md").read_text()
+    block = re.search(r'```yaml title="layout.yaml"\n(.*?)```', doc, re.S)
+    assert block
+    path = tmp_path / "layout.yaml"
+    path.write_text(block.group(1))
+    # both by hand: the numerator chain rule, and J^T = W^T diag(sigma'(s_2)) in denominator layout
+    assert [judge(a, HW3).verdict for a in read_submission(path).answers] == ["correct", "correct"]

@@ -8,6 +8,7 @@ counterexample is re-checked here with a plain BPTT loop from the published equa
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -250,3 +251,19 @@ def test_exact_one_norm_is_rational() -> None:
     assert v.verdict == "correct", v.reason
     assert "exact" in v.tolerance
     assert Fraction(1) + Fraction(4, 3) == Fraction(7, 3)
+
+
+@pytest.mark.slow
+def test_documented_bounds_example(tmp_path: Path) -> None:
+    import re
+
+    from symbptt.answers.files import read_submission
+
+    doc = (Path(__file__).parents[1] / "docs" / "checking-homework.md").read_text()
+    block = re.search(r'```yaml title="bounds.yaml"\n(.*?)```', doc, re.S)
+    assert block
+    path = tmp_path / "bounds.yaml"
+    path.write_text(block.group(1))
+    # the ||W|| bound holds (see test_gradient_bound_holds_with_the_norm_and_fails_with_rho)
+    verdicts = [judge(a, HW3).verdict for a in read_submission(path).answers]
+    assert verdicts == ["correct", "wrong"]
