@@ -8,6 +8,7 @@ written here (exact Fractions, math.exp, plain loops); nothing is pasted from ou
 from __future__ import annotations
 
 import math
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import pytest
@@ -242,3 +243,70 @@ def test_elman_gradient_in_printed_names() -> None:
     ok = f"{lhs} = \\sum_{{t=1}}^{{T}} \\delta_t h_{{t-1}}^\\top"
     assert verdict(ok, "elman", where=where)[0] == "correct"
     assert verdict(ok.replace("t-1", "t"), "elman", where=where)[0] == "wrong"
+
+
+# ------------------------------------------------------------------ 5. huge powers
+
+
+def _log10_of_09_power() -> Decimal:
+    """log10(0.9^(10^12)) = 10^12 * log10(9/10), by the decimal module at 60 digits."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return Decimal(10) ** 12 * (Decimal(9) / Decimal(10)).log10()
+
+
+HUGE = "\\left(\\frac{9}{10}\\right)^{10^{12}}"
+
+
+def test_huge_power_magnitude_by_hand() -> None:
+    # 10^12 * log10(0.9) = -45757490560.675...: 0.9^(10^12) = 2.113... x 10^-45757490561
+    lg = _log10_of_09_power()
+    assert int(lg.to_integral_value(rounding="ROUND_FLOOR")) == -45757490561
+    mant = 10 ** float(lg - lg.to_integral_value(rounding="ROUND_FLOOR"))
+    assert 2.11 < mant < 2.12
+
+
+def _mantissa() -> float:
+    lg = _log10_of_09_power()
+    return 10 ** float(lg - lg.to_integral_value(rounding="ROUND_FLOOR"))
+
+
+@pytest.mark.parametrize(
+    "rhs, expected",
+    [
+        ("0", "wrong"),  # positive to any power is positive, never 0
+        ("-10^{-45757490561}", "wrong"),  # the sign alone
+        ("0.9^{10^{12}}", "correct"),  # the same number, exactly
+        ("\\frac{9^{10^{12}}}{10^{10^{12}}}", "correct"),
+        ("0.9^{10^{12}+1}", "wrong"),  # an exponent slip, 0.9 times smaller
+        ("10^{-45757490561}", "wrong"),  # exact 10^k is not 2.11 x 10^k
+        ("M \\times 10^{-45757490561}", None),  # M: the mantissa to 3 decimals (below)
+        ("2.1 \\times 10^{-45757490561}", "correct"),  # unit 0.1 around 2.113
+        ("2.13e-45757490561", "wrong"),  # 0.017 off, unit 0.01
+    ],
+)
+def test_positive_number_to_a_huge_power(rhs: str, expected: str | None) -> None:
+    m = _mantissa()
+    if expected is None:
+        rhs = rhs.replace("M", f"{m:.3f}")  # within one unit of its last digit
+        expected = "correct"
+    got, why = verdict(f"{HUGE} = {rhs}")
+    assert got == expected, why
+    if rhs == "0":
+        assert "positive" in why
+
+
+def test_huge_power_signs_and_exact_equality() -> None:
+    # (-0.9)^(odd) is negative; 8^N = 2^(3N) exactly (no float, no factoring)
+    assert verdict("(-0.9)^{10^{12}+1} = -0.9^{10^{12}+1}")[0] == "correct"
+    assert verdict("(-0.9)^{10^{12}+1} = 0.9^{10^{12}+1}")[0] == "wrong"
+    assert verdict("8^{10^{12}} = 2^{3 \\cdot 10^{12}}")[0] == "correct"
+    assert verdict("8^{10^{12}} = 2^{3 \\cdot 10^{12} + 1}")[0] == "wrong"
+    assert verdict("6^{10^{12}} = 2^{10^{12}} 3^{10^{12}}")[0] == "correct"
+    assert verdict("2^{10^{12}} \\cdot 0.5^{10^{12}} = 1")[0] == "correct"
+
+
+def test_huge_power_in_a_symbolic_or_float_step_stays_a_limit() -> None:
+    # a function of a huge power has no float value here: a named limit, not a verdict
+    got, why = verdict("\\sigma(0.9^{10^{12}}) = 0.5", "homework3")
+    assert got == "undecided" and "limit" in why

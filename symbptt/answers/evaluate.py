@@ -36,7 +36,8 @@ from symbptt.answers.ast import (
     Transpose,
     show,
 )
-from symbptt.answers.limits import MAX_BITS, MAX_DIM, LimitExceeded, check_exponent
+from symbptt.answers.bignum import huge_power
+from symbptt.answers.limits import MAX_BITS, MAX_DIM, MAX_EXPONENT, LimitExceeded, check_exponent
 from symbptt.answers.norms import SPECTRAL_NAMES
 
 Value = Any
@@ -235,6 +236,8 @@ class Evaluator:
         )
         if integral:
             p = int(e)
+            if abs(p) > MAX_EXPONENT and self.exact and _scalar_like(base):
+                return huge_power(_scalar(base), p)  # a sign and an exact logarithm: `bignum`
             check_exponent(p)
         if not _is_array(base) or base.shape == (1, 1):
             b = _scalar(base)

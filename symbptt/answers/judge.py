@@ -325,8 +325,10 @@ class _Context:
         if scope:
             out["indices"] = dict(scope)
         if want is not None:
-            out["expected"] = rounded(want)
-            out["got"] = rounded(got)
+            try:
+                out["expected"], out["got"] = rounded(want), rounded(got)
+            except LimitExceeded:  # a huge power (see `bignum`): no float, its text
+                out["expected"], out["got"] = str(want), str(got)
         if desc:
             values = instance(world, self.used)
             if values is not None:

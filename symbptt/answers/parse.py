@@ -242,7 +242,7 @@ def _node(t: Tree | Token):
     raise ParseError(f"unsupported construct {kind}")
 
 
-def _number(text: str) -> Num:
+def _number(text: str) -> Num | Mul:
     sci = re.match(
         r"^(\d+(?:\.\d*)?|\.\d+)\s*(?:\\times\s*10\s*\^\s*\{?\s*([+-]?)\s*(\d+)\s*\}?|[eE]([+-]?\d+))$",
         text,
@@ -254,8 +254,11 @@ def _number(text: str) -> Num:
             exp = int(sci.group(3)) * (-1 if sci.group(2) == "-" else 1)
         elif sci.group(4) is not None:
             exp = int(sci.group(4))
-    if len(mant) > 40 or abs(exp) > 400:
-        raise ParseError(f"number {text!r} is too long (limit: 40 digits, exponent 400)")
+    if len(mant) > 40:
+        raise ParseError(f"number {text!r} is too long (limit: 40 digits)")
+    if abs(exp) > 400:  # 2.11 x 10^{-45757490561}: the mantissa as written times an exact power
+        power = Num(Fraction(abs(exp)), str(abs(exp)))
+        return Mul(_number(mant), Pow(Num(Fraction(10), "10"), power if exp > 0 else Neg(power)))
     value = Fraction(mant) * Fraction(10) ** exp
     if "." not in mant and exp == 0 and not sci:
         return Num(value, text)
@@ -280,9 +283,10 @@ def _sup(base, arg):
     if isinstance(base, _Group):
         return _GroupPost(base, arg)
     items = _flatten(arg) if isinstance(arg, tuple) else []
-    if len(items) > 1 and isinstance(items[-1], Sym) and not items[-1].index and (
-        items[-1].name == "\\top" or (items[-1].name == "T" and isinstance(items[0], _Group))
-    ):  # h^{(t)\\top}, h^{(t-1)T}: a time superscript, then a transpose
+    last = items[-1] if len(items) > 1 and isinstance(items[-1], Sym) else None
+    transposed = last is not None and not last.index and last.name in ("\\top", "T")
+    if transposed and (last.name == "\\top" or isinstance(items[0], _Group)):
+        # h^{(t)\\top}, h^{(t-1)T}: a time superscript, then a transpose
         rest = items[0] if len(items) == 2 else ("mul", items[:-1])
         return Transpose(_finish(_sup(base, rest)))
     b = _finish(base)

@@ -36,6 +36,7 @@ from symbptt.answers.ast import (
     rebuild,
     walk,
 )
+from symbptt.answers.bignum import LogNumber
 from symbptt.answers.limits import LimitExceeded
 from symbptt.errors import InputError
 
@@ -267,7 +268,18 @@ def compare(got: Any, want: Any, tol: Tolerance, extra: Any = None) -> tuple[boo
     ok = bool(np.all(diff <= bound))
     if ok:
         return True, ""
-    return False, f"value {_fmt(g)}, expected {_fmt(w)}"
+    return False, f"value {_fmt(g)}, expected {_fmt(w)}{_sign_note(g, w)}"
+
+
+def _sign_note(g: np.ndarray, w: np.ndarray) -> str:
+    """For a huge or tiny power (see `bignum`): say so when the sign alone settles it."""
+    if g.shape != (1, 1) or not any(isinstance(x, LogNumber) for x in (g[0, 0], w[0, 0])):
+        return ""
+    sg, sw = LogNumber.of(g[0, 0]).sign, LogNumber.of(w[0, 0]).sign
+    if sg == sw:
+        return ""
+    word = {1: "positive", -1: "negative", 0: "zero"}[sw]
+    return f" (the sign alone settles it: the left-hand side is {word})"
 
 
 def _bound(w: np.ndarray, tol: Tolerance, exact: bool) -> Any:
@@ -303,12 +315,15 @@ def _bound(w: np.ndarray, tol: Tolerance, exact: bool) -> Any:
 def _as2d(v: Any) -> np.ndarray:
     if isinstance(v, np.ndarray):
         return v
-    return np.array([[v]], dtype=object if isinstance(v, Fraction | int) else float)
+    exact = isinstance(v, Fraction | int | LogNumber)
+    return np.array([[v]], dtype=object if exact else float)
 
 
 def _fmt(a: np.ndarray) -> str:
-    vals = a.astype(float)
-    if vals.shape == (1, 1):
-        return f"{vals[0, 0]:.6g}"
-    rows = ["[" + ", ".join(f"{x:.4g}" for x in row) + "]" for row in vals]
+    def one(x: Any, digits: int) -> str:
+        return str(x) if isinstance(x, LogNumber) else f"{float(x):.{digits}g}"
+
+    if a.shape == (1, 1):
+        return one(a[0, 0], 6)
+    rows = ["[" + ", ".join(one(x, 4) for x in row) + "]" for row in a]
     return "[" + ", ".join(rows) + "]"
