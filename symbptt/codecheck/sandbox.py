@@ -164,11 +164,16 @@ def _feed(proc: subprocess.Popen, data: bytes) -> None:
 
 
 def _why_ended(rc: int) -> str:
-    if rc < 0:
-        sig = -rc
+    """The verdict for a process that ended early: rc < 0 is our child's signal, and bwrap
+    reports its child's signal as 128 + signal."""
+    if rc < 0 or rc > 128:
+        sig = -rc if rc < 0 else rc - 128
         if sig in (signal.SIGXCPU, signal.SIGKILL):
             return "killed: time limit (CPU seconds)"
-        return f"killed: crashed ({signal.Signals(sig).name})"
+        try:
+            return f"killed: crashed ({signal.Signals(sig).name})"
+        except ValueError:
+            return f"killed: the process ended before answering (exit code {rc})"
     return f"killed: the process ended before answering (exit code {rc})"
 
 

@@ -1,0 +1,129 @@
+"""Student-style implementations (tests/code_corpus): the verdicts and slips written here by hand.
+
+Each file is a right implementation with one slip (or two) put in by hand; the expected verdicts
+and slips below are what a teacher reading the diff would say.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from symbptt.codecheck import sandbox
+from symbptt.codecheck.judge import judge_file
+from symbptt.codecheck.slips import SLIPS
+
+CORPUS = Path(__file__).parent / "code_corpus"
+LIMITS = sandbox.Limits(wall=5)
+
+CS = ("rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward")
+COL = ("rnn_cell_forward", "rnn_cell_backward", "rnn_forward", "rnn_backward")
+
+# file: (api, {function: (verdict, slip keys found in the slip sentence)}); unnamed: correct
+CASES = {
+    "cs231n_right.py": ("cs231n", {}),
+    "cs231n_no_prev.py": ("cs231n", {"rnn_backward": ("wrong", ["no_prev"])}),
+    "cs231n_overwrite.py": ("cs231n", {"rnn_backward": ("wrong", ["overwrite"])}),
+    "cs231n_tanh_tanh.py": (
+        "cs231n",
+        {"rnn_step_backward": ("wrong", ["tanh_tanh"]), "rnn_backward": ("wrong", ["tanh_tanh"])},
+    ),
+    "cs231n_pre_act.py": (
+        "cs231n",
+        {"rnn_step_backward": ("wrong", ["pre_act"]), "rnn_backward": ("wrong", ["pre_act"])},
+    ),
+    "cs231n_transpose_back.py": (
+        "cs231n",
+        {
+            "rnn_step_backward": ("wrong", ["transpose_back"]),
+            "rnn_backward": ("wrong", ["transpose_back"]),
+        },
+    ),
+    "cs231n_transpose_dW.py": (
+        "cs231n",
+        {
+            "rnn_step_backward": ("wrong", ["transpose_dW"]),
+            "rnn_backward": ("wrong", ["transpose_dW"]),
+        },
+    ),
+    # N > T makes the loop index past the end: an error there, the slip named from N < T
+    "cs231n_wrong_length.py": (
+        "cs231n",
+        {"rnn_forward": ("error", ["wrong_length"]), "rnn_backward": ("error", ["wrong_length"])},
+    ),
+    "cs231n_in_place.py": ("cs231n", {"rnn_backward": ("wrong", ["in_place"])}),
+    "cs231n_float32.py": (
+        "cs231n",
+        {"rnn_forward": ("wrong", ["float32"]), "rnn_backward": ("wrong", ["float32"])},
+    ),
+    "dlai_right.py": ("dlai", {}),
+    "dlai_no_prev.py": ("dlai", {"rnn_backward": ("wrong", ["no_prev"])}),
+    "dlai_transpose_back.py": (
+        "dlai",
+        {
+            "rnn_cell_backward": ("wrong", ["transpose_back"]),
+            "rnn_backward": ("wrong", ["transpose_back"]),
+        },
+    ),
+    "dlai_two_slips.py": (
+        "dlai",
+        {
+            "rnn_cell_backward": ("wrong", ["tanh_tanh"]),
+            "rnn_backward": ("wrong", ["overwrite", "tanh_tanh"]),
+        },
+    ),
+    "dlai_wrong_length.py": (
+        "dlai",
+        {"rnn_forward": ("error", ["wrong_length"]), "rnn_backward": ("error", ["wrong_length"])},
+    ),
+    "notes_right.py": ("course-notes", {}),
+    "notes_transpose_dW.py": (
+        "course-notes",
+        {
+            "rnn_cell_backward": ("wrong", ["transpose_dW"]),
+            "rnn_backward": ("wrong", ["transpose_dW"]),
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_corpus_verdicts_and_slips(name):
+    api, wrong = CASES[name]
+    r = judge_file(str(CORPUS / name), api=None, limits=LIMITS, trusted=False)
+    assert r.error is None and r.api == api
+    names = CS if api == "cs231n" else COL
+    assert [f.name for f in r.functions] == list(names)
+    for f in r.functions:
+        verdict, slips = wrong.get(f.name, ("correct", []))
+        assert f.verdict == verdict, (f.name, f.reason)
+        if not slips:
+            assert f.slip is None, (f.name, f.slip)
+            continue
+        assert f.slip is not None, (f.name, f.reason)
+        for key in slips:
+            assert SLIPS[key].text in f.slip, (f.name, key, f.slip)
+        others = [k for k in SLIPS if k not in slips and SLIPS[k].text in f.slip]
+        assert not others, (f.name, others)
+
+
+def test_wrong_output_names_entry_and_both_numbers():
+    r = judge_file(str(CORPUS / "cs231n_transpose_dW.py"), api=None, limits=LIMITS, trusted=False)
+    f = next(f for f in r.functions if f.name == "rnn_backward")
+    outs = {o.name: o for o in f.outputs}
+    assert [o.verdict for o in f.outputs] == ["correct", "correct", "correct", "wrong", "correct"]
+    o = outs["dWh"]
+    # the entry holds dWh^T's number where dWh's was expected: check against the numbers given
+    assert o.max_rel_error > 0.1 and len(o.entry) == 2
+    assert abs(o.got - o.expected) / max(abs(o.got), abs(o.expected)) == pytest.approx(
+        o.max_rel_error
+    )
+    assert outs["dx"].max_rel_error < 1e-10
+
+
+def test_a_file_that_does_not_parse_is_an_error_per_function():
+    r = judge_file(str(CORPUS / "broken_syntax.py"), api=None, limits=LIMITS, trusted=False)
+    assert r.api == "cs231n"
+    assert {f.verdict for f in r.functions} == {"error"}
+    assert "SyntaxError" in r.functions[0].reason and "line 5" in r.functions[0].reason
