@@ -121,7 +121,7 @@ def _symbolic_vs_engine(cell: Cell, T: int, n: int, seed: int) -> Outcome:
         return err < TOLERANCE, err, ""
 
     return _timed(
-        f"numeric: BPTT (symbolic) vs generated engine, linear stand-in loss <g_t, h_t> (T={T}, n={n})",
+        f"numeric: BPTT (symbolic) vs generated engine, linear stand-in loss L_t = g_t . h_t (T={T}, n={n})",
         "(b)",
         body,
     )

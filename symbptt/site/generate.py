@@ -170,6 +170,8 @@ def derivation_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.S
     """All sections of one derivation page, and its status text for the index."""
     model = entry.model
     T, n = model.sizes.T, model.sizes.n  # the derivation's default sizes, as `symbptt verify`
+    if model.is_gated:
+        return _gated_sections(entry, site)
     t0 = time.perf_counter()
     doc_sections, model_md = _document_sections(model, T, n)
     site.timings[f"document:{model.name}"] = time.perf_counter() - t0
@@ -185,6 +187,21 @@ def derivation_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.S
     site.timings[f"plots:{model.name}"] = time.perf_counter() - t0
     status = "not checked (verify missing)" if rows is None else f"{len(rows)} checks passed"
     return sections, status
+
+
+def _gated_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.Section], str]:
+    """A gated cell's page (symbptt.site.gated): its equations, reverse step and checks."""
+    from symbptt.cells.reverse import step_adjoints
+    from symbptt.site import gated
+
+    model = entry.model
+    T, n = model.sizes.T, model.sizes.n
+    t0 = time.perf_counter()
+    rows, why = _check_rows(model, T, n)
+    site.timings[f"checks:{model.name}"] = time.perf_counter() - t0
+    checks = pages.checks_section(rows, T, n, why)
+    status = "not checked (verify missing)" if rows is None else f"{len(rows)} checks passed"
+    return gated.sections(entry, step_adjoints(model.cell_def), checks), status
 
 
 INTRO = (

@@ -1,0 +1,138 @@
+"""LaTeX for a cell stated as data (symbptt.cells): its equations and its reverse step.
+
+A printer only: it reads the IR (`cells.expr`), the cell and the reverse step's IR handed in,
+and never computes. Quantities print at step t (i_t, \\tilde{C}_t), states at t-1 as s_{t-1},
+parameters with braced subscripts (W_{i}, b_{hn}), ⊙ as \\odot. Adjoints print as
+\\delta^{q}_t; the adjoint of the argument of the function that defines q (its pre-activation)
+as \\delta^{a_q}_t; a state's adjoint arriving from outside the step as \\hat{\\delta}^{s}_t.
+"""
+
+from __future__ import annotations
+
+from symbptt.cells.cell import Cell
+from symbptt.cells.expr import (
+    Add,
+    Adj,
+    Apply,
+    Deriv,
+    Expr,
+    Hadamard,
+    Input,
+    MatMul,
+    Neg,
+    OneMinus,
+    Outer,
+    ParamRef,
+    Prev,
+    Ref,
+    Upstream,
+)
+from symbptt.cells.functions import FUNCTIONS
+from symbptt.cells.reverse import StepAdjoints
+
+__all__ = ["CellPrinter"]
+
+
+def _key_tex(key: str) -> str:
+    base, _, sub = key.partition("_")
+    return f"{base}_{{{sub}}}" if sub else base
+
+
+class CellPrinter:
+    """Prints one cell's IR in LaTeX, with the cell's display names (`Cell.latex`)."""
+
+    def __init__(self, cell: Cell, t: str = "t") -> None:
+        self.cell = cell
+        self.t = t
+        self.names = dict(cell.latex)
+
+    def name(self, q: str) -> str:
+        """A quantity's or state's base LaTeX name (Ctilde -> \\tilde{C})."""
+        return self.names.get(q, q)
+
+    def at(self, q: str, shift: str = "") -> str:
+        """q at step t (shift '-1': t-1)."""
+        return f"{self.name(q)}_{{{self.t}{shift}}}"
+
+    def expr(self, e: Expr) -> str:
+        """e in LaTeX."""
+        if isinstance(e, ParamRef):
+            return _key_tex(e.key)
+        if isinstance(e, Input):
+            return f"x_{{{self.t}}}"
+        if isinstance(e, Prev):
+            return self.at(e.state, "-1")
+        if isinstance(e, Ref):
+            return self.at(e.name)
+        if isinstance(e, Upstream):
+            return f"\\hat{{\\delta}}^{{{self.name(e.state)}}}_{{{self.t}}}"
+        if isinstance(e, Adj):
+            sup = f"a_{{{self.name(e.name)}}}" if e.pre else self.name(e.name)
+            return f"\\delta^{{{sup}}}_{{{self.t}}}"
+        if isinstance(e, MatMul):
+            mat = _key_tex(e.matrix.key) + ("^{\\top}" if e.transpose else "")
+            return f"{mat} {self._group(e.vector, Add, Hadamard)}"
+        if isinstance(e, Hadamard):
+            return f"{self._group(e.left, Add)} \\odot {self._group(e.right, Add)}"
+        if isinstance(e, Add):
+            out = self.expr(e.terms[0])
+            for term in e.terms[1:]:
+                if isinstance(term, Neg):
+                    out += f" - {self._group(term.arg, Add)}"
+                else:
+                    out += f" + {self.expr(term)}"
+            return out
+        if isinstance(e, OneMinus):
+            return f"\\left(1 - {self.expr(e.arg)}\\right)"
+        if isinstance(e, Neg):
+            return f"-{self._group(e.arg, Add)}"
+        if isinstance(e, Apply):
+            fn = FUNCTIONS[e.function]
+            if e.function == "identity":
+                return self.expr(e.arg)
+            return f"{fn.latex}\\left({self.expr(e.arg)}\\right)"
+        if isinstance(e, Deriv):
+            return self._deriv(e)
+        if isinstance(e, Outer):
+            left = self._group(e.left, Add, Hadamard)
+            return f"{left} {self._group(e.right, Add, Hadamard)}^{{\\top}}"
+        raise TypeError(f"cannot print {type(e).__name__}")  # pragma: no cover
+
+    def _group(self, e: Expr, *kinds: type) -> str:
+        text = self.expr(e)
+        return f"\\left({text}\\right)" if isinstance(e, kinds) else text
+
+    def _deriv(self, e: Deriv) -> str:
+        """f'(x), from the output where the texts write it so: q ⊙ (1 - q), 1 - tanh^2."""
+        if e.function == "sigmoid":
+            y = self._group(e.out, Add, Hadamard)
+            return f"{y} \\odot \\left(1 - {y}\\right)"
+        if e.function == "tanh":
+            if isinstance(e.out, Apply):
+                return f"\\left(1 - \\tanh^{{2}}\\left({self.expr(e.out.arg)}\\right)\\right)"
+            return f"\\left(1 - {self._group(e.out, Add, Hadamard)}^{{2}}\\right)"
+        fn = FUNCTIONS[e.function]
+        return f"{fn.latex}'\\left({self.expr(e.arg)}\\right)"
+
+    def equations(self) -> list[str]:
+        """The cell's equations, one `lhs &= rhs` line each."""
+        return [f"{self.at(eq.name)} &= {self.expr(eq.rhs)}" for eq in self.cell.equations]
+
+    def reverse(self, rev: StepAdjoints) -> list[str]:
+        """The reverse step: every adjoint, what passes to t-1, x_t's adjoint, parameter terms."""
+        lines = [f"{self.expr(a)} &= {self.expr(e)}" for a, e in rev.adjoints]
+        t, h = self.t, self.cell.readout
+        for s, e in rev.prev:
+            lhs = f"\\hat{{\\delta}}^{{{self.name(s)}}}_{{{t}-1}}"
+            if s == h:
+                loss = f"\\frac{{\\partial L_{{{t}-1}}}}{{\\partial {self.at(s, '-1')}}} + "
+            else:
+                loss = ""
+            lines.append(f"{lhs} &= {loss}{self.expr(e)}")
+        if rev.input is not None:
+            lines.append(f"\\delta^{{x}}_{{{t}}} &= {self.expr(rev.input)}")
+        for k, e in rev.params:
+            lines.append(
+                f"\\frac{{\\partial L}}{{\\partial {_key_tex(k)}}} &= \\sum_{{{t}}} {self.expr(e)}"
+            )
+        return lines
