@@ -1,13 +1,15 @@
-"""Time the engine's forward + backward against PyTorch CPU autograd and JAX (jit + lax.scan).
+"""Time the engine's forward + backward against torch.nn.RNN/LSTM/GRU and JAX (jit + lax.scan).
 
-Run on demand: `python benchmarks/bench_engine.py [--quick] [--clock cpu]`. Same model (tanh
-hidden layer, softmax + cross-entropy at every step, all biases), same data, one process,
-interleaved rounds, medians. Ratios < 1 mean the engine is faster; the bracket is the spread
-(quartiles) of the per-round ratios. The engine's matmul FLOPs per forward + backward:
-2 T B (3 m n + 3 n^2 + 3 n k) -- m n: U x, dU, dxs; n^2: W h (T steps), the W^T delta chain
-(T - 1 steps, plus dh0), dW; n k: V h, dE/dh = dz V, dV. Elementwise work is not counted.
-torch and JAX are asked for the parameter gradients only, so they skip dxs and dh0
-(2 T B m n + 2 B n^2 fewer FLOPs): the comparison is conservative for the engine.
+Run on demand: `python benchmarks/bench_engine.py [--quick] [--clock cpu] [--models rnn,lstm,gru]`.
+Same model (the cell, then softmax + cross-entropy at every step, all biases), same weights,
+same data, one process, interleaved rounds, medians. Ratios < 1 mean the engine is faster; the
+bracket is the spread (quartiles) of the per-round ratios. torch runs what a torch user writes
+(nn.RNN / nn.LSTM / nn.GRU, then a Linear head and log_softmax); JAX runs jit(grad) over
+lax.scan with the gates stacked. Matmul FLOPs per forward + backward (G gates: rnn 1, gru 3,
+lstm 4): 2 T B (3 G m n + 3 G n^2 + 3 n k) -- input projection, dU, dxs; the recurrent
+product, its transpose in backward, dW; the head V h, dE/dh = dz V, dV. Elementwise work is not
+counted. torch and JAX are asked for the parameter gradients only, so they skip dxs and dh0:
+the comparison is conservative for the engine.
 """
 
 from __future__ import annotations
@@ -42,22 +44,32 @@ SIZES = {
     "medium": dict(B=32, T=50, n=128, m=64, k=64),
     "large": dict(B=64, T=200, n=512, m=256, k=256),
 }
+# gate letters in the order torch packs them (weight_ih rows), and the engine's cell name
+GATES = {"rnn": ("",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 
 
-def flops(B: int, T: int, n: int, m: int, k: int) -> float:
+def flops(model: str, B: int, T: int, n: int, m: int, k: int) -> float:
     """Matmul FLOPs of one forward + backward pass (see the module docstring)."""
-    return 2.0 * T * B * (3 * m * n + 3 * n * n + 3 * n * k)
+    G = len(GATES[model])
+    return 2.0 * T * B * (3 * G * m * n + 3 * G * n * n + 3 * n * k)
 
 
-def make_data(B: int, T: int, n: int, m: int, k: int, dtype: str) -> tuple[dict, np.ndarray, ...]:
+def _key(w: str, g: str) -> str:
+    return w if not g else f"{w}_{g}"
+
+
+def make_data(model: str, B: int, T: int, n: int, m: int, k: int, dtype: str):
+    """Parameters keyed as the engine wants them, inputs, zero h0 (and c0), one-hot targets."""
     rs = np.random.RandomState(0)
-    p = {
-        "U": rs.randn(n, m) / np.sqrt(m),
-        "W": rs.randn(n, n) / np.sqrt(n),
-        "b": rs.randn(n) * 0.1,
-        "V": rs.randn(k, n) / np.sqrt(n),
-        "c": rs.randn(k) * 0.1,
-    }
+    p = {}
+    for g in GATES[model]:
+        p[_key("U", g)] = rs.randn(n, m) / np.sqrt(m)
+        p[_key("W", g)] = rs.randn(n, n) / np.sqrt(n)
+        p[_key("b", g)] = rs.randn(n) * 0.1
+    if model == "gru":
+        p["b_hn"] = rs.randn(n) * 0.1
+    p["V"] = rs.randn(k, n) / np.sqrt(n)
+    p["c"] = rs.randn(k) * 0.1
     p = {key: v.astype(dtype) for key, v in p.items()}
     xs = rs.randn(T, B, m).astype(dtype)
     h0 = np.zeros((B, n), dtype=dtype)
@@ -65,49 +77,101 @@ def make_data(B: int, T: int, n: int, m: int, k: int, dtype: str) -> tuple[dict,
     return p, xs, h0, ys
 
 
-def engine_step(p, xs, h0, ys) -> Callable[[], dict]:
+def engine_step(model, p, xs, h0, ys) -> Callable[[], dict]:
     dtype = xs.dtype.name  # the engine defaults to float64; ask for the data's dtype
+    c0 = h0 if model == "lstm" else None
 
     def run() -> dict:
-        tr = engine.forward(p, xs, h0, activation="tanh", output="softmax", dtype=dtype)
+        tr = engine.forward(p, xs, h0, cell=model, c0=c0, output="softmax", dtype=dtype)
         return engine.backward(tr, targets=ys)
 
     return run
 
 
-def torch_step(torch, p, xs, h0, ys) -> Callable[[], dict]:
-    tp = {key: torch.tensor(v, requires_grad=True) for key, v in p.items()}
-    tx, th0, ty = (torch.tensor(a) for a in (xs, h0, ys))
+def torch_step(torch, model, p, xs, h0, ys) -> tuple[Callable[[], dict], Callable[[dict], dict]]:
+    """nn.RNN / nn.LSTM / nn.GRU holding the same weights; returns run and an unpacker."""
+    T, B, m = xs.shape
+    n = h0.shape[1]
+    dt = torch.float64 if xs.dtype == np.float64 else torch.float32
+    cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[model]
+    net = cls(m, n, dtype=dt)
+    head = torch.nn.Linear(n, p["V"].shape[0], dtype=dt)
+    gates = GATES[model]
+    with torch.no_grad():
+        net.weight_ih_l0.copy_(torch.tensor(np.concatenate([p[_key("U", g)] for g in gates])))
+        net.weight_hh_l0.copy_(torch.tensor(np.concatenate([p[_key("W", g)] for g in gates])))
+        net.bias_ih_l0.copy_(torch.tensor(np.concatenate([p[_key("b", g)] for g in gates])))
+        bhh = np.zeros(len(gates) * n, dtype=xs.dtype)
+        if model == "gru":
+            bhh[2 * n :] = p["b_hn"]
+        net.bias_hh_l0.copy_(torch.tensor(bhh))
+        head.weight.copy_(torch.tensor(p["V"]))
+        head.bias.copy_(torch.tensor(p["c"]))
+    tx, ty = torch.tensor(xs), torch.tensor(ys)
+    th0 = torch.tensor(h0)[None]
+    state = (th0, th0.clone()) if model == "lstm" else th0
+    params = [*net.parameters(), *head.parameters()]
 
     def run() -> dict:
-        for v in tp.values():
-            v.grad = None
-        U, W, b, V, c = (tp[key] for key in "UWbVc")
-        pre = (tx @ U.T) + b
-        h = th0
-        hs = []
-        for t in range(tx.shape[0]):
-            h = torch.tanh(pre[t] + h @ W.T)
-            hs.append(h)
-        z = torch.stack(hs) @ V.T + c
-        loss = -(ty * torch.log_softmax(z, dim=-1)).sum()
+        for q in params:
+            q.grad = None
+        hs, _ = net(tx, state)
+        loss = -(ty * torch.log_softmax(head(hs), dim=-1)).sum()
         loss.backward()
-        return {key: v.grad for key, v in tp.items()}
+        return {"ih": net.weight_ih_l0.grad, "hh": net.weight_hh_l0.grad, "V": head.weight.grad}
 
-    return run
+    def unpack(out: dict) -> dict:
+        ih, hh = out["ih"].numpy(), out["hh"].numpy()
+        res = {"V": out["V"].numpy()}
+        for j, g in enumerate(gates):
+            res[_key("U", g)] = ih[j * n : (j + 1) * n]
+            res[_key("W", g)] = hh[j * n : (j + 1) * n]
+        return res
+
+    return run, unpack
 
 
-def jax_step(jax, p, xs, h0, ys) -> tuple[Callable[[], dict], float]:
+def jax_step(jax, model, p, xs, h0, ys) -> tuple[Callable[[], dict], float]:
     jnp = jax.numpy
+    n = h0.shape[1]
+    gates = GATES[model]
 
     def loss_fn(q, xs, h0, ys):
-        pre = xs @ q["U"].T + q["b"]
+        U = jnp.concatenate([q[_key("U", g)] for g in gates])
+        W = jnp.concatenate([q[_key("W", g)] for g in gates])
+        b = jnp.concatenate([q[_key("b", g)] for g in gates])
+        pre = xs @ U.T + b  # every input projection at once
 
-        def cell(h, pre_t):
-            h = jnp.tanh(pre_t + h @ q["W"].T)
-            return h, h
+        if model == "rnn":
 
-        _, hs = jax.lax.scan(cell, h0, pre)
+            def cell(h, a):
+                h = jnp.tanh(a + h @ W.T)
+                return h, h
+
+            carry = h0
+        elif model == "lstm":
+
+            def cell(hc, a):
+                h, c = hc
+                a = a + h @ W.T
+                i, f = jax.nn.sigmoid(a[:, :n]), jax.nn.sigmoid(a[:, n : 2 * n])
+                g, o = jnp.tanh(a[:, 2 * n : 3 * n]), jax.nn.sigmoid(a[:, 3 * n :])
+                c = f * c + i * g
+                h = o * jnp.tanh(c)
+                return (h, c), h
+
+            carry = (h0, h0)
+        else:
+
+            def cell(h, a):
+                rz = jax.nn.sigmoid(a[:, : 2 * n] + h @ W[: 2 * n].T)
+                r, z = rz[:, :n], rz[:, n:]
+                nn = jnp.tanh(a[:, 2 * n :] + r * (h @ W[2 * n :].T + q["b_hn"]))
+                h = z * h + (1 - z) * nn
+                return h, h
+
+            carry = h0
+        _, hs = jax.lax.scan(cell, carry, pre)
         z = hs @ q["V"].T + q["c"]
         return -(ys * jax.nn.log_softmax(z, axis=-1)).sum()
 
@@ -126,9 +190,11 @@ def jax_step(jax, p, xs, h0, ys) -> tuple[Callable[[], dict], float]:
 
 def max_rel_diff(ref: dict, other: dict) -> float:
     worst = 0.0
-    for key in "UWbVc":
+    for key, b in other.items():
+        if key not in ref:
+            continue
         a = np.asarray(ref[key], dtype=np.float64)
-        b = np.asarray(other[key].detach().numpy() if hasattr(other[key], "detach") else other[key])
+        b = np.asarray(b, dtype=np.float64)
         worst = max(worst, float(np.abs(a - b).max() / max(np.abs(a).max(), 1e-30)))
     return worst
 
@@ -176,6 +242,7 @@ def ratio(times: dict[str, list[float]], num: str, den: str) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer rounds, for a smoke run")
+    ap.add_argument("--models", default="rnn,lstm,gru")
     ap.add_argument("--sizes", default="tiny,medium,large")
     ap.add_argument("--dtypes", default="float64,float32")
     ap.add_argument(
@@ -200,13 +267,21 @@ def main() -> int:
     except ImportError:
         print("jax is not installed: pip install jax jaxlib", file=sys.stderr)
         return 1
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        print("threadpoolctl is not installed: pip install threadpoolctl", file=sys.stderr)
+        return 1
     jax.config.update("jax_enable_x64", True)
     jax.config.update("jax_platforms", "cpu")
 
-    torch.set_num_threads(int(args.threads))
+    threads = int(args.threads)
+    threadpool_limits(limits=threads)  # numpy's BLAS, whatever the environment said
+    torch.set_num_threads(threads)
+    blas = ", ".join(f"{i['internal_api']} {i['num_threads']}" for i in threadpool_info())
     print(
-        f"numpy {np.__version__}, torch {torch.__version__}, jax {jax.__version__}; "
-        f"threads {args.threads} each (torch {torch.get_num_threads()}); "
+        f"numpy {np.__version__} ({blas}), torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads), jax {jax.__version__}; threads {threads} each; "
         f"cpus {os.cpu_count()}, load average {load1():.2f}; clock {args.clock}"
     )
     rounds = 5 if args.quick else 15
@@ -216,46 +291,50 @@ def main() -> int:
     print("(the peak column is the same matmul timed in each row's interleaved rounds)")
     print()
     head = (
-        f"{'size':7} {'dtype':8} {'engine':>10} {'torch':>10} {'jax':>10} "
+        f"{'model':5} {'size':7} {'dtype':8} {'engine':>10} {'torch':>10} {'jax':>10} "
         f"{'eng/torch (quartiles)':>21} {'eng/jax (quartiles)':>19} {'GFLOP/s':>8} "
         f"{'peak':>6} {'%peak':>6} {'load':>5} {'jax compile':>11} {'grad diff torch/jax':>20}"
     )
     print(head)
-    for size in args.sizes.split(","):
-        dims = SIZES[size]
-        # tiny: short samples and many rounds, so load spikes hit both sides of each ratio alike
-        inner = {"tiny": 50, "medium": 5, "large": 1}[size]
-        r = {"tiny": 3 * rounds, "medium": rounds, "large": max(3, rounds // 3)}[size]
-        for dt in args.dtypes.split(","):
-            p, xs, h0, ys = make_data(**dims, dtype=dt)
-            fns = {"engine": engine_step(p, xs, h0, ys), "torch": torch_step(torch, p, xs, h0, ys)}
-            fns["jax"], compile_s = jax_step(jax, p, xs, h0, ys)
-            if size != "tiny":  # the matmul peak, measured in the same rounds as the three
-                fns["peak"] = peak_step(dt)
-            ref = fns["engine"]()
-            dtorch = max_rel_diff(ref, fns["torch"]())
-            djax = max_rel_diff(ref, fns["jax"]())
-            for name, fn in fns.items():  # warm-up
-                timed(fn, 1 if name == "peak" else inner)
-            times: dict[str, list[float]] = {name: [] for name in fns}
-            names = list(fns)
-            for i in range(r):  # interleaved rounds; the order rotates so none always runs first
-                for name in names[i % len(names) :] + names[: i % len(names)]:
-                    times[name].append(timed(fns[name], 1 if name == "peak" else inner))
-            med = {name: statistics.median(v) for name, v in times.items()}
-            gf = flops(**dims) / med["engine"] / 1e9
-            if "peak" in med:
-                peak = 2.0 * PEAK_SIZE**3 / med["peak"] / 1e9
-                peak_s = f"{peak:6.1f} {100 * gf / peak:5.0f}%"
-            else:
-                peak_s = f"{'-':>6} {'-':>6}"
-            print(
-                f"{size:7} {dt:8} {med['engine'] * 1e3:8.3f}ms {med['torch'] * 1e3:8.3f}ms "
-                f"{med['jax'] * 1e3:8.3f}ms {ratio(times, 'engine', 'torch'):>21} "
-                f"{ratio(times, 'engine', 'jax'):>19} {gf:8.2f} {peak_s} {load1():5.2f} "
-                f"{compile_s:10.2f}s {dtorch:9.1e} /{djax:9.1e}",
-                flush=True,
-            )
+    for model in args.models.split(","):
+        for size in args.sizes.split(","):
+            dims = SIZES[size]
+            # tiny: short samples and many rounds, so load spikes hit both sides of each ratio
+            inner = {"tiny": 50, "medium": 5, "large": 1}[size]
+            r = {"tiny": 3 * rounds, "medium": rounds, "large": max(3, rounds // 3)}[size]
+            for dt in args.dtypes.split(","):
+                p, xs, h0, ys = make_data(model, **dims, dtype=dt)
+                fns = {"engine": engine_step(model, p, xs, h0, ys)}
+                fns["torch"], unpack = torch_step(torch, model, p, xs, h0, ys)
+                fns["jax"], compile_s = jax_step(jax, model, p, xs, h0, ys)
+                if size != "tiny":  # the matmul peak, measured in the same rounds
+                    fns["peak"] = peak_step(dt)
+                ref = fns["engine"]()
+                dtorch = max_rel_diff(ref, unpack(fns["torch"]()))
+                djax = max_rel_diff(ref, fns["jax"]())
+                for name, fn in fns.items():  # warm-up
+                    timed(fn, 1 if name == "peak" else inner)
+                times: dict[str, list[float]] = {name: [] for name in fns}
+                names = list(fns)
+                for i in range(r):  # interleaved rounds; the order rotates
+                    for name in names[i % len(names) :] + names[: i % len(names)]:
+                        times[name].append(timed(fns[name], 1 if name == "peak" else inner))
+                med = {name: statistics.median(v) for name, v in times.items()}
+                gf = flops(model, **dims) / med["engine"] / 1e9
+                if "peak" in med:
+                    peak = 2.0 * PEAK_SIZE**3 / med["peak"] / 1e9
+                    peak_s = f"{peak:6.1f} {100 * gf / peak:5.0f}%"
+                else:
+                    peak_s = f"{'-':>6} {'-':>6}"
+                print(
+                    f"{model:5} {size:7} {dt:8} {med['engine'] * 1e3:8.3f}ms "
+                    f"{med['torch'] * 1e3:8.3f}ms {med['jax'] * 1e3:8.3f}ms "
+                    f"{ratio(times, 'engine', 'torch'):>21} {ratio(times, 'engine', 'jax'):>19} "
+                    f"{gf:8.2f} {peak_s} {load1():5.2f} {compile_s:10.2f}s "
+                    f"{dtorch:9.1e} /{djax:9.1e}",
+                    flush=True,
+                )
+                del fns, ref
     return 0
 
 
