@@ -310,3 +310,36 @@ def test_huge_power_in_a_symbolic_or_float_step_stays_a_limit() -> None:
     # a function of a huge power has no float value here: a named limit, not a verdict
     got, why = verdict("\\sigma(0.9^{10^{12}}) = 0.5", "homework3")
     assert got == "undecided" and "limit" in why
+
+
+# ------------------------------------------------------------------ 2. the model's printed delta
+
+
+def test_printed_delta_net_convention_tutorial() -> None:
+    # tutorial: delta_k = dE/dnet_k (total), so dE/dW = sum_k delta_k s_{k-1}^T (its eq. 6);
+    # s_k^T in place of s_{k-1}^T is wrong. No where: the model's own delta.
+    assert load("tutorial").delta == "net"
+    lhs = "\\frac{\\partial E}{\\partial W}"
+    assert verdict(f"{lhs} = \\sum_{{k=1}}^{{T}} \\delta_k s_{{k-1}}^\\top", "tutorial")[0] == (
+        "correct"
+    )
+    assert verdict(f"{lhs} = \\sum_{{k=1}}^{{T}} \\delta_k s_k^\\top", "tutorial")[0] == "wrong"
+
+
+def test_printed_delta_step_state_convention_homework3() -> None:
+    # homework 3 prints delta_t := dL_t/dh_t (local). With it the final gradient misses the later
+    # losses: wrong from T = 2 on, right with T = 1 (one loss: local = total).
+    assert load("homework3").delta == "step_state"
+    tex = f"{DL_DW} = \\sum_{{t=1}}^{{T}} \\operatorname{{diag}}(\\sigma'(s_t))\\, \\delta_t\\, h_{{t-1}}^\\top"
+    assert verdict(tex, "homework3")[0] == "wrong"
+    assert verdict(tex, "homework3", range="T = 1")[0] == "correct"
+    assert verdict("\\delta_t = \\frac{\\partial L_t}{\\partial h_t}", "homework3")[0] == "correct"
+
+
+def test_printed_delta_per_step_convention_dl4nlp() -> None:
+    # dl4nlp: delta_{t,k} = dE_t/ds_k; dE/dU = sum_t sum_{k<=t} delta_{t,k} h_{k-1}^T.
+    assert load("dl4nlp").delta == "per_step"
+    lhs = "\\frac{\\partial E}{\\partial U}"
+    body = "\\sum_{t=1}^{T} \\sum_{k=1}^{t} \\delta_{t,k}\\, h_{K}^T"
+    assert verdict(f"{lhs} = {body.replace('K', 'k-1')}", "dl4nlp")[0] == "correct"
+    assert verdict(f"{lhs} = {body.replace('K', 'k')}", "dl4nlp")[0] == "wrong"

@@ -114,6 +114,7 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     if len(parts) < 2:
         return AnswerVerdict(spec.id, "undecided", "no '=' in the answer: nothing to compare with")
     defs = _definitions(spec)
+    _model_delta(defs, model, parts)
     arity = arities(World(model, Definitions()).names if model else {}, defs)
     parts = [resolve(p, arity) for p in parts]
     _resolve_definitions(defs, arity)
@@ -421,6 +422,36 @@ def _label_name(name: str, vars_: tuple[str, ...], body: Node) -> tuple[str, tup
     if not (len(var) == 1 and var.islower()) or not used:
         return f"{name}_{var}", ()
     return name, vars_
+
+
+def _model_delta(defs: Definitions, model: Model | None, parts: list[Node]) -> None:
+    """The model's printed delta (derive's delta_t, in its convention) when the answer uses it
+    without defining it: net dE/dnet_t, step_state dL_t/dh_t, per_step delta_{t,k} = dE_t/dnet_k.
+    Built from the model's Notation (our own strings), in place."""
+    if model is None:
+        return
+    nt = model.notation
+    try:
+        name = parse_latex(nt.delta.latex)
+        loss, step, pre, state = (
+            parse_latex(n.latex) for n in (nt.loss, nt.step_loss, nt.preactivation, nt.state)
+        )
+    except ParseError:  # a notation the answer grammar cannot spell: nothing to add
+        return
+    if not isinstance(name, Sym) or name.index or name.name in defs.names():
+        return
+    if not any(isinstance(n, Sym) and n.name == name.name for p in parts for n in walk(p)):
+        return
+    if not all(isinstance(s, Sym) and not s.index for s in (loss, step, pre, state)):
+        return
+    t, k = Sym("t"), Sym("k")
+    body = {
+        "net": (("t",), Deriv(loss, Sym(pre.name, (t,)))),  # type: ignore[union-attr]
+        "step_state": (("t",), Deriv(Sym(step.name, (t,)), Sym(state.name, (t,)))),  # type: ignore[union-attr]
+        "per_step": (("t", "k"), Deriv(Sym(step.name, (t,)), Sym(pre.name, (k,)))),  # type: ignore[union-attr]
+    }.get(model.delta)
+    if body is not None:
+        defs.where[name.name] = body
 
 
 def _resolve_definitions(defs: Definitions, arity: dict[str, int]) -> None:
