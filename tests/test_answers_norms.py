@@ -267,3 +267,39 @@ def test_documented_bounds_example(tmp_path: Path) -> None:
     # the ||W|| bound holds (see test_gradient_bound_holds_with_the_norm_and_fails_with_rho)
     verdicts = [judge(a, HW3).verdict for a in read_submission(path).answers]
     assert verdicts == ["correct", "wrong"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [
+        (r"\frac{1}{3} \le 0.333", "wrong"),  # a bound is literal: 1/3 = 0.3333... > 0.333
+        (r"\frac{1}{3} \le 0.334", "correct"),
+        (r"\frac{1}{3} \ge \frac{1}{3}", "correct"),
+        (r"\frac{1}{3} < \frac{1}{3}", "wrong"),
+    ],
+)
+def test_a_written_bound_is_taken_literally(answer: str, verdict: str) -> None:
+    assert _v(answer).verdict == verdict
+
+
+def test_explicit_tolerance_applies_to_an_inequality() -> None:
+    v = _v(r"\frac{1}{3} \le 0.333", tolerance={"absolute": 0.001})
+    assert v.verdict == "correct", v.reason
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        r"\begin{bmatrix}\lambda_1(R)\end{bmatrix} = 1",
+        r"\operatorname{diag}(\lambda_1(R), 1) = 1",
+        r"\tanh(\lambda_1(R)) = 1",
+        r"\lambda_1(R)^2 = 1",
+        r"\max_i \lambda_i(R) = 1",
+        r"\lambda_{\max}(R) = 1",
+        r"\max_i i = 1",  # \max_i over nothing indexed: no range
+        r"|R| = 1",
+    ],
+)
+def test_complex_values_and_rangeless_max_are_undecided_not_a_crash(answer: str) -> None:
+    v = _v(answer, given={"R": r"\begin{bmatrix}0 & -0.5\\ 0.5 & 0\end{bmatrix}"})
+    assert v.verdict == "undecided", v.reason

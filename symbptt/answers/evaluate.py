@@ -91,6 +91,7 @@ class Evaluator:
     def __init__(self, env: Env, *, exact: bool = False) -> None:
         self.env = env
         self.exact = exact
+        self._complex_ok = False  # inside |...|: an eigenvalue may be complex (see `_Abs`)
 
     def __call__(self, node: Node, scope: dict[str, int] | None = None) -> Value:
         return self.ev(node, dict(scope or {}))
@@ -406,8 +407,17 @@ class Evaluator:
 
     # ------------------------------------------------------------------ norms and spectra
 
+    def _modulus_arg(self, node: Node, scope: dict[str, int]) -> Value:
+        """The argument of |...| or \\|...\\|: an eigenvalue there may be complex."""
+        saved = self._complex_ok
+        self._complex_ok = _is_spectral(node)
+        try:
+            return self.ev(node, scope)
+        finally:
+            self._complex_ok = saved
+
     def _Norm(self, node: Norm, scope: dict[str, int]) -> Value:
-        v = self.ev(node.a, scope)
+        v = self._modulus_arg(node.a, scope)
         if norms.is_complex(v):
             if _is_array(v):
                 raise ShapeError(f"{show(node)}: a norm of complex entries")
@@ -418,7 +428,7 @@ class Evaluator:
             raise NotExact from None
 
     def _Abs(self, node: Abs, scope: dict[str, int]) -> Value:
-        v = self.ev(node.a, scope)
+        v = self._modulus_arg(node.a, scope)
         if not _scalar_like(v):
             raise ShapeError(
                 f"{show(node)}: |...| of a {_dims(v)} value (write \\|...\\| for a norm)"
@@ -447,6 +457,8 @@ class Evaluator:
             raise ShapeError(f"{show(node)}: {exc}") from None
         if out is None:
             raise ComponentRange(f"{show(node)}: index {index} out of range")
+        if isinstance(out, complex) and not self._complex_ok:
+            raise Unknown(f"{show(node)} is complex here; compare its modulus |...| instead")
         return out
 
     def _extreme(self, node: Big, scope: dict[str, int]) -> Value:
@@ -462,7 +474,7 @@ class Evaluator:
             inner[node.var] = i
             try:
                 v = _scalar(self.ev(node.body, inner))
-            except ComponentRange:
+            except (ComponentRange, Undefined):  # past the end of the index's range
                 if bounded:
                     raise
                 break
@@ -473,6 +485,9 @@ class Evaluator:
             vals.append(v)
         if not vals:
             raise Undefined(f"{show(node)}: no value of {node.var}")
+        if not bounded and len(vals) == hi - lo + 1:  # the body never left its range
+            how = f"\\{node.op}_{{{node.var}=1}}^{{n}}"
+            raise Unknown(f"{show(node)}: {node.var} has no range here; write {how}")
         return max(vals) if node.op == "max" else min(vals)
 
     # ------------------------------------------------------------------ limits
@@ -527,6 +542,13 @@ def _exactable(node: Node) -> bool:
     return all(isinstance(n, Num | Add | Sub | Neg | Mul | Sym) for n in walk(node)) and not any(
         isinstance(n, Sym) and n.index for n in walk(node)
     )
+
+
+def _is_spectral(node: Node) -> bool:
+    """\\lambda_i(A), \\rho(A), ... or a bare \\lambda_i: values that may be complex."""
+    if isinstance(node, Apply):
+        return node.name in SPECTRAL_NAMES
+    return isinstance(node, Sym) and node.name == "\\lambda" and len(node.index) == 1
 
 
 def _identity(n: int, exact: bool) -> np.ndarray:

@@ -1,20 +1,29 @@
 """Inequalities between two answer values: a <= b, a < b, a >= b, a > b at one point.
 
-Both sides must be real numbers (a 1x1 value). Within the step's tolerance the two sides count
-as equal: that satisfies <= and >= but not < or > (exact rationals decide strictness exactly).
-An inequality is correct only if it holds at every point tried; the first failing point is the
-counterexample.
+Both sides must be real numbers (a 1x1 value). A bound is taken literally: a decimal the
+student wrote gets no rounding allowance (1/3 <= 0.333 is false). Only float64 noise counts as
+equality: relative 1e-9 (1e-6 when a derivative came from central differences), none between
+exact rationals, or the answer's own `tolerance:`. Sides equal in that sense satisfy <= and >=
+but not < or >. An inequality is correct only if it holds at every point tried; the first
+failing point is the counterexample.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from symbptt.answers.tolerance import Tolerance, compare
+from symbptt.answers.tolerance import (
+    EXACT_FLOOR,
+    EXACT_RELATIVE,
+    FLOAT_FLOOR,
+    FLOAT_RELATIVE,
+    Tolerance,
+    compare,
+)
 
-SYMBOL = {"\\le": "\\le", "\\ge": "\\ge", "<": "<", ">": ">"}
 _FAILS = {"\\le": ">", "\\ge": "<", "<": "\\ge", ">": "\\le"}
 
 
@@ -24,18 +33,31 @@ def _number(v: Any) -> Any:
     return v
 
 
-def relation(left: Any, right: Any, rel: str, tol: Tolerance) -> tuple[bool | None, str]:
-    """(True, '') if `left rel right` holds; (False, why) if not; (None, why) if not decidable."""
+def _equal(a: Any, b: Any, explicit: Tolerance | None, fd: bool) -> bool:
+    if explicit is not None:
+        return compare(b, a, explicit)[0]
+    if isinstance(a, Fraction | int) and isinstance(b, Fraction | int):
+        return a == b
+    rel, floor = (FLOAT_RELATIVE, FLOAT_FLOOR) if fd else (EXACT_RELATIVE, EXACT_FLOOR)
+    a, b = float(a), float(b)
+    return abs(a - b) <= rel * max(abs(a), abs(b)) + floor
+
+
+def relation(left: Any, right: Any, rel: str, explicit: Tolerance | None = None,
+             fd: bool = False) -> tuple[bool | None, str]:  # fmt: skip
+    """(True, '') if `left rel right` holds; (False, why) if not; (None, why) if not decidable.
+
+    explicit: the answer's `tolerance:` (else float64 noise only); fd: a derivative came from
+    central differences."""
     a, b = _number(left), _number(right)
     if a is None or b is None:
         shape = left.shape if a is None else right.shape
         return None, f"{rel} compares numbers; one side is a {shape[0]}x{shape[1]} value"
     if isinstance(a, complex) or isinstance(b, complex):
         return None, f"{rel} between complex numbers"
-    try:
-        equal, _ = compare(b, a, tol)
-    except (TypeError, ValueError):
-        equal = a == b
+    if not (np.isfinite(float(a)) and np.isfinite(float(b))):
+        return None, f"{rel}: a side is not finite (overflow)"
+    equal = _equal(a, b, explicit, fd)
     if rel == "\\le":
         ok = a <= b or equal
     elif rel == "\\ge":
@@ -47,7 +69,7 @@ def relation(left: Any, right: Any, rel: str, tol: Tolerance) -> tuple[bool | No
     if ok:
         return True, ""
     if equal and rel in ("<", ">"):
-        return False, f"the sides are equal ({_fmt(a)}) within the tolerance: not strictly {rel}"
+        return False, f"the sides are equal ({_fmt(a)}): not strictly {rel}"
     return False, f"left side {_fmt(a)} {_FAILS[rel]} right side {_fmt(b)}"
 
 
