@@ -283,7 +283,8 @@ class _Context:
                     why = "a complex value (an eigenvalue): compare |\\lambda_i|"
                     return "undecided", why, None
                 if rel != "=":
-                    ok, detail = relation(want, got, rel, tol.resolved(world.fd_used))
+                    given_tol = tol if self.explicit else None  # else decimals are literal
+                    ok, detail = relation(want, got, rel, given_tol, world.fd_used)
                     if ok is None:
                         return "undecided", detail, None
                 else:
