@@ -95,13 +95,19 @@ def prove(
     for a, e in rev.adjoints:
         env.adj[a] = to_sympy(e, env)
     claims: list[tuple[str, sp.Matrix, sp.Matrix]] = []
-    for k, e in rev.params:
+    # every parameter, state and the input is claimed, whether or not rev writes a term for it
+    # (a missing term is 0): a dropped carry is a failed claim, not a skipped one
+    terms = dict(rev.params)
+    for k in cell.param_keys:
         P = params[k]
-        claims.append((f"d{k} term = dphi/d{k}", to_sympy(e, env), _grad(phi, P)))
-    for s, e in rev.prev:
-        claims.append((f"delta[{s}[t-1]] = dphi/d{s}_(t-1)", to_sympy(e, env), _grad(phi, prev[s])))
-    if rev.input is not None:
-        claims.append(("delta[x] = dphi/dx_t", to_sympy(rev.input, env), _grad(phi, x)))
+        got = to_sympy(terms[k], env) if k in terms else sp.zeros(*P.shape)
+        claims.append((f"d{k} term = dphi/d{k}", got, _grad(phi, P)))
+    carried = dict(rev.prev)
+    for s in cell.states:
+        got = to_sympy(carried[s], env) if s in carried else sp.zeros(n, 1)
+        claims.append((f"delta[{s}[t-1]] = dphi/d{s}_(t-1)", got, _grad(phi, prev[s])))
+    got = to_sympy(rev.input, env) if rev.input is not None else sp.zeros(m, 1)
+    claims.append(("delta[x] = dphi/dx_t", got, _grad(phi, x)))
     for a, _ in rev.adjoints:
         claims.append(
             (f"delta[{adj_label(a)}] = dphi/d{adj_label(a)}", env.adj[a], _free(cell, env, a))

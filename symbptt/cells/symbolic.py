@@ -36,7 +36,7 @@ from symbptt.cells.expr import (
     Upstream,
 )
 from symbptt.cells.functions import FUNCTIONS, LAMBDIFY_MODULE
-from symbptt.cells.reverse import adj_label, step_adjoints
+from symbptt.cells.reverse import StepAdjoints, adj_label, step_adjoints
 from symbptt.symbolic.exact import same
 
 __all__ = [
@@ -255,9 +255,10 @@ class Bptt:
     xs: list[sp.Matrix]
 
 
-def bptt(u: Unrolled) -> Bptt:
-    """Run the cell's reverse step (reverse.step_adjoints) backwards through time, symbolically."""
-    cell, rev = u.cell, step_adjoints(u.cell)
+def bptt(u: Unrolled, rev: StepAdjoints | None = None) -> Bptt:
+    """Run the cell's reverse step (reverse.step_adjoints, or rev) backwards through time."""
+    cell = u.cell
+    rev = step_adjoints(cell) if rev is None else rev
     grads = {k: sp.zeros(*P.shape) for k, P in u.params.items()}
     carry = {s: sp.zeros(u.n, 1) for s in cell.states}
     deltas: list[dict[str, sp.Matrix]] = [{} for _ in range(u.T)]
@@ -279,9 +280,12 @@ def bptt(u: Unrolled) -> Bptt:
     return Bptt(grads, deltas, carry, dxs)
 
 
-def direct_equals_bptt(u: Unrolled) -> list[str]:
-    """Exact direct = BPTT for every parameter entry: the entries that differ ([] proves it)."""
-    d, b = direct(u), bptt(u).grads
+def direct_equals_bptt(u: Unrolled, rev: StepAdjoints | None = None) -> list[str]:
+    """Exact direct = BPTT for every parameter entry: the entries that differ ([] proves it).
+
+    `rev` replaces the cell's reverse step (to show that a wrong rule is refuted).
+    """
+    d, b = direct(u), bptt(u, rev).grads
     keys = list(u.params)
     lhs = sp.Matrix([e for k in keys for e in d[k]])
     rhs = sp.Matrix([e for k in keys for e in b[k]])
