@@ -151,3 +151,29 @@ def test_missing_key_is_an_input_error():
     del p["Waa"]
     with pytest.raises(InputError, match="missing \\['Waa'\\]"):
         dlai.rnn_forward(x, a0, p)
+
+
+def test_lstm_forward_caches_are_the_cells_caches():
+    """The engine-backed lstm_forward hands out the assignment's per-step cache tuples."""
+    x, a0, p, da = lstm_case(seed=6)
+    _, _, _, (caches, x_c) = dlai.lstm_forward(x, a0, p)
+    a_prev, c_prev = a0, np.zeros_like(a0)
+    for t in range(x.shape[2]):
+        a_prev, c_prev, _, cell = dlai.lstm_cell_forward(x[:, :, t], a_prev, c_prev, p)
+        assert len(caches[t]) == 10 and caches[t][9] is p
+        for got, want in zip(caches[t][:9], cell[:9], strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    # and the cell backward on those caches, looped by hand, is lstm_backward
+    da_prev, dc_prev = np.zeros_like(a0), np.zeros_like(a0)
+    dx = np.zeros_like(x)
+    tot = {}
+    for t in reversed(range(x.shape[2])):
+        g = dlai.lstm_cell_backward(da[:, :, t] + da_prev, dc_prev, caches[t])
+        dx[:, :, t], da_prev, dc_prev = g["dxt"], g["da_prev"], g["dc_prev"]
+        for k in ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo"):
+            tot[k] = tot.get(k, 0) + g[k]
+    got = dlai.lstm_backward(da, (caches, x_c))
+    np.testing.assert_allclose(got["dx"], dx, rtol=1e-10)
+    np.testing.assert_allclose(got["da0"], da_prev, rtol=1e-10)
+    for k, v in tot.items():
+        np.testing.assert_allclose(got[k], v, rtol=1e-10, err_msg=k)

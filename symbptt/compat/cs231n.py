@@ -2,7 +2,8 @@
 
 Shapes as in the assignment: x (N, T, D), h0 (N, H), Wx (D, H), Wh (H, H), b (H,), h (N, T, H);
 the step functions take x (N, D) and prev_h (N, H). The engine's roles are U = Wx^T, W = Wh^T.
-LSTM (gates stacked i, f, o, g in Wx (D, 4H), Wh (H, 4H), b (4H,)) is computed by loop code here.
+LSTM: gates stacked i, f, o, g in Wx (D, 4H), Wh (H, 4H), b (4H,); the sequence functions run
+the engine's LSTM, the step functions (which take and give the cell state) are loop code here.
 """
 
 from __future__ import annotations
@@ -139,40 +140,39 @@ def lstm_step_backward(
     return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
 
 
+def _lstm_roles(Wx: Array, Wh: Array, b: Array) -> dict[str, Array]:
+    """The stacked blocks i, f, o, g as the engine's keys U_k = Wx_k^T, W_k = Wh_k^T, b_k."""
+    H = Wh.shape[0]
+    P = {}
+    for j, k in enumerate("ifog"):
+        sl = slice(j * H, (j + 1) * H)
+        P[f"U_{k}"], P[f"W_{k}"], P[f"b_{k}"] = Wx[:, sl].T, Wh[:, sl].T, b[sl]
+    return P
+
+
 def lstm_forward(x: Any, h0: Any, Wx: Any, Wh: Any, b: Any) -> tuple[Array, tuple]:
     """LSTM over x (N, T, D) from h0 (N, H) and c0 = 0: returns h (N, T, H) and a cache."""
-    x = _f64(x, "x")
-    if x.ndim != 3:
-        raise InputError(f"x must have shape (N, T, D); found {x.shape}")
-    h0 = _f64(h0, "h0")
-    N, T, _ = x.shape
-    h = np.empty((N, T, h0.shape[-1]))
-    prev_h, prev_c = h0, np.zeros_like(h0)
-    caches = []
-    for t in range(T):
-        prev_h, prev_c, c = lstm_step_forward(x[:, t, :], prev_h, prev_c, Wx, Wh, b)
-        h[:, t, :] = prev_h
-        caches.append(c)
-    return h, tuple(caches)
+    Wx, Wh, b = _weights(Wx, Wh, b, gates=4)
+    x, h0 = _f64(x, "x"), _f64(h0, "h0")
+    if x.ndim != 3 or x.shape[2] != Wx.shape[0]:
+        raise InputError(f"x must have shape (N, T, D) with D = {Wx.shape[0]}; found {x.shape}")
+    if h0.shape != (x.shape[0], Wh.shape[0]):
+        raise InputError(
+            f"h0 must have shape (N, H) = {(x.shape[0], Wh.shape[0])}; found {h0.shape}"
+        )
+    tr = engine.forward(_lstm_roles(Wx, Wh, b), x.transpose(1, 0, 2), h0, cell="lstm", output=None)
+    h = np.ascontiguousarray(tr.h.transpose(1, 0, 2))
+    return h, (x, h0, Wx, Wh, b, tr)
 
 
 def lstm_backward(dh: Any, cache: tuple) -> tuple[Array, Array, Array, Array, Array]:
     """Backward of lstm_forward for dh (N, T, H): returns dx, dh0, dWx, dWh, db."""
+    x, h0, Wx, Wh, b, tr = cache
     dh = _f64(dh, "dh")
-    T = len(cache)
-    if dh.ndim != 3 or dh.shape[1] != T:
-        raise InputError(f"dh must have shape (N, T, H) with T = {T}; found {dh.shape}")
-    x0, _, _, Wx, Wh, *_ = cache[0]
-    N, H = dh.shape[0], dh.shape[2]
-    dx = np.empty((N, T, x0.shape[1]))
-    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(4 * H)
-    dprev_h, dprev_c = np.zeros((N, H)), np.zeros((N, H))
-    for t in range(T - 1, -1, -1):
-        dxt, dprev_h, dprev_c, dWxt, dWht, dbt = lstm_step_backward(
-            dh[:, t, :] + dprev_h, dprev_c, cache[t]
-        )
-        dx[:, t, :] = dxt
-        dWx += dWxt
-        dWh += dWht
-        db += dbt
-    return dx, dprev_h, dWx, dWh, db
+    if dh.shape != (x.shape[0], x.shape[1], Wh.shape[0]):
+        raise InputError(f"dh must have the shape of h, (N, T, H); found {dh.shape}")
+    g = engine.backward(tr, dh=dh.transpose(1, 0, 2))
+    dWx = np.concatenate([g[f"U_{k}"].T for k in "ifog"], axis=1)
+    dWh = np.concatenate([g[f"W_{k}"].T for k in "ifog"], axis=1)
+    db = np.concatenate([g[f"b_{k}"] for k in "ifog"])
+    return np.ascontiguousarray(g["xs"].transpose(1, 0, 2)), g["h0"], dWx, dWh, db

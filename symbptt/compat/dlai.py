@@ -175,24 +175,49 @@ def lstm_cell_forward(
     return a_next, c_next, yt_pred, cache
 
 
+_ROLE = {"f": "f", "i": "i", "c": "g", "o": "o"}  # the assignment's letters -> the engine's
+
+
+def _lstm_roles(p: Mapping[str, Array], n_a: int) -> dict[str, Array]:
+    """W_k acting on [a_prev; xt] split into the engine's W_k (on a_prev) and U_k (on xt)."""
+    P = {}
+    for k, e in _ROLE.items():
+        P[f"W_{e}"], P[f"U_{e}"], P[f"b_{e}"] = (
+            p[f"W{k}"][:, :n_a],
+            p[f"W{k}"][:, n_a:],
+            p[f"b{k}"][:, 0],
+        )
+    return P
+
+
 def lstm_forward(
     x: Any, a0: Any, parameters: Mapping[str, Any]
 ) -> tuple[Array, Array, Array, tuple]:
-    """LSTM over x (n_x, m, T_x) from a0 and c0 = 0: returns a, y, c, caches."""
+    """LSTM over x (n_x, m, T_x) from a0 and c0 = 0: returns a, y, c, caches (engine-backed)."""
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 3:
         raise InputError(f"x must have shape (n_x, m, T_x); found {x.shape}")
     p = _get(parameters, _LSTM_KEYS)
-    n_a, n_y = p["Wf"].shape[0], p["Wy"].shape[0]
-    m, T = x.shape[1], x.shape[2]
-    a, c, y = np.zeros((n_a, m, T)), np.zeros((n_a, m, T)), np.zeros((n_y, m, T))
-    a_next = _a0(a0, n_a, m)
-    c_next = np.zeros((n_a, m))
+    n_a, m, T = p["Wf"].shape[0], x.shape[1], x.shape[2]
+    if p["Wf"].shape != (n_a, n_a + x.shape[0]):
+        raise InputError(
+            f"Wf must have shape (n_a, n_a + n_x); found {p['Wf'].shape} for x {x.shape}"
+        )
+    a0 = _a0(a0, n_a, m)
+    P = {**_lstm_roles(p, n_a), "V": p["Wy"], "c": p["by"][:, 0]}
+    tr = engine.forward(P, x.transpose(2, 1, 0), a0.T, cell="lstm", output="softmax")
+
+    def cols(v: Array) -> Array:  # (T, m, n) -> (n, m, T)
+        return np.ascontiguousarray(v.transpose(2, 1, 0))
+
+    a, c, y = cols(tr.h), cols(tr.c), cols(tr.yhat)  # type: ignore[arg-type]
+    gates = {k: cols(v) for k, v in tr.gates.items()}
     caches = []
+    a_prev, c_prev = a0, np.zeros((n_a, m))
     for t in range(T):
-        a_next, c_next, yt, cache = lstm_cell_forward(x[:, :, t], a_next, c_next, parameters)
-        a[:, :, t], c[:, :, t], y[:, :, t] = a_next, c_next, yt
-        caches.append(cache)
+        f, i, g, o = (gates[k][:, :, t] for k in "figo")
+        caches.append((a[:, :, t], c[:, :, t], a_prev, c_prev, f, i, g, o, x[:, :, t], parameters))
+        a_prev, c_prev = a[:, :, t], c[:, :, t]
     return a, y, c, (caches, x)
 
 
@@ -224,18 +249,30 @@ def lstm_cell_backward(da_next: Any, dc_next: Any, cache: tuple) -> dict[str, Ar
 
 
 def lstm_backward(da: Any, caches: tuple) -> dict[str, Array]:
-    """Backward of lstm_forward for da (n_a, m, T_x): dict dx, da0, dWf, dbf, dWi, ..."""
-    cache_list, x = caches
+    """Backward of lstm_forward for da (n_a, m, T_x): dict dx, da0, dWf, dbf, dWi, ... (engine)."""
+    try:
+        cache_list, x = caches
+        _, _, a0, c0, *_, parameters = cache_list[0]
+    except (TypeError, ValueError, IndexError):
+        raise InputError("caches must be (list of the cells' caches, x)") from None
+    p = _get(parameters, _LSTM_KEYS)
+    x = np.asarray(x, dtype=np.float64)
+    n_a = p["Wf"].shape[0]
     da = np.asarray(da, dtype=np.float64)
-    n_a, m, T = da.shape
-    n_x = np.asarray(x).shape[0]
-    dx = np.zeros((n_x, m, T))
-    tot: dict[str, Array] = {}
-    da_prev, dc_prev = np.zeros((n_a, m)), np.zeros((n_a, m))
-    for t in range(T - 1, -1, -1):
-        g = lstm_cell_backward(da[:, :, t] + da_prev, dc_prev, cache_list[t])
-        dx[:, :, t] = g["dxt"]
-        da_prev, dc_prev = g["da_prev"], g["dc_prev"]
-        for k in ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo"):
-            tot[k] = tot[k] + g[k] if k in tot else g[k]
-    return {"dx": dx, "da0": da_prev, **tot}
+    if da.shape != (n_a, x.shape[1], x.shape[2]):
+        raise InputError(
+            f"da must have shape (n_a, m, T_x) = {(n_a, *x.shape[1:])}; found {da.shape}"
+        )
+    tr = engine.forward(_lstm_roles(p, n_a), x.transpose(2, 1, 0), np.asarray(a0).T,
+                        cell="lstm", c0=np.asarray(c0).T, output=None)  # fmt: skip
+    g = engine.backward(tr, dh=da.transpose(2, 1, 0))
+    out = {
+        "dx": np.ascontiguousarray(g["xs"].transpose(2, 1, 0)),
+        "da0": np.ascontiguousarray(g["h0"].T),
+    }
+    for k, e in _ROLE.items():
+        out[f"dW{k}"] = np.concatenate([g[f"W_{e}"], g[f"U_{e}"]], axis=1)
+        out[f"db{k}"] = g[f"b_{e}"][:, None]
+    return {
+        k: out[k] for k in ("dx", "da0", "dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo")
+    }
