@@ -39,11 +39,14 @@ def _build_or_exit(out_dir: Path) -> BuildResult:
         if exc.name and exc.name.split(".")[0] in DOCS_EXTRA:
             raise InputError(
                 f"the docs site needs the docs extra (module {exc.name!r} is missing): "
-                "pip install -e '.[docs]'"
+                "pip install 'symbptt[docs]' (in a checkout: pip install -e '.[docs]')"
             ) from None
         raise
+    from symbptt.cli.progress import ticker
+
     try:
-        return build(out_dir)
+        with ticker("building the docs site"):
+            return build(out_dir)
     except SiteBuildError as exc:
         click.echo(f"symbptt: docs build failed: {exc}", err=True)
         raise SystemExit(1) from None

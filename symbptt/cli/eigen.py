@@ -11,6 +11,7 @@ complex value is {"re": ..., "im": ...} as a float, a sympy string like "3/5 + 4
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,6 +20,7 @@ import click
 import numpy as np
 import sympy as sp
 
+from symbptt.cli.progress import ticker
 from symbptt.eigen import (
     HomeworkResult,
     PowerResult,
@@ -29,6 +31,8 @@ from symbptt.eigen import (
 from symbptt.errors import InputError
 from symbptt.flow import FlowReport, gradient_flow
 from symbptt.matrixtext import parse_matrix_text, parse_vector_text, to_exact_matrix
+
+_X = sp.Symbol("x")
 
 # Library argument names -> the CLI option a user typed, for error messages.
 _OPTION_OF = {
@@ -56,6 +60,11 @@ def _options_named() -> Iterator[None]:
         raise
 
 
+@contextmanager
+def _no_ticker() -> Iterator[None]:
+    yield
+
+
 def _matrix_option(text: str, option: str) -> sp.Matrix:
     """Parse and shape-check one matrix option (square, finite, numeric)."""
     return to_exact_matrix(parse_matrix_text(text, option=option), where=option)
@@ -70,10 +79,16 @@ def _lambda_option(text: str) -> list[Any]:
 
 
 def _scalar_json(v: Any, exact: bool) -> Any:
-    """One number for JSON: exact -> sympy string; float -> float; complex -> {"re", "im"}."""
-    if exact and isinstance(v, sp.Basic):
+    """One number for JSON: exact -> sympy string; float -> float; complex -> {"re", "im"}.
+
+    An exact root with no radical form is {"re", "im", "root_of"}: its value and its polynomial.
+    """
+    if exact and isinstance(v, sp.Basic) and not v.has(sp.CRootOf):
         return str(v)
     c = complex(v)
+    c = complex(c.real + 0.0, c.imag + 0.0)  # no -0.0
+    if exact and isinstance(v, sp.CRootOf):
+        return {"re": c.real, "im": c.imag, "root_of": str(v.poly.as_expr())}
     return {"re": c.real, "im": c.imag} if c.imag != 0 else c.real
 
 
@@ -109,10 +124,42 @@ def _result_json(r: PowerResult) -> dict[str, Any]:
     return out
 
 
+def _fmt_exact(v: Any) -> str:
+    """An exact number as it reads: 5/2 + √37/2, 3^(1/3)·i; a root with no radical form (a
+    CRootOf) as its decimal, its polynomial given once beside the eigenvalues."""
+    if isinstance(v, sp.Basic) and v.has(sp.CRootOf):
+        return "≈ " + _fmt_float(complex(sp.N(v, 15)))
+    text = sp.sstr(v) if isinstance(v, sp.Basic) else str(v)
+    text = re.sub(r"sqrt\((\d+)\)", r"√\1", text).replace("sqrt(", "√(")
+    text = text.replace("**", "^").replace("*I", "·i").replace("*", "·")
+    return re.sub(r"\bI\b", "i", text)
+
+
+def _fmt_eigenvalues(values: tuple[Any, ...], exact: bool) -> list[str]:
+    """The eigenvalues line, and for roots with no radical form the polynomial they solve."""
+    if not exact:
+        return ["eigenvalues: " + ", ".join(_fmt_float(v) for v in values)]
+    lines = ["eigenvalues: " + ", ".join(_fmt_exact(v) for v in values)]
+    polys = dict.fromkeys(v.poly.as_expr() for v in values if isinstance(v, sp.CRootOf))
+    for poly in polys:
+        degree = sp.degree(poly, _X)
+        why = (
+            "their radical forms are long"
+            if degree <= 4
+            else "in general not expressible by radicals"
+        )
+        poly_text = _fmt_exact(poly) if degree <= 8 else "(--json gives it)"
+        lines.append(
+            f"  ≈: roots of the irreducible degree-{degree} polynomial {poly_text}; {why}, "
+            "so they are shown to 6 digits"
+        )
+    return lines
+
+
 def _fmt_matrix(M: Any, exact: bool) -> str:
     """A matrix as aligned text rows."""
     if exact:
-        rows = [[str(v) for v in row] for row in M.tolist()]
+        rows = [[_fmt_exact(v) for v in row] for row in M.tolist()]
     else:
         arr = np.asarray(M)
         rows = [[_fmt_float(v) for v in row] for row in arr.tolist()]
@@ -123,17 +170,20 @@ def _fmt_matrix(M: Any, exact: bool) -> str:
 def _fmt_float(v: Any) -> str:
     """A float or complex number in short form."""
     c = complex(v)
-    if c.imag == 0:
-        return f"{c.real:.6g}"
-    return f"{c.real:.6g}{c.imag:+.6g}j"
+    re_, im = c.real + 0.0, c.imag + 0.0  # -0.0 + 0.0 is 0.0: never print -0
+    re_txt = f"{re_:.6g}"
+    if re_txt in ("-0", "-0e+00"):
+        re_txt = "0"
+    if im == 0:
+        return re_txt
+    return f"{re_txt}{im:+.6g}j"
 
 
 def _fmt_result(r: PowerResult) -> str:
     """Human-readable steps and verdict for one PowerResult."""
-    eigs = ", ".join(str(v) if r.exact else _fmt_float(v) for v in r.eigenvalues)
     lines = [
         f"route: {'exact (sympy)' if r.exact else 'numeric (numpy)'}, method: {r.method}",
-        f"eigenvalues: {eigs}",
+        *_fmt_eigenvalues(r.eigenvalues, r.exact),
         "diagonalizable: "
         + {True: "yes", False: "NO (defective)"}.get(
             r.diagonalizable, "unknown (eigenvectors ill-conditioned; --exact decides)"
@@ -182,7 +232,8 @@ def eigen(
         _print_homework(homework_exercise(), as_json)
         return
     n = 1 if power is None else power
-    with _options_named():
+    label = f"computing M^{n} exactly (sympy)" if exact else "computing"
+    with _options_named(), ticker(label) if exact else _no_ticker():
         if matrix_text is not None:
             result = matrix_power_eig(_matrix_option(matrix_text, "--matrix"), n, exact=exact)
         else:
