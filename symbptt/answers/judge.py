@@ -163,7 +163,7 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
         if len(steps) > 1 and any(r != "=" for r in rels):
             reason = "every step holds"
     if layout_note:
-        reason = f"{reason} ({layout_note})"
+        reason = f"{reason}; {layout_note}"
     tolerance = (
         tols[-1]
         if len(set(tols)) == 1

@@ -71,7 +71,7 @@ def choose_layout(ctx: Any, parts: list[Any], declared: str | None) -> tuple[str
     fits = [layout for layout in LAYOUTS if _fits(ctx, parts, layout)]
     if "mixed" in fits or len(fits) != 1:
         return "mixed", ""
-    return fits[0], f"read in {DESCRIBE[fits[0]]}: its shapes fit no other layout"
+    return fits[0], f"read in {DESCRIBE[fits[0]]}, the only layout its shapes fit"
 
 
 def _fits(ctx: Any, parts: list[Any], layout: str) -> bool:
