@@ -343,3 +343,16 @@ def test_printed_delta_per_step_convention_dl4nlp() -> None:
     body = "\\sum_{t=1}^{T} \\sum_{k=1}^{t} \\delta_{t,k}\\, h_{K}^T"
     assert verdict(f"{lhs} = {body.replace('K', 'k-1')}", "dl4nlp")[0] == "correct"
     assert verdict(f"{lhs} = {body.replace('K', 'k')}", "dl4nlp")[0] == "wrong"
+
+
+def test_diagonal_matrix_to_a_huge_power_entry_by_entry() -> None:
+    # Lambda^N = diag(0.9^N, 0.4^N) exactly; diag(0, 0) is wrong (both entries positive);
+    # a non-diagonal W^N stays a named limit.
+    big = "10^{12}"
+    ok = f"\\Lambda^{{{big}}} = \\operatorname{{diag}}(0.9^{{{big}}}, (2/5)^{{{big}}})"
+    assert verdict(ok, given=LAMBDA)[0] == "correct"
+    slip = f"\\Lambda^{{{big}}} = \\operatorname{{diag}}(0.9^{{{big}}}, 0.4^{{{big}+1}})"
+    assert verdict(slip, given=LAMBDA)[0] == "wrong"
+    assert verdict(f"\\Lambda^{{{big}}} = \\operatorname{{diag}}(0, 0)", given=LAMBDA)[0] == "wrong"
+    got, why = verdict(f"W^{{{big}}} = 0", given=W_GIVEN)
+    assert got == "undecided" and "limit" in why

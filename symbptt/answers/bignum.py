@@ -15,6 +15,7 @@ from fractions import Fraction
 from math import gcd
 from typing import Any
 
+import numpy as np
 from mpmath.ctx_mp import MPContext
 
 from symbptt.answers.limits import LimitExceeded
@@ -190,8 +191,16 @@ class LogNumber:
 
 
 def huge_power(base: Any, p: int) -> Any:
-    """base^p for a plain number base and an exponent past the limit: exact 0 or +-1 where it is,
-    else a LogNumber."""
+    """base^p for an exponent past the limit: a number (exact 0 or +-1 where it is, else a
+    LogNumber), a diagonal matrix entry by entry, or None for any other matrix (not judged)."""
+    if isinstance(base, np.ndarray):
+        rows, cols = base.shape
+        if rows != cols or any(base[i, j] != 0 for i in range(rows) for j in range(cols) if i != j):
+            return None
+        out = np.zeros(base.shape, dtype=object)
+        for i in range(rows):
+            out[i, i] = huge_power(base[i, i], p)
+        return out
     b = base if isinstance(base, LogNumber) else Fraction(base) if isinstance(base, int) else base
     if not isinstance(b, LogNumber) and b in (0, 1):
         if b == 0 and p < 0:

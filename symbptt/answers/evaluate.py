@@ -237,8 +237,10 @@ class Evaluator:
         )
         if integral:
             p = int(e)
-            if abs(p) > MAX_EXPONENT and self.exact and _scalar_like(base):
-                return huge_power(_scalar(base), p)  # a sign and an exact logarithm: `bignum`
+            if abs(p) > MAX_EXPONENT and self.exact:
+                big = huge_power(_scalar(base), p)  # a sign and an exact logarithm: `bignum`
+                if big is not None:  # a number or a diagonal matrix
+                    return big
             check_exponent(p)
         if not _is_array(base) or base.shape == (1, 1):
             b = _scalar(base)

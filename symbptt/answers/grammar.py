@@ -18,6 +18,9 @@ Conventions the grammar cannot decide, fixed here:
   transposed form (dh_t/dh_k)^T = prod_{i=k+1}^{t} U^T diag f'(s_i) holds increasing. A step that
   holds only in the other order is reported wrong with that slip named.
 - a number plus or minus a column vector is entrywise (1 - s_t^2); with a matrix it is an error.
+- `a/b` is a quotient like \\frac{a}{b}; `\\sum_t` / `\\sum_{t}` without limits runs over the
+  model's time range 1..T (`notation.resolve` refuses it over an entry index); `^{\\prime}` is a
+  prime (`normalise`).
 - superscript time (the homework's delta^t_j, h^{t-1}_i): the grammar reads every ^ as a power;
   `notation.resolve` then makes the superscript a time index when the base is a quantity with a
   time index (the model's x, h, s, ..., the loss, a where/given name with index variables) and
