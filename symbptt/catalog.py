@@ -158,6 +158,8 @@ def _model_from(doc: YamlDoc) -> Model:
     for key in data:
         if key not in _TOP_KEYS:
             raise _fail(doc, (key,), f"unknown key; expected one of {', '.join(_TOP_KEYS)}")
+    if "cell" in data and data["cell"] not in ("rnn", *GATED_CELLS):
+        raise _fail(doc, ("cell",), f"cell is {data['cell']!r}; expected {_TOP_KEYS['cell']}")
     gated = data.get("cell") in GATED_CELLS
     for key in ("name", "description") if gated else ("name", "description", "parameters"):
         if key not in data:

@@ -46,7 +46,7 @@ def test_unknown_parameter_lists_valid_names() -> None:
 
 
 def test_unknown_derivation_name_lists_builtins() -> None:
-    with pytest.raises(InputError, match="no derivation named 'nope'.*dl4nlp"):
+    with pytest.raises(InputError, match="unknown model 'nope'.*dl4nlp"):
         load("nope")
 
 

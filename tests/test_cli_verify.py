@@ -69,7 +69,7 @@ def test_exit_2_on_sizes_out_of_range(args: tuple[str, ...], message: str) -> No
 
 def test_exit_2_on_unknown_model_and_bad_file(tmp_path: Path) -> None:
     result = run("verify", "no-such-model")
-    assert result.exit_code == 2 and "no derivation named" in result.stderr
+    assert result.exit_code == 2 and "unknown model 'no-such-model'" in result.stderr
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\ndescription: x\nparameters: {input: U}\n")
     result = run("verify", str(bad))
@@ -90,6 +90,10 @@ def test_list_table_and_json() -> None:
         "homework3",
         "dl4nlp",
         "elman",
+        "lstm",
+        "homework3-lstm",
+        "gru",
+        "gru-reset-before",
     }
     for r in rows:
         assert set(r) == {"name", "description", "path"}

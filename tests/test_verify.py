@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 from pathlib import Path
 
@@ -150,3 +151,93 @@ def test_step_state_local_delta_that_is_off_fails(
     for generic in (True, False):
         check = check_delta_definitions(unroll(model, 2, 2, generic=generic))
         assert not check.passed and check.detail.startswith("delta_1: "), check.detail
+
+
+# ---------------------------------------------------------------------- gated cells
+
+GATED = ["lstm", "homework3-lstm", "gru", "gru-reset-before"]
+
+
+@pytest.fixture(scope="module")
+def gated_reports() -> dict[str, object]:
+    """Each gated derivation verified once per test module, at its default sizes."""
+    out = {}
+    for name in GATED:
+        model = load(name)
+        out[name] = run_checks(model, model.sizes.T, model.sizes.n)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", GATED)
+def test_every_gated_derivation_passes(name: str, gated_reports: dict[str, object]) -> None:
+    report = gated_reports[name]
+    failed = [(c.name, c.detail) for c in report.checks if not c.passed]  # type: ignore[attr-defined]
+    assert failed == []
+    forms = [c.form for c in report.checks]  # type: ignore[attr-defined]
+    assert {"(a)=(b)", "step lemma", "(b)", "derived"} <= set(forms)
+    names = " ".join(c.name for c in report.checks)  # type: ignore[attr-defined]
+    state = {"lstm": "c", "homework3-lstm": "C"}.get(name, "h")
+    gate = "f" if "lstm" in name else "z"
+    assert f"d{state}_t/d{state}_(t-1) with the other inputs fixed = diag({gate})_t" in names
+    if "lstm" in name:
+        assert f"along the direct path = prod_(i=k+1..t) diag({gate}_i)" in names
+
+
+def test_gated_cells_are_in_the_catalog_but_not_in_the_vanilla_names() -> None:
+    assert not set(GATED) & set(builtin_names())
+    assert set(GATED) <= set(builtin_names(gated=True))
+    for name in GATED:
+        model = load(name)
+        assert model.is_gated and model.cell_def.name == name
+        assert model.sizes.T <= 3 and model.sizes.n <= 2
+
+
+def test_gated_sizes_are_limited_with_a_message() -> None:
+    model = load("lstm")
+    with pytest.raises(InputError, match=r"T=4 is too large for a gated cell.*T<=3"):
+        run_checks(model, 4, 2)
+    with pytest.raises(InputError, match=r"n=3 is too large for a gated cell.*n<=2"):
+        run_checks(model, 2, 3)
+
+
+def test_gated_derivation_file_errors_name_the_key(tmp_path: Path) -> None:
+    from symbptt.catalog import load_file
+    from symbptt.errors import DerivationFileError
+
+    base = "name: x\ndescription: d\ncell: lstm\noutput: none\nloss: generic\n"
+    path = tmp_path / "p.yaml"
+    path.write_text(base + "parameters:\n  input: U\n", encoding="utf-8")
+    with pytest.raises(DerivationFileError, match=r"p.yaml:6.*names its own parameters"):
+        load_file(path)
+    path.write_text(base.replace("output: none", "output: softmax"), encoding="utf-8")
+    with pytest.raises(DerivationFileError, match="a gated cell takes output 'none'"):
+        load_file(path)
+    path.write_text(base.replace("cell: lstm", "cell: peephole"), encoding="utf-8")
+    with pytest.raises(DerivationFileError, match="cell is 'peephole'; expected one of rnn, lstm"):
+        load_file(path)
+
+
+def test_derive_of_a_gated_cell_says_it_cannot_print_yet() -> None:
+    from click.testing import CliRunner
+
+    from symbptt.cli import cli
+
+    result = CliRunner().invoke(cli, ["derive", "gru"])
+    assert result.exit_code == 2
+    assert "derive cannot print a gated cell ('gru') yet" in result.output
+    listed = CliRunner().invoke(cli, ["list"])
+    assert listed.exit_code == 0
+    assert all(name in listed.output for name in GATED)
+
+
+@pytest.mark.slow
+def test_cli_verify_gru_reset_before_exits_0() -> None:
+    from click.testing import CliRunner
+
+    from symbptt.cli import cli
+
+    result = CliRunner().invoke(cli, ["verify", "gru-reset-before", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["model"] == "gru-reset-before" and all(c["passed"] for c in data["checks"])
