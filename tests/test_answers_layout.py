@@ -256,3 +256,13 @@ def test_documented_layout_example(tmp_path: Path) -> None:
     path.write_text(block.group(1))
     # both by hand: the numerator chain rule, and J^T = W^T diag(sigma'(s_2)) in denominator layout
     assert [judge(a, HW3).verdict for a in read_submission(path).answers] == ["correct", "correct"]
+
+
+def test_a_broken_later_step_does_not_hide_the_layout_of_the_chain() -> None:
+    # step 1 is the numerator chain rule; step 2 drops dh_2/dh_1 (a row times one Jacobian:
+    # the right shape, the wrong value). Read in numerator layout, only step 2 is wrong.
+    answer = CHAIN_NUM + r" = \frac{\partial L_3}{\partial h_3}\frac{\partial h_3}{\partial h_2}"
+    v = _judge(answer)
+    assert v.verdict == "wrong"
+    assert [s.verdict for s in v.steps] == ["correct", "wrong"]
+    assert "numerator layout" in v.reason

@@ -12,7 +12,7 @@ For a vector y (p entries) and a vector x (q entries) let J be the Jacobian, J[i
 
 A derivative by a matrix (dL/dW) has the shape of the matrix in every layout, and \\nabla_x L is
 always a column. An answer or a derivation file may declare `layout:`; otherwise the layout is
-inferred when the shapes of the answer fit only one of them (`fitting`).
+inferred when the answer's shapes fit one other layout better than the rest (`_fitting`).
 """
 
 from __future__ import annotations
@@ -61,22 +61,24 @@ def _has_derivative(nodes: list[Any]) -> bool:
 
 
 def choose_layout(ctx: Any, parts: list[Any], declared: str | None) -> tuple[str, str]:
-    """(layout, note): the declared layout, else mixed unless the answer's shapes fit only one
-    other layout (then that one, with a note saying so for the reason)."""
+    """(layout, note): the declared layout; else mixed unless one other layout fits the answer's
+    shapes strictly better than every other (then that one, with a note for the reason)."""
     if declared:
         return declared, ""
     bodies = [b for _, b in ctx.defs.where.values()]
     if not ctx.symbolic or not _has_derivative(list(parts) + bodies):
         return "mixed", ""
-    fits = [layout for layout in LAYOUTS if _fits(ctx, parts, layout)]
-    if "mixed" in fits or len(fits) != 1:
+    scores = {layout: _fitting(ctx, parts, layout) for layout in LAYOUTS}
+    best = max(scores.values())
+    winners = [layout for layout, score in scores.items() if score == best]
+    if len(winners) != 1 or winners[0] == "mixed":
         return "mixed", ""
-    return fits[0], f"read in {DESCRIBE[fits[0]]}, the only layout its shapes fit"
+    return winners[0], f"read in {DESCRIBE[winners[0]]}, the layout its shapes fit best"
 
 
-def _fits(ctx: Any, parts: list[Any], layout: str) -> bool:
-    """True unless the parts, evaluated in `layout` at a point with n >= 2, hit a shape error
-    or differ in shape (any other failure decides nothing and counts as fitting)."""
+def _fitting(ctx: Any, parts: list[Any], layout: str) -> int:
+    """How many of the parts evaluate in `layout`, at a point with n >= 2, without a shape error
+    and with the left-hand side's shape (every part counts when nothing can be evaluated)."""
     from symbptt.answers.evaluate import Evaluator, ShapeError, Undefined, to_float
 
     saved = ctx.layout
@@ -86,16 +88,22 @@ def _fits(ctx: Any, parts: list[Any], layout: str) -> bool:
             if world.n < 2:
                 continue
             for scope in ctx.assignments(world):
-                ev = Evaluator(world, exact=False)
+                shapes: list[tuple[int, int] | None] = []
                 try:
-                    shapes = {to_float(ev.ev(p, dict(scope))).shape for p in parts}
+                    for p in parts:
+                        ev = Evaluator(world, exact=False)
+                        try:
+                            shapes.append(to_float(ev.ev(p, dict(scope))).shape)
+                        except ShapeError:
+                            shapes.append(None)
                 except Undefined:
-                    continue
-                except ShapeError:
-                    return False
+                    continue  # not at this point: try the next one
                 except Exception:  # noqa: BLE001 - unknown symbols etc. are judged later
-                    return True
-                return len(shapes) == 1
-        return True
+                    return len(parts)
+                lhs = shapes[0]
+                if lhs is None:
+                    return sum(s is not None for s in shapes)
+                return sum(s == lhs for s in shapes)
+        return len(parts)
     finally:
         ctx.layout = saved
