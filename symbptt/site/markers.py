@@ -222,32 +222,27 @@ EXAMPLE_ANSWERS = "docs/examples/homework3-answers.yaml"
 
 
 def check_example() -> str:
-    """A real `symbptt check` run on the example answers file, output as printed."""
-    from click.testing import CliRunner
+    """A real `symbptt check` run on the example answers file, output as the command prints it.
 
-    from symbptt.cli import cli
+    Runs the grader the command runs (read_all, grade, as_text, exit_code), not the CLI group:
+    the page does not depend on how commands are registered."""
+    from symbptt.answers.grade import exit_code, grade, read_all
+    from symbptt.answers.report import as_text
     from symbptt.site.build import REPO_ROOT
 
-    if "check" not in cli.commands:
-        return (
-            '!!! warning "Not available in this build"\n'
-            "    The homework checker (command `symbptt check`) is not registered in this build, "
-            "so this page shows no example run."
-        )
-    path = REPO_ROOT / EXAMPLE_ANSWERS
-    result = CliRunner().invoke(cli, ["check", "--jobs", "1", str(path)])
-    if result.exit_code not in (0, 1, 3):
-        raise MarkerError(
-            f"symbptt check failed on {EXAMPLE_ANSWERS} (exit {result.exit_code}): "
-            f"{result.output.strip() or result.exception!r}"
-        )
-    output = result.stdout.replace(str(path), EXAMPLE_ANSWERS).rstrip()
-    text = path.read_text(encoding="utf-8").rstrip()
+    path = str(REPO_ROOT / EXAMPLE_ANSWERS)
+    read = read_all([path])
+    results = grade([path], jobs=1, read=read)
+    code = exit_code(results)
+    if code not in (0, 1, 3):
+        raise MarkerError(f"symbptt check failed on {EXAMPLE_ANSWERS} (exit {code})")
+    output = as_text(results).replace(path, EXAMPLE_ANSWERS).rstrip()
+    text = (REPO_ROOT / EXAMPLE_ANSWERS).read_text(encoding="utf-8").rstrip()
     return (
         f'```yaml title="{EXAMPLE_ANSWERS}"\n{text}\n```\n\n'
         f"```console\n$ symbptt check {EXAMPLE_ANSWERS}\n{output}\n```\n\n"
         f"This is the real output of that command, run while this page was built; it exited "
-        f"with code {result.exit_code}."
+        f"with code {code}."
     )
 
 
