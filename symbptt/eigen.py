@@ -114,6 +114,12 @@ class PowerResult:
     steps: tuple[Step, ...]
     condition: float | None = None  # cond(Q) on the numeric route
 
+    def __str__(self) -> str:
+        """The route, the eigenvalues and each step's matrix, as `symbptt eigen` prints them."""
+        from symbptt.matrixreport import format_power
+
+        return format_power(self)
+
     def _repr_markdown_(self) -> str:
         """Notebook display: the route taken, then each step's matrix."""
         from symbptt import display
@@ -459,6 +465,12 @@ class HomeworkResult:
     def W_n(self) -> np.ndarray:
         """W^30 (numeric)."""
         return self.numeric.power
+
+    def __str__(self) -> str:
+        """Both routes and the errata, as `symbptt eigen --homework` prints them."""
+        from symbptt.matrixreport import format_homework
+
+        return format_homework(self)
 
     def _repr_markdown_(self) -> str:
         """Notebook display: the exact result, the numeric one, and the homework's errata."""

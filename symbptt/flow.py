@@ -176,6 +176,12 @@ class FlowReport:
             "seed": self.seed,
         }
 
+    def __str__(self) -> str:
+        """The readings and the norms table, as `symbptt flow` prints them."""
+        from symbptt.matrixreport import format_flow
+
+        return format_flow(self)
+
     def _repr_markdown_(self) -> str:
         """Notebook display: the readings, then the norms along the trajectory."""
         from symbptt import display

@@ -70,6 +70,12 @@ class Check:
     #: The same name for documents: prose with `$...$` math in the model's own LaTeX names.
     label: str = ""
 
+    def __str__(self) -> str:
+        """`ok  name  (max error 1.2e-15)`, or FAIL with the check's detail."""
+        err = "" if self.max_error is None else f"  (max error {self.max_error:.2g})"
+        detail = f": {self.detail}" if self.detail and not self.passed else ""
+        return f"{'ok  ' if self.passed else 'FAIL'}  {self.name}{err}{detail}"
+
     def as_json(self) -> dict[str, object]:
         """The JSON row: name, passed, max_error (null when not measured), seconds, form."""
         err = self.max_error
@@ -104,6 +110,13 @@ class Report:
             "n": self.n,
             "checks": [c.as_json() for c in self.checks],
         }
+
+    def __str__(self) -> str:
+        """A line with the outcome (as `symbptt verify` counts), then a line per check."""
+        failed = sum(not c.passed for c in self.checks)
+        outcome = "all passed" if not failed else f"{failed} FAILED"
+        head = f"{self.model} at T={self.T}, n={self.n}: {len(self.checks)} checks, {outcome}"
+        return "\n".join([head, *(f"  {c}" for c in self.checks)])
 
     def _repr_markdown_(self) -> str:
         """Notebook display: a line with the outcome, then a row per check."""

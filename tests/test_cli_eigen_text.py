@@ -10,8 +10,8 @@ import numpy as np
 from click.testing import CliRunner
 
 from symbptt.cli import cli
-from symbptt.cli.eigen import _fmt_exact, _fmt_float
 from symbptt.cli.progress import ticker
+from symbptt.matrixreport import format_exact, format_float
 
 NEG_ZERO = re.compile(r"(?<![\d.e])-0(?![.\d])")
 
@@ -42,8 +42,8 @@ def test_radicals_and_rationals_where_they_exist() -> None:
 
 
 def test_never_minus_zero() -> None:
-    assert _fmt_float(-0.0) == "0" and _fmt_float(complex(-0.0, 1.0)) == "0+1j"
-    assert _fmt_float(complex(0.5, -0.0)) == "0.5"
+    assert format_float(-0.0) == "0" and format_float(complex(-0.0, 1.0)) == "0+1j"
+    assert format_float(complex(0.5, -0.0)) == "0.5"
     for args in (
         ("--matrix", "[[0,-1],[1,0]]", "--power", "2"),
         ("--matrix", "[[-1,0],[0,1]]", "--power", "3"),
@@ -57,9 +57,9 @@ def test_never_minus_zero() -> None:
 def test_exact_scalar_text() -> None:
     import sympy as sp
 
-    assert _fmt_exact(sp.Rational(3, 5)) == "3/5"
-    assert _fmt_exact(sp.Rational(1, 2) + 3 * sp.I / 5) == "1/2 + 3·i/5"
-    assert _fmt_exact(sp.sqrt(2) ** 3 / 7) == "2·√2/7"
+    assert format_exact(sp.Rational(3, 5)) == "3/5"
+    assert format_exact(sp.Rational(1, 2) + 3 * sp.I / 5) == "1/2 + 3·i/5"
+    assert format_exact(sp.sqrt(2) ** 3 / 7) == "2·√2/7"
 
 
 class _Tty(io.StringIO):

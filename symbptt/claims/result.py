@@ -25,9 +25,19 @@ class ClaimResult:
         """The JSON form."""
         return asdict(self)
 
+    def __str__(self) -> str:
+        """`text id: verdict: statement`, with the reason unless the claim is confirmed."""
+        line = f"{self.text} {self.id}: {self.verdict}: {' '.join(self.statement.split())}"
+        return line if self.verdict == "confirmed" else f"{line}\n  why: {self.reason}"
+
 
 class ClaimList(list[ClaimResult]):
     """Claims with their verdicts; a list that shows itself as a table in a notebook."""
+
+    def __str__(self) -> str:
+        """The counts by verdict, then one claim per line."""
+        counts = ", ".join(f"{sum(c.verdict == v for c in self)} {v}" for v in VERDICTS)
+        return "\n".join([f"{len(self)} claims: {counts}", *(str(c) for c in self)])
 
     def _repr_markdown_(self) -> str:
         """Notebook display: counts by verdict, then a row per claim."""

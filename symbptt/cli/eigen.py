@@ -11,7 +11,6 @@ complex value is {"re": ..., "im": ...} as a float, a sympy string like "3/5 + 4
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,10 +28,9 @@ from symbptt.eigen import (
     power_from_factors,
 )
 from symbptt.errors import InputError
-from symbptt.flow import FlowReport, gradient_flow
+from symbptt.flow import gradient_flow
+from symbptt.matrixreport import format_flow, format_homework, format_power
 from symbptt.matrixtext import parse_matrix_text, parse_vector_text, to_exact_matrix
-
-_X = sp.Symbol("x")
 
 # Library argument names -> the CLI option a user typed, for error messages.
 _OPTION_OF = {
@@ -124,81 +122,6 @@ def _result_json(r: PowerResult) -> dict[str, Any]:
     return out
 
 
-def _fmt_exact(v: Any) -> str:
-    """An exact number as it reads: 5/2 + √37/2, 3^(1/3)·i; a root with no radical form (a
-    CRootOf) as its decimal, its polynomial given once beside the eigenvalues."""
-    if isinstance(v, sp.Basic) and v.has(sp.CRootOf):
-        return "≈ " + _fmt_float(complex(sp.N(v, 15)))
-    text = sp.sstr(v) if isinstance(v, sp.Basic) else str(v)
-    text = re.sub(r"sqrt\((\d+)\)", r"√\1", text).replace("sqrt(", "√(")
-    text = text.replace("**", "^").replace("*I", "·i").replace("*", "·")
-    return re.sub(r"\bI\b", "i", text)
-
-
-def _fmt_eigenvalues(values: tuple[Any, ...], exact: bool) -> list[str]:
-    """The eigenvalues line, and for roots with no radical form the polynomial they solve."""
-    if not exact:
-        return ["eigenvalues: " + ", ".join(_fmt_float(v) for v in values)]
-    lines = ["eigenvalues: " + ", ".join(_fmt_exact(v) for v in values)]
-    polys = dict.fromkeys(v.poly.as_expr() for v in values if isinstance(v, sp.CRootOf))
-    for poly in polys:
-        degree = sp.degree(poly, _X)
-        why = (
-            "their radical forms are long"
-            if degree <= 4
-            else "in general not expressible by radicals"
-        )
-        poly_text = _fmt_exact(poly) if degree <= 8 else "(--json gives it)"
-        lines.append(
-            f"  ≈: roots of the irreducible degree-{degree} polynomial {poly_text}; {why}, "
-            "so they are shown to 6 digits"
-        )
-    return lines
-
-
-def _fmt_matrix(M: Any, exact: bool) -> str:
-    """A matrix as aligned text rows."""
-    if exact:
-        rows = [[_fmt_exact(v) for v in row] for row in M.tolist()]
-    else:
-        arr = np.asarray(M)
-        rows = [[_fmt_float(v) for v in row] for row in arr.tolist()]
-    width = max(len(c) for row in rows for c in row)
-    return "\n".join("  [ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in rows)
-
-
-def _fmt_float(v: Any) -> str:
-    """A float or complex number in short form."""
-    c = complex(v)
-    re_, im = c.real + 0.0, c.imag + 0.0  # -0.0 + 0.0 is 0.0: never print -0
-    re_txt = f"{re_:.6g}"
-    if re_txt in ("-0", "-0e+00"):
-        re_txt = "0"
-    if im == 0:
-        return re_txt
-    return f"{re_txt}{im:+.6g}j"
-
-
-def _fmt_result(r: PowerResult) -> str:
-    """Human-readable steps and verdict for one PowerResult."""
-    lines = [
-        f"route: {'exact (sympy)' if r.exact else 'numeric (numpy)'}, method: {r.method}",
-        *_fmt_eigenvalues(r.eigenvalues, r.exact),
-        "diagonalizable: "
-        + {True: "yes", False: "NO (defective)"}.get(
-            r.diagonalizable, "unknown (eigenvectors ill-conditioned; --exact decides)"
-        ),
-    ]
-    for desc, M in r.steps:
-        lines += [f"{desc}:", _fmt_matrix(M, isinstance(M, sp.MatrixBase))]
-    if r.exact:
-        lines += [
-            f"M^{r.n} as floats:",
-            _fmt_matrix(np.array(r.power.evalf(), dtype=complex), False),
-        ]
-    return "\n".join(lines)
-
-
 @click.command("eigen")
 @click.option("--matrix", "matrix_text", help='The matrix M, e.g. "[[0.5, 2], [0, 0.5]]".')
 @click.option("--Q", "Q_text", help="Eigenvector matrix Q (with --Lambda): M = Q Lambda Q^-1.")
@@ -244,7 +167,7 @@ def eigen(
     if as_json:
         click.echo(json.dumps(_result_json(result), indent=2))
     else:
-        click.echo(_fmt_result(result))
+        click.echo(format_power(result))
 
 
 def _print_homework(hw: HomeworkResult, as_json: bool) -> None:
@@ -255,38 +178,7 @@ def _print_homework(hw: HomeworkResult, as_json: bool) -> None:
         doc["errata"] = list(hw.errata)
         click.echo(json.dumps(doc, indent=2))
         return
-    click.echo("Homework 3, Ex 2(c): Q = [[-0.6, -0.8], [-0.8, 0.6]], Lambda = diag(0.9, 0.4)")
-    click.echo("\n== exact ==\n" + _fmt_result(hw.exact))
-    click.echo("\n== numeric ==\n" + _fmt_result(hw.numeric))
-    click.echo("\n== errata in the written solution ==")
-    for item in hw.errata:
-        click.echo(f"- {item}")
-
-
-def _fmt_flow(r: FlowReport) -> str:
-    """Human-readable gradient-flow report."""
-    thr = 1.0 / r.gamma
-    lines = [
-        f"activation: {r.activation} (gamma = sup|f'| = {r.gamma:g}, 1/gamma = {thr:g})",
-        "eigenvalues: " + ", ".join(_fmt_float(v) for v in r.eigenvalues),
-        "singular values: " + ", ".join(_fmt_float(v) for v in r.singular_values),
-        f"spectral radius rho(W) = {r.spectral_radius:.6g}",
-        f"largest singular value sigma_max(W) = {r.largest_singular_value:.6g}",
-        f"Pascanu et al. (2013): {r.pascanu} "
-        + {
-            "vanishing-guaranteed": f"(sigma_max < {thr:g}: sufficient for vanishing)",
-            "exploding-possible": f"(sigma_max > {thr:g}: necessary, not sufficient, "
-            "for exploding)",
-            "bounded": f"(sigma_max = {thr:g}: ||dh_t/dh_k|| <= 1, neither guaranteed)",
-        }[r.pascanu],
-        f"long run of W^k (from rho): {r.long_run}",
-        f"{'t-k':>4} {'||dh_t/dh_k||':>14} {'bound':>12} {'||W^k||':>12}",
-    ]
-    for i, (j, bd, p) in enumerate(
-        zip(r.jacobian_norms, r.pascanu_bounds, r.power_norms, strict=True)
-    ):
-        lines.append(f"{i + 1:>4} {j:>14.6g} {bd:>12.6g} {p:>12.6g}")
-    return "\n".join(lines)
+    click.echo(format_homework(hw))
 
 
 @click.command("flow")
@@ -313,4 +205,4 @@ def flow(matrix_text: str, activation: str, steps: int, seed: int, as_json: bool
         doc["matrix"] = report.W.tolist()
         click.echo(json.dumps(doc, indent=2))
     else:
-        click.echo(_fmt_flow(report))
+        click.echo(format_flow(report))

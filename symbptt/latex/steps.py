@@ -41,6 +41,12 @@ class Step:
         groups = [self.terms[i : i + per_line] for i in range(0, len(self.terms), per_line)]
         return [" + ".join(g) for g in groups]
 
+    def __str__(self) -> str:
+        """The equation in Unicode maths (δₜ,ₖ = f′(sₖ) ⊙ Uᵀ δₜ,ₖ₊₁)."""
+        from symbptt.latex.text import tex_to_text
+
+        return tex_to_text(self.latex)
+
 
 @dataclass(frozen=True)
 class Section:
@@ -74,6 +80,17 @@ class CheckResult:
         """What a document prints for this check: the label, else the name as code."""
         return self.label or f"`{self.name}`"
 
+    def __str__(self) -> str:
+        """`passed  what was checked`; a text's claim reads holds or WRONG."""
+        from symbptt.latex.text import prose_to_text
+
+        verdict = (
+            ("holds" if self.passed else "WRONG")
+            if self.claim
+            else ("passed" if self.passed else "FAILED")
+        )
+        return f"{verdict}  {prose_to_text(self.text)}"
+
 
 @dataclass(frozen=True)
 class Derivation:
@@ -96,3 +113,9 @@ class Derivation:
     def failed(self) -> list[CheckResult]:
         """The checks that failed (a refuted claim of the text is not a failed check)."""
         return [c for c in self.checks if not c.passed and not c.claim]
+
+    def __str__(self) -> str:
+        """The whole derivation as terminal text (what `symbptt derive` prints)."""
+        from symbptt.latex.formats import to_text
+
+        return to_text(self)
