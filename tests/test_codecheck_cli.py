@@ -41,6 +41,7 @@ def test_right_file_exits_0_with_text_report():
     r = run(str(CORPUS / "dlai_right.py"))
     assert r.returncode == 0, r.stderr
     assert "dlai_right.py (dlai): 4 of 4 functions correct" in r.stdout
+    assert "not defined (not checked): lstm_cell_forward, lstm_cell_backward" in r.stdout
 
 
 def test_api_flag_overrides_inference_and_missing_functions_are_named(tmp_path):
@@ -51,7 +52,9 @@ def test_api_flag_overrides_inference_and_missing_functions_are_named(tmp_path):
     assert r.returncode == 0, r.stderr
     got = {fn["name"]: fn["verdict"] for fn in json.loads(r.stdout)["files"][0]["functions"]}
     assert got == {"rnn_step_forward": "correct", "rnn_step_backward": "missing",
-                   "rnn_forward": "missing", "rnn_backward": "missing"}  # fmt: skip
+                   "rnn_forward": "missing", "rnn_backward": "missing",
+                   "lstm_step_forward": "missing", "lstm_step_backward": "missing",
+                   "lstm_forward": "missing", "lstm_backward": "missing"}  # fmt: skip
 
 
 def invoke(*args: str):
@@ -126,4 +129,5 @@ def test_without_a_sandbox_code_runs_only_when_trusted(monkeypatch):
 def test_trusted_mode_gives_the_same_verdicts(name):
     r = run(str(CORPUS / name), "--trusted", "--json")
     assert r.returncode == 0, r.stderr
-    assert {fn["verdict"] for fn in json.loads(r.stdout)["files"][0]["functions"]} == {"correct"}
+    fns = json.loads(r.stdout)["files"][0]["functions"]
+    assert {fn["verdict"] for fn in fns if not fn["name"].startswith("lstm")} == {"correct"}

@@ -19,6 +19,9 @@ LIMITS = sandbox.Limits(wall=5)
 
 CS = ("rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward")
 COL = ("rnn_cell_forward", "rnn_cell_backward", "rnn_forward", "rnn_backward")
+CS_LSTM = ("lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward")
+COL_LSTM = ("lstm_cell_forward", "lstm_cell_backward", "lstm_forward", "lstm_backward")
+ALL = {"cs231n": CS + CS_LSTM, "dlai": COL + COL_LSTM, "course-notes": COL}
 
 # file: (api, {function: (verdict, slip keys found in the slip sentence)}); unnamed: correct
 CASES = {
@@ -77,6 +80,14 @@ CASES = {
         "dlai",
         {"rnn_forward": ("error", ["wrong_length"]), "rnn_backward": ("error", ["wrong_length"])},
     ),
+    "cs231n_lstm_right.py": ("cs231n", {}),
+    "cs231n_lstm_gates.py": (
+        "cs231n",
+        {fn: ("wrong", ["gates:ifgo"]) for fn in CS_LSTM},
+    ),
+    "cs231n_lstm_no_prev.py": ("cs231n", {"lstm_backward": ("wrong", ["no_prev"])}),
+    "dlai_lstm_right.py": ("dlai", {}),
+    "dlai_lstm_overwrite.py": ("dlai", {"lstm_backward": ("wrong", ["overwrite"])}),
     "notes_right.py": ("course-notes", {}),
     "notes_transpose_dW.py": (
         "course-notes",
@@ -93,10 +104,11 @@ def test_corpus_verdicts_and_slips(name):
     api, wrong = CASES[name]
     r = judge_file(str(CORPUS / name), api=None, limits=LIMITS, trusted=False)
     assert r.error is None and r.api == api
-    names = CS if api == "cs231n" else COL
-    assert [f.name for f in r.functions] == list(names)
+    assert [f.name for f in r.functions] == list(ALL[api])
+    lstm = "lstm" in name  # the vanilla files define no LSTM functions and the other way round
     for f in r.functions:
-        verdict, slips = wrong.get(f.name, ("correct", []))
+        default = "correct" if f.name.startswith("lstm") == lstm else "missing"
+        verdict, slips = wrong.get(f.name, (default, []))
         assert f.verdict == verdict, (f.name, f.reason)
         if not slips:
             assert f.slip is None, (f.name, f.slip)

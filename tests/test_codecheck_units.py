@@ -30,7 +30,8 @@ def test_slip_free_loops_equal_the_compat_references(api):
 
 
 @pytest.mark.parametrize("key", ["no_prev", "overwrite", "tanh_tanh", "pre_act",
-                                 "transpose_back", "transpose_fwd", "transpose_dW", "wrong_length"])  # fmt: skip
+                                 "transpose_back", "transpose_fwd", "transpose_dW", "wrong_length",
+                                 "gates:ifgo", "gates:fiog", "gates:gofi"])  # fmt: skip
 def test_every_searched_slip_changes_some_output(key):
     reg = apis.Registry()
     changed = False

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from symbptt.codecheck import apis_lstm
 from symbptt.codecheck import slips as S
+from symbptt.codecheck.calls import Check, Registry
 from symbptt.codecheck.instances import Instance
 from symbptt.compat import course_notes, cs231n, dlai
 from symbptt.errors import InputError
@@ -30,12 +31,14 @@ FUNCTIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("rnn_step_backward", "step_bwd"),
         ("rnn_forward", "seq_fwd"),
         ("rnn_backward", "seq_bwd"),
+        *apis_lstm.CS231N_LSTM,
     ),
     "dlai": (
         ("rnn_cell_forward", "step_fwd"),
         ("rnn_cell_backward", "step_bwd"),
         ("rnn_forward", "seq_fwd"),
         ("rnn_backward", "seq_bwd"),
+        *apis_lstm.DLAI_LSTM,
     ),
     "course-notes": (
         ("rnn_cell_forward", "step_fwd"),
@@ -45,36 +48,6 @@ FUNCTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 APIS = tuple(FUNCTIONS)
-
-
-class Registry:
-    """The arrays sent to the worker and the call ids, shared by all checks of one file."""
-
-    def __init__(self) -> None:
-        self.arrays: list[Array] = []
-        self.next_id = 0
-
-    def a(self, array: Array, name: str) -> dict:
-        self.arrays.append(np.ascontiguousarray(array, dtype=np.float64))
-        return {"a": len(self.arrays) - 1, "n": name}
-
-    def call(self, fn: str, args: list, names: list[str], send: list, save: bool = False) -> dict:
-        cid, self.next_id = self.next_id, self.next_id + 1
-        return {"id": cid, "fn": fn, "args": args, "argnames": names,
-                "send": [{"name": n, "path": p} for n, p in send], "save": save}  # fmt: skip
-
-
-@dataclass
-class Check:
-    """One function on one instance in one cache mode; the last call is the judged one."""
-
-    fn: str
-    kind: str
-    inst: Instance
-    mode: str  # "", "own cache" or "our cache"
-    calls: list[dict]
-    expected: dict[str, Array]
-    variant: Callable[[tuple[str, ...]], dict[str, Array]]
 
 
 def _softmax_rows(z: Array) -> Array:
@@ -247,10 +220,13 @@ def _columns(api: str, inst: Instance, reg: Registry) -> list[Check]:
 def checks(api: str, inst: Instance, reg: Registry) -> list[Check]:
     """Every check of `api` on one instance, in the API's function order."""
     if api == "cs231n":
-        return _cs231n(inst, reg)
+        return _cs231n(inst, reg) + apis_lstm.cs231n_checks(inst, reg)
     if api in _COLS:
         order = [n for n, _ in FUNCTIONS[api]]
-        return sorted(_columns(api, inst, reg), key=lambda ch: order.index(ch.fn))
+        found = _columns(api, inst, reg)
+        if api == "dlai":
+            found += apis_lstm.dlai_checks(inst, reg)
+        return sorted(found, key=lambda ch: order.index(ch.fn))
     raise InputError(f"unknown API {api!r}; known: {', '.join(APIS)}")
 
 

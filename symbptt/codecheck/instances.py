@@ -42,6 +42,9 @@ class Instance:
     xs: Array
     h0: Array
     dh: Array
+    lstm: dict[str, Array]  # U_k (H, D), W_k (H, H), b_k (H,) for the gates k in i, f, o, g
+    c0: Array  # (N, H): the previous cell state the LSTM step functions get
+    dc: Array  # (N, H): the upstream gradient on the step's next cell state
 
     def label(self) -> str:
         return f"instance {self.index + 1} (N={self.N}, T={self.T}, D={self.D}, H={self.H})"
@@ -68,6 +71,17 @@ def instances(seed: int = 231) -> list[Instance]:
                 xs=rs.standard_normal((T, N, D)),
                 h0=0.8 * rs.standard_normal((N, H)),
                 dh=rs.standard_normal((T, N, H)),
+                lstm={
+                    f"{kind}_{k}": scale * rs.standard_normal(shape)
+                    for k in "ifog"
+                    for kind, scale, shape in (
+                        ("U", 0.6, (H, D)),
+                        ("W", 0.6, (H, H)),
+                        ("b", 0.3, (H,)),
+                    )
+                },
+                c0=rs.standard_normal((N, H)),
+                dc=rs.standard_normal((N, H)),
             )  # fmt: skip
         )
     return out

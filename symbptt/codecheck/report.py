@@ -66,9 +66,14 @@ def as_text(results: Sequence[FileResult]) -> str:
             counts["not checked"] += 1
             continue
         ok = sum(f.verdict == "correct" for f in r.functions)
-        lines.append(f"{r.path} ({r.api}): {ok} of {len(r.functions)} functions correct")
-        width = max((len(f.name) for f in r.functions), default=0)
-        for f in r.functions:
+        here = [f for f in r.functions if f.verdict != "missing"]
+        gone = [f.name for f in r.functions if f.verdict == "missing"]
+        counts["missing"] += len(gone)
+        lines.append(f"{r.path} ({r.api}): {ok} of {len(here)} functions correct")
+        if gone:
+            lines.append(f"  not defined (not checked): {', '.join(gone)}")
+        width = max((len(f.name) for f in here), default=0)
+        for f in here:
             counts[f.verdict] += 1
             head = f"  {f.name:<{width}}  {f.verdict}"
             lines.append(f"{head}: {f.reason}" if f.reason and f.verdict != "correct" else head)

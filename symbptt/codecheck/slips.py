@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from symbptt.codecheck.slips_lstm import PERMUTATIONS
+
 __all__ = ["SLIPS", "Slip", "backward", "forward", "describe"]
 
 Array = np.ndarray
@@ -27,7 +29,10 @@ class Slip:
     where: frozenset[str]  # kinds of function: step_fwd, step_bwd, seq_fwd, seq_bwd
 
 
-_B = frozenset({"step_bwd", "seq_bwd"})
+_LB = ("lstm_step_bwd", "lstm_seq_bwd", "cols_lstm_step_bwd", "cols_lstm_seq_bwd")
+_B = frozenset({"step_bwd", "seq_bwd", *_LB})
+_SEQ_B = frozenset({"seq_bwd", "lstm_seq_bwd", "cols_lstm_seq_bwd"})
+_STACKED = frozenset({"lstm_step_fwd", "lstm_step_bwd", "lstm_seq_fwd", "lstm_seq_bwd"})
 SLIPS: dict[str, Slip] = {
     s.key: s
     for s in (
@@ -35,13 +40,13 @@ SLIPS: dict[str, Slip] = {
             "no_prev",
             "the gradient to the previous state is not passed back "
             "(delta_t uses dh_t alone, not dh_t + the gradient from step t+1)",
-            frozenset({"seq_bwd"}),
+            _SEQ_B,
         ),
         Slip(
             "overwrite",
             "per-step weight gradients overwritten instead of summed "
             "(only the last step processed, t = 1, is left)",
-            frozenset({"seq_bwd"}),
+            _SEQ_B,
         ),
         Slip(
             "tanh_tanh",
@@ -59,7 +64,7 @@ SLIPS: dict[str, Slip] = {
             "transpose_back",
             "a missing transpose: the gradient to the previous state "
             "goes through the recurrent weight instead of its transpose",
-            _B,
+            frozenset({"step_bwd", "seq_bwd"}),
         ),
         Slip(
             "transpose_fwd",
@@ -69,7 +74,7 @@ SLIPS: dict[str, Slip] = {
         Slip(
             "transpose_dW",
             "a missing transpose: the recurrent weight's gradient comes out transposed",
-            _B,
+            frozenset({"step_bwd", "seq_bwd"}),
         ),
         Slip(
             "wrong_length",
@@ -77,7 +82,15 @@ SLIPS: dict[str, Slip] = {
             "(the batch size is used as the number of time steps)",
             frozenset({"seq_fwd", "seq_bwd"}),
         ),
-        Slip("gate_order", "gates in the wrong order", frozenset({"lstm"})),
+        *(
+            Slip(
+                f"gates:{order}",
+                "gates in the wrong order: the blocks stacked (i, f, o, g) "
+                f"are read as ({', '.join(order)})",
+                _STACKED,
+            )
+            for order in PERMUTATIONS
+        ),
         Slip("in_place", "inputs modified in place", frozenset()),
         Slip("float32", "results silently cast to float32", frozenset()),
     )
