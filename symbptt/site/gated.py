@@ -13,10 +13,10 @@ from symbptt.site import pages
 
 NOT_YET = (
     '!!! note "Not generated yet for gated cells"\n'
-    "    The written-out derivation (small-T expansions, path sums, Jacobian products), the "
-    "LaTeX document (`symbptt derive`) and the gradient-flow plots are generated for the "
-    "vanilla RNN only so far. The equations below are printed from the cell's statement as "
-    "data (`symbptt.cells`), and every check in the table was run on it."
+    "    The written-out derivation (small-T expansions, path sums, Jacobian products) and "
+    "the LaTeX document (`symbptt derive`) are generated for the vanilla RNN only so far. The "
+    "equations above are printed from the cell's statement as data (`symbptt.cells`), and "
+    "every check in the table was run on it."
 )
 
 
@@ -56,11 +56,14 @@ def reverse_section(entry: Entry, rev: StepAdjoints) -> pages.Section:
     )
 
 
-def sections(entry: Entry, rev: StepAdjoints, checks: pages.Section) -> list[pages.Section]:
+def sections(
+    entry: Entry, rev: StepAdjoints, checks: pages.Section, figures: pages.Section
+) -> list[pages.Section]:
     """Every section of a gated derivation's page."""
     return [
         cell_section(entry),
         reverse_section(entry, rev),
         checks,
+        figures,
         pages.Section("Not yet on this page", NOT_YET),
     ]

@@ -192,7 +192,7 @@ def derivation_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.S
 def _gated_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.Section], str]:
     """A gated cell's page (symbptt.site.gated): its equations, reverse step and checks."""
     from symbptt.cells.reverse import step_adjoints
-    from symbptt.site import gated
+    from symbptt.site import gated, gated_plots
 
     model = entry.model
     T, n = model.sizes.T, model.sizes.n
@@ -201,7 +201,15 @@ def _gated_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.Secti
     site.timings[f"checks:{model.name}"] = time.perf_counter() - t0
     checks = pages.checks_section(rows, T, n, why)
     status = "not checked (verify missing)" if rows is None else f"{len(rows)} checks passed"
-    return gated.sections(entry, step_adjoints(model.cell_def), checks), status
+    t0 = time.perf_counter()
+    parts = []
+    for bias in (0.0, 4.0):
+        fig = gated_plots.flow_figure(model, gate_bias=bias)
+        site.images[f"plots/{fig.name}"] = fig.png
+        parts.append(pages.figure_markdown(f"../plots/{fig.name}", fig.alt, fig.caption))
+    site.timings[f"plots:{model.name}"] = time.perf_counter() - t0
+    figures = pages.Section("Gradient flow in this cell", "\n".join(parts))
+    return gated.sections(entry, step_adjoints(model.cell_def), checks, figures), status
 
 
 INTRO = (
