@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
 from symbptt.answers.judge import AnswerSpec, judge
 from symbptt.answers.parse import parse_latex
-from symbptt.catalog import builtin_names, load
+from symbptt.catalog import builtin_names, builtin_paths, load
 
 LAMBDA = {"Lambda": "\\operatorname{diag}(0.9, 0.4)"}
 Q_TEX = "\\begin{bmatrix}-0.6&-0.8\\\\-0.8&0.6\\end{bmatrix}"
@@ -356,3 +357,25 @@ def test_diagonal_matrix_to_a_huge_power_entry_by_entry() -> None:
     assert verdict(f"\\Lambda^{{{big}}} = \\operatorname{{diag}}(0, 0)", given=LAMBDA)[0] == "wrong"
     got, why = verdict(f"W^{{{big}}} = 0", given=W_GIVEN)
     assert got == "undecided" and "limit" in why
+
+
+def test_tau_as_the_models_time_index(tmp_path: Path) -> None:
+    # homework 3 with `time: '\tau'`: derive prints s_tau, h_tau, sum_{tau=1}^T; the checker
+    # reads them. The gradient is homework 3's Ex 1(b) (corpus ex1b-total: right; h_tau^T for
+    # h_{tau-1}^T: wrong).
+    src = next(p for p in builtin_paths() if p.stem == "homework3").read_text()
+    path = tmp_path / "tau.yaml"
+    path.write_text(src.replace("symbols:\n", "symbols:\n  time: '\\tau'\n", 1))
+    model = load(str(path))
+    assert model.notation.time == "\\tau"
+    where = {"\\delta_\\tau": "\\frac{\\partial L}{\\partial h_\\tau}"}
+    body = "\\operatorname{diag}(\\sigma'(s_\\tau))\\, \\delta_\\tau\\, h_{H}^\\top"
+    total = DL_DW + " = \\sum_{\\tau=1}^{T} "
+    ok, slip = total + body.replace("H", "\\tau-1"), total + body.replace("H", "\\tau")
+    for tex, expected in ((ok, "correct"), (slip, "wrong")):
+        v = judge(AnswerSpec("a", tex, where=where), model)
+        assert v.verdict == expected, v.reason
+    jac = "\\frac{\\partial h_\\tau}{\\partial h_{\\tau-1}} = \\operatorname{diag}(\\sigma'(s_\\tau)) W"
+    assert judge(AnswerSpec("j", jac, range="1 \\le \\tau \\le T"), model).verdict == "correct"
+    lhs_sum = f"{DL_DW} = \\sum_\\tau \\frac{{\\partial L_\\tau}}{{\\partial W}}"
+    assert judge(AnswerSpec("s", lhs_sum), model).verdict == "correct"

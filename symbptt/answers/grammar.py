@@ -69,10 +69,10 @@ sep: (AMP | LB)*
      | product "/" factor     -> slash
 
 ?factor: postfix
-     | BIGOP "_" "{" LETTER "=" expr "}" "^" suparg hadamard   -> bigop
-     | BIGOP "^" suparg "_" "{" LETTER "=" expr "}" hadamard   -> bigop_swapped
-     | BIGOP "_" "{" LETTER "}" hadamard                        -> bigop_range
-     | BIGOP "_" LETTER hadamard                                -> bigop_range
+     | BIGOP "_" "{" bigvar "=" expr "}" "^" suparg hadamard   -> bigop
+     | BIGOP "^" suparg "_" "{" bigvar "=" expr "}" hadamard   -> bigop_swapped
+     | BIGOP "_" "{" bigvar "}" hadamard                        -> bigop_range
+     | BIGOP "_" bigvar hadamard                                -> bigop_range
      | PARTIAL postfix        -> partial
      | MAXOP "_" subarg hadamard                                -> extreme
      | MAXOP "_" "{" LETTER "=" expr "}" "^" suparg hadamard    -> extreme_range
@@ -110,6 +110,8 @@ subarg: "{" expr ("," expr)* "}" | LETTER -> letter | DIGIT -> number | GREEK ->
      | LNORM expr RNORM       -> norm
      | LABS expr RABS         -> abs
      | INFTY                  -> infty
+
+bigvar: LETTER | GREEK      // a Greek index where the model's time letter is one (\\tau)
 
 rows: row (LB row)* LB?
 row: expr (AMP expr)*

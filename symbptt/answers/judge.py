@@ -23,6 +23,7 @@ from symbptt.answers.evaluate import (
     Undefined,
     Unknown,
 )
+from symbptt.answers.grammar import GREEK
 from symbptt.answers.inequality import relation
 from symbptt.answers.instance import instance, names_used, rounded, sizes
 from symbptt.answers.layout import choose_layout
@@ -420,7 +421,8 @@ def _label_name(name: str, vars_: tuple[str, ...], body: Node) -> tuple[str, tup
         return name, vars_
     var = vars_[0]
     used = any(isinstance(n, Sym) and n.name == var for n in walk(body))
-    if not (len(var) == 1 and var.islower()) or not used:
+    lower = var.islower() and (len(var) == 1 or var[1:] in GREEK)  # t, k, or \\tau
+    if not lower or not used:
         return f"{name}_{var}", ()
     return name, vars_
 
@@ -487,6 +489,7 @@ def _free_vars(parts: list[Node], defs: Definitions, model: Model | None = None)
     The subscript of a compound name of the model (the x of W_x, the y of b_y) is not one."""
     out: set[str] = set()
     compounds = _model_names(model)
+    time = model.notation.time if model is not None else None  # \\tau in a file that says so
 
     def visit(node: Node, bound: frozenset[str], in_index: bool) -> None:
         if isinstance(node, Sym):
@@ -499,7 +502,7 @@ def _free_vars(parts: list[Node], defs: Definitions, model: Model | None = None)
             if (
                 in_index
                 and not node.index
-                and re.fullmatch(r"[a-z]", node.name)
+                and (re.fullmatch(r"[a-z]", node.name) or node.name == time)
                 and node.name not in bound
             ):
                 out.add(node.name)

@@ -201,9 +201,11 @@ def _node(t: Tree | Token):
         if len({len(r) for r in rows}) != 1:
             raise ParseError("matrix rows have different lengths")
         return Matrix(tuple(rows))
+    if kind == "bigvar":
+        return str(kids[0])
     if kind == "bigop_range":  # \sum_t, \sum_{t}: over the model's time range 1..T
         body = _finish(_node(kids[2]))
-        return Big(str(kids[0])[1:], str(kids[1]), Num(Fraction(1), "1"), Sym("T"), body, True)
+        return Big(str(kids[0])[1:], _node(kids[1]), Num(Fraction(1), "1"), Sym("T"), body, True)
     if kind == "slash":  # 9/10, (a+b)/2: a quotient
         return Div(_finish(_node(kids[0])), _finish(_node(kids[1])))
     if kind == "norm":
@@ -238,7 +240,7 @@ def _node(t: Tree | Token):
             var, lo, hi, body = kids[1], kids[2], kids[3], kids[4]
         else:
             hi, var, lo, body = kids[1], kids[2], kids[3], kids[4]
-        return Big(op, str(var), _finish(_node(lo)), _finish(_node(hi)), _finish(_node(body)))
+        return Big(op, _node(var), _finish(_node(lo)), _finish(_node(hi)), _finish(_node(body)))
     raise ParseError(f"unsupported construct {kind}")
 
 
