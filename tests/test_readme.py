@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from symbptt.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,3 +40,16 @@ def test_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert "gradient check" in capsys.readouterr().out
     grads = namespace["grads"]
     assert grads.dW_terms.sum(axis=0) == pytest.approx(grads["W"])  # type: ignore[attr-defined]
+
+
+def test_readme_first_command_runs_and_ends_where_a_newcomer_can_read() -> None:
+    parts = [p.strip() for p in _two_commands()[0].split("&&")]
+    runs = [shlex.split(p)[1:] for p in parts if p.startswith("symbptt ")]
+    assert runs and runs[-1][0] == "derive", parts
+    for args in runs:
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 0, (args, r.output)
+    if "--format" not in runs[-1] and "-o" not in runs[-1]:  # derive's terminal default
+        last = r.stdout.rstrip().splitlines()
+        assert not re.search(r"\\[A-Za-z]", r.stdout), "raw LaTeX on the newcomer's terminal"
+        assert last[-1].startswith("Next: "), last[-3:]
