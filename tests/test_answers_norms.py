@@ -303,3 +303,20 @@ def test_explicit_tolerance_applies_to_an_inequality() -> None:
 def test_complex_values_and_rangeless_max_are_undecided_not_a_crash(answer: str) -> None:
     v = _v(answer, given={"R": r"\begin{bmatrix}0 & -0.5\\ 0.5 & 0\end{bmatrix}"})
     assert v.verdict == "undecided", v.reason
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [
+        (r"|\lambda_i(W)| \le \|W\|", "correct"),  # |lambda| <= rho <= ||W|| for every i
+        (r"|\lambda_i(W)| \le \rho(W)", "correct"),
+        (r"|\lambda_i(W)| < \rho(W)", "wrong"),  # i = 1 is rho itself
+        (r"\sigma_i(W) \le \|W\|_F", "correct"),  # sigma_i^2 <= sum of all sigma^2
+        (r"\sigma_i(W) > \sigma_{\max}(W)", "wrong"),
+    ],
+)
+def test_an_index_of_a_spectrum_is_a_free_variable(answer: str, verdict: str) -> None:
+    v = _v(answer, HW3)
+    assert v.verdict == verdict, v.reason
+    if verdict == "wrong":
+        assert v.counterexample["indices"]["i"] == 1
