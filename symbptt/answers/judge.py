@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from symbptt.answers.ast import Big, Chain, Deriv, Entries, Entry, Nabla, Node, Sym, walk
+from symbptt.answers.ast import Apply, Big, Chain, Deriv, Entries, Entry, Nabla, Node, Sym, walk
 from symbptt.answers.evaluate import (
     ComponentRange,
     Evaluator,
@@ -527,6 +527,10 @@ def _free_vars(parts: list[Node], defs: Definitions, model: Model | None = None)
             visit(node.lo, bound, True)
             visit(node.hi, bound, True)
             visit(node.body, bound | {node.var}, in_index)
+            return
+        if isinstance(node, Apply) and node.name.endswith("_") and len(node.args) == 2:
+            visit(node.args[0], bound, in_index)  # \\lambda_i(W), \\sigma_i(W): i is an index
+            visit(node.args[1], bound, True)
             return
         for c in node.children():
             visit(c, bound, in_index)
