@@ -27,6 +27,7 @@ def format_exact(v: Any) -> str:
     text = sp.sstr(v) if isinstance(v, sp.Basic) else str(v)
     text = re.sub(r"sqrt\((\d+)\)", r"√\1", text).replace("sqrt(", "√(")
     text = text.replace("**", "^").replace("*I", "·i").replace("*", "·")
+    text = re.sub(r"(?<![√\d])(\d+)·(?=[a-z√(])", r"\1", text)  # 3x^2, 2√2; √3·i stays
     return re.sub(r"\bI\b", "i", text)
 
 

@@ -58,8 +58,11 @@ def test_exact_scalar_text() -> None:
     import sympy as sp
 
     assert format_exact(sp.Rational(3, 5)) == "3/5"
-    assert format_exact(sp.Rational(1, 2) + 3 * sp.I / 5) == "1/2 + 3·i/5"
-    assert format_exact(sp.sqrt(2) ** 3 / 7) == "2·√2/7"
+    assert format_exact(sp.Rational(1, 2) + 3 * sp.I / 5) == "1/2 + 3i/5"
+    assert format_exact(sp.sqrt(2) ** 3 / 7) == "2√2/7"
+    assert format_exact(sp.sqrt(3) * sp.I) == "√3·i"
+    x = sp.Symbol("x")
+    assert format_exact(x**3 - 3 * x**2 + 2 * x - 1) == "x^3 - 3x^2 + 2x - 1"
 
 
 class _Tty(io.StringIO):
