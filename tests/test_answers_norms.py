@@ -162,7 +162,6 @@ BOUND_WHERE = {
 BOUND_FOR = r"1 \le k \le t \le T"
 
 
-@pytest.mark.slow
 def test_gradient_bound_holds_with_the_norm_and_fails_with_rho() -> None:
     bound = r"\|\delta_{t,k}\| \le \|\delta_{t,t}\| (\beta_W \beta_f)^{t-k}"
     v = _v(bound, HW3, where=BOUND_WHERE, range=BOUND_FOR)
@@ -180,7 +179,6 @@ def test_gradient_bound_holds_with_the_norm_and_fails_with_rho() -> None:
     assert np.isclose(ce["left"], left, rtol=1e-3) and np.isclose(ce["right"], right, rtol=1e-3)
 
 
-@pytest.mark.slow
 def test_bound_for_the_total_error_term_fails() -> None:
     # with a loss at every step, d L/d h_k carries the direct term a_k: the bound of the local
     # (one-loss) term does not hold for the total one
@@ -253,7 +251,6 @@ def test_exact_one_norm_is_rational() -> None:
     assert Fraction(1) + Fraction(4, 3) == Fraction(7, 3)
 
 
-@pytest.mark.slow
 def test_documented_bounds_example(tmp_path: Path) -> None:
     import re
 
