@@ -6,16 +6,16 @@ Expected verdicts are worked out by hand in the comments (W^30 with exact Fracti
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from symbptt.answers.files import read_submission
 from symbptt.answers.grade import _model
 from symbptt.answers.judge import judge
+from symbptt.cli import cli
 from symbptt.errors import InputError
 
 Q = "\\begin{bmatrix}-0.6&-0.8\\\\-0.8&0.6\\end{bmatrix}"
@@ -122,11 +122,9 @@ def test_markdown_front_matter_key_matching_no_heading_is_an_error(tmp_path: Pat
         read_submission(path)
     assert "'w31' matches no answer" in str(err.value) and "lambda, w30" in str(err.value)
     assert f"{path}:6" in str(err.value)  # the line of the key in the file (front matter line 6)
-    r = subprocess.run(
-        [sys.executable, "-m", "symbptt", "check", str(path)], capture_output=True, text=True
-    )
-    assert r.returncode == 2 and "'w31' matches no answer" in r.stdout + r.stderr
-    assert "Traceback" not in r.stderr
+    r = CliRunner().invoke(cli, ["check", "--jobs", "1", str(path)])
+    assert r.exit_code == 2 and "'w31' matches no answer" in r.output, r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)
 
 
 @pytest.mark.parametrize(
