@@ -31,6 +31,7 @@ __all__ = [
     "direct_path",
     "partial",
     "partial_numeric",
+    "total_jacobian",
     "total_step_jacobian",
 ]
 
@@ -176,6 +177,36 @@ def _run(
         else:
             step.q[eq.name] = step.ev(eq.rhs)
     return {q: v[0] for q, v in step.q.items()}
+
+
+def total_jacobian(
+    cell: Cell,
+    state: str,
+    params: Mapping[str, np.ndarray],
+    xs: np.ndarray,
+    prev: Mapping[str, np.ndarray],
+    *,
+    eps: float = 1e-6,
+) -> np.ndarray:
+    """Total d state_t / d state_k at a point, by central differences.
+
+    xs holds x_k, x_{k+1}, ..., x_t; prev the states at k-1. state_k is perturbed inside step k
+    and what follows it there (h_k = o_k ⊙ tanh(c_k)) is recomputed; then steps k+1..t run.
+    """
+    base = _run(cell, params, xs[0], prev)
+    n = base[state].size
+    total = np.zeros((n, n))
+    for j in range(n):
+        ends = []
+        for sign in (1.0, -1.0):
+            v = base[state].copy()
+            v[j] += sign * eps
+            cur = _run(cell, params, xs[0], prev, (state, v))
+            for x in xs[1:]:
+                cur = _run(cell, params, x, {s: cur[s] for s in cell.states})
+            ends.append(cur[state])
+        total[:, j] = (ends[0] - ends[1]) / (2 * eps)
+    return total
 
 
 def total_step_jacobian(
