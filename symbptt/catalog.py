@@ -29,7 +29,13 @@ from symbptt.sourcefile import YamlDoc, load_yaml
 
 #: Shipped derivations: the checkout's derivations/ folder, or the wheel's copy of it.
 DERIVATIONS_DIR = data_root() / "derivations"
-SIZE_LIMITS = {"T": (1, 1000), "n": (1, 64), "m": (1, 64), "k": (1, 64)}
+#: Default sizes a file may set: what the commands run at them (verify's unrolled checks,
+#: derive's full expansion, in seconds); beyond them a file fails at load, not in a command.
+SIZE_LIMITS = {"T": (1, 6), "n": (1, 5), "m": (1, 8), "k": (1, 8)}
+#: verify unrolls about n^(T+1) products per entry and allows at most this many.
+UNROLL_BUDGET = 4096
+#: A gated cell's checks unroll at most T = 3 steps of n = 2 units.
+GATED_SIZE_LIMITS = {"T": (1, 3), "n": (1, 2)}
 
 _TOP_KEYS = {
     "name": "a short id such as 'elman'",
@@ -217,7 +223,7 @@ def _model_from(doc: YamlDoc) -> Model:
         **symbols,
     )
     _check_distinct_names(doc, notation, has_output=data.get("output", "softmax") != "none")
-    sizes = _sizes(doc)
+    sizes = _sizes(doc, gated=gated)
     fields: dict[str, Any] = {}
     for key in ("activation", "output", "loss", "loss_at", "delta", "cell", "source"):
         if key in data:
@@ -293,7 +299,8 @@ def _check_ascii_id(doc: YamlDoc, keypath: tuple[Any, ...], value: str) -> None:
         )
 
 
-def _sizes(doc: YamlDoc) -> Sizes:
+def _sizes(doc: YamlDoc, *, gated: bool = False) -> Sizes:
+    """The file's default sizes, each within SIZE_LIMITS and together within what verify runs."""
     raw = doc.data.get("sizes", {})
     if not isinstance(raw, dict):
         raise _fail(doc, ("sizes",), "expected a mapping with T, n, m, k")
@@ -309,7 +316,24 @@ def _sizes(doc: YamlDoc) -> Sizes:
                 doc, ("sizes", key), f"found {value!r}; expected a whole number from {lo} to {hi}"
             )
         values[key] = value
-    return Sizes(**values)
+    sizes = Sizes(**values)
+    where = ("sizes", "T") if "T" in values else ("sizes", "n") if "n" in values else ("sizes",)
+    if gated:
+        for key, (lo, hi) in GATED_SIZE_LIMITS.items():
+            if getattr(sizes, key) > hi:
+                raise _fail(
+                    doc, ("sizes", key), f"found {getattr(sizes, key)}; a gated cell's checks "
+                    f"run at {key} from {lo} to {hi}",
+                )  # fmt: skip
+    elif sizes.n ** (sizes.T + 1) > UNROLL_BUDGET:
+        top = max(
+            t for t in range(1, SIZE_LIMITS["T"][1] + 1) if sizes.n ** (t + 1) <= UNROLL_BUDGET
+        )
+        raise _fail(
+            doc, where, f"T = {sizes.T} with n = {sizes.n} is more than the checks unroll "
+            f"(n^(T+1) <= {UNROLL_BUDGET}): at n = {sizes.n}, T is at most {top}",
+        )  # fmt: skip
+    return sizes
 
 
 def _get(data: Any, keypath: tuple[Any, ...]) -> Any:

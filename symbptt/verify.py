@@ -150,8 +150,7 @@ def check_sizes(T: object, n: object) -> None:
     assert isinstance(T, int) and isinstance(n, int)
     if n > MAX_N:
         raise InputError(
-            f"n={n} is too large for the unrolled forms (limit n<={MAX_N}); the step-lemma "
-            "form's generated code (steplemma.compile_gradients) scales to any n"
+            f"n={n} is too large for the unrolled forms (limit n<={MAX_N}); choose a smaller n"
         )
     limit = max_unrolled_T(n)
     if T > limit:

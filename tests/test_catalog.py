@@ -89,7 +89,7 @@ def test_a_user_file_loads(tmp_path: Path) -> None:
         (
             "loss: generic",
             "loss: generic\nsizes: {T: 0}",
-            r"mine.yaml:9: key 'sizes.T': found 0; expected a whole number from 1 to 1000",
+            r"mine.yaml:9: key 'sizes.T': found 0; expected a whole number from 1 to 6",
         ),
         ("output: none", "output: none\ncolour: red", r"mine.yaml:8: key 'colour': unknown key"),
         (
@@ -183,3 +183,74 @@ def test_unused_defaults_do_not_clash(tmp_path: Path) -> None:
         "symbols: {state: z}\noutput: none\nloss: generic\n"
     )
     assert load_file(path).model.notation.state.ascii == "z"
+
+
+# ---------------------------------------------------------------- sizes the commands can run
+
+
+def test_every_loadable_size_runs_in_verify_and_derive(tmp_path: Path) -> None:
+    """Every (T, n) a file may declare passes verify's and derive's own size checks."""
+    from symbptt.catalog import SIZE_LIMITS
+    from symbptt.latex import expansion
+    from symbptt.verify import check_sizes
+
+    accepted = 0
+    for T in range(1, SIZE_LIMITS["T"][1] + 3):
+        for n in range(1, SIZE_LIMITS["n"][1] + 3):
+            path = _write(tmp_path, GOOD + f"sizes: {{T: {T}, n: {n}}}\n")
+            try:
+                load_file(path)
+            except DerivationFileError:
+                rejected_by_a_command = False
+                for check in (check_sizes, expansion.check_sizes):
+                    try:
+                        check(T, n)
+                    except InputError:
+                        rejected_by_a_command = True
+                assert rejected_by_a_command, (T, n)  # no size refused that every command runs
+                continue
+            check_sizes(T, n)
+            expansion.check_sizes(T, n)
+            accepted += 1
+    assert accepted >= 20  # T = 1..6 at n = 1, 2 alone are 12 (n^(T+1) <= 4096 by hand)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "message"),
+    [
+        ("{T: 7}", r"mine.yaml:9: key 'sizes.T': found 7; expected a whole number from 1 to 6"),
+        ("{T: 1000, n: 2}", r"mine.yaml:9: key 'sizes.T': found 1000"),
+        ("{n: 64}", r"mine.yaml:9: key 'sizes.n': found 64; expected a whole number from 1 to 5"),
+        ("{m: 64}", r"mine.yaml:9: key 'sizes.m': found 64; expected a whole number from 1 to 8"),
+        ("{k: 9}", r"mine.yaml:9: key 'sizes.k': found 9"),
+        # 5^(6+1) = 78125 > 4096 and 5^(4+1) = 3125 <= 4096: at n = 5, T is at most 4
+        ("{T: 6, n: 5}", r"mine.yaml:9: key 'sizes.T': T = 6 with n = 5 .* T is at most 4"),
+        ("\n  T: 5\n  n: 5", r"mine.yaml:10: key 'sizes.T': T = 5 with n = 5"),
+    ],
+)
+def test_sizes_beyond_the_commands_fail_at_load(tmp_path: Path, sizes: str, message: str) -> None:
+    with pytest.raises(DerivationFileError, match=message) as info:
+        load_file(_write(tmp_path, GOOD + f"sizes: {sizes}\n"))
+    assert "steplemma" not in str(info.value) and "compile_gradients" not in str(info.value)
+
+
+def test_gated_sizes_fail_at_load(tmp_path: Path) -> None:
+    from symbptt.cells import checks
+
+    text = (
+        "name: g\ndescription: d\ncell: lstm\noutput: none\nloss: generic\nsizes: {T: %d, n: 2}\n"
+    )
+    load_file(_write(tmp_path, text % checks.MAX_T))
+    with pytest.raises(DerivationFileError, match=r"mine.yaml:6: key 'sizes.T': found 4"):
+        load_file(_write(tmp_path, text % (checks.MAX_T + 1)))
+
+
+def test_missing_file_directory_and_unknown_name(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"nope.yaml: file not found"):
+        load(str(tmp_path / "nope.yaml"))
+    with pytest.raises(InputError, match=r"is a directory"):
+        load(str(tmp_path))
+    with pytest.raises(
+        InputError, match=r"unknown model 'homework99'; built-in names are .*homework3"
+    ):
+        load("homework99")

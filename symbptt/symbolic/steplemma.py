@@ -485,7 +485,7 @@ def prove(
     if n > MAX_PROOF_N:
         raise InputError(
             f"n = {n} is above the exact proof's limit n <= {MAX_PROOF_N}; the proof holds for "
-            "every T already, and compile_gradients scales numerically to any n and T"
+            "every T already"
         )
     rule = rule or rule_for(model)
     generic = n <= GENERIC_MAX_N if generic is None else generic
