@@ -281,3 +281,58 @@ def test_bad_parameters_are_named() -> None:
         forward(cell, p, xs[:, 0], s0)
     with pytest.raises(InputError, match="not a state"):
         backward(cell, forward(cell, p, xs, s0), {"c": np.zeros((T, B, N))})
+
+
+@pytest.mark.parametrize(
+    ("name", "head_name", "loss_at"),
+    [
+        ("lstm", "softmax_cross_entropy", "every"),
+        ("gru", "sigmoid_binary_cross_entropy", "last"),
+        ("gru-reset-before", "identity_squared_error", "every"),
+    ],
+)
+def test_any_head_combines_with_any_cell(name: str, head_name: str, loss_at: str) -> None:
+    """E from the test's own loop and the head's textbook formula; gradients by central differences."""
+    from symbptt.cells.heads import HEADS
+    from symbptt.cells.numeric import head_loss
+
+    k = 3
+    p, xs, s0 = _instance(name, seed=13)
+    rng = np.random.default_rng(14)
+    p |= {"V": rng.normal(size=(k, N)), "c": rng.normal(size=k)}
+    if head_name == "softmax_cross_entropy":
+        Y = np.eye(k)[rng.integers(0, k, size=(T, B))]
+    elif head_name == "sigmoid_binary_cross_entropy":
+        Y = rng.integers(0, 2, size=(T, B, k)).astype(float)
+    else:
+        Y = rng.normal(size=(T, B, k))
+
+    def textbook(pp: Params) -> float:
+        total = 0.0
+        for b in range(B):
+            cell_p = {q: v for q, v in pp.items() if q not in ("V", "c")}
+            hs = _loop(name)(cell_p, xs[:, b], {s: v[b] for s, v in s0.items()})["h"]
+            for t, h in enumerate(hs):
+                if loss_at == "last" and t < T - 1:
+                    continue
+                z = pp["V"] @ h + pp["c"]
+                y = Y[t, b]
+                if head_name == "softmax_cross_entropy":
+                    total -= float(np.log(np.exp(z) / np.exp(z).sum()) @ y)
+                elif head_name == "sigmoid_binary_cross_entropy":
+                    s = sig(z)
+                    total -= float((y * np.log(s) + (1 - y) * np.log(1 - s)).sum())
+                else:
+                    total += 0.5 * float(((z - y) ** 2).sum())
+        return total
+
+    E, grads = head_loss(CELLS[name], HEADS[head_name], p, xs, s0, Y, loss_at=loss_at)
+    assert abs(E - textbook(p)) < 1e-10 * max(1.0, abs(E))
+    for key, v in p.items():
+        fd = np.zeros_like(v)
+        for idx in np.ndindex(v.shape):
+            up, dn = v.copy(), v.copy()
+            up[idx] += 1e-6
+            dn[idx] -= 1e-6
+            fd[idx] = (textbook({**p, key: up}) - textbook({**p, key: dn})) / 2e-6
+        np.testing.assert_allclose(grads.params[key], fd, rtol=1e-6, atol=1e-8, err_msg=key)

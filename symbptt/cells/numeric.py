@@ -44,10 +44,11 @@ from symbptt.cells.expr import (
     Upstream,
 )
 from symbptt.cells.functions import FUNCTIONS
+from symbptt.cells.heads import Head
 from symbptt.cells.reverse import adj_label, step_adjoints
 from symbptt.errors import InputError
 
-__all__ = ["Grads", "Trace", "backward", "forward", "loss_gradient_check"]
+__all__ = ["Grads", "Trace", "backward", "forward", "head_loss", "loss_gradient_check"]
 
 Array = np.ndarray
 
@@ -273,3 +274,49 @@ def loss_gradient_check(
             out[idx] = (loss({**params, k: up}) - loss({**params, k: dn})) / (2 * eps)
         fd[k] = out
     return got, fd
+
+
+def head_loss(
+    cell: Cell,
+    head: Head,
+    params: Mapping[str, Array],
+    xs: Array,
+    states0: Mapping[str, Array] | None,
+    targets: Array,
+    *,
+    loss_at: str = "every",
+) -> tuple[float, Grads]:
+    """E = sum_t E_t(V h_t + c, y_t) (or E_T alone) for any cell with an output head, and its
+    gradients: the cell's parameters plus V (k, n) and c (k,), keyed 'V' and 'c' in params.
+
+    Any head of `heads.HEADS` with an output layer combines with any cell: the head gives
+    dE_t/dz_t, z_t = V h_t + c gives dE/dV, dE/dc and dE_t/dh_t, and `backward` does the rest.
+    """
+    if not head.has_output_layer:
+        raise InputError(
+            f"head {head.name!r} has no output layer; pass dstates to backward instead"
+        )
+    if loss_at not in ("every", "last"):
+        raise InputError(f"loss_at is {loss_at!r}; expected 'every' or 'last'")
+    for key in ("V", "c"):
+        if key not in params:
+            raise InputError(f"head {head.name!r} needs the output parameter {key!r}")
+    V, c = np.asarray(params["V"]), np.asarray(params["c"])
+    tr = forward(cell, {k: v for k, v in params.items() if k not in ("V", "c")}, xs, states0)
+    H = tr.values[cell.readout]
+    n = H.shape[-1]
+    if V.ndim != 2 or V.shape[1] != n or c.shape != (V.shape[0],):
+        raise InputError(f"V has shape {V.shape} and c {c.shape}; expected (k, {n}) and (k,)")
+    Y = np.asarray(targets, dtype=float)
+    Z = H @ V.T + c
+    if Y.shape != Z.shape:
+        raise InputError(f"targets have shape {Y.shape}; expected {Z.shape} (T, B, k)")
+    mask = np.ones(Z.shape[0])
+    if loss_at == "last":
+        mask[:-1] = 0.0
+    E = float((head.numpy_loss(Z, Y) * mask[:, None]).sum())  # type: ignore[misc]
+    dZ = head.numpy_grad(Z, Y) * mask[:, None, None]  # type: ignore[misc]
+    grads = backward(cell, tr, {cell.readout: dZ @ V})
+    grads.params["V"] = np.einsum("tbk,tbn->kn", dZ, H)
+    grads.params["c"] = dZ.sum(axis=(0, 1))
+    return E, grads
