@@ -131,3 +131,29 @@ def test_trusted_mode_gives_the_same_verdicts(name):
     assert r.returncode == 0, r.stderr
     fns = json.loads(r.stdout)["files"][0]["functions"]
     assert {fn["verdict"] for fn in fns if not fn["name"].startswith("lstm")} == {"correct"}
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import symbptt.cli.check as check_mod
+
+    cls = tmp_path / "class"
+    cls.mkdir()
+    for n in ("cs231n_right.py", "notes_right.py"):
+        shutil.copy(CORPUS / n, cls / n)
+    term = _Terminal()
+    monkeypatch.setattr(check_mod, "_stderr", lambda: term)
+    r = CliRunner().invoke(check_mod.check, [str(cls), "--jobs", "1"])
+    assert r.exit_code == 0, r.output
+    assert "checking" in term.getvalue() and "100%" in term.getvalue()
+    assert "checking" not in r.output
+    plain = io.StringIO()
+    monkeypatch.setattr(check_mod, "_stderr", lambda: plain)
+    r = CliRunner().invoke(check_mod.check, [str(cls), "--jobs", "1"])
+    assert r.exit_code == 0 and plain.getvalue() == ""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["SIZES", "Instance", "instances"]
+__all__ = ["SIZES", "SIZE_NAMES", "Instance", "instances"]
 
 Array = np.ndarray
 
@@ -22,6 +22,14 @@ SIZES: tuple[tuple[int, int, int, int, int], ...] = (
     (5, 3, 2, 3, 4),
     (1, 4, 3, 5, 3),
 )
+
+
+# the sizes (batch, steps, inputs, hidden) as each API's text names them
+SIZE_NAMES = {
+    "cs231n": ("N", "T", "D", "H"),
+    "dlai": ("m", "T_x", "n_x", "n_a"),
+    "course-notes": ("B", "T", "m", "n"),
+}
 
 
 @dataclass(frozen=True)
@@ -46,8 +54,13 @@ class Instance:
     c0: Array  # (N, H): the previous cell state the LSTM step functions get
     dc: Array  # (N, H): the upstream gradient on the step's next cell state
 
-    def label(self) -> str:
-        return f"instance {self.index + 1} (N={self.N}, T={self.T}, D={self.D}, H={self.H})"
+    def label(self, api: str = "cs231n") -> str:
+        """'instance 2 (N=2, T=1, D=3, H=4)' in the API's own size names."""
+        names = SIZE_NAMES.get(api, SIZE_NAMES["cs231n"])
+        sizes = ", ".join(
+            f"{k}={v}" for k, v in zip(names, (self.N, self.T, self.D, self.H), strict=True)
+        )
+        return f"instance {self.index + 1} ({sizes})"
 
 
 def instances(seed: int = 231) -> list[Instance]:

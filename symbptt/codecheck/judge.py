@@ -153,8 +153,8 @@ def _seen(ch: Check, responses: dict) -> _Seen:
     return s
 
 
-def _where(ch: Check) -> str:
-    return ch.inst.label() + (f", {ch.mode}" if ch.mode else "")
+def _where(ch: Check, api: str) -> str:
+    return ch.inst.label(api) + (f", {ch.mode}" if ch.mode else "")
 
 
 def _fmt(x: float | None) -> str:
@@ -189,7 +189,7 @@ def _slip_search(kind: str, seen: list[_Seen], names: list[str]) -> tuple[str, .
     return None
 
 
-def _judge_function(fn: str, kind: str, checks: list[Check], responses: dict,
+def _judge_function(api: str, fn: str, kind: str, checks: list[Check], responses: dict,
                     killed: str | None) -> FunctionResult:  # fmt: skip
     names = list(checks[0].expected)
     if killed is not None:
@@ -244,7 +244,7 @@ def _judge_function(fn: str, kind: str, checks: list[Check], responses: dict,
     slip = "; ".join(texts) or None
     if errors:
         e = errors[0]
-        reason = f"{e.error} [{_where(e.check)}]"
+        reason = f"{e.error} [{_where(e.check, api)}]"
         if len(errors) > 1:
             reason += f"; {len(errors)} of {len(seen)} runs failed"
         return FunctionResult(fn, "error", reason, slip, outputs)
@@ -254,7 +254,7 @@ def _judge_function(fn: str, kind: str, checks: list[Check], responses: dict,
             d, n, ch = max(wrong_at, key=lambda w: _key(w[0]))
             bad = sorted({w[1] for w in wrong_at}, key=names.index)
             runs = len({id(w[2]) for w in wrong_at})
-            where = _where(ch)
+            where = _where(ch, api)
             if d.note:
                 parts.append(
                     f"{', '.join(bad)} wrong on {runs} of {len(seen)} runs; {n}: {d.note} [{where}]"
@@ -305,5 +305,5 @@ def judge_file(path: str, *, api: str | None, limits: sandbox.Limits, trusted: b
         if load.get("status") == "ok" and fn not in defined:
             result.functions.append(FunctionResult(fn, "missing", "not defined in the file"))
             continue
-        result.functions.append(_judge_function(fn, kind, mine, responses, killed.get(fn)))
+        result.functions.append(_judge_function(api, fn, kind, mine, responses, killed.get(fn)))
     return result
