@@ -161,3 +161,34 @@ def test_heads_table_gradients_by_central_differences() -> None:
     assert head_for("softmax", "cross_entropy").name == "softmax_cross_entropy"
     with pytest.raises(InputError, match="is not a head"):
         head_for("softmax", "squared_error")
+
+
+def test_every_vanilla_derivation_is_the_rnn_cell_with_its_activation_bias_and_order() -> None:
+    """Model.cell_def of each shipped vanilla file runs like the engine's vanilla fast path."""
+    from symbptt import catalog, engine
+    from symbptt.cells.numeric import forward
+    from symbptt.model import Role
+
+    rng = np.random.default_rng(0)
+    for name in catalog.builtin_names():
+        model = catalog.load(name)
+        cell = model.cell_def
+        (eq,) = cell.equations
+        has_bias = Role.HIDDEN_BIAS in model.notation.parameters
+        assert ("b" in cell.param_keys) == has_bias, name
+        first = "W h[t-1]" if model.notation.recurrent_first else "U x"
+        assert str(eq.rhs.arg).startswith(first), name  # type: ignore[attr-defined]
+        n, m, T = 3, 2, 4
+        p = {q.key: rng.normal(0, 0.6, size=q.size(n, m)) for q in cell.params}
+        xs, h0 = rng.normal(size=(T, 1, m)), rng.normal(size=(1, n))
+        act = FUNCTIONS[eq.rhs.function]  # type: ignore[attr-defined]
+        fast = engine.forward(
+            p | ({} if has_bias else {"b": np.zeros(n)}),
+            xs,
+            h0,
+            activation="tanh" if model.activation == "generic" else model.activation,
+            output=None,
+        )
+        got = forward(cell, p, xs, {"h": h0}).values["h"]
+        np.testing.assert_allclose(got, np.asarray(fast.h), rtol=1e-12, atol=1e-14, err_msg=name)
+        assert act.name == model.activation

@@ -237,3 +237,23 @@ def test_partial_is_taken_from_the_equation_not_typed_in() -> None:
     )
     variant = dataclasses.replace(lstm, name="variant", equations=eqs)
     assert partial(variant, "c", "c").statement == "diag(i)"
+
+
+@pytest.mark.parametrize("activation", ["generic", "relu", "identity", "sigmoid"])
+def test_vanilla_cell_identity_for_every_function_of_the_table(activation: str) -> None:
+    from symbptt.cells.builtin import rnn
+
+    cell = rnn(activation, bias=activation != "identity", recurrent_first=True)
+    assert direct_equals_bptt(unroll(cell, 3, 2)) == []
+    assert prove(cell, 2).passed
+
+
+def test_generic_f_keeps_f_prime_as_an_atom() -> None:
+    from symbptt.cells.builtin import rnn
+    from symbptt.cells.functions import GenericFPrime
+
+    u = unroll(rnn("generic"), 1, 1)
+    from symbptt.cells.symbolic import bptt
+
+    grad = bptt(u).grads["W"][0, 0]
+    assert grad.has(GenericFPrime) and not grad.has(sp.tanh)
