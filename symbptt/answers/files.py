@@ -209,15 +209,17 @@ def _model_ref(doc: YamlDoc, data: dict, path: Path) -> str | None:
     ref = _opt_str(doc, data, "model")
     if ref is None:
         return None
-    from symbptt.catalog import builtin_names, load
+    from symbptt.catalog import builtin_names, load, looks_like_path
 
     if ref in builtin_names():
         return ref
     candidate = (path.parent / ref).resolve()
+    name_only = not looks_like_path(ref) and not candidate.exists()  # 'homework99': a name
     try:
-        load(str(candidate))
+        load(ref if name_only else str(candidate))
     except InputError as exc:
-        raise InputError(f"model {ref!r}: {exc.message}", where=doc.where("model")) from None
+        msg = exc.message if name_only else f"model {ref!r}: {exc.message}"
+        raise InputError(msg, where=doc.where("model")) from None
     return str(candidate)
 
 
