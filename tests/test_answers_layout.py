@@ -266,3 +266,13 @@ def test_a_broken_later_step_does_not_hide_the_layout_of_the_chain() -> None:
     assert v.verdict == "wrong"
     assert [s.verdict for s in v.steps] == ["correct", "wrong"]
     assert "numerator layout" in v.reason
+
+
+def test_check_answer_takes_a_layout() -> None:
+    import symbptt
+
+    assert symbptt.check_answer(CHAIN_DEN, model="homework3", layout="denominator").verdict == (
+        "correct"
+    )
+    with pytest.raises(InputError, match="layout must be numerator"):
+        symbptt.check_answer(CHAIN_DEN, model="homework3", layout="rows")

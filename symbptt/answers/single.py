@@ -81,6 +81,7 @@ def check_answer(
     range: str | None = None,  # noqa: A002 - the answer files' `for`, named as in AnswerSpec
     tolerance: Mapping[str, float] | None = None,
     product_order: str = "increasing",
+    layout: str | None = None,
     seconds: float = WALL_SECONDS,
 ) -> CheckedAnswer:
     """Judge one LaTeX answer in `model`'s notation (a built-in name or a derivation file)."""
@@ -88,6 +89,10 @@ def check_answer(
         raise InputError("the answer must be non-empty LaTeX text")
     if product_order not in ("increasing", "decreasing"):
         raise InputError(f"product_order must be increasing or decreasing, not {product_order!r}")
+    from symbptt.answers.layout import check_layout
+
+    if check_layout(layout) is not None:  # numerator, denominator or mixed (see `layout`)
+        raise InputError(str(check_layout(layout)))
     if model is not None:
         from symbptt.catalog import load
 
@@ -105,6 +110,7 @@ def check_answer(
         tolerance=tol,
         where_line="<check_answer>",
         product_order=product_order,
+        layout=layout,
     )
     (out,) = list(run_limited(judge_payload, [("answer", (model, spec))], jobs=1, seconds=seconds))
     if out.limit is not None:
