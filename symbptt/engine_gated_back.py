@@ -131,6 +131,27 @@ def _stackw(P: dict[str, Array], w: str, gates: tuple[str, ...]) -> Array:
 # on one step (B, .) in the full recursion and on many steps at once (K, B, .) when truncating.
 
 
+def _per_step(G: Array) -> bool:
+    """Large traces take the derivative factors step by step, in cache; small ones at once."""
+    return G.size > _BIG
+
+
+# above this many gate values (T*B*G n) a whole-trace pass per factor costs more in memory
+# traffic than the extra per-step calls
+_BIG = 1 << 20
+
+
+def _lstm_factors(G: Array, TC: Array, n: int, D: Array, OT: Array) -> None:
+    """D: the gate derivatives s (1 - s) (i, f, o) and 1 - g^2 (g); OT: o (1 - tanh^2 c)."""
+    np.subtract(1.0, G, out=D)
+    D *= G
+    np.multiply(G[..., 3 * n :], G[..., 3 * n :], out=D[..., 3 * n :])
+    np.subtract(1.0, D[..., 3 * n :], out=D[..., 3 * n :])
+    np.multiply(TC, TC, out=OT)
+    np.subtract(1.0, OT, out=OT)
+    OT *= G[..., 2 * n : 3 * n]
+
+
 class _LSTM:
     """c_t = f c_{t-1} + i g, h_t = o tanh(c_t); stacked gates i, f, o, g."""
 
@@ -138,32 +159,55 @@ class _LSTM:
         P, n = tr.params, tr._H.shape[2]
         G = tr._G
         self.n, self.G, self.TC, self.Cp = n, G, tr._M, tr._C[:-1]  # type: ignore[index]
-        D = empty(G.shape, G.dtype)  # gate derivatives: s (1 - s) and 1 - g^2
-        np.subtract(1.0, G, out=D)
-        D *= G
-        np.multiply(G[..., 3 * n :], G[..., 3 * n :], out=D[..., 3 * n :])
-        np.subtract(1.0, D[..., 3 * n :], out=D[..., 3 * n :])
-        self.D = D
-        OT = empty(tr._M.shape, G.dtype)  # o (1 - tanh^2 c)
-        np.multiply(tr._M, tr._M, out=OT)
-        np.subtract(1.0, OT, out=OT)
-        OT *= G[..., 2 * n : 3 * n]
-        self.OT = OT
+        if _per_step(G):
+            self.D = self.OT = None
+            self._d, self._ot = np.empty(G.shape[1:], G.dtype), np.empty(tr._M.shape[1:], G.dtype)
+        else:
+            self.D, self.OT = empty(G.shape, G.dtype), empty(tr._M.shape, G.dtype)
+            _lstm_factors(G, self.TC, n, self.D, self.OT)
         # (4n, n) in F order: the per-step (B, 4n) x (4n, n) product runs faster from it
         self.Wc = np.asfortranarray(_stackw(P, "W", CELLS[tr.cell].gates))
         self.width = 4 * n
 
     def local(self, sl, dh: Array, dcin: Array | None, o: dict[str, Array]):
         n, g, da, dc = self.n, self.G[sl], o["a"], o["c"]
-        np.multiply(dh, self.OT[sl], out=dc)
+        if self.D is None:
+            D, OT = (
+                (self._d, self._ot)
+                if isinstance(sl, int)
+                else (np.empty_like(da), np.empty_like(dc))
+            )
+            _lstm_factors(g, self.TC[sl], n, D, OT)
+        else:
+            D, OT = self.D[sl], self.OT[sl]
+        np.multiply(dh, OT, out=dc)
         if dcin is not None:
             dc += dcin
         np.multiply(dc, g[..., 3 * n :], out=da[..., :n])
         np.multiply(dc, self.Cp[sl], out=da[..., n : 2 * n])
         np.multiply(dh, self.TC[sl], out=da[..., 2 * n : 3 * n])
         np.multiply(dc, g[..., :n], out=da[..., 3 * n :])
-        da *= self.D[sl]
+        da *= D
         return np.matmul(da, self.Wc), np.multiply(dc, g[..., n : 2 * n])
+
+
+def _gru_factors(G: Array, Hp: Array, M: Array, after: bool, F: Array) -> None:
+    """F[0] = (1 - z)(1 - n^2), F[1] = (h_{t-1} - n) z (1 - z), F[2] = u r (1 - r) (reset
+    after) or h_{t-1} r (1 - r) (reset before); F is (3, ..., n)."""
+    n = Hp.shape[-1]
+    z, r, nn = G[..., :n], G[..., n : 2 * n], G[..., 2 * n :]
+    F1, F2, F3 = F[0], F[1], F[2]
+    np.multiply(nn, nn, out=F1)
+    np.subtract(1.0, F1, out=F1)
+    np.multiply(z, F1, out=F3)  # F3 as scratch
+    F1 -= F3
+    np.subtract(Hp, nn, out=F2)
+    F2 *= z
+    np.multiply(z, F2, out=F3)
+    F2 -= F3
+    np.subtract(1.0, r, out=F3)
+    F3 *= r
+    F3 *= M if after else Hp
 
 
 class _GRU:
@@ -171,21 +215,14 @@ class _GRU:
 
     def __init__(self, tr: GatedTrace, after: bool) -> None:
         P, n = tr.params, tr._H.shape[2]
-        G, Hp, M = tr._G, tr._H[:-1], tr._M
+        G, self.Hp, self.M = tr._G, tr._H[:-1], tr._M
         self.n, self.after, self.G = n, after, G
-        z, r, nn = G[..., :n], G[..., n : 2 * n], G[..., 2 * n :]
-        F1 = empty(M.shape, G.dtype)  # (1 - z)(1 - n^2)
-        np.multiply(nn, nn, out=F1)
-        np.subtract(1.0, F1, out=F1)
-        F1 -= z * F1
-        F2 = empty(M.shape, G.dtype)  # (h_{t-1} - n) z (1 - z)
-        np.subtract(Hp, nn, out=F2)
-        F2 *= z
-        F2 -= z * F2
-        F3 = empty(M.shape, G.dtype)  # u r (1 - r)  |  h_{t-1} r (1 - r)
-        np.multiply(M if after else Hp, r, out=F3)
-        F3 -= r * F3
-        self.F1, self.F2, self.F3 = F1, F2, F3
+        if _per_step(G):
+            self.F = None
+            self._f = np.empty((3, *tr._M.shape[1:]), G.dtype)
+        else:
+            self.F = empty((3, *tr._M.shape), G.dtype)
+            _gru_factors(G, self.Hp, self.M, after, self.F)
         if after:
             self.Wc = np.asfortranarray(_stackw(P, "W", ("z", "r", "n")))  # (3n, n)
         else:
@@ -195,20 +232,25 @@ class _GRU:
 
     def local(self, sl, dh: Array, dcin: Array | None, o: dict[str, Array]):
         n, g, da = self.n, self.G[sl], o["a"]
+        if self.F is None:
+            F = self._f if isinstance(sl, int) else np.empty((3, *dh.shape), dh.dtype)
+            _gru_factors(g, self.Hp[sl], self.M[sl], self.after, F)
+        else:
+            F = self.F[:, sl]
         z, r = g[..., :n], g[..., n : 2 * n]
         an = da[..., 2 * n :]
-        np.multiply(dh, self.F1[sl], out=an)
-        np.multiply(dh, self.F2[sl], out=da[..., :n])
+        np.multiply(dh, F[0], out=an)
+        np.multiply(dh, F[1], out=da[..., :n])
         carry = np.multiply(dh, z)
         if self.after:
             dr = o["r"]  # [a_z, a_r, a_n r]: what the recurrent weights see
-            np.multiply(an, self.F3[sl], out=da[..., n : 2 * n])
+            np.multiply(an, F[2], out=da[..., n : 2 * n])
             dr[..., : 2 * n] = da[..., : 2 * n]
             np.multiply(an, r, out=dr[..., 2 * n :])
             carry += np.matmul(dr, self.Wc)
         else:
             drh = np.matmul(an, self.Wn)  # dE/d(r h_{t-1})
-            np.multiply(drh, self.F3[sl], out=da[..., n : 2 * n])
+            np.multiply(drh, F[2], out=da[..., n : 2 * n])
             drh *= r
             carry += drh
             carry += np.matmul(da[..., : 2 * n], self.Wc)

@@ -280,6 +280,32 @@ def test_every_gradient_matches_loop_bptt_and_central_differences(cell, out):
     assert engine.loss(tr, ys) == pytest.approx(fun(), rel=1e-12)
 
 
+@pytest.mark.parametrize("truncate", [None, 1])
+@pytest.mark.parametrize("cell", CELLS)
+def test_large_trace_code_path_matches_loop_bptt(cell, truncate, monkeypatch):
+    """Above a size the derivative factors are taken step by step; forced here on a small case."""
+    from symbptt import engine_gated_back
+
+    monkeypatch.setattr(engine_gated_back, "_BIG", 0)
+    rs = np.random.RandomState(21)
+    P, xs, h0, c0, ys = make(cell, rs, T=4, B=2)
+    g = engine.backward(engine.forward(P, xs, h0, cell=cell, c0=c0), targets=ys, truncate=truncate)
+    for b in range(2):
+        cb = None if c0 is None else c0[b]
+        if truncate is None:
+            ref, *_ = ref_backward(cell, P, xs[:, b], h0[b], cb, ys[:, b])
+        else:
+            ref = {"xs": np.zeros_like(xs[:, b])}
+            for s in range(4):
+                part, *_ = ref_backward(
+                    cell, P, xs[:, b], h0[b], cb, ys[:, b], only=s, lo=max(0, s - truncate)
+                )
+                ref["xs"] += part["xs"]
+        close(g["xs"][:, b], ref["xs"], "xs")
+        if truncate is None:
+            close(g["h0"][b], ref["h0"], "h0")
+
+
 @pytest.mark.parametrize("cell", CELLS)
 def test_upstream_dh_and_loss_at_last(cell):
     rs = np.random.RandomState(7)
