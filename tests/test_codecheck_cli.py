@@ -9,15 +9,29 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 CORPUS = Path(__file__).parent / "code_corpus"
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "symbptt", "check", *args], capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+def run(*args: str) -> SimpleNamespace:
+    """`symbptt check ARGS` in this process (no interpreter start-up): exit code, stdout, stderr."""
+    from click.testing import CliRunner
+
+    from symbptt.cli import cli
+
+    r = CliRunner().invoke(cli, ["check", *args])
+    return SimpleNamespace(returncode=r.exit_code, stdout=r.stdout, stderr=r.stderr)
+
+
+@pytest.mark.slow
+def test_the_console_entry_point_runs_code_checks():
+    r = subprocess.run([sys.executable, "-m", "symbptt", "check", str(CORPUS / "notes_right.py")],
+                       capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "notes_right.py (course-notes): 4 of 4 functions correct" in r.stdout
 
 
 def test_json_document_has_the_issue_shape_and_exit_1_on_a_slip():
