@@ -379,3 +379,12 @@ def test_tau_as_the_models_time_index(tmp_path: Path) -> None:
     assert judge(AnswerSpec("j", jac, range="1 \\le \\tau \\le T"), model).verdict == "correct"
     lhs_sum = f"{DL_DW} = \\sum_\\tau \\frac{{\\partial L_\\tau}}{{\\partial W}}"
     assert judge(AnswerSpec("s", lhs_sum), model).verdict == "correct"
+
+
+def test_printed_name_as_a_given_key() -> None:
+    # elman's W_{hh} given as a matrix: diag(0.5, 0.25)^2 = diag(0.25, 0.0625) by hand; the cube
+    # diag(0.125, 0.015625) is not diag(0.25, 0.0625).
+    given = {"W_{hh}": "\\begin{bmatrix}0.5 & 0\\\\ 0 & 0.25\\end{bmatrix}"}
+    sq = "\\begin{bmatrix}0.25 & 0\\\\ 0 & 0.0625\\end{bmatrix}"
+    assert verdict(f"W_{{hh}}^{{2}} = {sq}", "elman", given=given)[0] == "correct"
+    assert verdict(f"W_{{hh}}^{{3}} = {sq}", "elman", given=given)[0] == "wrong"

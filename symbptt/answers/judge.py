@@ -14,7 +14,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from symbptt.answers.ast import Apply, Big, Chain, Deriv, Entries, Entry, Nabla, Node, Sym, walk
+from symbptt.answers.ast import (
+    Apply,
+    Big,
+    Chain,
+    Deriv,
+    Entries,
+    Entry,
+    Mul,
+    Nabla,
+    Node,
+    Sym,
+    walk,
+)
 from symbptt.answers.evaluate import (
     ComponentRange,
     Evaluator,
@@ -469,7 +481,21 @@ def _pattern(key: str, what: str) -> tuple[str, tuple[str, ...]]:
     try:
         return parse_index_pattern(greek_key(str(key)))
     except ParseError as exc:
+        node = _parse_field(greek_key(str(key)), f"{what} key")
+        letters = _letter_run(node.index[0]) if isinstance(node, Sym) and node.index else None
+        if letters and len(node.index) == 1 and len(letters) > 1:  # type: ignore[union-attr]
+            return f"{node.name}_{''.join(letters)}", ()  # type: ignore[union-attr]  # W_{hh}
         raise ParseError(f"{what} key {key!r}: {exc}") from None
+
+
+def _letter_run(node: Node) -> list[str] | None:
+    """`hh` (a product of one-letter names) -> ['h', 'h'], as in elman's W_{hh}; else None."""
+    if isinstance(node, Mul):
+        a, b = _letter_run(node.a), _letter_run(node.b)
+        return a + b if a is not None and b is not None else None
+    if isinstance(node, Sym) and not node.index and len(node.name) == 1:
+        return [node.name]
+    return None
 
 
 def _constraints(text: str | None) -> list[tuple[Node, str, Node]]:
