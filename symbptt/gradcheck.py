@@ -50,26 +50,29 @@ def gradcheck(
     targets: object = None,
     dh: object = None,
     *,
+    cell: object = "rnn",
+    c0: object = None,
     activation: str = "tanh",
     output: str | None = "softmax",
     loss_at: str = "every",
     eps: float = 1e-6,
 ) -> GradCheckReport:
-    """Compare backward() with central differences over every entry of the params, h0 and xs.
+    """Compare backward() with central differences over every entry of the params, h0, c0, xs.
 
-    Runs in float64. The objective is loss(trace, targets, loss_at) or, with dh, sum_t <dh_t, h_t>.
+    Runs in float64, for any cell of `engine.forward` (c0 for the LSTM cells). The objective is
+    loss(trace, targets, loss_at) or, with dh, sum_t <dh_t, h_t>.
     """
     if (targets is None) == (dh is None):
         raise InputError("gradcheck needs exactly one of targets= or dh=")
     if not (eps > 0):
         raise InputError(f"eps must be positive; found {eps!r}")
-    kw = {"activation": activation, "output": output, "dtype": "float64"}
-    trace = engine.forward(params, xs, h0, **kw)
+    kw = {"cell": cell, "activation": activation, "output": output, "dtype": "float64"}
+    trace = engine.forward(params, xs, h0, c0=c0, **kw)
     grads = engine.backward(trace, targets=targets, dh=dh, loss_at=loss_at)
     dha = None if dh is None else np.asarray(dh, dtype=np.float64)
 
     def objective(p: Mapping[str, object], x: object, h: object) -> float:
-        tr = engine.forward(p, x, h, **kw)
+        tr = engine.forward(p, x, h, c0=c0a, **kw)
         if dha is not None:
             return float(np.vdot(dha, tr.h))
         return engine.loss(tr, targets, loss_at=loss_at)
@@ -78,7 +81,10 @@ def gradcheck(
     P = {k: np.array(v, dtype=np.float64) for k, v in trace.params.items()}
     h0a = np.array(trace.h0, dtype=np.float64)
     xa = np.array(trace.xs, dtype=np.float64)
+    c0a = None if getattr(trace, "c0", None) is None else np.array(trace.c0, dtype=np.float64)
     targets_of = {**{k: P[k] for k in P}, "h0": h0a, "xs": xa}
+    if c0a is not None:
+        targets_of["c0"] = c0a
 
     worst = (-1.0, "", (), 0.0, 0.0)
     checked = 0

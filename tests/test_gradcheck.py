@@ -65,3 +65,33 @@ def test_needs_exactly_one_objective():
     p, xs, ys = case()
     with pytest.raises(InputError, match="exactly one of targets= or dh="):
         gc.gradcheck(p, xs)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "gru-reset-before"])
+def test_gated_cells_pass_and_a_wrong_gradient_is_named(cell, monkeypatch):
+    rs = np.random.RandomState(5)
+    gates = "ifgo" if cell == "lstm" else "zrn"
+    shape = {"U": (3, 2), "W": (3, 3), "b": (3,)}
+    p = {f"{w}_{g}": rs.randn(*shape[w]) * 0.5 for w in "UWb" for g in gates}
+    if cell == "gru":
+        p["b_hn"] = rs.randn(3) * 0.1
+    p["V"], p["c"] = rs.randn(2, 3), rs.randn(2)
+    c0 = rs.randn(3) * 0.3 if cell == "lstm" else None
+    xs, ys = rs.randn(4, 2), rs.randint(0, 2, 4)
+    report = gc.gradcheck(p, xs, rs.randn(3) * 0.3, ys, cell=cell, c0=c0)
+    assert report.passed(1e-5), str(report)  # central differences: ~1e-10 absolute noise
+    assert report.checked == sum(np.size(v) for v in p.values()) + 3 + 8 + (
+        3 if c0 is not None else 0
+    )
+    # a gradient off by 1% in one entry is caught and named
+    real = engine.backward
+
+    def off(trace, **kw):
+        g = real(trace, **kw)
+        g[f"W_{gates[1]}"][1, 2] *= 1.01
+        return g
+
+    monkeypatch.setattr(engine, "backward", off)
+    bad = gc.gradcheck(p, xs, None, ys, cell=cell, c0=c0)
+    assert not bad.passed(1e-3)
+    assert (bad.worst_name, bad.worst_index) == (f"W_{gates[1]}", (1, 2))
