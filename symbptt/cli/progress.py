@@ -34,8 +34,8 @@ def ticker(label: str, stream: TextIO | None = None, every: float = 0.5) -> Iter
     t0 = time.perf_counter()
 
     def run() -> None:
-        while not done.wait(every):
-            err.write(f"\r{label} ... {time.perf_counter() - t0:.0f} s ")
+        while not done.wait(every):  # the cursor goes back to column 0: other output overwrites
+            err.write(f"{label} ... {time.perf_counter() - t0:.0f} s \r")
             err.flush()
 
     thread = threading.Thread(target=run, daemon=True)
@@ -45,5 +45,5 @@ def ticker(label: str, stream: TextIO | None = None, every: float = 0.5) -> Iter
     finally:
         done.set()
         thread.join()
-        err.write("\r" + " " * (len(label) + 16) + "\r")
+        err.write(" " * (len(label) + 16) + "\r")
         err.flush()
