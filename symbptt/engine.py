@@ -381,6 +381,19 @@ class Gradients(dict):
         """Per-step input-weight terms delta_t x_t^T, summed over the batch: (T, n, m)."""
         return np.matmul(self._delta.transpose(0, 2, 1), self._X)
 
+    @property
+    def terms(self) -> dict[str, Array]:
+        """Per-step parameter terms by key, as for the gated cells: U, W (and b) -> (T, ...)."""
+        out = {"U": self.dU_terms, "W": self.dW_terms}
+        if "b" in self:
+            out["b"] = self._delta.sum(axis=1)
+        return out
+
+    @property
+    def deltas(self) -> dict[str, Array]:
+        """Per-step error terms by name, as for the gated cells: 'net' is `delta`."""
+        return {"net": self.delta}
+
     def as_dict(self) -> dict[str, Array]:
         """A plain dict copy of the gradients (without the per-step terms)."""
         return dict(self)

@@ -235,6 +235,10 @@ def test_hand_sized_t2_n2_loop_reference():
     np.testing.assert_allclose(g["U"], dU, rtol=1e-13)
     np.testing.assert_allclose(g["V"], dV, rtol=1e-13)
     np.testing.assert_allclose(g.dW_terms[1], np.outer(d1, h[1]), rtol=1e-13)
+    np.testing.assert_allclose(g.terms["W"][0], np.outer(d0, h[0]), rtol=1e-13)
+    np.testing.assert_allclose(g.terms["U"][1], np.outer(d1, xs[1]), rtol=1e-13)
+    np.testing.assert_allclose(g.deltas["net"], [d0, d1], rtol=1e-13)
+    assert set(g.terms) == {"U", "W"}  # no b in this model
     assert set(g) == {"U", "W", "V", "h0", "xs"}
 
 
