@@ -30,7 +30,6 @@ __all__ = [
     "describe",
     "direct_path",
     "partial",
-    "partial_numeric",
     "total_jacobian",
     "total_step_jacobian",
 ]
@@ -133,33 +132,6 @@ def direct_path(cell: Cell, state: str, steps: int, n: int = 2, m: int | None = 
         cur = env.q[state]
     J = cur.jacobian(start)
     return DirectPath(state, steps, J, product, per_step, same(J, product.xreplace(sub)) == [])
-
-
-def partial_numeric(
-    cell: Cell,
-    of: str,
-    wrt: str,
-    params: Mapping[str, np.ndarray],
-    x: np.ndarray,
-    prev: Mapping[str, np.ndarray],
-) -> np.ndarray:
-    """The partial (others held fixed) at a numeric point, one batch row: (n, n)."""
-    n = prev[wrt].shape[-1]
-    p = partial(cell, of, wrt, n, x.shape[-1])
-    step = _Step(params, x[None, :], {s: v[None, :] for s, v in prev.items()})
-    for eq in cell.equations:
-        step.q[eq.name] = step.ev(eq.rhs)
-    sub = {s: float(step.q[q][0, j]) for q, v in p.names.items() for j, s in enumerate(v)}
-    sub |= {
-        s: float(prev[st][j]) for st in cell.states for j, s in enumerate(vector(f"{st}_t-1", n))
-    }
-    sub |= {
-        s: float(v)
-        for k, P in param_symbols(cell, n, x.shape[-1]).items()
-        for s, v in zip(P, np.ravel(params[k]), strict=True)
-    }
-    sub |= {s: float(v) for s, v in zip(vector("x_t", x.shape[-1]), x, strict=True)}
-    return np.array(p.matrix.xreplace(sub).evalf(), dtype=float)
 
 
 def _run(
