@@ -77,8 +77,9 @@ def derive(
 ) -> None:
     """Derive BPTT for MODEL (a built-in name or a derivation file) and write it.
 
-    The document ends with a Checked section: the step-lemma proof for every T and the checks
-    of `symbptt verify` at --T, --n, --seed. If any check fails, the document is still written
+    On a terminal it reads as maths in Unicode; --format tex (or -o FILE.tex) gives LaTeX. The
+    document ends with a Checked section: the checks of `symbptt verify` at --T, --n, --seed,
+    counted as verify counts them (the step-lemma proof for every T is one). If any check fails, the document is still written
     (its Checked section marks the failures), the failed checks are listed on stderr and the
     exit status is 1. A formula of the source text that the checks refute (marked WRONG) is a
     finding, not a failure. Bad input exits with status 2.
