@@ -62,13 +62,18 @@ class Outcome:
 
 
 def _python() -> str:
-    return os.path.realpath(sys.executable)
+    """This interpreter as started (a venv's python stays the venv's: its prefix is bound)."""
+    return os.path.abspath(sys.executable)
+
+
+def _numpy_site() -> str:
+    return os.path.dirname(os.path.dirname(os.path.realpath(np.__file__)))
 
 
 def _roots() -> list[str]:
     """Folders of the Python installation the worker needs (read-only), outermost only."""
-    np_site = os.path.dirname(os.path.dirname(os.path.realpath(np.__file__)))
-    cands = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix)} | {np_site}
+    cands = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix)} | {_numpy_site()}
+    cands |= {os.path.abspath(p) for p in (sys.base_prefix, sys.prefix)}
     cands = {c for c in cands if not c.startswith("/usr/")}
     return sorted(c for c in cands if not any(c != o and c.startswith(o + os.sep) for o in cands))
 
@@ -82,17 +87,22 @@ def _bwrap_args(uid: int | None) -> list[str]:
             args += ["--ro-bind", d, d]
     if os.path.exists("/etc/ld.so.cache"):
         args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    # the private /tmp and home first: a Python installation under /tmp is bound over them
+    args += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/home"]
     made: set[str] = set()
     for root in _roots():
         parts = Path(root).parts
         for i in range(2, len(parts)):
             parent = str(Path(*parts[:i]))
-            if parent not in made and not parent.startswith("/usr"):
+            if (
+                parent not in made
+                and parent not in ("/tmp", "/home")
+                and not parent.startswith("/usr")
+            ):
                 args += ["--perms", "0755", "--dir", parent]
                 made.add(parent)
         args += ["--ro-bind", root, root]
-    args += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/home",
-             "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp",
+    args += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp",
              "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
              "--unshare-cgroup-try", "--new-session", "--die-with-parent", "--clearenv"]  # fmt: skip
     for k, v in _ENV.items():
@@ -129,7 +139,9 @@ def command(limits: Limits, *, trusted: bool) -> list[str]:
     if not trusted:
         uid = 200000 + os.getpid() % 100000 if root else None
         pre += _bwrap_args(uid)
-    return [*pre, _python(), "-I", "-B", "-c", _WORKER_SOURCE]
+    # -I ignores PYTHONPATH: numpy's folder (bound read-only) is put on the path explicitly
+    path = f"import sys; sys.path.insert(0, {_numpy_site()!r})\n"
+    return [*pre, _python(), "-I", "-B", "-c", path + _WORKER_SOURCE]
 
 
 @functools.lru_cache(maxsize=1)
@@ -138,7 +150,8 @@ def available() -> str | None:
     for tool in ("bwrap", "prlimit", "setpriv"):
         if shutil.which(tool) is None:
             return f"{tool} is not installed (Debian: apt-get install bubblewrap util-linux)"
-    cmd = command(Limits(), trusted=False)[:-2] + ["-c", "import numpy; print('ok')"]
+    cmd = command(Limits(), trusted=False)
+    cmd[-1] = cmd[-1].split("\n", 1)[0] + "\nimport numpy; print('ok')"
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=_ENV)
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -9,8 +9,6 @@ An audit hook turns files, sockets, programs and ctypes into a "killed" report; 
 (not this hook) is what contains a submission that gets past it.
 """
 
-from __future__ import annotations
-
 import builtins
 import io
 import json
