@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symbptt import verify
 from symbptt.cli import cli
@@ -112,3 +114,13 @@ def test_a_failed_check_is_counted_once_in_text_and_stderr(
     assert r.exit_code == 1
     assert "1 of 2 checks of symbptt verify FAILED" in r.stdout
     assert "derive: 1 of 2 check(s) FAILED" in r.stderr and "injected failure" in r.stderr
+
+
+_PIECES = [*"\\{}_^&$ ax1'", r"\frac", r"\begin{pmatrix}", r"\end{pmatrix}", r"\hat", r"\left("]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join))
+def test_tex_to_text_never_raises_on_a_users_names(tex: str) -> None:
+    # a derivation file may give any LaTeX for a name: the terminal text must still print
+    assert isinstance(tex_to_text(tex), str)
