@@ -139,3 +139,22 @@ def test_a_file_that_does_not_parse_is_an_error_per_function():
     assert r.api == "cs231n"
     assert {f.verdict for f in r.functions} == {"error"}
     assert "SyntaxError" in r.functions[0].reason and "line 5" in r.functions[0].reason
+
+
+def test_backward_alone_is_judged_with_our_caches():
+    r = judge_file(
+        str(CORPUS / "dlai_only_cell_backward.py"), api="dlai", limits=LIMITS, trusted=False
+    )
+    v = {f.name: f.verdict for f in r.functions}
+    assert v["rnn_cell_backward"] == "correct"
+    assert {x for k, x in v.items() if k != "rnn_cell_backward"} == {"missing"}
+
+
+def test_a_wrong_cache_is_blamed_on_the_forward_that_made_it():
+    r = judge_file(str(CORPUS / "dlai_bad_cache.py"), api="dlai", limits=LIMITS, trusted=False)
+    f = next(f for f in r.functions if f.name == "rnn_cell_backward")
+    assert f.verdict == "wrong" and f.slip is None
+    assert (
+        "right with our caches, wrong only with the caches of your own rnn_cell_forward" in f.reason
+    )
+    assert next(f for f in r.functions if f.name == "rnn_cell_forward").verdict == "correct"
