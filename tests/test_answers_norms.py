@@ -317,3 +317,13 @@ def test_an_index_of_a_spectrum_is_a_free_variable(answer: str, verdict: str) ->
     assert v.verdict == verdict, v.reason
     if verdict == "wrong":
         assert v.counterexample["indices"]["i"] == 1
+
+
+def test_max_over_a_written_range() -> None:
+    # |lambda_1| = rho by the eigenvalue order; |lambda_2| alone is smaller for homework 3's W
+    given = HW3_GIVEN
+    assert _v(r"\max_{1 \le i \le 2} |\lambda_i| = 0.9", given=given).verdict == "correct"
+    assert _v(r"\max_{1 < i \le 2} |\lambda_i| = 0.4", given=given).verdict == "correct"
+    assert _v(r"\min_{0 < i < 3} |\lambda_i| = 0.9", given=given).verdict == "wrong"
+    with pytest.raises(ParseError, match="takes"):
+        parse_latex(r"\max_{1 \ge i \ge 2} x_i = 1")

@@ -76,6 +76,7 @@ sep: (AMP | LB)*
      | PARTIAL postfix        -> partial
      | MAXOP "_" subarg hadamard                                -> extreme
      | MAXOP "_" "{" LETTER "=" expr "}" "^" suparg hadamard    -> extreme_range
+     | MAXOP "_" "{" expr INEQ LETTER INEQ expr "}" hadamard     -> extreme_between
      | MAXOP "(" expr ("," expr)+ ")"                           -> maxof
 
 ?postfix: atom

@@ -232,6 +232,15 @@ def _node(t: Tree | Token):
             return Big(op, var.name, Num(Fraction(1), "1"), Sym("\\infty"), body)
         lo, hi, body = kids[2], kids[3], kids[4]
         return Big(op, str(kids[1]), _finish(_node(lo)), _finish(_node(hi)), _finish(_node(body)))
+    if kind == "extreme_between":  # \\max_{1 \\le i < n}: from lo to hi, strict ends moved by one
+        op, lo, rel1, var, rel2, hi, body = str(kids[0])[1:], *kids[1:]
+        if {str(rel1), str(rel2)} - {"\\le", "<", "\\lt"}:
+            raise ParseError(f"\\{op}_{{lo \\le {var} \\le hi}} takes \\le or < only")
+        one = Num(Fraction(1), "1")
+        low, high = _finish(_node(lo)), _finish(_node(hi))
+        low = low if str(rel1) == "\\le" else Add(low, one)
+        high = high if str(rel2) == "\\le" else Sub(high, one)
+        return Big(op, str(var), low, high, _finish(_node(body)))
     if kind == "maxof":  # \\max(a, b)
         return Apply(str(kids[0])[1:], 0, tuple(_finish(_node(k)) for k in kids[1:]))
     if kind in ("bigop", "bigop_swapped"):
