@@ -59,3 +59,21 @@ def test_exponent_laws_past_the_float_range() -> None:
     # 10^12 log10(0.9) = 10^12 * (-0.0457574905606751...) = -45757490560.675...
     lg = huge_power(Fraction(9, 10), n).log10
     assert -45757490561 < float(lg) < -45757490560
+
+
+TOKENS = [
+    "0.9", "2", "10", "1.153e-12", "2.11\\times10^{-45757490561}", "^{10^{12}}", "^{30}", "^{-1}",
+    "/", "\\frac{9}{10}", "(", ")", "+", "-", "\\cdot", "\\operatorname{diag}(0.9, 0.4)",
+    "\\sigma(2)", "\\sigma^{\\prime}(-1)", "\\sum_t", "0", "=", "\\approx", "\\Lambda",
+]  # fmt: skip
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=12))
+def test_random_numeric_answers_always_get_a_verdict(tokens: list[str]) -> None:
+    # never an exception out of the judge: a verdict, or undecided with a reason
+    from symbptt.answers.judge import AnswerSpec, judge
+
+    spec = AnswerSpec("f", " ".join(tokens), given={"Lambda": "\\operatorname{diag}(0.9, 0.4)"})
+    v = judge(spec, None)
+    assert v.verdict in ("correct", "wrong", "undecided") and v.reason

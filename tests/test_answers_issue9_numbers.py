@@ -388,3 +388,12 @@ def test_printed_name_as_a_given_key() -> None:
     sq = "\\begin{bmatrix}0.25 & 0\\\\ 0 & 0.0625\\end{bmatrix}"
     assert verdict(f"W_{{hh}}^{{2}} = {sq}", "elman", given=given)[0] == "correct"
     assert verdict(f"W_{{hh}}^{{3}} = {sq}", "elman", given=given)[0] == "wrong"
+
+
+def test_shape_slip_after_a_function_of_a_number_is_a_verdict() -> None:
+    # sigma(2) sends the step to float64; a number plus a 2x2 matrix there is a wrong step (it
+    # escaped as an exception before), and the same in the exact path.
+    got, why = verdict("0.9 = 0.9 + \\operatorname{diag}(0.9, 0.4) \\sigma(2)", "homework3")
+    assert got == "wrong" and "cannot add a number and a 2x2 matrix" in why
+    got, why = verdict("0.9 = 0.9 + \\operatorname{diag}(0.9, 0.4)")
+    assert got == "wrong" and "cannot add a number and a 2x2 matrix" in why

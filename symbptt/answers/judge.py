@@ -261,7 +261,11 @@ class _Context:
                 except (FloatingPointError, OverflowError, ZeroDivisionError, ValueError) as exc:
                     return "undecided", f"numerical failure on the left-hand side: {exc}", None
                 try:
-                    got = ev.ev(step, dict(scope))
+                    try:
+                        got = ev.ev(step, dict(scope))
+                    except NotExact:  # a function or a derivative: both sides in float64
+                        want, ev = self._eval(world, lhs, scope, exact=False)
+                        got = ev.ev(step, dict(scope))
                 except ComponentRange as exc:
                     return "wrong", f"{exc} (the left-hand side exists)", self._ce(world, desc, scope,
                                                                                    None, None)  # fmt: skip
@@ -275,9 +279,6 @@ class _Context:
                             self._ce(world, desc, scope, None, None),
                         )
                     continue
-                except NotExact:
-                    want, ev = self._eval(world, lhs, scope, exact=False)
-                    got = ev.ev(step, dict(scope))
                 except ShapeError as exc:
                     return "wrong", str(exc), self._ce(world, desc, scope, None, None)
                 except Unknown as exc:
