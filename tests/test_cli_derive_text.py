@@ -65,7 +65,11 @@ def test_default_is_readable_text_with_the_texts_equations() -> None:
     assert "sₜ = U hₜ₋₁ + W xₜ" in out  # dl4nlp: U recurrent, W input
     assert "δₜ,ₖ = f′(sₖ) ⊙ Uᵀ δₜ,ₖ₊₁" in out  # the recursion with f' at step k
     assert "δₜ,ₖ ≟ diag(f′(sₜ)) Uᵀ δₜ,ₖ₊₁" in out  # the lecture's one line, marked
-    assert out.rstrip().splitlines()[-1].startswith("Next: symbptt derive dl4nlp -o dl4nlp.tex")
+    assert (
+        out.rstrip()
+        .splitlines()[-1]
+        .startswith("Next: symbptt derive dl4nlp --form general -o dl4nlp.tex")
+    )
     assert len(out.splitlines()) < 150
 
 

@@ -9,6 +9,7 @@ import click
 
 from symbptt import catalog
 from symbptt.errors import InputError
+from symbptt.latex import gated_document
 from symbptt.latex.document import FORMS, build
 from symbptt.latex.formats import FORMATS, check_counts, render
 from symbptt.outfile import check_target, write_new
@@ -87,16 +88,16 @@ def derive(
     if output is not None:
         check_target(output, force=force, option="-o")
     model = catalog.load(model_name)
-    if model.is_gated:
-        raise InputError(
-            f"derive cannot print a gated cell ({model.cell!r}) yet; `symbptt verify "
-            f"{model_name}` proves and checks it"
-        )
     for key, value in (("--T", T), ("--n", n)):
         if value is not None and value < 1:
             raise InputError(f"{key} must be a whole number >= 1; found {value}")
     fmt = fmt or _FORMAT_OF_SUFFIX.get(output.suffix.lower() if output else "", "text")
-    derivation = build(model, T, n, wrt=list(wrt), form=form, seed=seed, checks=not no_checks)
+    if model.is_gated:  # the cell, its reverse step, step partials, checks (no expansions yet)
+        derivation = gated_document.build(
+            model, T, n, wrt=list(wrt), seed=seed, checks=not no_checks
+        )
+    else:
+        derivation = build(model, T, n, wrt=list(wrt), form=form, seed=seed, checks=not no_checks)
     text = render(derivation, fmt)
     if output is None:
         click.echo(text, nl=False)
@@ -121,8 +122,8 @@ _FORMAT_OF_SUFFIX = {".tex": "tex", ".md": "markdown", ".json": "json", ".txt": 
 
 def _next_steps(model_name: str, form: str) -> str:
     """The one line after the terminal text: where to go from here."""
-    what = "the same as LaTeX" if form == "all" else "LaTeX, with the sums written out"
+    flag = "" if form == "all" else f" --form {form}"
     return (
-        f"Next: symbptt derive {model_name} -o {Path(model_name).stem}.tex ({what}); "
-        "symbptt list (the other texts); symbptt check --help (grade answers)."
+        f"Next: symbptt derive {model_name}{flag} -o {Path(model_name).stem}.tex for LaTeX; "
+        "symbptt list; symbptt --help"
     )
