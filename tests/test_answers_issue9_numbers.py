@@ -397,3 +397,17 @@ def test_shape_slip_after_a_function_of_a_number_is_a_verdict() -> None:
     assert got == "wrong" and "cannot add a number and a 2x2 matrix" in why
     got, why = verdict("0.9 = 0.9 + \\operatorname{diag}(0.9, 0.4)")
     assert got == "wrong" and "cannot add a number and a 2x2 matrix" in why
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_printed_sequence_and_loss_name_is_read_back(name: str) -> None:
+    # x_1, h_1, the pre-activation (\mathrm{net}_1, a_1, s_1), the outputs (\hat{y}_1, \bar{y}_1)
+    # and the losses as each model's Notation prints them: 2q = q + q holds for any value.
+    model = load(name)
+    nt = model.notation
+    seqs = [nt.input, nt.state, nt.preactivation]
+    if model.has_output_layer:
+        seqs += [nt.output_preactivation, nt.output, nt.target]
+    for q in [f"{n.latex}_{{1}}" for n in seqs] + [nt.loss.latex, nt.step_loss.latex + "_1"]:
+        got, why = verdict(f"2 {q} = {q} + {q}", name)
+        assert got == "correct", (name, q, why)
