@@ -224,3 +224,23 @@ def test_a_returned_object_is_an_output_error_not_a_pickle():
 def test_bwrap_is_on_the_test_install_line():
     text = (Path(__file__).parent.parent / "scripts" / "install-test-deps").read_text()
     assert "bubblewrap" in text and shutil.which("bwrap")
+
+
+def test_forged_frames_on_the_answer_pipe_are_refused_not_unpickled():
+    import pickle
+
+    blob = pickle.dumps({"id": 0, "status": "ok"})
+    forged = len(blob).to_bytes(8, "little") + blob
+    _, _, killed = probe(f"os.write(3, {forged!r})\nreturn np.zeros(1)", audit=True)
+    assert killed is not None and killed.startswith("killed: unreadable answer")
+    fake = b'{"id": 0, "status": "ok", "outputs": 5}'
+    forged = len(fake).to_bytes(8, "little") + fake
+    _, _, killed = probe(f"os.write(3, {forged!r})\nreturn np.zeros(1)", audit=True)
+    assert killed is not None and killed.startswith("killed: unreadable answer")
+
+
+def test_home_is_private_and_empty():
+    head, arrays, _ = probe(
+        "return np.array([len(os.listdir(os.environ['HOME'])), len(os.listdir('/tmp'))])"
+    )
+    assert head["status"] == "ok" and arrays[0].tolist() == [0, 0]

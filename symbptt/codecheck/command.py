@@ -62,7 +62,10 @@ def _run(tasks: list, jobs: int, on_done: Callable[[int], None]) -> list[FileRes
     if jobs <= 1 or len(tasks) <= 1:
         out = []
         for t in tasks:
-            out.append(_judge(t))
+            try:
+                out.append(_judge(t))
+            except Exception as exc:  # noqa: BLE001 - one broken submission does not stop the rest
+                out.append(FileResult(t[0], t[1], t[2], error=f"internal failure: {exc}"))
             on_done(1)
         return out
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:

@@ -30,6 +30,7 @@ __all__ = ["Limits", "Outcome", "available", "run"]
 
 _WORKER_SOURCE = Path(worker.__file__).read_text(encoding="utf-8")
 _HOME = "/home/student"
+_MAX_STDOUT = 256 << 20  # bytes of answers from one process
 _ENV = {
     "PATH": "/usr/bin:/bin",
     "HOME": _HOME,
@@ -88,7 +89,8 @@ def _bwrap_args(uid: int | None) -> list[str]:
     if os.path.exists("/etc/ld.so.cache"):
         args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     # the private /tmp and home first: a Python installation under /tmp is bound over them
-    args += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/home"]
+    args += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/home",
+             "--perms", "1777", "--dir", _HOME]  # fmt: skip
     made: set[str] = set()
     for root in _roots():
         parts = Path(root).parts
@@ -190,6 +192,24 @@ def _why_ended(rc: int) -> str:
     return f"killed: the process ended before answering (exit code {rc})"
 
 
+_STATUSES = {"ok", "error", "missing", "killed"}
+
+
+def _valid_head(head: object) -> bool:
+    """The shape the worker writes; anything else came from the student, not from it."""
+    if not isinstance(head, dict) or type(head.get("id")) is not int:
+        return False
+    if head.get("status") not in _STATUSES or not isinstance(head.get("message", ""), str):
+        return False
+    outs, mod, defined = head.get("outputs", []), head.get("modified", []), head.get("defined", [])
+    if not (isinstance(outs, list) and isinstance(mod, list) and isinstance(defined, list)):
+        return False
+    ok_out = all(isinstance(o, dict) and isinstance(o.get("name"), str)
+                 and isinstance(o.get("ok"), bool) and isinstance(o.get("message", ""), str)
+                 for o in outs)  # fmt: skip
+    return ok_out and all(isinstance(x, str) for x in (*mod, *defined))
+
+
 class _Reader:
     """Turns the worker's frames into (head, arrays) responses."""
 
@@ -205,8 +225,8 @@ class _Reader:
         for f in worker.split_frames(self.buf):
             if self.head is None:
                 head = json.loads(f)
-                if not isinstance(head, dict) or not isinstance(head.get("id"), int):
-                    raise ValueError("bad frame")
+                if not _valid_head(head):
+                    raise ValueError("a frame that is not a worker's answer")
                 outs = head.get("outputs", [])
                 self.head, self.arrays = head, []
                 self.want = sum(1 for o in outs if o.get("ok")) if head.get("status") == "ok" else 0
@@ -236,7 +256,7 @@ def run(request: bytes, limits: Limits, *, trusted: bool, expect: int) -> Outcom
     feeder = threading.Thread(target=_feed, args=(proc, request), daemon=True)
     feeder.start()
     out = Outcome()
-    reader, printed, tail = _Reader(), 0, bytearray()
+    reader, printed, tail, total_out = _Reader(), 0, bytearray(), 0
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
     sel.register(proc.stderr, selectors.EVENT_READ)  # type: ignore[arg-type]
@@ -259,10 +279,13 @@ def run(request: bytes, limits: Limits, *, trusted: bool, expect: int) -> Outcom
                             f"killed: output limit (printed more than {limits.output} bytes)"
                         )
                 else:
+                    total_out += len(data)
                     try:
                         got = reader.feed(data)
-                    except (ValueError, OSError) as exc:
+                    except (ValueError, OSError, TypeError, KeyError) as exc:
                         out.killed = f"killed: unreadable answer from the process ({exc})"[:200]
+                    if total_out > _MAX_STDOUT:
+                        out.killed = "killed: output limit (answers too large)"
                         got = []
                     if got:
                         out.responses += got
