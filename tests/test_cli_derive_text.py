@@ -6,6 +6,7 @@ delta recursion with f' at step k); the check counts come from a separate `verif
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -89,6 +90,8 @@ def test_derive_counts_checks_as_verify_does() -> None:
     d = run("tutorial", "--T", "2", "--n", "1")
     assert d.exit_code == 0
     assert f"All {count} checks of symbptt verify passed." in d.stdout
+    data = json.loads(run("tutorial", "--T", "2", "--n", "1", "--format", "json").stdout)
+    assert data["counts"]["checks"] == int(count) and data["counts"]["checks_failed"] == 0
     # --form general runs only the proof: one check, not one per proof step
     g = run("tutorial", "--form", "general")
     assert "The one check passed. It is the step-lemma proof" in g.stdout

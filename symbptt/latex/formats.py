@@ -318,6 +318,12 @@ def to_json(d: Derivation) -> str:
             for c in d.checks
         ],
         "failed": [c.name for c in d.failed],
+        # as `symbptt verify` counts: the proof's steps are one check; the text's claims apart
+        "counts": dict(
+            zip(("checks", "checks_failed"), check_counts(d), strict=True),
+            claims=sum(c.claim for c in d.checks),
+            claims_refuted=sum(c.claim and not c.passed for c in d.checks),
+        ),
         "notes": list(d.notes),
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
