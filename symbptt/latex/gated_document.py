@@ -1,0 +1,172 @@
+"""The derivation document of a gated cell (lstm, homework3-lstm, gru, gru-reset-before).
+
+Built from the cell's statement as data: its equations, the reverse step derived by
+`cells.reverse` (proved by the step lemma), the step partials derived by `cells.carousel`
+(d c_t / d c_{t-1} = diag(f_t) along the direct path), and the checks of `symbptt verify`. The
+result is the same `Derivation` value the vanilla document is, so every format prints it.
+Small-T expansions, path sums and Jacobian products are written for the vanilla cell only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from symbptt import verify
+from symbptt.cells import carousel
+from symbptt.cells.expr import Adj, Apply
+from symbptt.cells.reverse import StepAdjoints, step_adjoints
+from symbptt.errors import InputError
+from symbptt.latex.cell_ir import CellPrinter
+from symbptt.latex.steps import CheckResult, Derivation, Section, Step
+from symbptt.model import Model
+
+__all__ = ["build"]
+
+_NOTE = (
+    "For a gated cell this document holds the cell, its reverse step for every $T$, the derived "
+    "step partials and the checks; the small-$T$ expansions, path sums and Jacobian products "
+    "are written for the vanilla RNN only so far."
+)
+
+
+def _split(line: str) -> tuple[str, str]:
+    lhs, _, rhs = line.partition("&=")
+    return lhs.strip(), rhs.strip()
+
+
+def cell_section(model: Model) -> Section:
+    """The cell's equations, one step t."""
+    cell = model.cell_def
+    p = CellPrinter(cell)
+    steps = []
+    for eq, line in zip(cell.equations, p.equations(), strict=True):
+        lhs, rhs = _split(line)
+        if eq.name in cell.states:
+            reason = f"the state ${p.at(eq.name)}$, carried to the next step"
+        elif isinstance(eq.rhs, Apply) and eq.rhs.function == "sigmoid":
+            reason = f"a gate: $\\sigma$ keeps every entry of ${p.at(eq.name)}$ in $(0, 1)$"
+        else:
+            reason = f"the candidate ${p.at(eq.name)}$"
+        steps.append(Step(lhs, rhs, reason, kind="cell equation"))
+    text = (
+        f"The cell `{cell.name}`: {cell.description}. The loss is $L = \\sum_t L_t$, a per-step "
+        f"loss of ${p.at(cell.readout)}$."
+    )
+    return Section("The cell", tuple(steps), text)
+
+
+def _reason(a: Adj, p: CellPrinter, states: Sequence[str]) -> str:
+    if a.pre:
+        return (
+            f"through the function that defines ${p.at(a.name)}$; its derivative written with "
+            "the output, as the texts do"
+        )
+    if a.name in states:
+        return (
+            f"$\\hat{{\\delta}}^{{{p.name(a.name)}}}_t$ arrives from outside step $t$ (the loss "
+            "at $t$ and step $t + 1$), plus every equation of step $t$ that reads "
+            f"${p.at(a.name)}$"
+        )
+    return f"the sum over the equations of step $t$ that read ${p.at(a.name)}$"
+
+
+def reverse_section(model: Model, rev: StepAdjoints) -> Section:
+    """The reverse step, line by line, in the order it is evaluated."""
+    cell = model.cell_def
+    p = CellPrinter(cell)
+    lines = p.reverse(rev)
+    steps = []
+    reasons = [_reason(a, p, cell.states) for a, _ in rev.adjoints]
+    for s, _ in rev.prev:
+        last = (
+            f"$\\hat{{\\delta}}^{{{p.name(s)}}}_T = \\partial L_T / \\partial {p.name(s)}_T$"
+            if s == cell.readout
+            else f"$\\hat{{\\delta}}^{{{p.name(s)}}}_T = 0$: the loss reads "
+            f"${p.name(cell.readout)}$ only"
+        )
+        reasons.append(f"passed back to step $t - 1$; at the last step {last}")
+    if rev.input is not None:
+        reasons.append("the adjoint of the input $x_t$")
+    reasons += ["the per-step term, summed over every step" for _ in rev.params]
+    for line, reason in zip(lines, reasons, strict=True):
+        lhs, rhs = _split(line)
+        steps.append(Step(lhs, rhs, reason, kind="reverse step"))
+    text = (
+        "One step of BPTT for every $T$, derived from the cell's equations by symbptt's own "
+        "reverse mode and proved equal to SymPy's derivatives of one symbolic step (the step "
+        "lemma). $\\delta^{q}_t = \\partial L / \\partial q_t$; $\\delta^{a_q}_t$ is the adjoint "
+        "of the argument of the function that defines $q$ (its pre-activation)."
+    )
+    return Section("For every T: one step of BPTT", tuple(steps), text)
+
+
+def partials_section(model: Model) -> Section:
+    """Step partials between consecutive states, derived from the equations (others held fixed)."""
+    cell = model.cell_def
+    p = CellPrinter(cell)
+    steps = []
+    for s in cell.states:
+        part = carousel.partial(cell, s, s)
+        if not part.statement.startswith("diag("):
+            continue
+        q = part.statement[5:-1]
+        lhs = f"\\frac{{\\partial {p.at(s)}}}{{\\partial {p.at(s, '-1')}}}"
+        steps.append(
+            Step(
+                lhs,
+                f"\\operatorname{{diag}}\\left({p.at(q)}\\right)",
+                f"the partial derivative of the ${p.name(s)}$ equation with every other input "
+                "held fixed (the direct path); the total derivative also runs through the gates "
+                "and differs (see the checks)",
+                kind="step partial",
+            )
+        )
+        if len(cell.states) > 1:
+            steps.append(
+                Step(
+                    f"\\frac{{\\partial {p.name(s)}_t}}{{\\partial {p.name(s)}_k}}",
+                    f"\\prod_{{i=k+1}}^{{t}} \\operatorname{{diag}}\\left({p.name(q)}_i\\right)",
+                    "along the direct path (the other states held fixed at every step): the "
+                    f"chain rule multiplies the step partials; equal to $I$ when every "
+                    f"${p.name(q)}_i = 1$",
+                    kind="direct path",
+                )
+            )
+    return Section("Step partials", tuple(steps))
+
+
+def check_rows(model: Model, T: int, n: int, seed: int) -> list[CheckResult]:
+    """The checks of `symbptt verify` as document rows."""
+    report = verify.run_gated_checks(model, T, n, seed=seed)
+    detail = f"T = {T}, n = {n}, seed {seed}"
+    return [
+        CheckResult(c.name, "checks", c.passed, c.max_error, detail, note=c.detail)
+        for c in report.checks
+    ]
+
+
+def build(
+    model: Model,
+    T: int | None = None,
+    n: int | None = None,
+    *,
+    wrt: Sequence[str] = (),
+    seed: int = 0,
+    checks: bool = True,
+) -> Derivation:
+    """The derivation of a gated model; T and n (default: the model's) size the checks."""
+    if not model.is_gated:
+        raise InputError(f"{model.name!r} is a vanilla model; use symbptt.latex.document.build")
+    if wrt:
+        raise InputError("--wrt is not supported for a gated cell yet (every parameter is shown)")
+    T = model.sizes.T if T is None else T
+    n = model.sizes.n if n is None else n
+    verify.check_gated_sizes(T, n)
+    sections = (
+        cell_section(model),
+        reverse_section(model, step_adjoints(model.cell_def)),
+        partials_section(model),
+    )
+    rows = tuple(check_rows(model, T, n, seed)) if checks else ()
+    title = f"BPTT for {model.name}: {model.description}"
+    return Derivation(model.name, title, T, n, sections, rows, (_NOTE,))
