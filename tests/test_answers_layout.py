@@ -276,3 +276,24 @@ def test_check_answer_takes_a_layout() -> None:
     )
     with pytest.raises(InputError, match="layout must be numerator"):
         symbptt.check_answer(CHAIN_DEN, model="homework3", layout="rows")
+
+
+@pytest.mark.parametrize(
+    ("layout", "row_of_j", "column_of_j"),
+    [("numerator", "row", "column"), ("denominator", "column", "row"), ("mixed", "row", "column")],
+)
+def test_entries_of_a_jacobian_in_each_layout(layout: str, row_of_j: str, column_of_j: str) -> None:
+    # dy_1/dx is a number by a vector (row 1 of J as a row in numerator layout, a column in
+    # denominator layout); dy/dx_2 a vector by a number (column 2 of J: column / row)
+    J = _jacobian_by_central_differences()
+
+    def written(v: np.ndarray, how: str) -> str:
+        return _bmatrix(v[None, :] if how == "row" else v[:, None])
+
+    for lhs, vec, how in (("y_1", J[0], row_of_j), ("y", J[:, 1], column_of_j)):
+        den = "x" if lhs == "y_1" else "x_2"
+        right = rf"\frac{{\partial {lhs}}}{{\partial {den}}} = {written(vec, how)}"
+        other = "column" if how == "row" else "row"
+        wrong = rf"\frac{{\partial {lhs}}}{{\partial {den}}} = {written(vec, other)}"
+        assert _judge(right, layout, None, given=GIVEN).verdict == "correct", (lhs, layout)
+        assert _judge(wrong, layout, None, given=GIVEN).verdict == "wrong", (lhs, layout)

@@ -32,17 +32,21 @@ DESCRIBE = {
 
 
 def orient(value: Any, num_shape: tuple[int, int], den_shape: tuple[int, int], layout: str) -> Any:
-    """The derivative `value` (in the mixed reading) laid out in `layout`.
+    """The derivative `value` (as the graph gives it) laid out in `layout`.
 
-    num_shape/den_shape: the shapes of the quantities differentiated (after entry picks)."""
+    num_shape/den_shape: the shapes of the quantities differentiated (after entry picks). A
+    vector by a vector is J in numerator layout and J^T in denominator layout; with a number on
+    one side the result is made a row or a column as the layout says (numerator: p x q for p
+    outputs and q inputs, denominator: q x p). Derivatives by or of matrices are left alone."""
     if layout == "mixed" or not isinstance(value, np.ndarray):
         return value
-    num_scalar, den_scalar = num_shape == (1, 1), den_shape == (1, 1)
-    num_vec = num_shape[1] == 1 and not num_scalar
-    den_vec = den_shape[1] == 1 and not den_scalar
-    if layout == "numerator" and num_scalar and den_vec:
-        return value.T
-    if layout == "denominator" and num_vec and (den_vec or den_scalar):
+    if num_shape[1] != 1 or den_shape[1] != 1:  # a matrix on either side: its own shape
+        return value
+    p, q = num_shape[0], den_shape[0]
+    if p > 1 and q > 1:  # the graph's value is the Jacobian J (rows = outputs)
+        return value if layout == "numerator" else value.T
+    target = (p, q) if layout == "numerator" else (q, p)
+    if value.shape != target and value.T.shape == target:
         return value.T
     return value
 
