@@ -158,3 +158,21 @@ def test_a_wrong_cache_is_blamed_on_the_forward_that_made_it():
         "right with our caches, wrong only with the caches of your own rnn_cell_forward" in f.reason
     )
     assert next(f for f in r.functions if f.name == "rnn_cell_forward").verdict == "correct"
+
+
+def test_results_of_the_wrong_kind_are_errors_with_a_reason(tmp_path):
+    f = tmp_path / "odd.py"
+    f.write_text(
+        "import numpy as np\n"
+        "def rnn_forward(x, h0, Wx, Wh, b):\n    return 5\n"
+        "def rnn_backward(dh, cache):\n    return 'a', 'b', 'c', 'd', 'e'\n"
+        "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n    return np.tanh(x @ Wx + prev_h @ Wh + b).T, 0\n"
+    )
+    r = judge_file(str(f), api="cs231n", limits=LIMITS, trusted=False)
+    v = {fn.name: fn for fn in r.functions}
+    assert v["rnn_forward"].verdict == "error" and "no h at result[0]" in v["rnn_forward"].reason
+    assert v["rnn_backward"].verdict == "error"
+    assert "cache could not be taken" in v["rnn_backward"].reason
+    step = v["rnn_step_forward"]
+    assert step.verdict == "wrong" and "the transpose's shape" in step.reason
+    assert step.slip == "a missing transpose: next_h come(s) out with the transpose's shape"

@@ -243,6 +243,13 @@ def _judge_function(api: str, fn: str, kind: str, checks: list[Check], responses
     if wrong_at:
         found = _slip_search(kind, seen, names)
     texts = [describe(found)] if found else []
+    flipped = sorted(
+        {n for d, n, _ in wrong_at if "the transpose's shape" in d.note}, key=names.index
+    )
+    if flipped and not found:
+        texts.append(
+            f"a missing transpose: {', '.join(flipped)} come(s) out with the transpose's shape"
+        )
     if modified:
         texts.append(f"{SLIPS['in_place'].text} ({', '.join(sorted(modified))})")
         slip_keys.append("in_place")

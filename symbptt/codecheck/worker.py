@@ -180,8 +180,13 @@ def _run_call(call: dict, fns: dict, arrays: list, saved: dict, filename: str) -
     fresh: list = []
     try:
         args = [_build(s, arrays, saved, fresh) for s in call["args"]]
-    except LookupError as exc:
-        _send(json_frame({"id": call["id"], "status": "error", "message": str(exc)}))
+    except MemoryError:
+        _die("killed: memory limit")
+    except Exception as exc:  # noqa: BLE001 - a forward's result without the cache where expected
+        msg = (
+            f"the cache could not be taken from your forward's result: {type(exc).__name__}: {exc}"
+        )
+        _send(json_frame({"id": call["id"], "status": "error", "message": msg[:300]}))
         return
     try:
         value = fn(*args)
