@@ -171,3 +171,20 @@ def test_progress_bar_on_a_terminal_only(tmp_path, monkeypatch):
     monkeypatch.setattr(check_mod, "_stderr", lambda: plain)
     r = CliRunner().invoke(check_mod.check, [str(cls), "--jobs", "1"])
     assert r.exit_code == 0 and plain.getvalue() == ""
+
+
+def test_gradescope_results_one_test_per_function(tmp_path):
+    out = tmp_path / "results.json"
+    r = run(str(CORPUS / "cs231n_no_prev.py"), "--gradescope", str(out))
+    assert r.returncode == 1, r.stderr
+    doc = json.loads(out.read_text())
+    tests = {t["name"]: t for t in doc["tests"]}
+    assert tests["rnn_forward"]["score"] == 1.0 and tests["rnn_forward"]["status"] == "passed"
+    assert (
+        tests["rnn_backward"]["score"] == 0.0
+        and "not passed back" in tests["rnn_backward"]["output"]
+    )
+    assert tests["lstm_forward"]["output"] == "not defined in the file"
+    assert doc["score"] == 3.0 and all(t["max_score"] == 1.0 for t in doc["tests"])
+    r = run(str(CORPUS / "cs231n_right.py"), "--gradescope", str(out))
+    assert r.returncode == 2 and "--force" in r.stderr  # the file exists

@@ -119,9 +119,8 @@ def check(ctx: click.Context, files: tuple[str, ...], jobs: int | None, summary:
         err = _stderr()
         ctx.exit(run_check(files, api=api, trusted=trusted, jobs=jobs or os.cpu_count() or 1,
                            timeout=timeout, summary=summary, force=force, as_json_flag=as_json_flag,
-                           progress=err if show_progress(err) else None,
-                           unsupported={"--scores": scores, "--gradescope": gradescope,
-                                        "--rubric": rubric}))  # fmt: skip
+                           progress=err if show_progress(err) else None, gradescope=gradescope,
+                           unsupported={"--scores": scores, "--rubric": rubric}))  # fmt: skip
     outputs = {"--summary": summary, "--scores": scores, "--gradescope": gradescope}
     for option, name in outputs.items():  # checked before any grading, not after a class's work
         if name is None:

@@ -8,6 +8,7 @@ them in parallel, prints the report and returns the exit code.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -17,6 +18,7 @@ import click
 
 from symbptt.codecheck import sandbox
 from symbptt.codecheck.apis import APIS
+from symbptt.codecheck.gradescope import write_gradescope
 from symbptt.codecheck.judge import FileResult, judge_file
 from symbptt.codecheck.report import as_json, as_text, exit_code, summary_csv
 from symbptt.errors import InputError
@@ -82,6 +84,7 @@ def _run(tasks: list, jobs: int, on_done: Callable[[int], None]) -> list[FileRes
 
 def run_check(paths: Sequence[str], *, api: str | None, trusted: bool, jobs: int, timeout: float,
               summary: str | None, force: bool, as_json_flag: bool, progress: TextIO | None,
+              gradescope: str | None = None,
               unsupported: Mapping[str, object] | None = None) -> int:  # fmt: skip
     """Check every submission; print the report; write --summary; return the exit code."""
     for option, value in (unsupported or {}).items():
@@ -90,10 +93,16 @@ def run_check(paths: Sequence[str], *, api: str | None, trusted: bool, jobs: int
     if api is not None and api not in APIS:
         raise InputError(f"--api must be one of {', '.join(APIS)}; found {api!r}")
     subs = submissions(paths)
-    if summary is not None:
-        check_target(Path(summary), force=force, option="--summary")
-        if any(Path(p).resolve() == Path(summary).resolve() for p, _ in subs):
-            raise InputError("--summary would overwrite a submission", where=summary)
+    outs = {
+        o: n for o, n in (("--summary", summary), ("--gradescope", gradescope)) if n is not None
+    }
+    for option, name in outs.items():  # checked before any submission runs
+        check_target(Path(name), force=force, option=option)
+        if any(Path(p).resolve() == Path(name).resolve() for p, _ in subs):
+            raise InputError(f"{option} would overwrite a submission", where=name)
+    if len({Path(n).resolve() for n in outs.values()}) < len(outs):
+        raise InputError("--summary and --gradescope must name different files")
+    started = time.monotonic()
     if not trusted and (why := sandbox.available()) is not None:
         raise InputError(f"the sandbox cannot start, so no submission is run: {why}. "
                          "Pass --trusted only for code you trust: it then runs unconfined")  # fmt: skip
@@ -110,4 +119,6 @@ def run_check(paths: Sequence[str], *, api: str | None, trusted: bool, jobs: int
         click.echo(as_text(results), nl=False)
     if summary is not None:
         write_new(Path(summary), summary_csv(results), force=force, option="--summary")
+    if gradescope is not None:
+        write_gradescope(results, gradescope, force=force, seconds=time.monotonic() - started)
     return exit_code(results)
