@@ -100,7 +100,8 @@ def check(ctx: click.Context, files: tuple[str, ...], jobs: int | None, summary:
     """Judge answer FILES (YAML, Markdown or .tex), every step of every answer.
 
     Students' code: .py FILES or folders of them are run in a sandbox (bubblewrap) on random
-    instances and compared with the reference of their API, function by function.
+    instances and compared with the reference of their API, function by function; a function
+    that is wrong, raises or is killed counts as wrong, one the file does not define is listed.
 
     \b
     Exit codes, the first that applies:
