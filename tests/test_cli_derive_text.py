@@ -131,3 +131,9 @@ _PIECES = [*"\\{}_^&$ ax1'", r"\frac", r"\begin{pmatrix}", r"\end{pmatrix}", r"\
 def test_tex_to_text_never_raises_on_a_users_names(tex: str) -> None:
     # a derivation file may give any LaTeX for a name: the terminal text must still print
     assert isinstance(tex_to_text(tex), str)
+
+
+def test_no_checks_says_so_and_counts_nothing() -> None:
+    r = run("tutorial", "--no-checks", "--form", "general")
+    assert r.exit_code == 0
+    assert "Not checked (--no-checks)." in r.stdout and "All 0" not in r.stdout

@@ -279,8 +279,8 @@ def to_text(d: Derivation) -> str:
             out.append("")
     for note in d.notes:
         out += [*_wrap(note), ""]
-    for line in summary_lines(d):  # last, where a terminal leaves the eye
-        out += _wrap(line)
+    for line in summary_lines(d) if d.checks else ["Not checked (--no-checks)."]:
+        out += _wrap(line)  # last, where a terminal leaves the eye
     return "\n".join(out).rstrip() + "\n"
 
 
