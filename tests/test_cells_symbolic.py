@@ -257,3 +257,41 @@ def test_generic_f_keeps_f_prime_as_an_atom() -> None:
 
     grad = bptt(u).grads["W"][0, 0]
     assert grad.has(GenericFPrime) and not grad.has(sp.tanh)
+
+
+def test_forget_one_and_no_input_make_the_total_cell_jacobian_the_identity() -> None:
+    """Homework 3 Ex 3(c) with the test's own LSTM step: f -> 1 alone is not enough (c_k still
+    moves h_k and so i_t, g_t); f -> 1 and i -> 0 give dc_t/dc_k = I; the check says so too."""
+    from symbptt.cells.checks import _forget_one_no_input
+
+    n, m, steps = 2, 2, 3
+    rng = np.random.default_rng(21)
+    cell = CELLS["lstm"]
+    p = {q.key: rng.normal(0, 1.0, size=q.size(n, m)) for q in cell.params}
+    xs = rng.normal(size=(steps + 1, m))
+    h_prev, c_k = rng.normal(size=n), rng.normal(size=n)
+    s = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+
+    def total(pp: dict[str, np.ndarray]) -> np.ndarray:
+        o_k = s(pp["U_o"] @ xs[0] + pp["W_o"] @ h_prev + pp["b_o"])
+
+        def end(c0: np.ndarray) -> np.ndarray:
+            h, c = o_k * np.tanh(c0), c0
+            for x in xs[1:]:
+                h, c, _ = _lstm_step(pp, x, h, c)
+            return c
+
+        J = np.zeros((n, n))
+        for j in range(n):
+            e = np.zeros(n)
+            e[j] = 1e-6
+            J[:, j] = (end(c_k + e) - end(c_k - e)) / 2e-6
+        return J
+
+    forget_only = p | {"b_f": p["b_f"] + 40.0}
+    both = forget_only | {"b_i": p["b_i"] - 40.0}
+    assert np.abs(total(forget_only) - np.eye(n)).max() > 1e-3
+    assert np.abs(total(both) - np.eye(n)).max() < 1e-8
+    row = _forget_one_no_input(cell, "c", "f", 3, 2, 0)
+    assert row is not None and row.passed and "Ex 3(c)" in row.name
+    assert _forget_one_no_input(CELLS["gru"], "h", "z", 3, 2, 0) is None  # no input gate term

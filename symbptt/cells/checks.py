@@ -17,6 +17,7 @@ import sympy as sp
 
 from symbptt.cells import carousel, numeric
 from symbptt.cells.cell import Cell
+from symbptt.cells.expr import Add, Apply, Hadamard, ParamRef, Prev, Ref, walk
 from symbptt.cells.functions import LAMBDIFY_MODULE
 from symbptt.cells.steplemma import prove
 from symbptt.cells.symbolic import Unrolled, bptt, direct_equals_bptt, unroll
@@ -181,6 +182,9 @@ def _carousel(cell: Cell, T: int, n: int, seed: int) -> list[Outcome]:
         out.append(_total(cell, s, p.statement, n, seed))
         if len(cell.states) > 1:
             out.append(_direct_path(cell, s, q, T, n))
+            closed = _forget_one_no_input(cell, s, q, T, n, seed)
+            if closed is not None:
+                out.append(closed)
     return out
 
 
@@ -196,6 +200,69 @@ def _direct_path(cell: Cell, s: str, q: str, T: int, n: int) -> Outcome:
     return _timed(
         f"exact: d{s}_t/d{s}_k along the direct path = prod_(i=k+1..t) diag({q}_i), "
         f"t-k = 1..{T}; = I when every {q} = 1 (n={n})",
+        "derived",
+        body,
+    )
+
+
+def _closed_gates(cell: Cell, s: str, q: str) -> list[str] | None:
+    """The sigmoid gates (other than q) multiplying the terms of s's equation that do not read
+    s_{t-1}: the input gate i of c_t = f * c_{t-1} + i * g. None when the equation is not so."""
+    rhs = cell.equation(s).rhs
+    if not isinstance(rhs, Add):
+        return None
+    gates = []
+    for term in rhs.terms:
+        if any(isinstance(node, Prev) and node.state == s for node in walk(term)):
+            continue
+        refs = [t for t in (getattr(term, "left", None), getattr(term, "right", None))
+                if isinstance(t, Ref) and t.name != q]  # fmt: skip
+        sig = [r.name for r in refs if _is_sigmoid(cell, r.name)]
+        if not isinstance(term, Hadamard) or not sig:
+            return None
+        gates.append(sig[0])
+    return gates or None
+
+
+def _is_sigmoid(cell: Cell, name: str) -> bool:
+    rhs = cell.equation(name).rhs
+    return isinstance(rhs, Apply) and rhs.function == "sigmoid"
+
+
+def _bias_of(cell: Cell, gate: str) -> str | None:
+    """The bias added inside the gate's sigmoid (b_f for f)."""
+    arg = cell.equation(gate).rhs.arg  # type: ignore[attr-defined]
+    terms = arg.terms if isinstance(arg, Add) else (arg,)
+    keys = [t.key for t in terms if isinstance(t, ParamRef)]
+    return keys[0] if len(keys) == 1 else None
+
+
+def _forget_one_no_input(cell: Cell, s: str, q: str, T: int, n: int, seed: int) -> Outcome | None:
+    """Homework 3 Ex 3(c): q = 1 and no input (i = 0) make the total ds_t/ds_k the identity.
+
+    A sigmoid gate never equals 0 or 1, so the case is approached: q's bias +40 and each input
+    gate's bias -40 (gates within e^-40 of 1 and 0), and the total Jacobian over T steps, by
+    central differences of the generated engine, is compared with I.
+    """
+    closed = _closed_gates(cell, s, q)
+    keys = [_bias_of(cell, g) for g in [q, *(closed or [])]]
+    if not closed or any(k is None for k in keys):
+        return None
+
+    def body() -> tuple[bool, float | None, str]:
+        pt = point(cell, T + 1, n, n, seed)
+        params = dict(pt.params)
+        params[keys[0]] = params[keys[0]] + 40.0  # type: ignore[index]
+        for k in keys[1:]:
+            params[k] = params[k] - 40.0  # type: ignore[index]
+        prev = {st: v[0] for st, v in pt.states0.items()}
+        total = carousel.total_jacobian(cell, s, params, pt.xs[:, 0], prev)
+        err = float(np.abs(total - np.eye(n)).max())
+        return err < 1e-8, err, f"max |total - I| = {err:.1e} over {T} steps"
+
+    return _timed(
+        f"numeric: {q} -> 1 and no input ({', '.join(closed)} -> 0) make the total "
+        f"d{s}_t/d{s}_k the identity (t-k = {T}; homework 3 Ex 3(c))",
         "derived",
         body,
     )
