@@ -213,10 +213,12 @@ def _gated_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.Secti
 
 
 INTRO = (
-    "Each derivation below is a vanilla RNN written in one teaching text's notation "
+    "Each derivation below is a vanilla RNN or a gated cell in one teaching text's notation "
     "(`derivations/*.yaml`). Its page shows the model, the derivation for any T, explicit "
     "small-T expansions, the checks that were run while this site was built, the numeric "
-    "engine's cell functions and gradient-flow plots. A check that fails stops the build, so "
+    "engine's cell functions and gradient-flow plots. The gated cells (lstm, homework3-lstm, "
+    "gru, gru-reset-before) show their equations, their reverse step for every T, their "
+    "checks and gradient-flow plots. A check that fails stops the build, so "
     "the status column is what the checks reported for this build."
 )
 
