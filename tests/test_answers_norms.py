@@ -327,3 +327,11 @@ def test_max_over_a_written_range() -> None:
     assert _v(r"\min_{0 < i < 3} |\lambda_i| = 0.9", given=given).verdict == "wrong"
     with pytest.raises(ParseError, match="takes"):
         parse_latex(r"\max_{1 \ge i \ge 2} x_i = 1")
+
+
+def test_the_tolerance_line_of_a_bound_says_it_is_literal() -> None:
+    v = _v(r"\frac{1}{3} \le 0.334")
+    assert v.tolerance.startswith("the bound as written")
+    v = _v(r"\frac{1}{3} = 0.333 \le 0.334")  # the = step keeps its rounding, the bound does not
+    assert v.verdict == "correct", v.reason
+    assert "step 2: the bound as written" in v.tolerance

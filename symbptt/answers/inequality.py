@@ -73,5 +73,11 @@ def relation(left: Any, right: Any, rel: str, explicit: Tolerance | None = None,
     return False, f"left side {_fmt(a)} {_FAILS[rel]} right side {_fmt(b)}"
 
 
+def bound_tolerance(fd: bool) -> str:
+    """The report's tolerance line for an inequality without a `tolerance:` of its own."""
+    rel = FLOAT_RELATIVE if fd else EXACT_RELATIVE
+    return f"the bound as written (equal only within float64 noise, relative {rel:g})"
+
+
 def _fmt(x: Any) -> str:
     return f"{float(x):.6g}"

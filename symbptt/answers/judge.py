@@ -36,7 +36,7 @@ from symbptt.answers.evaluate import (
     Unknown,
 )
 from symbptt.answers.grammar import GREEK
-from symbptt.answers.inequality import relation
+from symbptt.answers.inequality import bound_tolerance, relation
 from symbptt.answers.instance import instance, names_used, rounded, sizes
 from symbptt.answers.layout import choose_layout
 from symbptt.answers.limits import LimitExceeded
@@ -153,7 +153,10 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
         rel = rels[i - 1]
         prev = None if all(r == "=" for r in rels[:i]) else parts[i - 1]  # a <= b = c: c vs b
         status, reason, ce = ctx.check(part, tol, lhs=prev, rel=rel)
-        tols.append(tol.resolved(ctx.fd_used).describe())
+        literal = rel != "=" and not ctx.explicit  # a bound is taken as written
+        tols.append(
+            bound_tolerance(ctx.fd_used) if literal else tol.resolved(ctx.fd_used).describe()
+        )
         if status == "wrong" and prev is None:
             from symbptt.answers.slips import find_slip
 
