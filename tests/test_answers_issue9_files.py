@@ -142,3 +142,16 @@ def test_markdown_front_matter_errors_name_the_key(tmp_path: Path, front: str, w
     with pytest.raises(InputError) as err:
         read_submission(path)
     assert words in str(err.value) and str(path) in str(err.value)
+
+
+def test_tex_equation_bookkeeping_is_layout(tmp_path: Path) -> None:
+    # \label, \tag, \nonumber and \notag number equations; they say nothing about the value.
+    # 0.9^30 = 0.042391...: 0.0424 is right, 0.0426 two units off.
+    path = tmp_path / "hw.tex"
+    path.write_text(
+        "% model: homework3\n\\section*{A}\n\\begin{align}\n"
+        "  0.9^{30} &= 0.9^{30} \\nonumber \\\\ &\\approx 0.0424 \\label{eq:a} \\tag{2a}\n"
+        "\\end{align}\n\\section*{B}\n\\begin{equation}\n"
+        "  0.9^{30} \\approx 0.0426 \\notag\n\\end{equation}\n"
+    )
+    assert _verdicts(path) == {"a": "correct", "b": "wrong"}

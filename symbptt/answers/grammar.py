@@ -166,6 +166,8 @@ _LAYOUT = [
     ),
     (re.compile(r"\\(quad|qquad)(?![a-zA-Z])|(?<!\\)\\[,;:! ]|~"), " "),
     (re.compile(r"\\(dfrac|tfrac)(?![a-zA-Z])"), r"\\frac"),
+    # equation bookkeeping in .tex/Markdown answers: \label{eq:1}, \tag{3}, \nonumber, \notag
+    (re.compile(r"\\(label|tag\*?)\s*\{[^{}]*\}|\\(nonumber|notag)(?![a-zA-Z])"), " "),
     (re.compile(r"\\(leq|le|leqslant)(?![a-zA-Z])"), r"\\le"),
     (re.compile(r"\\(geq|ge|geqslant)(?![a-zA-Z])"), r"\\ge"),
     (re.compile(r"\\[{]"), "("),
