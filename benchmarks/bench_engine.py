@@ -8,8 +8,9 @@ bracket is the spread (quartiles) of the per-round ratios. torch runs what a tor
 lax.scan with the gates stacked. Matmul FLOPs per forward + backward (G gates: rnn 1, gru 3,
 lstm 4): 2 T B (3 G m n + 3 G n^2 + 3 n k) -- input projection, dU, dxs; the recurrent
 product, its transpose in backward, dW; the head V h, dE/dh = dz V, dV. Elementwise work is not
-counted. torch and JAX are asked for the parameter gradients only, so they skip dxs and dh0:
-the comparison is conservative for the engine.
+counted. torch and JAX are asked for the parameter gradients only, so they skip dxs and dh0
+(10% of the FLOPs at large): the comparison is conservative for the engine; `--grad-xs` asks
+them for dxs too.
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ def engine_step(model, p, xs, h0, ys) -> Callable[[], dict]:
     return run
 
 
-def torch_step(torch, model, p, xs, h0, ys) -> tuple[Callable[[], dict], Callable[[dict], dict]]:
+def torch_step(
+    torch, model, p, xs, h0, ys, grad_xs: bool = False
+) -> tuple[Callable[[], dict], Callable[[dict], dict]]:
     """nn.RNN / nn.LSTM / nn.GRU holding the same weights; returns run and an unpacker."""
     T, B, m = xs.shape
     n = h0.shape[1]
@@ -107,7 +110,7 @@ def torch_step(torch, model, p, xs, h0, ys) -> tuple[Callable[[], dict], Callabl
         net.bias_hh_l0.copy_(torch.tensor(bhh))
         head.weight.copy_(torch.tensor(p["V"]))
         head.bias.copy_(torch.tensor(p["c"]))
-    tx, ty = torch.tensor(xs), torch.tensor(ys)
+    tx, ty = torch.tensor(xs, requires_grad=grad_xs), torch.tensor(ys)
     th0 = torch.tensor(h0)[None]
     state = (th0, th0.clone()) if model == "lstm" else th0
     params = [*net.parameters(), *head.parameters()]
@@ -115,6 +118,7 @@ def torch_step(torch, model, p, xs, h0, ys) -> tuple[Callable[[], dict], Callabl
     def run() -> dict:
         for q in params:
             q.grad = None
+        tx.grad = None
         hs, _ = net(tx, state)
         loss = -(ty * torch.log_softmax(head(hs), dim=-1)).sum()
         loss.backward()
@@ -131,7 +135,7 @@ def torch_step(torch, model, p, xs, h0, ys) -> tuple[Callable[[], dict], Callabl
     return run, unpack
 
 
-def jax_step(jax, model, p, xs, h0, ys) -> tuple[Callable[[], dict], float]:
+def jax_step(jax, model, p, xs, h0, ys, grad_xs: bool = False) -> tuple[Callable[[], dict], float]:
     jnp = jax.numpy
     n = h0.shape[1]
     gates = GATES[model]
@@ -175,7 +179,7 @@ def jax_step(jax, model, p, xs, h0, ys) -> tuple[Callable[[], dict], float]:
         z = hs @ q["V"].T + q["c"]
         return -(ys * jax.nn.log_softmax(z, axis=-1)).sum()
 
-    grad = jax.jit(jax.grad(loss_fn))
+    grad = jax.jit(jax.grad(loss_fn, argnums=(0, 1) if grad_xs else 0))
     jp = {key: jnp.asarray(v) for key, v in p.items()}
     jx, jh0, jy = (jnp.asarray(a) for a in (xs, h0, ys))
     t0 = time.perf_counter()
@@ -183,7 +187,8 @@ def jax_step(jax, model, p, xs, h0, ys) -> tuple[Callable[[], dict], float]:
     compile_s = time.perf_counter() - t0
 
     def run() -> dict:
-        return jax.block_until_ready(grad(jp, jx, jh0, jy))
+        out = jax.block_until_ready(grad(jp, jx, jh0, jy))
+        return out[0] if grad_xs else out
 
     return run, compile_s
 
@@ -246,6 +251,11 @@ def main() -> int:
     ap.add_argument("--sizes", default="tiny,medium,large")
     ap.add_argument("--dtypes", default="float64,float32")
     ap.add_argument(
+        "--grad-xs",
+        action="store_true",
+        help="ask torch and JAX for dE/dxs too (the engine always computes it)",
+    )
+    ap.add_argument(
         "--threads", default="1", help="BLAS/OpenMP/XLA threads for all three (default 1)"
     )
     ap.add_argument(
@@ -305,8 +315,8 @@ def main() -> int:
             for dt in args.dtypes.split(","):
                 p, xs, h0, ys = make_data(model, **dims, dtype=dt)
                 fns = {"engine": engine_step(model, p, xs, h0, ys)}
-                fns["torch"], unpack = torch_step(torch, model, p, xs, h0, ys)
-                fns["jax"], compile_s = jax_step(jax, model, p, xs, h0, ys)
+                fns["torch"], unpack = torch_step(torch, model, p, xs, h0, ys, args.grad_xs)
+                fns["jax"], compile_s = jax_step(jax, model, p, xs, h0, ys, args.grad_xs)
                 if size != "tiny":  # the matmul peak, measured in the same rounds
                     fns["peak"] = peak_step(dt)
                 ref = fns["engine"]()
