@@ -679,6 +679,21 @@ def check_cell_backward(model: Model, step: Step, net: Net, doc: Any) -> None:
         np.testing.assert_allclose(net.total_error(s), rhs, rtol=1e-5, atol=1e-7)
     if model.loss_at == "last":
         assert "zero before $T$" in step.reason
+    if model.delta == "per_step":  # how nu relates to the text's delta_{t,k}, numbers in
+        d = nt.delta.latex
+        last = model.loss_at == "last"
+        said = (
+            f"{nu}_{{k}} = {d}_{{T,k}}"
+            if last
+            else f"{nu}_{{k}} = \\sum_{{{t} \\ge k}} {d}_{{{t},k}}"
+        )
+        assert said in step.reason, step.reason
+        for k in range(1, net.T + 1):
+            ts = [net.T] if last else range(k, net.T + 1)
+            np.testing.assert_allclose(net.total_error(k), sum(net.delta(s, k) for s in ts),
+                                       rtol=1e-5, atol=1e-7)  # fmt: skip
+    if model.delta == "step_state":  # the text's delta_t is the local dE_t/dh_t in the cell
+        assert f"the text's ${nt.delta.latex}_{{{t}}}$ is that local term" in step.reason
 
 
 def check_text_claim(model: Model, step: Step, net: Net, doc: Any) -> None:

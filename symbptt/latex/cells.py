@@ -211,6 +211,8 @@ def _delta_relation(model: Model) -> str:
         return f"; the text's ${d}_{{{t}}}$ is that local term"
     if model.delta == "per_step":
         nu = total_error_name(model)
+        if model.loss_at == "last":  # E = E_T: only the last step's loss
+            return f"; in the text's terms ${nu}_{{k}} = {d}_{{T,k}}$"
         return f"; in the text's terms ${nu}_{{k}} = \\sum_{{{t} \\ge k}} {d}_{{{t},k}}$"
     return ""
 
