@@ -411,3 +411,22 @@ def test_every_printed_sequence_and_loss_name_is_read_back(name: str) -> None:
     for q in [f"{n.latex}_{{1}}" for n in seqs] + [nt.loss.latex, nt.step_loss.latex + "_1"]:
         got, why = verdict(f"2 {q} = {q} + {q}", name)
         assert got == "correct", (name, q, why)
+
+
+@pytest.mark.parametrize(
+    "tex, expected",
+    [
+        # sqrt(2) = 1.41421...: 1.414 is within one unit of 0.001, 1.416 two units off
+        ("\\sqrt{2} = 1.414", "correct"),
+        ("\\sqrt{2} = 1.416", "wrong"),
+        ("\\sqrt[3]{8} = 2", "correct"),  # 2^3 = 8
+        ("\\sqrt{\\frac{9}{100}} = 0.3", "correct"),
+        # a decimal comma: 0{,}9^30 = 0.042391...
+        ("0{,}9^{30} \\approx 0{,}0424", "correct"),
+        ("0{,}9^{30} \\approx 0{,}0426", "wrong"),
+    ],
+)
+def test_roots_and_decimal_commas(tex: str, expected: str) -> None:
+    assert math.isclose(math.sqrt(2), 1.41421356, rel_tol=1e-8)
+    got, why = verdict(tex)
+    assert got == expected, why

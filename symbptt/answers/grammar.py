@@ -108,6 +108,8 @@ subarg: "{" expr ("," expr)* "}" | LETTER -> letter | DIGIT -> number | GREEK ->
      | "{" expr "}"           -> group
      | FRAC "{" expr "}" "{" expr "}"  -> frac
      | BEGIN rows END         -> matrix
+     | SQRT "{" expr "}"      -> sqrt
+     | SQRT "[" expr "]" "{" expr "}"  -> root
      | LNORM expr RNORM       -> norm
      | LABS expr RABS         -> abs
      | INFTY                  -> infty
@@ -132,6 +134,7 @@ BIGOP: /\\(sum|prod)(?![a-zA-Z])/
 PARTIAL: /\\partial(?![a-zA-Z])/
 NABLA: /\\nabla(?![a-zA-Z])/
 FRAC: /\\frac(?![a-zA-Z])/
+SQRT: /\\sqrt(?![a-zA-Z])/
 TOP: /\\(top|intercal)(?![a-zA-Z])/
 ACCENT: /\\(hat|tilde|bar)(?![a-zA-Z])/
 GREEK: /\\(GREEKS)(?![a-zA-Z])/
@@ -166,6 +169,7 @@ _LAYOUT = [
     ),
     (re.compile(r"\\(quad|qquad)(?![a-zA-Z])|(?<!\\)\\[,;:! ]|~"), " "),
     (re.compile(r"\\(dfrac|tfrac)(?![a-zA-Z])"), r"\\frac"),
+    (re.compile(r"(?<=\d)\{,\}(?=\d)"), "."),  # 0{,}0424: a decimal comma
     # equation bookkeeping in .tex/Markdown answers: \label{eq:1}, \tag{3}, \nonumber, \notag
     (re.compile(r"\\(label|tag\*?)\s*\{[^{}]*\}|\\(nonumber|notag)(?![a-zA-Z])"), " "),
     (re.compile(r"\\(leq|le|leqslant)(?![a-zA-Z])"), r"\\le"),

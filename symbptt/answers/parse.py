@@ -191,6 +191,9 @@ def _node(t: Tree | Token):
             if isinstance(kids[1], Tree) and kids[1].data == "subarg"
             else [_finish(_node(kids[1]))],
         )
+    if kind in ("sqrt", "root"):  # \\sqrt{x} = x^{1/2}, \\sqrt[n]{x} = x^{1/n}
+        n = _finish(_node(kids[1])) if kind == "root" else Num(Fraction(2), "2")
+        return Pow(_finish(_node(kids[-1])), Div(Num(Fraction(1), "1"), n))
     if kind == "frac":
         return _frac(_node(kids[1]), _node(kids[2]))
     if kind == "matrix":
