@@ -430,3 +430,13 @@ def test_roots_and_decimal_commas(tex: str, expected: str) -> None:
     assert math.isclose(math.sqrt(2), 1.41421356, rel_tol=1e-8)
     got, why = verdict(tex)
     assert got == expected, why
+
+
+def test_euler_number_in_numeric_answers() -> None:
+    # sigma(2) = 1 / (1 + e^{-2}) = 0.880797 (the logistic sigmoid by hand); e^{2} in its place
+    # gives 0.119203. e is Euler's number unless the model, given or where names an e.
+    assert math.isclose(_sigmoid(2), 1 / (1 + math.exp(-2)))
+    assert verdict("\\sigma(2) = \\frac{1}{1+e^{-2}}", "homework3")[0] == "correct"
+    assert verdict("\\sigma(2) = \\frac{1}{1+e^{2}}", "homework3")[0] == "wrong"
+    assert verdict("\\mathrm{e}^{1} = 2.718")[0] == "correct"  # e = 2.71828...
+    assert verdict("e^{1} = 2.718", given={"e": "3"})[0] == "wrong"  # given: e is 3
