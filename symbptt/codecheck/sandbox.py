@@ -284,12 +284,14 @@ def run(request: bytes, limits: Limits, *, trusted: bool, expect: int) -> Outcom
                         got = reader.feed(data)
                     except (ValueError, OSError, TypeError, KeyError) as exc:
                         out.killed = f"killed: unreadable answer from the process ({exc})"[:200]
+                        got = []
                     if total_out > _MAX_STDOUT:
                         out.killed = "killed: output limit (answers too large)"
-                        got = []
                     if got:
                         out.responses += got
                         deadline = time.monotonic() + limits.wall
+                if out.killed:
+                    break
             if out.killed:
                 break
     finally:
