@@ -91,9 +91,10 @@ def test_claim_list_prints_counts_then_one_claim_per_line() -> None:
     head = text.splitlines()[0]
     counts = {v: sum(c.verdict == v for c in results) for v in ("confirmed", "wrong", "undecided")}
     assert head == (
-        f"{len(results)} claims: {counts['confirmed']} confirmed, {counts['wrong']} wrong, "
-        f"{counts['undecided']} undecided"
+        f"{len(results)} claims: confirmed {counts['confirmed']}, wrong {counts['wrong']}, "
+        f"undecided {counts['undecided']}"
     )
+    assert head == CliRunner().invoke(cli, ["claims", "dl4nlp"]).stdout.splitlines()[-1]
     assert not RAW.search(text)
     wrong = next(c for c in results if c.verdict == "wrong")
     assert str(wrong).startswith(f"dl4nlp {wrong.id}: wrong: ") and "\n  why: " in str(wrong)

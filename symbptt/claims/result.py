@@ -36,7 +36,7 @@ class ClaimList(list[ClaimResult]):
 
     def __str__(self) -> str:
         """The counts by verdict, then one claim per line."""
-        counts = ", ".join(f"{sum(c.verdict == v for c in self)} {v}" for v in VERDICTS)
+        counts = ", ".join(f"{v} {sum(c.verdict == v for c in self)}" for v in VERDICTS)
         return "\n".join([f"{len(self)} claims: {counts}", *(str(c) for c in self)])
 
     def _repr_markdown_(self) -> str:
