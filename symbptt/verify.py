@@ -22,6 +22,7 @@ import sympy as sp
 
 from symbptt import display, engine
 from symbptt.cells import checks as cells_checks
+from symbptt.cells.functions import NUMERIC_STAND_IN
 from symbptt.errors import InputError
 from symbptt.latex.notation import UPSTREAM_CHOICES, Names, fresh_letter
 from symbptt.model import ENGINE_KEY, Model, Role, Sizes
@@ -378,10 +379,15 @@ def _sizes(u: Unrolled) -> Sizes:
     return Sizes(T=u.T, n=u.n, m=u.m, k=max(u.k, 1))
 
 
+def _numeric_activation(model: Model) -> str:
+    """The activation numbers run with: a generic f as the function table's stand-in (tanh)."""
+    return NUMERIC_STAND_IN if model.activation == "generic" else model.activation
+
+
 def _engine_grads(u: Unrolled, pt: _Point) -> engine.Gradients | None:
     """The engine's gradients at pt, or None when the engine has no such loss."""
     model = u.model
-    act = "tanh" if model.activation == "generic" else model.activation
+    act = _numeric_activation(model)
     output = None if not u.has_output else model.output
     if u.has_output and model.loss == "generic" and model.output != "identity":
         return None  # the squared-error stand-in on a non-identity output is not an engine loss
@@ -423,7 +429,7 @@ def check_engine(
 ) -> Check:
     """A form's gradient, lambdified, against the engine at a random point (and dE/dnet_t for (b))."""
     model = u.model
-    act = "tanh" if model.activation == "generic" else model.activation
+    act = _numeric_activation(model)
     loss = _loss_label(u)
     name = f"numeric: {_LABEL[form]} vs engine ({act}, {loss}; T={u.T}, n={u.n})"
     tex = f"numeric: {_LABEL[form]} vs engine ({act}, {_loss_tex(u)}) {_sizes_tex(u.T, u.n)}"
@@ -509,7 +515,7 @@ def check_upstream(model: Model, T: int, n: int, *, seed: int = 0) -> Check:
     def body() -> tuple[bool, float | None, str]:
         u = unroll(model, T, n, upstream=True)
         pt = _point(u, seed)
-        act = "tanh" if model.activation == "generic" else model.activation
+        act = _numeric_activation(model)
         params = {ENGINE_KEY[r]: v for r, v in pt.params.items()}
         trace = engine.forward(params, pt.xs, pt.h0, activation=act, output=None)
         dh = pt.upstream.copy()  # type: ignore[union-attr]
