@@ -440,3 +440,19 @@ def test_euler_number_in_numeric_answers() -> None:
     assert verdict("\\sigma(2) = \\frac{1}{1+e^{2}}", "homework3")[0] == "wrong"
     assert verdict("\\mathrm{e}^{1} = 2.718")[0] == "correct"  # e = 2.71828...
     assert verdict("e^{1} = 2.718", given={"e": "3"})[0] == "wrong"  # given: e is 3
+
+
+@pytest.mark.parametrize(
+    "tex, expected",
+    [
+        ("0.9^{30} \u2248 0.0424", "correct"),  # ≈ pasted: 0.9^30 = 0.042391...
+        ("\u22120.9^{3} = \u22120.729", "correct"),  # the Unicode minus: -(0.9^3) exactly
+        ("\u22120.9^{3} = 0.729", "wrong"),
+        ("2 \u00d7 3 = 6", "correct"),
+        ("2 \u00b7 3 = 7", "wrong"),
+        ("(W\u1d40)\u1d40 = W", "correct"),  # W^T^T = W for the given W
+    ],
+)
+def test_pasted_unicode_reads_as_latex(tex: str, expected: str) -> None:
+    got, why = verdict(tex, given={"W": "\\begin{bmatrix}1 & 2\\\\ 3 & 4\\end{bmatrix}"})
+    assert got == expected, why

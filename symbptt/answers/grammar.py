@@ -188,12 +188,20 @@ def _primes(m: re.Match[str]) -> str:
     return "'" * (m.group(1).count("\\prime") if m.group(1) else 1)
 
 
+#: Characters pasted from a PDF or a word processor, as the LaTeX they stand for.
+_UNICODE = str.maketrans(
+    {"\u2212": "-", "\u00d7": " \\times ", "\u00b7": " \\cdot ", "\u22c5": " \\cdot ",
+     "\u2248": " \\approx ", "\u2299": " \\odot ", "\u2264": " \\le ", "\u2265": " \\ge ",
+     "\u2032": "'", "\u1d40": "^\\top "}
+)  # fmt: skip
+
 _ENV = re.compile(r"\\(begin|end)\s*\{\s*[bpv]?matrix\s*\}")
 _CONTINUE = re.compile(r"\\\\\s*(?:&\s*)?(?=[+-])")
 
 
 def normalise(text: str) -> str:
     """Remove layout-only LaTeX (\\left, \\right, spacing, bold/vector wrappers, final full stop)."""
+    text = text.translate(_UNICODE)
     for pattern, repl in _LAYOUT:
         text = pattern.sub(repl, text)
     text = _PRIMES.sub(_primes, text)
