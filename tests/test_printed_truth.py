@@ -497,6 +497,8 @@ def _t_values(model: Model, lhs: str, T: int) -> list[int]:
 
 def check_expansion(model: Model, step: Step, net: Net) -> None:
     letters = Letters(model, net)
+    if step.kind == "expansion: step term":
+        check_term_reason(model, step, net)
     role = _role_of(model, step.lhs)
     T = net.T
     if step.kind == "expansion: total":
@@ -516,6 +518,35 @@ def check_expansion(model: Model, step: Step, net: Net) -> None:
                    else _outer(step.rhs, letters, scope))  # fmt: skip
             np.testing.assert_allclose(got.reshape(want.shape), want, rtol=1e-5, atol=1e-7,
                                        err_msg=f"{step.latex} at {scope}")  # fmt: skip
+
+
+def check_term_reason(model: Model, step: Step, net: Net) -> None:
+    """The step term's reason defines its error vector (the meaning `Letters` uses) and, for a
+    local delta, states how the total error is computed: that recursion, numbers in."""
+    nm, role = Names(model), _role_of(model, step.lhs)
+    head = "\\nabla_{" + nm.param(role) + ","
+    t = step.lhs[len(head) :].split("}")[0].split(",")[0]  # the printed step index: t, or T
+    if role in OUT_ROLES:
+        want = f"= \\partial {nm.E_t(t)} / \\partial {nm.z(t)}$"
+    elif model.delta == "net":
+        want = f"${nm.delta(t)} = \\partial {nm.E} / \\partial {nm.net(t)}$"
+    elif model.delta == "per_step":
+        want = f"${nm.delta(t, 'k')} = \\partial {nm.E_t(t)} / \\partial {nm.net('k')}$"
+    else:
+        want = f"${nm.total_error(t)} = \\partial {nm.E} / \\partial {nm.net(t)}$"
+        r, W = net.run(), net.P[Role.RECURRENT]
+        for s in range(1, net.T + 1):
+            own = net.delta(s) if model.loss_at == "every" or s == net.T else 0.0
+            rhs = net.fp(r["net"][s]) * (own + W.T @ net.total_error(s + 1))
+            np.testing.assert_allclose(net.total_error(s), rhs, rtol=1e-5, atol=1e-7)
+        R, nu, d = nm.param(Role.RECURRENT), nm.total_error, nm.delta
+        said = (
+            f"{nu(t)} = {nm.fprime(nm.net(t))} \\odot {R}^\\top {nu(f'{t}+1')}$ for ${t} < T$"
+            if model.loss_at == "last"
+            else f"{nu(t)} = {nm.fprime(nm.net(t))} \\odot \\left({d(t)} + {R}^\\top {nu(f'{t}+1')}"
+        )
+        assert said in step.reason, step.reason
+    assert want in step.reason, (want, step.reason)
 
 
 def _outer(tex: str, letters: Letters, scope: dict) -> np.ndarray:

@@ -46,11 +46,17 @@ def error_vector(nm: Names, role: Role, t: str) -> tuple[str, str]:
             f"the step-${t}$ loss reaches the parameter at every $k \\le {t}$"
         )
     nu = nm.total_error(t)
+    carried = f"{nm.param(Role.RECURRENT)}^\\top {nm.total_error(f'{t}+1')}"
+    if model.loss_at == "last":  # no loss before T: the local term enters at T only
+        how = (
+            f"${nu} = {nm.fprime(nm.net(t))} \\odot {carried}$ for ${t} < T$ and "
+            f"${nm.total_error('T')} = {nm.fprime(nm.net('T'))} \\odot {nm.delta('T')}$"
+        )
+    else:
+        how = f"${nu} = {nm.fprime(nm.net(t))} \\odot \\left({nm.delta(t)} + {carried}\\right)$"
     return nu, (
         f"${nu} = \\partial {nm.E} / \\partial {nm.net(t)}$, the total error term; the text's "
-        f"${nm.delta(t)} = \\partial {nm.E_t(t)} / \\partial {nm.h(t)}$ is local, and "
-        f"${nu} = {nm.fprime(nm.net(t))} \\odot \\left({nm.delta(t)} + "
-        f"{nm.param(Role.RECURRENT)}^\\top {nm.total_error(f'{t}+1')}\\right)$"
+        f"${nm.delta(t)} = \\partial {nm.E_t(t)} / \\partial {nm.h(t)}$ is local, and " + how
     )
 
 
