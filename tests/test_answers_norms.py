@@ -335,3 +335,12 @@ def test_the_tolerance_line_of_a_bound_says_it_is_literal() -> None:
     v = _v(r"\frac{1}{3} = 0.333 \le 0.334")  # the = step keeps its rounding, the bound does not
     assert v.verdict == "correct", v.reason
     assert "step 2: the bound as written" in v.tolerance
+
+
+def test_pasted_bars_and_square_roots() -> None:
+    # U+2016 (double bar) is a norm, U+2223 an absolute value; ||W||_F^2 = 0.81 + 0.16 = 0.97
+    assert _v("\u2016W\u2016 = 0.9", given=HW3_GIVEN).verdict == "correct"
+    assert _v("\u2223\\lambda_2\u2223 = 0.4", given=HW3_GIVEN).verdict == "correct"
+    assert _v(r"\|W\|_F = \sqrt{0.97}", given=HW3_GIVEN).verdict == "correct"
+    assert _v(r"\|W\|_F = \sqrt{0.98}", given=HW3_GIVEN).verdict == "wrong"
+    assert _v(r"\|W\|_F \le \sqrt{2} \|W\|_2", given=HW3_GIVEN).verdict == "correct"  # rank 2

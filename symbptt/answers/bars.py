@@ -4,7 +4,8 @@ LaTeX writes both ends of an absolute value or a norm with the same bar, which a
 cannot pair. Before parsing, each bar becomes \\lvert/\\rvert (absolute value) or \\lVert/\\rVert
 (norm): a bar closes when a bar of its kind is open and it follows an operand (a letter, digit,
 closing bracket, prime or closing bar, not an operator such as \\cdot or \\le); otherwise it
-opens. `||x||` is read as a norm. Unpaired bars are left for the parser to report.
+opens. `||x||` is read as a norm, and so are the pasted characters U+2016 (double bar) and
+U+2223 (divides, as an absolute value bar). Unpaired bars are left for the parser to report.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 
 _TOKEN = re.compile(
-    r"\\\\|\\(lVert|rVert|lvert|rvert|Vert|vert)(?![a-zA-Z])|\\\||\|\||\||\\[A-Za-z]+|."
+    r"\\\\|\\(lVert|rVert|lvert|rvert|Vert|vert)(?![a-zA-Z])|\\\||\|\||\||\u2016|\u2223|\\[A-Za-z]+|."
 )
 #: Commands after which a bar opens (operators and relations); other commands end an operand.
 _OPERATORS = {"cdot", "times", "odot", "circ", "otimes", "le", "ge", "lt", "gt", "approx",
@@ -24,7 +25,7 @@ _CLOSE = {"norm": "\\rVert ", "abs": "\\rvert "}
 
 def pair_bars(text: str) -> str:
     """Text with every | and \\| (also \\vert, \\Vert, ||) written as an explicit open or close."""
-    if "|" not in text and "vert" not in text and "Vert" not in text:
+    if not any(c in text for c in ("|", "vert", "Vert", "\u2016", "\u2223")):
         return text
     out: list[str] = []
     stack: list[str] = []
@@ -49,8 +50,8 @@ def pair_bars(text: str) -> str:
             out.append(_CLOSE["abs"])
             stack.pop()
             tok, operand = "|", True
-        if named in ("Vert", "vert") or tok in ("\\|", "||", "|"):
-            kind = "abs" if named == "vert" or tok == "|" else "norm"
+        if named in ("Vert", "vert") or tok in ("\\|", "||", "|", "\u2016", "\u2223"):
+            kind = "abs" if named == "vert" or tok in ("|", "\u2223") else "norm"
             if stack and stack[-1] == kind and operand:
                 stack.pop()
                 out.append(_CLOSE[kind])
