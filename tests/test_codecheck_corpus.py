@@ -43,6 +43,8 @@ CASES = {
             "rnn_backward": ("wrong", ["transpose_back"]),
         },
     ),
+    # the backward functions are right, but get their cache from the student's wrong forward
+    "cs231n_transpose_fwd.py": ("cs231n", {fn: ("wrong", ["transpose_fwd"]) for fn in CS}),
     "cs231n_transpose_dW.py": (
         "cs231n",
         {

@@ -68,8 +68,9 @@ SLIPS: dict[str, Slip] = {
         ),
         Slip(
             "transpose_fwd",
-            "a missing transpose: the recurrent weight is applied transposed in the forward step",
-            frozenset({"step_fwd", "seq_fwd"}),
+            "a missing transpose: the recurrent weight is applied transposed in the forward step"
+            " (for a backward: in the forward that made its cache)",
+            frozenset({"step_fwd", "seq_fwd", "step_bwd", "seq_bwd"}),
         ),
         Slip(
             "transpose_dW",
@@ -124,7 +125,9 @@ def forward(U: Array, W: Array, b: Array, xs: Array, h0: Array,
 def backward(U: Array, W: Array, b: Array, xs: Array, h0: Array, dh: Array,
              slips: tuple[str, ...] = ()) -> dict[str, Array]:  # fmt: skip
     """Gradients of sum_t <dh_t, h_t>: dxs, dh0, dU, dW, db, with the given slips made."""
-    hs, nets = forward(U, W, b, xs, h0, tuple(s for s in slips if s == "wrong_length"))
+    # a forward's slips reach a backward through the cache of the student's own forward
+    fwd = tuple(s for s in slips if s in ("wrong_length", "transpose_fwd"))
+    hs, nets = forward(U, W, b, xs, h0, fwd)
     T, N = xs.shape[0], xs.shape[1]
     dxs = np.zeros_like(xs)
     dU, dW, db = np.zeros_like(U), np.zeros_like(W), np.zeros_like(b)
