@@ -456,3 +456,11 @@ def test_euler_number_in_numeric_answers() -> None:
 def test_pasted_unicode_reads_as_latex(tex: str, expected: str) -> None:
     got, why = verdict(tex, given={"W": "\\begin{bmatrix}1 & 2\\\\ 3 & 4\\end{bmatrix}"})
     assert got == expected, why
+
+
+@pytest.mark.parametrize("third, expected", [("0.333", "correct"), ("0.32", "wrong")])
+def test_rounded_decimal_inside_a_sum_counts_once_per_term(third: str, expected: str) -> None:
+    # 1 = sum_{k=1}^{3} 1/3: three copies of 0.333 are 0.999, 0.001 off, within 3 * 0.001;
+    # three of 0.32 are 0.96, 0.04 off, beyond 3 * 0.01.
+    got, why = verdict(f"1 = \\sum_{{k=1}}^{{3}} {third}")
+    assert got == expected, why

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -187,7 +187,7 @@ def _map_nums(step: Node, fn: Any) -> Node:
             return Entry(go(node.base, exact), tuple(go(c, True) for c in node.comps))
         if isinstance(node, Big):
             lo, hi = go(node.lo, True), go(node.hi, True)
-            return Big(node.op, node.var, lo, hi, go(node.body, exact))
+            return replace(node, lo=lo, hi=hi, body=go(node.body, exact))
         return rebuild(node, lambda c: go(c, exact))
 
     return go(step, False)
