@@ -107,7 +107,9 @@ def _run_all(source: str, checks: list[Check], reg: apis.Registry, limits: sandb
         responses.update(got)
         if out.killed is None:
             break
-        running = next(c for c in calls if c["id"] not in got)
+        running = next((c for c in calls if c["id"] not in got), None)
+        if running is None:  # stopped after its last answer (say, printing at the end): all in
+            break
         reason = f"{out.killed} (in {running['fn']})"
         rest = []
         for f in todo:
