@@ -741,6 +741,11 @@ def check_text_claim(model: Model, step: Step, net: Net, doc: Any) -> None:
         false = not np.allclose(text, net.delta(t, k), rtol=1e-4)
     title = next(s.title for s in doc.sections if step in s.steps)
     assert false == title.endswith("WRONG") == ("WRONG" in step.reason), title
+    if "holds for $T = 1$" in step.reason and model.delta == "step_state":  # one step: local
+        one = Net(model, 1, n=net.n, m=net.m, k=net.k, seed=4)  # = total, the formula holds
+        r1 = one.run()
+        text = (one.fp(r1["net"][1]) * one.delta(1)) @ r1["h"][0].T
+        np.testing.assert_allclose(text, one.d_param(Role.RECURRENT, None), rtol=1e-5, atol=1e-7)
 
 
 def check_correct_form(model: Model, step: Step, net: Net, doc: Any) -> None:
@@ -767,6 +772,13 @@ def check_correct_form(model: Model, step: Step, net: Net, doc: Any) -> None:
 def _statement(model: Model, step: Step, net: Net, doc: Any) -> None:
     assert step.source is not None and step.source.kind == step.kind
     check_statement(model, step.source)
+    said = re.search(r"= (\d+)(?:/(\d+))?\$ for this activation", step.reason)
+    if said:  # the largest |f'| the reason states, against f' on a fine grid
+        beta = int(said.group(1)) / int(said.group(2) or 1)
+        top = float(np.abs(ACT[model.activation][1](np.linspace(-8, 8, 160_001) + 1e-9)).max())
+        assert beta - 1e-6 <= top <= beta + 1e-12, (model.activation, beta, top)
+    elif step.kind in ("Jacobian bound", "error bound"):
+        assert model.activation == "generic", step.reason  # a known f states its bound
 
 
 def _concrete(fn: Callable) -> Callable:
