@@ -227,11 +227,16 @@ class Evaluator:
 
     def _Pow(self, node: Pow, scope: dict[str, int]) -> Value:
         base = self.ev(node.base, scope)
-        e = _scalar(
-            Evaluator(self.env, exact=True).ev(node.exp, scope)
-            if _exactable(node.exp)
-            else self.ev(node.exp, scope)
-        )
+        try:
+            e = _scalar(
+                Evaluator(self.env, exact=True).ev(node.exp, scope)
+                if _exactable(node.exp)
+                else self.ev(node.exp, scope)
+            )
+        except NotExact:  # an exponent with a float-only value (2^{a}): as this evaluator does
+            e = _scalar(self.ev(node.exp, scope))
+        if _is_array(e):
+            raise ShapeError(f"{show(node)}: the exponent is a {_dims(e)} matrix, not a number")
         integral = (isinstance(e, Fraction) and e.denominator == 1) or (
             isinstance(e, float) and e.is_integer()
         )
@@ -247,6 +252,8 @@ class Evaluator:
             if not integral:
                 if self.exact:
                     raise NotExact
+                if float(b) < 0:  # complex, not a real value
+                    raise ValueError(f"{show(node)}: a negative number to a non-integer power")
                 return float(b) ** float(e)
             if b == 0 and p < 0:
                 raise ShapeError(f"{show(node)}: zero to a negative power")

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from symbptt.answers.bignum import LogNumber
 from symbptt.answers.tolerance import (
     EXACT_FLOOR,
     EXACT_RELATIVE,
@@ -55,7 +56,11 @@ def relation(left: Any, right: Any, rel: str, explicit: Tolerance | None = None,
         return None, f"{rel} compares numbers; one side is a {shape[0]}x{shape[1]} value"
     if isinstance(a, complex) or isinstance(b, complex):
         return None, f"{rel} between complex numbers"
-    if not (np.isfinite(float(a)) and np.isfinite(float(b))):
+    try:
+        finite = np.isfinite(float(a)) and np.isfinite(float(b))
+    except OverflowError:  # an exact rational beyond float64 (3 \\times 10^{400}) is finite
+        finite = True
+    if not finite:
         return None, f"{rel}: a side is not finite (overflow)"
     equal = _equal(a, b, explicit, fd)
     if rel == "\\le":
@@ -80,4 +85,7 @@ def bound_tolerance(fd: bool) -> str:
 
 
 def _fmt(x: Any) -> str:
-    return f"{float(x):.6g}"
+    try:
+        return f"{float(x):.6g}"
+    except OverflowError:  # an exact rational beyond float64
+        return str(LogNumber.of(x))

@@ -9,11 +9,14 @@ the output layer's size is `outputs`, and only a model with an output layer has 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from symbptt.answers.ast import Node, Sym
+from symbptt.answers.bignum import LogNumber
+from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.truth import World, name_keys
 from symbptt.model import Name
 
@@ -23,13 +26,30 @@ _LOSS_WEIGHT_LETTERS = ("a", "c", "g", "q", "r")
 
 
 def rounded(v: Any) -> Any:
-    """A value as JSON: nested lists of floats at 6 significant digits (a scalar as a float)."""
-    arr = np.asarray(
-        v.astype(float) if isinstance(v, np.ndarray) and v.dtype == object else v, dtype=float
-    )
+    """A value as JSON: nested lists of floats at 6 significant digits (a scalar as a float).
+
+    LimitExceeded for an exact value beyond float64 (3 \\times 10^{400}): callers print its text."""
+    try:
+        arr = np.asarray(
+            v.astype(float) if isinstance(v, np.ndarray) and v.dtype == object else v, dtype=float
+        )
+    except OverflowError:
+        raise LimitExceeded("a value beyond float64's range") from None
     if arr.ndim:
         return np.vectorize(lambda x: float(f"{x:.6g}"))(arr).tolist()
     return float(f"{float(arr):.6g}")
+
+
+def as_text(v: Any) -> Any:
+    """A value beyond float64 as short text (3e400, not its 400 digits; nested lists for arrays)."""
+    if isinstance(v, np.ndarray):
+        return [[as_text(x) for x in row] for row in np.atleast_2d(v)]
+    if isinstance(v, Fraction | int) and not isinstance(v, bool):
+        try:
+            return f"{float(v):.6g}"
+        except OverflowError:
+            return str(LogNumber.of(v))
+    return str(v)
 
 
 def _given_dims(world: World) -> set[str]:

@@ -37,7 +37,7 @@ from symbptt.answers.evaluate import (
 )
 from symbptt.answers.grammar import GREEK
 from symbptt.answers.inequality import bound_tolerance, relation
-from symbptt.answers.instance import instance, names_used, rounded, sizes
+from symbptt.answers.instance import as_text, instance, names_used, rounded, sizes
 from symbptt.answers.layout import choose_layout
 from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.norms import is_complex
@@ -347,7 +347,7 @@ class _Context:
             try:
                 out["expected"], out["got"] = rounded(want), rounded(got)
             except LimitExceeded:  # a huge power (see `bignum`): no float, its text
-                out["expected"], out["got"] = str(want), str(got)
+                out["expected"], out["got"] = as_text(want), as_text(got)
         if desc:
             values = instance(world, self.used)
             if values is not None:

@@ -82,12 +82,11 @@ class Tolerance:
         """The tolerance in words, for the report."""
         src = f" ({self.note})" if self.note else ""
         if self.kind == "entries":
-            units = sorted({float(u) for u in np.asarray(self.value, dtype=object).flat if u})
-            shown = ", ".join(f"{u:g}" for u in units) if units else "exact"
+            units = sorted({u for u in np.asarray(self.value, dtype=object).flat if u})
+            shown = ", ".join(dict.fromkeys(_unit(u) for u in units)) if units else "exact"
             return f"as written: +-1 in the last digit ({shown})"
         if self.kind == "rounded":
-            units = sorted({float(u) for u in self.value[0]})
-            shown = ", ".join(f"{u:g}" for u in units)
+            shown = ", ".join(dict.fromkeys(_unit(u) for u in sorted(set(self.value[0]))))
             return (
                 f"as written: each computed decimal +-1 in its last digit ({shown}), "
                 "carried through the step entry by entry"
@@ -312,6 +311,14 @@ def _bound(w: np.ndarray, tol: Tolerance, exact: bool) -> Any:
     return FLOAT_RELATIVE * float(scale) + FLOAT_FLOOR
 
 
+def _unit(u: Any) -> str:
+    """One last-digit unit in short form, also beyond float64 (10^400 as text)."""
+    try:
+        return f"{float(u):g}"
+    except OverflowError:
+        return str(LogNumber.of(u))
+
+
 def _as2d(v: Any) -> np.ndarray:
     if isinstance(v, np.ndarray):
         return v
@@ -321,7 +328,12 @@ def _as2d(v: Any) -> np.ndarray:
 
 def _fmt(a: np.ndarray) -> str:
     def one(x: Any, digits: int) -> str:
-        return str(x) if isinstance(x, LogNumber) else f"{float(x):.{digits}g}"
+        if isinstance(x, LogNumber):
+            return str(x)
+        try:
+            return f"{float(x):.{digits}g}"
+        except OverflowError:  # an exact value beyond float64, such as 3 \times 10^{400}
+            return str(LogNumber.of(x))
 
     if a.shape == (1, 1):
         return one(a[0, 0], 6)
