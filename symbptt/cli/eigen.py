@@ -5,7 +5,9 @@ exponents, fractions like 3/5); they are parsed by a small parser, never eval'd.
 
 `--json` for eigen: `power` is a nested list of floats on the numeric route and of exact strings
 ("3/5") with --exact, where `power_float` carries the floats as well; eigenvalues likewise (a
-complex value is {"re": ..., "im": ...} as a float, a sympy string like "3/5 + 4*I/5" if exact).
+complex value is {"re": ..., "im": ...} as a float, a sympy string like "3/5 + 4*I/5" if exact;
+an exact root with no short radical form is {"re", "im", "root_of": "x**3 - x**2 - 1"}).
+The text output is made by `symbptt.matrixreport`, which str() of the results uses too.
 """
 
 from __future__ import annotations
