@@ -78,3 +78,13 @@ def test_ticker_only_on_a_terminal_and_clears_its_line() -> None:
         time.sleep(0.05)
     assert tty.getvalue().startswith("computing M^30 exactly ... 0 s \r")
     assert tty.getvalue().endswith("\r") and pipe.getvalue() == ""
+
+
+def test_json_root_has_its_value_and_polynomial() -> None:
+    import json
+
+    doc = json.loads(eigen("--matrix", "[[0,1,0],[0,0,1],[1,0,1]]", "--exact", "--json"))
+    roots = sorted(np.roots([1, -1, 0, -1]), key=lambda z: (z.real, z.imag))
+    got = sorted(doc["eigenvalues"], key=lambda e: (e["re"], e["im"]))
+    assert [e["root_of"] for e in got] == ["x**3 - x**2 - 1"] * 3
+    assert np.allclose([complex(e["re"], e["im"]) for e in got], roots)
