@@ -76,7 +76,8 @@ def as_text(results: Sequence[FileResult]) -> str:
         for f in here:
             counts[f.verdict] += 1
             head = f"  {f.name:<{width}}  {f.verdict}"
-            lines.append(f"{head}: {f.reason}" if f.reason and f.verdict != "correct" else head)
+            reason = f.reason.removeprefix(f"{f.verdict}: ")  # 'killed: killed: ...' reads once
+            lines.append(f"{head}: {reason}" if reason and f.verdict != "correct" else head)
             if f.slip:
                 lines.append(f"      likely slip: {f.slip}")
             for o in f.outputs:
