@@ -434,7 +434,8 @@ def test_roots_and_decimal_commas(tex: str, expected: str) -> None:
 
 def test_euler_number_in_numeric_answers() -> None:
     # sigma(2) = 1 / (1 + e^{-2}) = 0.880797 (the logistic sigmoid by hand); e^{2} in its place
-    # gives 0.119203. e is Euler's number unless the model, given or where names an e.
+    # gives 0.119203. e^{x} is exp(x) unless the model, given or where names an e; a bare e is
+    # not a number.
     assert math.isclose(_sigmoid(2), 1 / (1 + math.exp(-2)))
     assert verdict("\\sigma(2) = \\frac{1}{1+e^{-2}}", "homework3")[0] == "correct"
     assert verdict("\\sigma(2) = \\frac{1}{1+e^{2}}", "homework3")[0] == "wrong"
@@ -464,3 +465,13 @@ def test_rounded_decimal_inside_a_sum_counts_once_per_term(third: str, expected:
     # three of 0.32 are 0.96, 0.04 off, beyond 3 * 0.01.
     got, why = verdict(f"1 = \\sum_{{k=1}}^{{3}} {third}")
     assert got == expected, why
+
+
+def test_sigmoid_written_out_on_a_vector() -> None:
+    # y = sigma(x) for a random x in R^n: 1/(1+e^{-x}) entry by entry is the logistic sigmoid;
+    # 1/(1+e^{x}) is sigma(-x) = 1 - sigma(x), wrong at any generic point.
+    given = {"y": "\\sigma(x)", "x": "\\in \\mathbb{R}^{n}"}
+    assert verdict("y = \\frac{1}{1+e^{-x}}", "homework3", given=given)[0] == "correct"
+    assert verdict("y = \\frac{1}{1+e^{x}}", "homework3", given=given)[0] == "wrong"
+    got, why = verdict("x = e", given={"x": "2.718"})
+    assert got == "undecided" and "unknown symbol e" in why

@@ -218,6 +218,11 @@ class Evaluator:
 
     def _Div(self, node: Div, scope: dict[str, int]) -> Value:
         a, b = self.ev(node.a, scope), self.ev(node.b, scope)
+        if _scalar_like(a) and _is_array(b) and b.shape[1] == 1 and b.shape[0] > 1:
+            # a number over a column vector is entrywise, like 1 - s_t^2: 1 / (1 + e^{-x})
+            if any(x == 0 for x in b.flat):
+                raise ShapeError(f"{show(node)}: division by zero (an entry of the vector)")
+            return self._check(_scalar(a) / b)
         if not _scalar_like(b):
             raise ShapeError(f"{show(node)}: division by a {_dims(b)} matrix")
         b = _scalar(b)

@@ -17,7 +17,8 @@ Conventions the grammar cannot decide, fixed here:
   delta_t^T [W D_{t-1}] ... [W D_k] (decreasing; checked by hand at T = 3, n = 2), while the
   transposed form (dh_t/dh_k)^T = prod_{i=k+1}^{t} U^T diag f'(s_i) holds increasing. A step that
   holds only in the other order is reported wrong with that slip named.
-- a number plus or minus a column vector is entrywise (1 - s_t^2); with a matrix it is an error.
+- a number plus or minus a column vector is entrywise (1 - s_t^2), and so is a number over one
+  (1 / (1 + e^{-x})); with a matrix it is an error. e^{x} is exp(x) where no e is named.
 - `a/b` is a quotient like \\frac{a}{b}; `\\sum_t` / `\\sum_{t}` without limits runs over the
   model's time range 1..T (`notation.resolve` refuses it over an entry index); `^{\\prime}` is a
   prime (`normalise`).

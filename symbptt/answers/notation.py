@@ -13,7 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from symbptt.answers.ast import Big, Entries, Entry, Mul, Neg, Node, Num, Pow, Sym, rebuild, walk
+from symbptt.answers.ast import (
+    Apply,
+    Big,
+    Entries,
+    Entry,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Pow,
+    Sym,
+    rebuild,
+    walk,
+)
 from symbptt.answers.parse import ParseError
 
 
@@ -42,6 +55,8 @@ def resolve(node: Node, arity: Mapping[str, int]) -> Node:
         base, exp = resolve(node.base, arity), resolve(node.exp, arity)
         if isinstance(base, Sym) and arity.get(base.name, 0) >= 1 and not _numeric(exp):
             return Sym(base.name, (exp,) + base.index)
+        if base == Sym("e") and "e" not in arity:  # e^{-2}: Euler's number, where no e is named
+            return Apply("exp", 0, (exp,))
         return Pow(base, exp)
     if isinstance(node, Sym):
         compound = _compound(node, arity)

@@ -267,12 +267,6 @@ class World:
                         self._cache[key] = value
                 return value + self.overlay.get(("sym", name, idx), 0.0) if not ev.exact else value
         kind = self.names.get(name)
-        if kind is None and name == "e" and not idx:  # Euler's number: e^{-2}, \\mathrm{e}
-            from symbptt.answers.evaluate import NotExact
-
-            if ev.exact:
-                raise NotExact
-            return float(np.e)
         if kind is None:
             raise Unknown(self._unknown(name))
         if ev.exact:
