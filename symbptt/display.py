@@ -17,6 +17,13 @@ def escape(text: str) -> str:
     return text.translate(_MD_SPECIAL).replace("\n", " ")
 
 
+def prose(text: str) -> str:
+    """Text that may hold TeX commands: as a code span when it does (never raw TeX in prose)."""
+    if "\\" in text:
+        return "`" + text.replace("`", "'").replace("\n", " ") + "`"
+    return escape(text)
+
+
 def math_block(latex: str) -> str:
     """Display math for a notebook's MathJax (and the site's KaTeX)."""
     return f"$$\n{latex.strip()}\n$$"

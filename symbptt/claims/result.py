@@ -40,19 +40,18 @@ class ClaimList(list[ClaimResult]):
         return "\n".join([f"{len(self)} claims: {counts}", *(str(c) for c in self)])
 
     def _repr_markdown_(self) -> str:
-        """Notebook display: counts by verdict, then a row per claim."""
+        """Notebook display: counts by verdict, then a line per claim (a list wraps; a table
+        of long statements would not fit a page)."""
         from symbptt import display
 
         counts = {v: sum(1 for c in self if c.verdict == v) for v in VERDICTS}
         head = ", ".join(f"{counts[v]} {v}" for v in VERDICTS)
-        rows = [
-            (c.text, f"`{c.id}`", display.verdict_badge(c.verdict), display.escape(c.statement),
-             display.escape(c.reason))
+        lines = [
+            f"- {display.verdict_badge(c.verdict)} {c.text} `{c.id}`: {display.prose(c.statement)}"
+            + (f" *({display.prose(c.reason)})*" if c.verdict != "confirmed" else "")
             for c in self
-        ]  # fmt: skip
-        return f"{len(self)} claims: {head}\n\n" + display.table(
-            ("text", "id", "verdict", "claim", "reason"), rows
-        )
+        ]
+        return f"{len(self)} claims: {head}\n\n" + "\n".join(lines)
 
 
 def verdict(ok: bool) -> str:
