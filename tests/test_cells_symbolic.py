@@ -295,3 +295,71 @@ def test_forget_one_and_no_input_make_the_total_cell_jacobian_the_identity() -> 
     row = _forget_one_no_input(cell, "c", "f", 3, 2, 0)
     assert row is not None and row.passed and "Ex 3(c)" in row.name
     assert _forget_one_no_input(CELLS["gru"], "h", "z", 3, 2, 0) is None  # no input gate term
+
+
+def test_derived_total_lstm_jacobian_equals_the_textbook_formula_and_differences() -> None:
+    """dc_t/dc_{t-1} = diag(f) + [diag(c_{t-1} f(1-f)) W_f + diag(g i(1-i)) W_i
+    + diag(i (1-g^2)) W_g] diag(o_{t-1} (1 - tanh^2 c_{t-1})) (gated-cells.md, W recurrent)."""
+    from symbptt.cells.jacobian import evaluate, total_jacobian_terms
+    from symbptt.latex.cell_ir import CellPrinter
+
+    cell = CELLS["lstm"]
+    n = 3
+    rng = np.random.default_rng(31)
+    p = {q.key: rng.normal(0, 1.0, size=q.size(n, n)) for q in cell.params}
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    h0, c0 = rng.normal(size=n), rng.normal(size=n)
+    s = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    o1 = s(p["U_o"] @ x1 + p["W_o"] @ h0 + p["b_o"])
+    h1, c1, _ = _lstm_step(p, x1, h0, c0)
+    i = s(p["U_i"] @ x2 + p["W_i"] @ h1 + p["b_i"])
+    f = s(p["U_f"] @ x2 + p["W_f"] @ h1 + p["b_f"])
+    g = np.tanh(p["U_g"] @ x2 + p["W_g"] @ h1 + p["b_g"])
+    D = np.diag(o1 * (1 - np.tanh(c1) ** 2))
+    book = (
+        np.diag(f)
+        + (
+            np.diag(c1 * f * (1 - f)) @ p["W_f"]
+            + np.diag(g * i * (1 - i)) @ p["W_i"]
+            + np.diag(i * (1 - g**2)) @ p["W_g"]
+        )
+        @ D
+    )
+    fd = np.zeros((n, n))
+    for j in range(n):
+        e = np.zeros(n)
+        e[j] = 1e-6
+        ends = []
+        for c in (c1 + e, c1 - e):
+            ends.append(_lstm_step(p, x2, o1 * np.tanh(c), c)[1])
+        fd[:, j] = (ends[0] - ends[1]) / 2e-6
+    np.testing.assert_allclose(book, fd, atol=1e-8)
+    tr = forward(cell, p, np.stack([x1, x2])[:, None, :], {"h": h0[None], "c": c0[None]})
+    at = {q: v[1, 0] for q, v in tr.values.items()}
+    before = {q: v[0, 0] for q, v in tr.values.items()}
+    terms = total_jacobian_terms(cell, "c")
+    np.testing.assert_allclose(evaluate(cell, terms, p, x2, at, before), book, atol=1e-12)
+    tex = CellPrinter(cell).jacobian(terms)
+    assert tex.startswith(r"\operatorname{diag}\left(f_{t}\right) + ")
+    assert all(f"W_{{{k}}}" in tex for k in "fig") and "W_{o}" not in tex
+    assert tex.count(r"o_{t-1} \odot \left(1 - \tanh^{2}\left(c_{t-1}\right)\right)") == 3
+
+
+def test_derived_total_gru_jacobian_equals_central_differences() -> None:
+    from symbptt.cells.jacobian import evaluate, total_jacobian_terms
+
+    cell = CELLS["gru"]
+    n = 3
+    rng = np.random.default_rng(32)
+    p = {q.key: rng.normal(0, 1.0, size=q.size(n, n)) for q in cell.params}
+    x, h = rng.normal(size=n), rng.normal(size=n)
+    fd = np.zeros((n, n))
+    for j in range(n):
+        e = np.zeros(n)
+        e[j] = 1e-6
+        fd[:, j] = (_gru_step(p, x, h + e)[0] - _gru_step(p, x, h - e)[0]) / 2e-6
+    tr = forward(cell, p, x[None, None, :], {"h": h[None]})
+    at = {q: v[0, 0] for q, v in tr.values.items()}
+    got = evaluate(cell, total_jacobian_terms(cell, "h"), p, x, at, {"h": h})
+    np.testing.assert_allclose(got, fd, atol=1e-8)
+    assert total_jacobian_terms(cell, "h")[0].factors[0].expr == Ref("z")  # diag(z_t) first

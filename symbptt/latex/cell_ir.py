@@ -9,6 +9,8 @@ as \\delta^{a_q}_t; a state's adjoint arriving from outside the step as \\hat{\\
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from symbptt.cells.cell import Cell
 from symbptt.cells.expr import (
     Add,
@@ -28,6 +30,7 @@ from symbptt.cells.expr import (
     Upstream,
 )
 from symbptt.cells.functions import FUNCTIONS
+from symbptt.cells.jacobian import Term
 from symbptt.cells.reverse import StepAdjoints
 
 __all__ = ["CellPrinter"]
@@ -113,6 +116,34 @@ class CellPrinter:
             return f"\\left(1 - {self._group(e.out, Add, Hadamard)}^{{2}}\\right)"
         fn = FUNCTIONS[e.function]
         return f"{fn.latex}'\\left({self.expr(e.arg)}\\right)"
+
+    def jacobian_parts(self, terms: Sequence[Term]) -> list[str]:
+        """Each term (a signed product of diag(v) and parameter matrices) in LaTeX."""
+        out = []
+        for t in terms:
+            parts: list[str] = []
+            diag: list[Expr] = []
+            for f in (*t.factors, None):
+                if f is not None and f.key is None:
+                    diag.append(f.expr)  # type: ignore[arg-type]
+                    continue
+                if diag:  # consecutive diagonal factors multiply entrywise: one diag
+                    inner = " \\odot ".join(self._group(d, Add) for d in diag)
+                    parts.append(f"\\operatorname{{diag}}\\left({inner}\\right)")
+                    diag = []
+                if f is not None:
+                    parts.append(_key_tex(f.key))  # type: ignore[arg-type]
+            body = " ".join(parts) or "I"
+            out.append(f"-{body}" if t.sign < 0 else body)
+        return out
+
+    def jacobian(self, terms: Sequence[Term]) -> str:
+        """The sum of the terms (cells.jacobian) in LaTeX."""
+        parts = self.jacobian_parts(terms)
+        out = parts[0] if parts else "0"
+        for part in parts[1:]:
+            out += f" - {part[1:]}" if part.startswith("-") else f" + {part}"
+        return out
 
     def equations(self) -> list[str]:
         """The cell's equations, one `lhs &= rhs` line each."""

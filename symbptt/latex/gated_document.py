@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from symbptt import verify
 from symbptt.cells import carousel
 from symbptt.cells.expr import Adj, Apply
+from symbptt.cells.jacobian import total_jacobian_terms
 from symbptt.cells.reverse import StepAdjoints, step_adjoints
 from symbptt.errors import InputError
 from symbptt.latex.cell_ir import CellPrinter
@@ -119,6 +120,28 @@ def partials_section(model: Model) -> Section:
                 "held fixed (the direct path); the total derivative also runs through the gates "
                 "and differs (see the checks)",
                 kind="step partial",
+            )
+        )
+        others = [st for st in cell.states if st != s]
+        through = (
+            f"${p.at(s, '-1')}$ also moves ${', '.join(p.at(o, '-1') for o in others)}$ "
+            "at step $t - 1$, and every gate at step $t$"
+            if others
+            else "the gates at step $t$ read the same state"
+        )
+        steps.append(
+            Step(
+                f"\\frac{{\\mathrm{{d}} {p.at(s)}}}{{\\mathrm{{d}} {p.at(s, '-1')}}}",
+                p.jacobian(total_jacobian_terms(cell, s)),
+                f"the total derivative, every path: {through}; the first term is the direct "
+                "path, the others run through the gates (derived by forward mode over the "
+                "equations; the checks compare it with central differences)",
+                terms=tuple(
+                    t if not t.startswith("-") else f"\\left({t}\\right)"
+                    for t in p.jacobian_parts(total_jacobian_terms(cell, s))
+                ),
+                per_line=1,
+                kind="total jacobian",
             )
         )
         if len(cell.states) > 1:
