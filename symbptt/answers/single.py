@@ -46,13 +46,13 @@ class CheckedAnswer:
         if "&" in answer:
             answer = r"\begin{aligned}" + answer + r"\end{aligned}"
         out = [display.math_block(answer), f"{display.verdict_badge(self.verdict)}: "
-               + display.escape(self.reason)]  # fmt: skip
+               + display.prose(self.reason)]  # fmt: skip
         steps = self.result.get("steps") or []
         if len(steps) > 1:
             out.append(
                 "\n".join(
                     f"- step {s['index']}: {s['verdict']}"
-                    + (f" ({display.escape(s['reason'])})" if s["verdict"] != "correct" else "")
+                    + (f" ({display.prose(s['reason'])})" if s["verdict"] != "correct" else "")
                     for s in steps
                 )
             )
