@@ -57,12 +57,17 @@ def reverse_section(entry: Entry, rev: StepAdjoints) -> pages.Section:
 
 
 def sections(
-    entry: Entry, rev: StepAdjoints, checks: pages.Section, figures: pages.Section
+    entry: Entry,
+    rev: StepAdjoints,
+    checks: pages.Section,
+    figures: pages.Section,
+    partials: pages.Section,
 ) -> list[pages.Section]:
     """Every section of a gated derivation's page."""
     return [
         cell_section(entry),
         reverse_section(entry, rev),
+        partials,
         checks,
         figures,
         pages.Section("Not yet on this page", NOT_YET),

@@ -192,6 +192,7 @@ def derivation_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.S
 def _gated_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.Section], str]:
     """A gated cell's page (symbptt.site.gated): its equations, reverse step and checks."""
     from symbptt.cells.reverse import step_adjoints
+    from symbptt.latex import gated_document
     from symbptt.site import gated, gated_plots
 
     model = entry.model
@@ -203,13 +204,26 @@ def _gated_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.Secti
     status = "not checked (verify missing)" if rows is None else f"{len(rows)} checks passed"
     t0 = time.perf_counter()
     parts = []
-    for bias in (0.0, 4.0):
+    try:  # a cell stated in a file may carry no state through a diag(gate) (MGU: diag(1 - z))
+        gated_plots.carried_state(model.cell_def)
+        biases: tuple[float, ...] = (0.0, 4.0)
+    except ValueError as exc:
+        biases = ()
+        parts.append(f"No figure: {exc}; the figures plot the direct path prod diag(gate).")
+    for bias in biases:
         fig = gated_plots.flow_figure(model, gate_bias=bias)
         site.images[f"plots/{fig.name}"] = fig.png
         parts.append(pages.figure_markdown(f"../plots/{fig.name}", fig.alt, fig.caption))
     site.timings[f"plots:{model.name}"] = time.perf_counter() - t0
     figures = pages.Section("Gradient flow in this cell", "\n".join(parts))
-    return gated.sections(entry, step_adjoints(model.cell_def), checks, figures), status
+    formats = importlib.import_module("symbptt.latex.formats")
+    derived = gated_document.partials_section(model)
+    body = [derived.text, ""] if derived.text else []
+    for step in derived.steps:
+        body += [pages.math_block(formats.display_math(step)), f"*{step.reason}*", ""]
+    partials = pages.Section("Step partials and the total Jacobian", "\n".join(body))
+    rev = step_adjoints(model.cell_def)
+    return gated.sections(entry, rev, checks, figures, partials), status
 
 
 INTRO = (
@@ -235,7 +249,7 @@ def generate() -> GeneratedSite:
     site.timings["claims"] = time.perf_counter() - t0
     statuses = []
     nav_derivations = []
-    for entry in catalog.list_entries():
+    for entry in [*catalog.list_entries(), *catalog.example_entries()]:
         sections, status = derivation_sections(entry, site)
         site.pages[f"derivations/{entry.name}.md"] = pages.derivation_page(entry, sections)
         statuses.append((entry, status))
