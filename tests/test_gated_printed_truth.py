@@ -1,0 +1,248 @@
+"""Every statement `symbptt derive` prints for a gated cell, checked numerically.
+
+The printed LaTeX is evaluated by tests/printed_cells.py (a small evaluator written for this
+test) on loops of the published equations written there (PyTorch nn.LSTM / nn.GRU, Cho et al. v3
+and d2l for reset-before, homework 3 Ex 3), and compared with central differences of those loops:
+never with the engine, the cells package's algebra or their output. Each printed step carries a
+`kind`; a kind without a check here fails. Golden strings are written from the published
+equations; the documents compile with pdflatex and their fragments render in strict KaTeX.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import compile_latex
+from printed_cells import GatedNet, Parser, index
+
+from symbptt import catalog
+from symbptt.latex import gated_document
+from symbptt.latex.formats import display_math, inline_math, render
+from symbptt.latex.katex_check import katex_errors
+from symbptt.latex.steps import Derivation, Step
+
+GATED = ["lstm", "homework3-lstm", "gru", "gru-reset-before"]
+T, N, M = 3, 3, 2
+
+
+@cache
+def document(name: str) -> Derivation:
+    return gated_document.build(catalog.load(name), checks=False)
+
+
+def latex(step: Step) -> str:
+    return f"{step.lhs} {step.relation} {step.rhs}"
+
+
+@cache
+def net(name: str) -> GatedNet:
+    return GatedNet(name, T=T, n=N, m=M, seed=7)
+
+
+def env(net: GatedNet):  # noqa: ANN201
+    """Values of the printed symbols: the loop's quantities and central differences of L."""
+
+    def value(name: str, sub: str | None, scope: dict) -> np.ndarray:
+        if name.startswith("\\delta^"):  # dL/dq_t, every use of q_t
+            return net.grad("bump", name[len("\\delta^") :], index(sub, scope))
+        if name.startswith("\\hat{\\delta}^"):
+            return net.hat(name[len("\\hat{\\delta}^") :], index(sub, scope))
+        if name == "dL":
+            return net.dloss_step(index(sub, scope))
+        if name == "I" and sub is None:
+            return np.eye(net.n)
+        if sub is not None and f"{name}_{sub}" in net.P:
+            return net.P[f"{name}_{sub}"]
+        t = index(sub, scope)
+        return net.x[t] if name == "x" else net.base[t][name]
+
+    return value
+
+
+_FRAC = re.compile(
+    r"\\frac\{\\(partial|mathrm\{d\}) (.+?)_\{?([^{}]+)\}?\}\{\\(?:partial|mathrm\{d\}) "
+    r"(.+?)_\{?([^{}]+)\}?\}"
+)
+
+
+def truth(step: Step, nt: GatedNet, t: int) -> np.ndarray:
+    """The left-hand side's true value at step t, from the loops (central differences)."""
+    if step.kind in ("cell equation", "reverse step") and not step.lhs.startswith("\\frac"):
+        return Parser(step.lhs, env(nt)).parse()({"t": t, "T": nt.T})
+    if step.kind == "reverse step":  # dL/dP
+        key = re.fullmatch(r"\\frac\{\\partial L\}\{\\partial (\w)_\{(\w+)\}\}", step.lhs)
+        assert key, step.lhs
+        return nt.dparam(f"{key.group(1)}_{key.group(2)}")
+    m = _FRAC.fullmatch(step.lhs)
+    assert m, step.lhs
+    d, of, at, wrt, k = m.groups()
+    assert of == wrt, step.lhs
+    if step.kind == "step partial":  # s_{t-1} in s_t's own equation, all else fixed
+        assert (d, at, k) == ("partial", "t", "t-1"), step.lhs
+        return nt.jac(of, t, "own", of, t)
+    if step.kind == "total jacobian":  # s_{t-1} moved where it is computed: every path
+        assert (d, at, k) == ("mathrm{d}", "t", "t-1"), step.lhs
+        return nt.jac(of, t, "bump", of, t - 1)
+    assert step.kind == "direct path" and (at, k) == ("t", "k"), step.lhs
+    others = [s for s in nt.states if s != of]
+    assert len(others) == 1
+    return nt.jac(of, t, "bump", of, t - 2, hold=others[0])  # k = t - 2: two steps back
+
+
+#: the steps of each kind are checked at these t (t - 1 must exist for the partials)
+STEPS_OF_KIND = {
+    "cell equation": (1, 2, 3),
+    "reverse step": (1, 2, 3),
+    "step partial": (2, 3),
+    "total jacobian": (2, 3),
+    "direct path": (2, 3),
+}
+
+
+@pytest.mark.parametrize("name", GATED)
+def test_every_printed_statement_is_true_at_a_random_point(name: str) -> None:
+    d, nt = document(name), net(name)
+    checked = 0
+    for step in d.steps:
+        assert step.kind in STEPS_OF_KIND, f"no check for printed kind {step.kind!r}: {step}"
+        assert step.relation == "=", step
+        rhs = Parser(step.rhs, env(nt)).parse()
+        for t in STEPS_OF_KIND[step.kind]:
+            scope = {"t": t, "T": nt.T, "k": t - 2}
+            if step.lhs.startswith("\\frac{\\partial L}"):
+                scope = {"T": nt.T}  # a sum over every t: one value
+            want, got = truth(step, nt, t), np.asarray(rhs(scope), dtype=float)
+            assert got.shape == want.shape, (step.lhs, got.shape, want.shape)
+            err = float(np.abs(got - want).max())
+            assert err < 1e-6 * max(1.0, float(np.abs(want).max())), (name, t, latex(step), err)
+            checked += 1
+            if "t" not in scope:
+                break
+    n_params = len(nt.P)
+    assert checked >= 3 * 10 + n_params, checked  # equations, adjoints and every parameter
+
+
+@pytest.mark.parametrize("name", GATED)
+def test_every_parameter_has_its_printed_gradient(name: str) -> None:
+    printed = {
+        m.group(1) + "_" + m.group(2)
+        for s in document(name).steps
+        if (m := re.fullmatch(r"\\frac\{\\partial L\}\{\\partial (\w)_\{(\w+)\}\}", s.lhs))
+    }
+    assert printed == set(net(name).P)
+
+
+@pytest.mark.parametrize(("name", "gate", "state"), [
+    ("lstm", "f", "c"), ("homework3-lstm", "f", "C"), ("gru", "z", "h"),
+    ("gru-reset-before", "z", "h"),
+])  # fmt: skip
+def test_the_total_step_jacobian_differs_from_the_direct_diag(
+    name: str, gate: str, state: str
+) -> None:
+    """The carousel reading: ds_t/ds_{t-1} = diag(gate) only with everything else fixed."""
+    nt = net(name)
+    diag = np.diag(nt.base[2][gate][:, 0])
+    direct = nt.jac(state, 2, "own", state, 2)
+    total = nt.jac(state, 2, "bump", state, 1)
+    assert np.abs(direct - diag).max() < 1e-8
+    assert np.linalg.norm(total - diag, 2) > 1e-2
+    kinds = {s.kind for s in document(name).steps}
+    assert {"step partial", "total jacobian"} <= kinds
+
+
+# Golden lines, written from the published equations (PyTorch docs; homework 3 Ex 3; Cho v3).
+GOLDEN = {
+    "lstm": [
+        r"c_{t} = f_{t} \odot c_{t-1} + i_{t} \odot g_{t}",
+        r"h_{t} = o_{t} \odot \tanh\left(c_{t}\right)",
+        r"f_{t} = \sigma\left(U_{f} x_{t} + W_{f} h_{t-1} + b_{f}\right)",
+        r"g_{t} = \tanh\left(U_{g} x_{t} + W_{g} h_{t-1} + b_{g}\right)",
+        r"\frac{\partial c_{t}}{\partial c_{t-1}} = \operatorname{diag}\left(f_{t}\right)",
+        r"\frac{\partial c_t}{\partial c_k} = \prod_{i=k+1}^{t} \operatorname{diag}\left(f_i\right)",
+        r"\frac{\partial L}{\partial W_{f}} = \sum_{t} \delta^{a_{f}}_{t} h_{t-1}^{\top}",
+    ],
+    "homework3-lstm": [
+        r"C_{t} = f_{t} \odot C_{t-1} + i_{t} \odot \tilde{C}_{t}",
+        r"\tilde{C}_{t} = \tanh\left(W_{C} h_{t-1} + U_{C} x_{t} + b_{C}\right)",
+        r"h_{t} = o_{t} \odot \tanh\left(C_{t}\right)",
+        r"\frac{\partial C_{t}}{\partial C_{t-1}} = \operatorname{diag}\left(f_{t}\right)",
+    ],
+    "gru": [
+        r"h_{t} = z_{t} \odot h_{t-1} + \left(1 - z_{t}\right) \odot n_{t}",
+        r"n_{t} = \tanh\left(U_{n} x_{t} + b_{n} + r_{t} \odot \left(W_{n} h_{t-1} + b_{hn}\right)"
+        r"\right)",
+        r"\frac{\partial h_{t}}{\partial h_{t-1}} = \operatorname{diag}\left(z_{t}\right)",
+    ],
+    "gru-reset-before": [
+        r"n_{t} = \tanh\left(W_{n} \left(r_{t} \odot h_{t-1}\right) + U_{n} x_{t} + b_{n}\right)",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", GATED)
+def test_golden_lines_from_the_published_equations(name: str) -> None:
+    printed = {latex(s) for s in document(name).steps}
+    for line in GOLDEN[name]:
+        assert line in printed, line
+
+
+def test_every_gated_fragment_is_valid_katex() -> None:
+    display, inline = [], []
+    for name in GATED:
+        d = document(name)
+        display += [display_math(s) for s in d.steps]
+        texts = [s.reason for s in d.steps] + [x.text for x in d.sections] + list(d.notes)
+        inline += [m for t in texts for m in inline_math(t)]
+    errors = katex_errors(display, display=True) + katex_errors(inline, display=False)
+    bad = [(tex, e) for tex, e in zip(display + inline, errors, strict=True) if e]
+    assert not bad, bad[:3]
+    assert len(display) > 60
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", GATED)
+def test_derive_tex_with_checks_compiles_with_pdflatex(name: str, tmp_path: Path) -> None:
+    d = gated_document.build(catalog.load(name))
+    assert d.checks and not d.failed
+    rc, log = compile_latex(render(d, "tex"), tmp_path / "doc")
+    assert rc == 0, log[-2000:]
+
+
+#: Mistakes from gated-cells.md ("Common mistakes"), stated as lines: each must be refuted.
+WRONG = [
+    (
+        "reverse step",
+        r"\delta^{c}_{t}",  # the carried cell gradient dropped (nicodjimenez PR #49)
+        r"\delta^{h}_{t} \odot o_{t} \odot \left(1 - \tanh^{2}\left(c_{t}\right)\right)",
+    ),
+    (
+        "reverse step",
+        r"\delta^{c}_{t}",  # f' applied to the wrong argument: tanh'(tanh(c))
+        r"\hat{\delta}^{c}_{t} + \delta^{h}_{t} \odot o_{t} \odot "
+        r"\left(1 - \tanh^{2}\left(\tanh\left(c_{t}\right)\right)\right)",
+    ),
+    (
+        "reverse step",
+        r"\hat{\delta}^{h}_{t-1}",  # the recurrent adjoint not carried
+        r"\frac{\partial L_{t-1}}{\partial h_{t-1}}",
+    ),
+    (
+        "total jacobian",
+        r"\frac{\mathrm{d} c_{t}}{\mathrm{d} c_{t-1}}",  # the carousel as total
+        r"\operatorname{diag}\left(f_{t}\right)",
+    ),
+    ("cell equation", r"h_{t}", r"o_{t} \odot c_{t}"),  # the output tanh forgotten (issue #47)
+]
+
+
+@pytest.mark.parametrize(("kind", "lhs", "rhs"), WRONG)
+def test_the_numeric_check_refutes_known_lstm_mistakes(kind: str, lhs: str, rhs: str) -> None:
+    nt = net("lstm")
+    step = Step(lhs, rhs, "a known mistake", kind=kind)
+    value = Parser(rhs, env(nt)).parse()
+    errs = [float(np.abs(value({"t": t, "T": T}) - truth(step, nt, t)).max()) for t in (2, 3)]
+    assert max(errs) > 1e-3, errs
