@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from symbptt.cells.cell import SHAPES, Cell
 from symbptt.errors import DerivationFileError, InputError
 from symbptt.model import (
     ACTIVATIONS,
@@ -18,6 +19,7 @@ from symbptt.model import (
     LOSS_AT,
     LOSSES,
     OUTPUTS,
+    USER_CELL,
     Model,
     Name,
     Notation,
@@ -41,7 +43,7 @@ _TOP_KEYS = {
     "name": "a short id such as 'elman'",
     "description": "one line saying what the derivation is",
     "source": "the text the notation comes from",
-    "cell": f"one of rnn, {', '.join(GATED_CELLS)}",
+    "cell": f"one of rnn, {', '.join(GATED_CELLS)}, or a mapping with states and equations",
     "parameters": "a mapping role -> display name",
     "symbols": "a mapping quantity -> display name",
     "activation": f"one of {', '.join(ACTIVATIONS)}",
@@ -96,12 +98,24 @@ def builtin_names(*, gated: bool = False) -> list[str]:
 def _is_gated_file(path: Path) -> bool:
     """True when the file's 'cell' key names a gated cell."""
     data = load_yaml(path).data
-    return isinstance(data, dict) and data.get("cell") in GATED_CELLS
+    if not isinstance(data, dict):
+        return False
+    cell = data.get("cell")
+    return isinstance(cell, dict) or cell in GATED_CELLS
 
 
 def list_entries() -> list[Entry]:
     """Every shipped derivation, loaded and validated."""
     return [load_file(p) for p in builtin_paths()]
+
+
+#: Example files of cells stated as LaTeX (derivations/examples/): loaded by path, on the site.
+EXAMPLES_DIR = DERIVATIONS_DIR / "examples"
+
+
+def example_entries() -> list[Entry]:
+    """The shipped example files (derivations/examples/*.yaml), loaded and validated."""
+    return [load_file(p) for p in sorted(EXAMPLES_DIR.glob("*.yaml"))]
 
 
 def load(name_or_path: str | Path) -> Model:
@@ -164,9 +178,10 @@ def _model_from(doc: YamlDoc) -> Model:
     for key in data:
         if key not in _TOP_KEYS:
             raise _fail(doc, (key,), f"unknown key; expected one of {', '.join(_TOP_KEYS)}")
-    if "cell" in data and data["cell"] not in ("rnn", *GATED_CELLS):
+    user = isinstance(data.get("cell"), dict)
+    if "cell" in data and not user and data["cell"] not in ("rnn", *GATED_CELLS):
         raise _fail(doc, ("cell",), f"cell is {data['cell']!r}; expected {_TOP_KEYS['cell']}")
-    gated = data.get("cell") in GATED_CELLS
+    gated = user or data.get("cell") in GATED_CELLS
     for key in ("name", "description") if gated else ("name", "description", "parameters"):
         if key not in data:
             raise _fail(doc, (), f"missing key '{key}' ({_TOP_KEYS[key]})")
@@ -174,7 +189,10 @@ def _model_from(doc: YamlDoc) -> Model:
         raise _fail(
             doc,
             ("parameters",),
-            f"cell {data['cell']!r} names its own parameters (U_*, W_*, b_*); leave out this key",
+            "the cell names its own parameters (U_*, W_*, b_*; shapes under cell.parameters); "
+            "leave out this key"
+            if user
+            else f"cell {data['cell']!r} names its own parameters (U_*, W_*, b_*); leave out this key",
         )
     name = _string(doc, ("name",))
     params: dict[Role, Name] = {}
@@ -226,8 +244,11 @@ def _model_from(doc: YamlDoc) -> Model:
     sizes = _sizes(doc, gated=gated)
     fields: dict[str, Any] = {}
     for key in ("activation", "output", "loss", "loss_at", "delta", "cell", "source"):
-        if key in data:
+        if key in data and not (key == "cell" and user):
             fields[key] = _string(doc, (key,))
+    if user:
+        fields["cell"] = USER_CELL
+        fields["user_cell"] = user_cell(doc, name, notation)
     try:
         return Model(
             name=name,
@@ -240,6 +261,68 @@ def _model_from(doc: YamlDoc) -> Model:
         key = exc.message.split(" ", 1)[0]
         keypath = (key,) if key in data else ()
         raise _fail(doc, keypath, exc.message) from None
+
+
+#: The keys of a cell stated in the file (`cell: {states: [h], equations: [...]}`).
+CELL_KEYS = {
+    "states": "a list of the quantities carried to the next step, readout first ([h] or [h, c])",
+    "equations": "a list of LaTeX equations, one per quantity, such as 'h_t = \\tanh(W h_{t-1})'",
+    "parameters": "a mapping parameter -> shape, such as {W_z: [n, n], U_z: [n, m], b_z: [n]}",
+    "functions": "a mapping written function -> one of the known functions, such as {g: tanh}",
+}
+
+
+def user_cell(doc: YamlDoc, name: str, notation: Notation) -> Cell:
+    """The Cell a file states as LaTeX equations under 'cell'; errors name file:line and key."""
+    from symbptt.cells.from_latex import CellSource, cell_from_latex, key_of
+
+    raw = doc.data["cell"]
+    for key in raw:
+        if key not in CELL_KEYS:
+            raise _fail(doc, ("cell", key), f"unknown key; expected one of {', '.join(CELL_KEYS)}")
+    for key in ("states", "equations"):
+        if key not in raw:
+            raise _fail(doc, ("cell",), f"missing key '{key}' ({CELL_KEYS[key]})")
+    states = raw["states"]
+    if not isinstance(states, list) or not states or not all(isinstance(s, str) for s in states):
+        raise _fail(doc, ("cell", "states"), f"found {states!r}; expected {CELL_KEYS['states']}")
+    eqs = raw["equations"]
+    if not isinstance(eqs, list) or not eqs:
+        raise _fail(doc, ("cell", "equations"), f"found {eqs!r}; expected {CELL_KEYS['equations']}")
+    sources = []
+    for i, text in enumerate(eqs):
+        if not isinstance(text, str) or not text.strip():
+            raise _fail(doc, ("cell", "equations", i), f"found {text!r}; expected an equation")
+        sources.append(CellSource(text, doc.where("cell", "equations", i)))
+    shapes: dict[str, tuple[str, ...]] = {}
+    raw_shapes = raw.get("parameters", {})
+    if not isinstance(raw_shapes, dict):
+        raise _fail(doc, ("cell", "parameters"), f"expected {CELL_KEYS['parameters']}")
+    for key, shape in raw_shapes.items():
+        if not isinstance(shape, list) or tuple(shape) not in SHAPES:
+            raise _fail(
+                doc, ("cell", "parameters", key),
+                f"found {shape!r}; expected [n, n] (multiplies a state), [n, m] (multiplies the "
+                "input) or [n] (a vector)",
+            )  # fmt: skip
+        shapes[key_of(str(key))] = tuple(shape)
+    functions = raw.get("functions", {})
+    if not isinstance(functions, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in functions.items()
+    ):
+        raise _fail(doc, ("cell", "functions"), f"expected {CELL_KEYS['functions']}")
+    return cell_from_latex(
+        name,
+        sources,
+        states,
+        time=notation.time,
+        input_letter=notation.input.latex,
+        shapes=shapes,
+        functions=functions,
+        where=doc.where("cell"),
+        where_states=doc.where("cell", "states"),
+        where_shapes=doc.where("cell", "parameters"),
+    )
 
 
 def _check_distinct_names(doc: YamlDoc, notation: Notation, *, has_output: bool) -> None:

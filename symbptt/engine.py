@@ -14,7 +14,8 @@ gradients the caller keeps are never overwritten. `release_buffers()` frees the 
 
 `forward(..., cell="lstm" | "gru" | "gru-reset-before")` runs the gated cells of
 `symbptt.engine_gated` (parameters keyed by the cell's own keys); `backward` and `loss` take
-either kind of trace.
+either kind of trace. Any other `symbptt.cells.Cell` (a cell stated in a derivation file) runs
+on the generated engine behind the same contract (`symbptt.engine_generic`).
 """
 
 from __future__ import annotations
@@ -52,6 +53,15 @@ from symbptt.errors import InputError
 
 Array = np.ndarray
 CELL_NAMES = ("rnn", *CELLS)
+
+
+def _is_other_cell(cell: object) -> bool:
+    """True for a `symbptt.cells.Cell` with a name of its own (a cell stated in a file)."""
+    if getattr(cell, "name", None) in CELL_NAMES:
+        return False
+    from symbptt.cells.cell import Cell
+
+    return isinstance(cell, Cell)
 
 
 def _cell_name(cell: object, activation: object) -> str:
@@ -226,6 +236,12 @@ def forward(
     'gru-reset-before', with the parameter keys of `engine_gated.param_keys`; c0 for 'lstm'),
     given by name or as a cell object with that name.
     """
+    if not isinstance(cell, str) and _is_other_cell(cell):
+        from symbptt import engine_generic  # any other cell: the generated engine (slower)
+
+        s0 = None if c0 is None else {cell.states[-1]: c0}  # type: ignore[attr-defined]
+        dt = _dtype(dtype)
+        return engine_generic.forward(cell, params, xs, h0, states0=s0, output=output, dt=dt)  # type: ignore[arg-type,return-value]
     name = cell if cell == "rnn" else _cell_name(cell, activation)
     dt = _dtype(dtype)
     if name != "rnn":
@@ -427,6 +443,13 @@ def backward(
     """
     if (targets is None) == (dh is None):
         raise InputError("backward needs exactly one of targets= or dh=")
+    if not isinstance(trace, Trace | GatedTrace):
+        from symbptt import engine_generic
+
+        if isinstance(trace, engine_generic.GenericTrace):
+            return engine_generic.backward(  # type: ignore[return-value]
+                trace, targets=targets, dh=dh, loss_at=loss_at, truncate=truncate, clip=clip
+            )
     if isinstance(trace, GatedTrace):
         return engine_gated_back.backward(
             trace, targets=targets, dh=dh, loss_at=loss_at, truncate=truncate, clip=clip

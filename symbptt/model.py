@@ -50,6 +50,8 @@ LOSS_AT = ("every", "last")
 DELTA_CONVENTIONS = ("net", "per_step", "step_state")
 #: The gated cells a derivation file may name (`cell:`), besides the vanilla "rnn".
 GATED_CELLS = ("lstm", "homework3-lstm", "gru", "gru-reset-before")
+#: `Model.cell` of a cell stated in the derivation file itself (`Model.user_cell`).
+USER_CELL = "user"
 #: The output layer each loss belongs with (a generic loss goes with any output, or none).
 LOSS_OUTPUT = {
     "cross_entropy": "softmax",
@@ -142,7 +144,8 @@ class Model:
     net_t = U x_t + W h_{t-1} + b,  h_t = f(net_t),  z_t = V h_t + c,  yhat_t = g(z_t),
     E = sum_t E_t (or E = E_T when loss_at == "last"), with roles in place of the letters.
     A gated model (`cell` one of `GATED_CELLS`) is the built-in cell of that name
-    (`cell_def`, keyed by the cell's own parameter keys) with a generic per-step loss L_t(h_t).
+    (`cell_def`, keyed by the cell's own parameter keys) with a generic per-step loss L_t(h_t);
+    cell 'user' is the file's own `user_cell`, treated like a gated cell.
     """
 
     name: str
@@ -156,6 +159,8 @@ class Model:
     sizes: Sizes = field(default_factory=Sizes)
     source: str = ""
     cell: str = "rnn"
+    #: A cell stated in the derivation file (`cell: {states, equations}`); `cell` is then "user".
+    user_cell: Cell | None = None
 
     def __post_init__(self) -> None:
         _one_of("activation", self.activation, ACTIVATIONS)
@@ -163,7 +168,11 @@ class Model:
         _one_of("loss", self.loss, LOSSES)
         _one_of("loss_at", self.loss_at, LOSS_AT)
         _one_of("delta", self.delta, DELTA_CONVENTIONS)
-        _one_of("cell", self.cell, ("rnn", *GATED_CELLS))
+        if self.user_cell is not None and self.cell != USER_CELL:
+            raise InputError(f"cell is {self.cell!r}; a model with its own Cell takes cell 'user'")
+        _one_of("cell", self.cell, ("rnn", *GATED_CELLS, USER_CELL))
+        if self.cell == USER_CELL and self.user_cell is None:
+            raise InputError("cell 'user' needs the cell itself (a mapping with states, equations)")
         if self.is_gated:
             self._check_gated()
             return
@@ -206,6 +215,8 @@ class Model:
     def cell_def(self) -> Cell:
         """The cell as data (symbptt.cells): the built-in gated cell, or the vanilla cell with
         this model's activation, bias and term order."""
+        if self.user_cell is not None:
+            return self.user_cell
         if self.is_gated:
             return CELLS[self.cell]
         return rnn(

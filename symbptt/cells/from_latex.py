@@ -216,6 +216,13 @@ class _Reader:
                 return self._apply(node.a.name, 0, (node.b,))
             if isinstance(node.a, A.Num):
                 raise _Bad(f"the number {node.a.text} (only the 1 of 1 - z may appear)")
+            if (
+                isinstance(node.a, A.Sym)
+                and not node.a.index
+                and len(node.a.name) > 1
+                and node.a.name.isalpha()
+            ):  # \mathrm{softplus}(...) arrives as a product of a many-letter name
+                self._apply(node.a.name, 0, (node.b,))
             pkey = self.param_key(node.a)
             if pkey is None:
                 raise _Bad(
@@ -268,6 +275,9 @@ def cell_from_latex(
     shapes: Mapping[str, tuple[str, ...]] | None = None,
     functions: Mapping[str, str] | None = None,
     where: str = "",
+    description: str = "",
+    where_states: str = "",
+    where_shapes: str = "",
 ) -> Cell:
     """The Cell that `equations` state; InputError naming the file, line, equation and symbol."""
     fns = dict(functions or {})
@@ -287,7 +297,7 @@ def cell_from_latex(
         reader.latex.setdefault(key, written)
         if key in lines:
             raise InputError(
-                f"equation {src.text!r}: {written} is defined twice (first at {lines[key]})",
+                f"equation '{src.text}': {written} is defined twice (first at {lines[key]})",
                 where=src.where,
             )
         reader.refs = []
@@ -295,19 +305,19 @@ def cell_from_latex(
         try:
             rhs = reader.expr(tree.parts[1])
         except _Bad as exc:
-            raise InputError(f"equation {src.text!r}: {exc}", where=src.where) from None
+            raise InputError(f"equation '{src.text}': {exc}", where=src.where) from None
         for ref, off in reader.refs:
             first_use.setdefault(ref, src.where)
             if off == 0 and ref not in lines:
                 later = ref in all_lhs
                 if ref == key:
                     raise InputError(
-                        f"equation {src.text!r}: {written} at step {time} is defined by itself "
+                        f"equation '{src.text}': {written} at step {time} is defined by itself "
                         f"(a cycle within one step; did you mean {written} at {time}-1?)",
                         where=src.where,
                     )
                 raise InputError(
-                    f"equation {src.text!r}: {reader.latex.get(ref, ref)}_{time} is "
+                    f"equation '{src.text}': {reader.latex.get(ref, ref)}_{time} is "
                     + ("defined only later: a cycle within one step, or equations out of order"
                        if later else "not defined (no equation gives it, and it is not the input)"),
                     where=src.where,
@@ -318,7 +328,8 @@ def cell_from_latex(
     for s, k in zip(states, state_keys, strict=True):
         if k not in lines:
             raise InputError(
-                f"state {s} is never updated (no equation defines {s}_{time})", where=where
+                f"state {s} is never updated (no equation defines {s}_{time})",
+                where=where_states or where,
             )
     for ref, off in [(r, o) for r, o in _all_refs(eqs)]:
         if off == -1 and ref not in state_keys:
@@ -341,7 +352,8 @@ def cell_from_latex(
     for key in stated:
         if key not in reader.uses:
             raise InputError(
-                f"parameter {key}: a shape is stated but no equation uses it", where=where
+                f"parameter {key}: a shape is stated but no equation uses it",
+                where=where_shapes or where,
             )
     try:
         return Cell(
@@ -349,6 +361,7 @@ def cell_from_latex(
             tuple(params),
             tuple(state_keys),
             tuple(eqs),
+            description=description or f"{len(eqs)} equations stated in the derivation file",
             latex=tuple(sorted(reader.latex.items())),
         )
     except InputError as exc:
@@ -364,23 +377,23 @@ def _left_side(
     try:
         tree = parse_latex(src.text)
     except ParseError as exc:
-        raise InputError(f"equation {src.text!r}: cannot read it: {exc}", where=src.where) from None
+        raise InputError(f"equation '{src.text}': cannot read it: {exc}", where=src.where) from None
     if not isinstance(tree, A.Chain) or len(tree.parts) != 2 or tree.rels:
         raise InputError(
-            f"equation {src.text!r}: expected one 'quantity_t = expression'", where=src.where
+            f"equation '{src.text}': expected one 'quantity_t = expression'", where=src.where
         )
     try:
         lhs = reader.timed(tree.parts[0])
     except _Bad as exc:
-        raise InputError(f"equation {src.text!r}: {exc}", where=src.where) from None
+        raise InputError(f"equation '{src.text}': {exc}", where=src.where) from None
     if lhs is None or lhs[1] != 0:
         raise InputError(
-            f"equation {src.text!r}: the left side must be a quantity at step {time}, such "
+            f"equation '{src.text}': the left side must be a quantity at step {time}, such "
             f"as h_{time} or h^{{({time})}}",
             where=src.where,
         )
     if lhs[0] == input_letter:
-        raise InputError(f"equation {src.text!r}: {input_letter} is the input", where=src.where)
+        raise InputError(f"equation '{src.text}': {input_letter} is the input", where=src.where)
     return tree, key_of(lhs[0]), lhs[0]
 
 

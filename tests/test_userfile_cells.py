@@ -1,0 +1,235 @@
+"""A cell stated as LaTeX in a derivation file (`cell: {states, equations}`): loading with errors
+that name file:line, equation and symbol; verify, derive, the engine and the site on such a cell.
+Expected numbers come from loop code written here from the same equations and from central
+differences, never from the package's own output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from symbptt import catalog, engine
+from symbptt.cli import cli
+from symbptt.errors import DerivationFileError, InputError
+from symbptt.model import USER_CELL
+
+EXAMPLES = catalog.DERIVATIONS_DIR / "examples"
+
+
+def _sig(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _mgu_loop(P: dict[str, np.ndarray], xs: np.ndarray) -> np.ndarray:
+    """h_1..h_T of the minimal gated unit, written from derivations/examples/mgu.yaml."""
+    h = np.zeros(P["W"].shape[0])
+    out = []
+    for x in xs:
+        z = _sig(P["W_z"] @ h + P["U_z"] @ x + P["b_z"])
+        ht = np.tanh(P["W"] @ h + P["U"] @ x + P["b"])
+        h = (1 - z) * h + z * ht
+        out.append(h)
+    return np.array(out)
+
+
+def _central(f, P: dict[str, np.ndarray], eps: float = 1e-6) -> dict[str, np.ndarray]:
+    out = {}
+    for k, v in P.items():
+        g = np.zeros_like(v)
+        for idx in np.ndindex(v.shape):
+            up, dn = {**P, k: v.copy()}, {**P, k: v.copy()}
+            up[k][idx] += eps
+            dn[k][idx] -= eps
+            g[idx] = (f(up) - f(dn)) / (2 * eps)
+        out[k] = g
+    return out
+
+
+def _params(n: int, m: int, k: int = 0, seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    shapes = {"W_z": (n, n), "U_z": (n, m), "b_z": (n,), "W": (n, n), "U": (n, m), "b": (n,)}
+    if k:
+        shapes |= {"V": (k, n), "c": (k,)}
+    return {key: rng.normal(0, 0.6, size=s) for key, s in shapes.items()}
+
+
+# ---------------------------------------------------------------------- the shipped examples
+
+
+def test_examples_load_as_user_cells() -> None:
+    mgu = catalog.load(EXAMPLES / "mgu.yaml")
+    assert mgu.cell == USER_CELL and mgu.is_gated
+    assert mgu.cell_def is mgu.user_cell and mgu.cell_def.states == ("h",)
+    assert set(mgu.cell_def.param_keys) == {"W_z", "U_z", "b_z", "W", "U", "b"}
+    peep = catalog.load(EXAMPLES / "peephole-lstm.yaml")
+    assert peep.cell_def.states == ("h", "c")
+    assert peep.cell_def.param("P_o").shape == ("n",)
+    assert {e.name for e in catalog.example_entries()} == {"mgu", "peephole-lstm"}
+    # the built-in names still name built-in cells, and the examples are not among them
+    assert catalog.load("lstm").cell_def.name == "lstm"
+    assert not {"mgu", "peephole-lstm"} & set(catalog.builtin_names(gated=True))
+
+
+def test_verify_mgu_file_exit_0() -> None:
+    result = CliRunner().invoke(cli, ["verify", str(EXAMPLES / "mgu.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "all passed" in result.output.splitlines()[-1]
+
+
+@pytest.mark.slow
+def test_verify_peephole_file_exit_0() -> None:
+    result = CliRunner().invoke(cli, ["verify", str(EXAMPLES / "peephole-lstm.yaml")])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("fmt", ["text", "tex", "markdown", "json"])
+def test_derive_mgu_file_in_every_format(fmt: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["derive", str(EXAMPLES / "mgu.yaml"), "--format", fmt, "--no-checks"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "W_z" in result.output or "W_{z}" in result.output
+
+
+# ---------------------------------------------------------------------- the engine
+
+
+def test_engine_runs_a_file_cell_as_its_equations() -> None:
+    cell = catalog.load(EXAMPLES / "mgu.yaml").cell_def
+    P = _params(3, 2)
+    xs = np.random.default_rng(1).normal(size=(4, 2))
+    tr = engine.forward(P, xs, cell=cell, output=None)
+    np.testing.assert_allclose(tr.h, _mgu_loop(P, xs), rtol=1e-12, atol=1e-12)
+    a = np.random.default_rng(2).normal(size=(4, 3))  # E = sum_t <a_t, h_t>
+    g = engine.backward(tr, dh=a)
+    fd = _central(lambda p: float((_mgu_loop(p, xs) * a).sum()), P)
+    for k in P:
+        np.testing.assert_allclose(g[k], fd[k], rtol=1e-6, atol=1e-8, err_msg=k)
+
+
+def test_engine_file_cell_with_softmax_head_and_targets() -> None:
+    cell = catalog.load(EXAMPLES / "mgu.yaml").cell_def
+    P = _params(2, 2, k=3, seed=3)
+    xs = np.random.default_rng(4).normal(size=(3, 2))
+    ys = np.array([0, 2, 1])
+
+    def loss(p: dict[str, np.ndarray]) -> float:  # cross-entropy of softmax(V h_t + c)
+        total = 0.0
+        for h, y in zip(_mgu_loop(p, xs), ys, strict=True):
+            z = p["V"] @ h + p["c"]
+            total += -(z[y] - np.log(np.exp(z).sum()))
+        return total
+
+    tr = engine.forward(P, xs, cell=cell)
+    assert engine.loss(tr, ys) == pytest.approx(loss(P), rel=1e-12)
+    g = engine.backward(tr, targets=ys)
+    fd = _central(loss, P)
+    for k in P:
+        np.testing.assert_allclose(g[k], fd[k], rtol=1e-6, atol=1e-8, err_msg=k)
+    with pytest.raises(InputError, match="truncate is not available"):
+        engine.backward(tr, targets=ys, truncate=1)
+
+
+def test_engine_still_refuses_a_changed_builtin() -> None:
+    from symbptt.cells.builtin import rnn
+
+    with pytest.raises(InputError, match="is not the built-in 'rnn'"):
+        engine.forward({"U": np.eye(2), "W": np.eye(2)}, np.ones((2, 2)), cell=rnn("relu"))
+
+
+# ---------------------------------------------------------------------- errors, one by one
+
+_HEAD = """name: u
+description: a test cell
+cell:
+  states: [{states}]
+  equations:
+{equations}
+{extra}symbols: {{loss: L, step_loss: L}}
+output: none
+loss: generic
+"""
+
+
+def _write(tmp_path: Path, eqs: list[str], states: str = "h", extra: str = "") -> Path:
+    body = "\n".join(f"    - '{e}'" for e in eqs)
+    path = tmp_path / "my.yaml"
+    path.write_text(_HEAD.format(states=states, equations=body, extra=extra), encoding="utf-8")
+    return path
+
+
+OK = r"h_t = \tanh(W h_{t-1} + U x_t + b)"
+# (case, equations, states, extra lines, line of the error, words the message must hold)
+ERRORS = [
+    ("undefined symbol", [r"h_t = \tanh(W h_{t-1} + U x_t + q_t)"], "h", "", 6,
+     ["q_t", "not defined", r"h_t = \\tanh(W h_{t-1} + U x_t + q_t)"]),
+    ("shape stated differs", [OK], "h", "  parameters: {W: [n, m]}\n", 6,
+     ["parameter W", "(n, m)", "(n, n)"]),
+    ("one parameter in two shapes", [r"h_t = \tanh(W h_{t-1} + W x_t)"], "h", "", 6,
+     ["parameter W", "two shapes"]),
+    ("state never updated", [OK], "h, c", "", 4, ["state c", "never updated"]),
+    ("defined twice", [OK, r"h_t = \tanh(U x_t + W h_{t-1})"], "h", "", 7,
+     ["h is defined twice", "my.yaml:6"]),
+    ("cycle within one step", [r"a_t = \sigma(W h_{t-1} + V g_t)",
+                               r"g_t = \tanh(U x_t + R a_t)", r"h_t = a_t \odot g_t"], "h", "",
+     6, ["g_t", "cycle within one step"]),
+    ("defined by itself", [r"h_t = \tanh(W h_t + U x_t)"], "h", "", 6,
+     ["defined by itself", "h at t-1"]),
+    ("unknown function", [r"h_t = \mathrm{softplus}(W h_{t-1} + U x_t)"], "h", "", 6,
+     ["unknown function softplus", "functions"]),
+    ("unknown function letter", [r"h_t = g(W h_{t-1} + U x_t)"], "h", "", 6,
+     ["unknown function g"]),
+    ("no dependence on the previous state", [r"h_t = \tanh(U x_t + b)"], "h", "", 6,
+     ["does not depend on any state at t-1"]),
+    ("unknown key", [OK], "h", "  gates: [z]\n", 7,
+     ["cell.gates", "unknown key", "states, equations, parameters, functions"]),
+    ("a t-1 quantity that is no state", [r"h_t = \tanh(W h_{t-1} + U x_t + V c_{t-1})"], "h",
+     "", 6, ["c_{t-1}", "not a state"]),
+    ("a shape that is none", [OK], "h", "  parameters: {W: [m, m]}\n", 7,
+     ["cell.parameters.W", "[n, n]"]),
+    ("a function mapped to an unknown one", [r"h_t = g(W h_{t-1} + U x_t)"], "h",
+     "  functions: {g: softplus}\n", 3, ["softplus", "expected one of"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "eqs", "states", "extra", "line", "words"), ERRORS,
+                         ids=[e[0] for e in ERRORS])  # fmt: skip
+def test_file_errors_name_file_line_equation_and_symbol(
+    tmp_path: Path, case: str, eqs: list[str], states: str, extra: str, line: int, words: list
+) -> None:
+    path = _write(tmp_path, eqs, states, extra)
+    with pytest.raises(DerivationFileError) as info:
+        catalog.load(path)
+    msg = str(info.value)
+    assert msg.startswith(f"{path}:{line}:"), msg
+    for w in words:
+        assert w.replace("\\\\", "\\") in msg, (w, msg)
+
+
+def test_a_mapped_function_is_accepted(tmp_path: Path) -> None:
+    path = _write(tmp_path, [r"h_t = g(W h_{t-1} + U x_t)"], extra="  functions: {g: tanh}\n")
+    cell = catalog.load(path).cell_def
+    P = {"W": np.array([[0.5, -0.2], [0.1, 0.3]]), "U": np.array([[1.0, 0.0], [0.2, -0.4]])}
+    xs = np.array([[0.3, -0.7], [1.1, 0.2]])
+    h = np.zeros(2)
+    for x in xs:  # h_t = tanh(W h_{t-1} + U x_t)
+        h = np.tanh(P["W"] @ h + P["U"] @ x)
+    tr = engine.forward(P, xs, cell=cell, output=None)
+    np.testing.assert_allclose(tr.h[-1], h, rtol=1e-12)
+
+
+def test_cli_error_is_exit_2_without_traceback(tmp_path: Path) -> None:
+    path = _write(tmp_path, [r"h_t = \tanh(U x_t + b)"])
+    result = CliRunner().invoke(cli, ["verify", str(path)])
+    assert result.exit_code == 2
+    assert "symbptt: error:" in result.output and "Traceback" not in result.output
+    assert f"{path}:6" in result.output
+
+
+def test_a_user_cell_file_refuses_top_level_parameters(tmp_path: Path) -> None:
+    path = _write(tmp_path, [OK], extra="parameters: {recurrent: W}\n")
+    with pytest.raises(DerivationFileError, match="the cell names its own parameters"):
+        catalog.load(path)
