@@ -24,7 +24,7 @@ MAX_ANSWERS = 200
 _TOP = {"model", "student", "answers", "layout"}
 _ANSWER_KEYS = {
     "id", "answer", "given", "where", "for", "tolerance", "question", "product_order", "points",
-    "layout",
+    "layout", "derivative",
 }  # fmt: skip
 _ORDERS = ("increasing", "decreasing")
 #: Options that a document's front matter may give once for every answer (per answer too).
@@ -125,7 +125,21 @@ def _spec(doc: YamlDoc, kp: tuple[Any, ...], item: Any) -> AnswerSpec:
         layout=_layout(
             item.get("layout"), label, doc.where(*kp, "layout") if "layout" in item else where
         ),
+        derivative=_meaning(item.get("derivative"), label, doc.where(*kp, "derivative")
+                            if "derivative" in item else where),  # fmt: skip
     )
+
+
+def _meaning(value: Any, label: str, where: str) -> str:
+    """`derivative`: partial or total d between a gated cell's states (see `gated_world`)."""
+    from symbptt.answers.gated_world import MEANINGS
+
+    if value is None:
+        return "default"
+    if value not in MEANINGS[1:]:
+        raise InputError(f"{label}: derivative must be partial or total, found {value!r}",
+                         where=where)  # fmt: skip
+    return str(value)
 
 
 def _layout(value: Any, label: str, where: str) -> str | None:

@@ -111,7 +111,10 @@ def instance(world: World, used: set[str] | None = None) -> dict[str, Any] | Non
     loss (dy/dx for y = sigma(W x) with x given) gets only its parameters and `given` values."""
     values: dict[str, Any] = {}
     model = world.model
-    if model is not None and not _needs_forward(world, used):
+    own = getattr(world, "instance_values", None)  # a gated world lists its cell's values
+    if own is not None:
+        values = own()
+    elif model is not None and not _needs_forward(world, used):
         values["activation"] = "tanh" if model.activation == "generic" else model.activation
         for role in model.roles:
             name = model.notation.param(role)

@@ -50,6 +50,7 @@ from symbptt.answers.tolerance import (
     propagated_bound,
     step_tolerance,
 )
+from symbptt.answers.gated_world import gated_relabel, has_product, make_world, set_meaning
 from symbptt.answers.truth import Definitions, World, greek_key
 from symbptt.model import Model
 
@@ -73,6 +74,7 @@ class AnswerSpec:
     where_line: str = ""
     product_order: str = "increasing"
     layout: str | None = None  # numerator, denominator or mixed; None: the model's, or inferred
+    derivative: str = "default"  # gated cells: partial or total d between states (gated_world)
 
 
 @dataclass
@@ -127,8 +129,10 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     if len(parts) < 2:
         return AnswerVerdict(spec.id, "undecided", "no '=' in the answer: nothing to compare with")
     defs = _definitions(spec)
+    if model is not None and model.is_gated:  # \\delta^C_t: a labelled error term
+        parts = gated_relabel(parts, defs, spec.where, model)
     _model_delta(defs, model, parts)
-    arity = arities(World(model, Definitions()).names if model else {}, defs)
+    arity = arities(make_world(model, Definitions()).names if model else {}, defs)
     parts = [resolve(p, arity) for p in parts]
     _resolve_definitions(defs, arity)
     constraints = _constraints(spec.range)
@@ -140,6 +144,7 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     ctx.components = component_vars(parts, arity) & set(free)
     ctx.used |= names_used(parts)
     ctx.product_order = spec.product_order
+    ctx.meaning, ctx.direct_products = spec.derivative, has_product(parts[1:])
     ctx.layout, layout_note = choose_layout(ctx, parts, spec.layout or _model_layout(model))
     ctx.layout_declared = bool(spec.layout or _model_layout(model))
     rels = _relations(node, spec.question is not None, len(parts))
@@ -211,8 +216,9 @@ class _Context:
     def worlds(self, quick: bool = False):
         """(description, World) pairs in order of increasing T, then n."""
         if not self.symbolic:
-            world = World(self.model, self.defs)  # the model fixes what \\sigma(2) means
+            world = make_world(self.model, self.defs)  # the model fixes what \\sigma(2) means
             world.numeric = True
+            set_meaning(world, self)
             world.product_order = self.product_order
             world.layout = self.layout
             yield {}, world
@@ -222,7 +228,8 @@ class _Context:
                 return
             m, k = 1 + n % 3, 2 + n % 2
             for seed in SEEDS[:1] if quick else SEEDS:
-                world = World(self.model, self.defs, T=T, n=n, m=m, k=k, seed=seed)
+                world = make_world(self.model, self.defs, T=T, n=n, m=m, k=k, seed=seed)
+                set_meaning(world, self)
                 world.product_order = self.product_order
                 world.layout = self.layout
                 yield {"sizes": sizes(world), "seed": seed}, world
@@ -447,7 +454,7 @@ def _model_delta(defs: Definitions, model: Model | None, parts: list[Node]) -> N
     """The model's printed delta (derive's delta_t, in its convention) when the answer uses it
     without defining it: net dE/dnet_t, step_state dL_t/dh_t, per_step delta_{t,k} = dE_t/dnet_k.
     Built from the model's Notation (our own strings), in place."""
-    if model is None:
+    if model is None or model.is_gated:  # a gated cell's deltas are defined under where:
         return
     nt = model.notation
     try:
@@ -585,7 +592,7 @@ def _bodies(defs: Definitions) -> list[Node]:
 
 
 def _model_names(model: Model | None) -> set[str]:
-    return set(World(model, Definitions()).names) if model else set()
+    return set(make_world(model, Definitions()).names) if model else set()
 
 
 def _is_symbolic(parts: list[Node], defs: Definitions, model: Model | None) -> bool:

@@ -1,0 +1,307 @@
+"""True values for a gated model (LSTM, GRU, a user's cell): a `World` run by the cell's statement.
+
+The forward pass interprets the cell's own equations (`cells.numeric`'s step over the IR), never
+hand-typed LSTM formulas. Derivatives of the loss by parameters and quantities are exact from
+`cells.numeric.backward` (the total adjoints); every other derivative is by central differences.
+
+The meaning of d between states of consecutive steps of a multi-state cell (dC_t/dC_{t-1}) is the
+cell's PARTIAL derivative: only the read of C_{t-1} at step t moves, h_{t-1} is held fixed
+(= diag(f_t), as LSTM texts mean it). Across several steps, the default is the total derivative
+(every path), except that a right-hand side written as a \\prod is judged as the direct path
+(the product of the step partials along that one state). `derivative: total|partial` in an answer
+file chooses explicitly (see `gated_meaning`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from symbptt.answers.ast import Node, Sym, show
+from symbptt.answers.evaluate import Evaluator, NotExact, ShapeError, Undefined, Unknown, to_float
+from symbptt.answers.truth import EPS, FUNCS, Definitions, World, name_keys
+from symbptt.cells.cell import Cell
+from symbptt.cells.numeric import _Step, backward
+from symbptt.cells.numeric import forward as cell_forward
+from symbptt.model import Model
+
+__all__ = ["MEANINGS", "GatedWorld", "gated_relabel", "has_product", "make_world", "set_meaning"]
+
+#: Values of an answer's `derivative:` key; "default" is the rule in the module docstring.
+MEANINGS = ("default", "partial", "total")
+_TENSOR = (
+    "d{num}/d{den} is a vector by a matrix, a 3-D tensor; this checker has no tensor "
+    "contraction: not judged"
+)
+
+
+def make_world(model: Model | None, defs: Definitions, **kw: Any) -> World:
+    """The `World` of a model: a `GatedWorld` for a gated or user cell, else the vanilla one."""
+    if model is not None and model.is_gated:
+        return GatedWorld(model, defs, **kw)
+    return World(model, defs, **kw)
+
+
+def display_keys(cell: Cell, q: str) -> set[str]:
+    """The spellings of a cell quantity: its key (Ctilde) and its LaTeX name (\\tilde{C})."""
+    keys = {q}
+    for key, latex in cell.latex:
+        if key == q:
+            keys |= {latex, latex.replace("{", "").replace("}", "") if "_" in latex else latex}
+    return keys
+
+
+def param_keys(key: str) -> set[str]:
+    """W_f, W_{f}; b_hn as b_{hn} reads back as the compound b_hn."""
+    return {key}
+
+
+class GatedWorld(World):
+    """One random instance of a gated model: the cell's parameters, x_1..x_T, s_0, L_t = <a_t, h_t>."""
+
+    meaning = "default"  # an answer's `derivative:` (see MEANINGS)
+    direct_products = False  # set by the judge when the right-hand side has a \\prod
+
+    def _build(self, model: Model, rng: np.random.Generator) -> None:
+        cell = self.cell = model.cell_def
+        n, m, T = self.n, self.m, self.T
+        for p in cell.params:
+            shape = p.size(n, m) if p.is_matrix else (n, 1)
+            self.params[p.key] = rng.normal(0.0, 0.7, shape)
+            for key in param_keys(p.key):
+                self.names[key] = ("param", p.key)
+        for q in cell.quantities:
+            for key in display_keys(cell, q):
+                self.names.setdefault(key, ("seq", q))
+        nt = model.notation
+        for key in name_keys(nt.input):
+            self.names.setdefault(key, ("seq", "x"))
+        for key in name_keys(nt.loss) | name_keys(nt.step_loss):
+            self.names.setdefault(key, ("loss",))
+        self.act_keys = set()
+        self.xs = rng.normal(0.0, 1.0, (T + 1, m, 1))
+        self.s0 = {s: rng.normal(0.0, 0.5, (n, 1)) for s in cell.states}
+        self.loss_weights = rng.normal(0.0, 1.0, (T + 1, n, 1))
+
+    def instance_values(self) -> dict[str, Any]:
+        """The random point by the names a student writes (a counterexample's values)."""
+        model, cell = self.model, self.cell
+        assert model is not None
+        values: dict[str, Any] = {"cell": cell.name}
+        values |= {k: v for k, v in self.params.items()}
+        values |= {f"{s}_0": v for s, v in self.s0.items()}
+        values |= {f"x_{t}": self.xs[t] for t in range(1, self.T + 1)}
+        steps = [self.T] if model.loss_at == "last" else list(range(1, self.T + 1))
+        values["loss"] = f"L_t = a_t^T {cell.readout}_t"
+        values |= {f"a_{t}": self.loss_weights[t] for t in steps}
+        return values
+
+    # ------------------------------------------------------------------ forward
+
+    def _param_values(self, t: int | None) -> dict[str, np.ndarray]:
+        ov, out = self.overlay, {}
+        for p in self.cell.params:
+            v = self.params[p.key] + ov.get(("param", p.key), 0.0)
+            if t is not None:
+                v = v + ov.get(("param_at", p.key, t), 0.0)
+            out[p.key] = v if p.is_matrix else v.reshape(-1)
+        return out
+
+    def forward(self) -> dict[str, Any]:
+        """Every cell quantity for t = 1..T (states also at 0) under the current overlay."""
+        if self._fwd is not None:
+            return self._fwd
+        cell, ov, model = self.cell, self.overlay, self.model
+        assert model is not None
+        out: dict[str, Any] = {q: {} for q in cell.quantities}
+        out |= {"x": {}, "E_t": {}}
+        for s in cell.states:
+            out[s][0] = self.s0[s] + ov.get((s, 0), 0.0)
+        for t in range(1, self.T + 1):
+            x = self.xs[t] + ov.get(("x", t), 0.0)
+            prev = {s: (out[s][t - 1] + ov.get(("prev", s, t), 0.0)).T for s in cell.states}
+            step = _Step(self._param_values(t), x.T, prev)
+            for eq in cell.equations:
+                v = step.ev(eq.rhs) + ov.get((eq.name, t), np.zeros((1, 1))).T
+                step.q[eq.name] = v
+                out[eq.name][t] = v.T
+            out["x"][t] = x
+            out["E_t"][t] = float((self.loss_weights[t] * out[cell.readout][t]).sum())
+        last = model.loss_at == "last"
+        out["E"] = out["E_t"][self.T] if last else sum(out["E_t"].values())
+        self._fwd = out
+        return out
+
+    # ------------------------------------------------------------------ Env protocol
+
+    def function(self, name: str, deriv: int) -> Any:
+        """\\sigma is the logistic sigmoid and tanh is tanh in every gated cell."""
+        alias = {"\\sigma": "sigmoid", "ln": "log", "\\phi": "tanh"}.get(name, name)
+        fn = FUNCS.get((alias, deriv))
+        if fn is None:
+            raise Unknown(f"unknown function {name}{chr(39) * deriv}")
+        return fn
+
+    def _is_weight_matrix(self, den: Node, ev: Evaluator, scope: dict[str, int]) -> bool:
+        base, comps = self._split(den, ev, scope)
+        try:
+            key = self._slot(base, ev, scope)
+        except (ShapeError, Unknown, Undefined):
+            return False
+        return not comps and key[0] == "param" and self.cell.param(key[1]).is_matrix
+
+    def _slot(self, den: Node, ev: Evaluator, scope: dict[str, int]) -> tuple:
+        """('param', key), (q, t) for a quantity or state, ('x', t), ('sym', name, idx)."""
+        if not isinstance(den, Sym):
+            raise ShapeError(f"cannot differentiate with respect to {show(den)}")
+        name, index = den.name, den.index
+        if len(index) == 1 and isinstance(index[0], Sym) and not index[0].index:
+            if self.has(f"{name}_{index[0].name}"):
+                name, index = f"{name}_{index[0].name}", ()
+        idx = tuple(ev.index(i, scope) for i in index)
+        if name in self.defs.where or name in self.defs.given:
+            return ("sym", name, idx)
+        kind = self.names.get(name)
+        if kind is None:
+            raise Unknown(f"unknown symbol {name}")
+        if kind[0] == "param":
+            return ("param", kind[1])
+        if kind[0] == "loss":
+            raise ShapeError("cannot differentiate with respect to the loss")
+        if len(idx) != 1:
+            raise ShapeError(f"{name} needs one time index")
+        low = 0 if kind[1] in self.cell.states else 1
+        if not low <= idx[0] <= self.T:
+            raise Undefined(f"{name}_{idx[0]} does not exist for T = {self.T}")
+        return (kind[1], idx[0])
+
+    def quantity_at(self, num: Node, ev: Evaluator, scope: dict[str, int]) -> tuple | None:
+        """(q, t) for a cell quantity q_t, ('loss', t or None) for L or L_t; else None."""
+        if not isinstance(num, Sym) or len(num.index) > 1 or self.has_definition(num):
+            return None
+        kind = self.names.get(num.name)
+        idx = tuple(ev.index(i, scope) for i in num.index)
+        if kind == ("loss",):
+            return ("loss", idx[0] if idx else None)
+        if kind is not None and kind[0] == "seq" and kind[1] != "x" and idx:
+            return (kind[1], idx[0])
+        return None
+
+    def reading(self, what: tuple | None, key: tuple) -> str:
+        """How d what / d key is read here: 'total', 'partial' (one step) or 'direct' (a chain)."""
+        states = self.cell.states
+        if what is None or what[0] == "loss" or len(states) < 2 or key[0] not in states:
+            return "total"
+        q, t = what
+        if key[1] == t - 1:
+            return "total" if self.meaning == "total" else "partial"
+        if key[1] < t - 1 and q == key[0]:
+            if self.meaning == "partial" or (self.meaning == "default" and self.direct_products):
+                return "direct"
+        return "total"
+
+    def derivative(self, num: Node, den: Node, ev: Evaluator, scope: dict[str, int]) -> Any:
+        """d num / d den: exact for the loss, else central differences, in the module's meaning."""
+        if ev.exact:
+            raise NotExact
+        (num, num_c), (den, den_c) = self._split(num, ev, scope), self._split(den, ev, scope)
+        if num_c or den_c:
+            return self._entry_of(self.derivative(num, den, ev, scope), num, num_c, den, den_c,
+                                  ev, scope)  # fmt: skip
+        key = self._slot(den, ev, scope)
+        what = self.quantity_at(num, ev, scope)
+        if key[0] == "param" and self.cell.param(key[1]).is_matrix and self._is_sequence(num):
+            raise Unknown(_TENSOR.format(num=show(num), den=show(den)))
+        shape = to_float(ev.ev(den, scope)).shape
+        how = self.reading(what, key)
+        if how == "direct":
+            return self.direct_path(what[0], key[1], what[1])  # type: ignore[index]
+        if how == "partial":
+            return self._central(num, ("prev", key[0], key[1] + 1), shape, den, ev, scope)
+        if self.exact_derivatives and not self.overlay and what is not None and what[0] == "loss":
+            value = self.exact_loss(what[1], key)
+            if value is not None:
+                return value
+        return self._central(num, key, shape, den, ev, scope)
+
+    # ------------------------------------------------------------------ exact and direct paths
+
+    def exact_loss(self, t: int | None, key: tuple) -> np.ndarray | None:
+        """dL/d(key) (or dL_t/d(key)) from the cell's backward pass; None where it gives none."""
+        cell, T = self.cell, self.T
+        if t is not None and not 1 <= t <= T:
+            raise Undefined(f"L_{t} does not exist for T = {T}")
+        a = self.loss_weights[1:, :, 0][:, None, :].copy()  # (T, 1, n)
+        if t is not None:
+            a[np.arange(T) != t - 1] = 0.0
+        elif self.model is not None and self.model.loss_at == "last":
+            a[:-1] = 0.0
+        xs = self.xs[1:, :, 0][:, None, :]
+        s0 = {s: v.T for s, v in self.s0.items()}
+        trace = cell_forward(cell, self._param_values(None), xs, s0)
+        g = backward(cell, trace, {cell.readout: a})
+        if key[0] == "param":
+            return g.params[key[1]].reshape(self.params[key[1]].shape)
+        if key[0] == "x":
+            return g.xs[key[1] - 1].T
+        q, j = key
+        if j == 0:
+            return g.states0[q].T if q in g.states0 else None
+        return g.deltas[q][j - 1].T if q in g.deltas else None
+
+    def direct_path(self, s: str, k: int, t: int) -> np.ndarray:
+        """ds_t/ds_k along s alone: J_t ... J_{k+1}, each J_i = ds_i/ds_{i-1} (one step's
+        partial, the other states' reads held fixed)."""
+        if not 0 <= k <= t <= self.T:
+            raise Undefined(f"{s}_{t} by {s}_{k} does not exist for T = {self.T}")
+        out = np.eye(self.n)
+        for i in range(k + 1, t + 1):
+            out = self.step_jacobian(s, i, s) @ out
+        return out
+
+    def step_jacobian(self, q: str, t: int, s: str) -> np.ndarray:
+        """dq_t/ds_{t-1} with only step t's read of s_{t-1} moved (central differences)."""
+        self.fd_used = True
+        saved, saved_fwd = dict(self.overlay), self._fwd
+        cols = []
+        try:
+            for j in range(self.n):
+                e = np.zeros((self.n, 1))
+                e[j, 0] = EPS
+                vals = []
+                for sign in (1.0, -1.0):
+                    self.overlay = dict(saved)
+                    self.overlay[("prev", s, t)] = saved.get(("prev", s, t), 0.0) + sign * e
+                    self._fwd = None
+                    vals.append(self.forward()[q][t])
+                cols.append((vals[0] - vals[1]) / (2 * EPS))
+        finally:
+            self.overlay, self._fwd = saved, saved_fwd
+            if not saved:
+                self._fwd = None
+        return np.hstack(cols)
+
+
+def has_product(parts: list[Node]) -> bool:
+    """True if a right-hand side writes a \\prod (judged as the direct path, see the docstring)."""
+    from symbptt.answers.ast import Big, walk
+
+    return any(isinstance(n, Big) and n.op == "prod" for p in parts for n in walk(p))
+
+
+def set_meaning(world: World, ctx: Any) -> None:
+    """Carry an answer's `derivative:` key and its \\prod reading into a gated world."""
+    if isinstance(world, GatedWorld):
+        world.meaning = getattr(ctx, "meaning", "default")
+        world.direct_products = getattr(ctx, "direct_products", False)
+
+
+def gated_relabel(parts: list[Node], defs: Definitions, where: Any, model: Model) -> list[Node]:
+    """\\delta^C_t in the answer and its `where:` keys read as labelled names (`gated_labels`)."""
+    from symbptt.answers.gated_labels import labelled_where, relabel
+
+    world = GatedWorld(model, Definitions())
+    labels = {k for k, v in world.names.items() if v[0] == "seq" and v[1] != "x"}
+    labelled_where(where, defs, labels, world.names)
+    return [relabel(p, labels, world.names) for p in parts]
