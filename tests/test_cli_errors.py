@@ -139,3 +139,11 @@ def test_negative_seed_is_an_input_error(command: list[str]) -> None:
 def test_verify_size_message_names_no_internal_function() -> None:
     stderr = assert_input_error(run("verify", "elman", "--n", "9"), "n=9")
     assert "steplemma" not in stderr and "compile_gradients" not in stderr
+
+
+@pytest.mark.parametrize("args", [[], ["docs"]])
+def test_a_group_without_its_command_shows_help_then_the_error(args: list[str]) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Usage: ")  # the group's help, as click prints it
+    assert result.stderr.rstrip().splitlines()[-1].startswith("symbptt: error: missing a command")

@@ -61,8 +61,11 @@ class _Group(click.Group):
 
 def _fail(exc: click.ClickException) -> NoReturn:
     """Print click's own error as `symbptt: error: ...` (plus the help hint) and exit with its code."""
-    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
-        raise exc  # `symbptt` or `symbptt docs` alone: the help text, as click prints it
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError) and exc.ctx is not None:
+        # `symbptt` or `symbptt docs` alone: the help text, then the error line
+        click.echo(exc.ctx.get_help() + "\n", err=True)
+        click.echo("symbptt: error: missing a command (see the list above)", err=True)
+        raise click.exceptions.Exit(exc.exit_code)
     click.echo(f"symbptt: error: {exc.format_message()}", err=True)
     ctx = getattr(exc, "ctx", None)
     if ctx is not None and ctx.command.get_help_option(ctx) is not None:
