@@ -345,3 +345,38 @@ def test_float_overflow_is_an_error_not_inf() -> None:
 def test_exact_power_is_bounded() -> None:
     with pytest.raises(InputError, match="above the exact route's limit"):
         matrix_power_eig([["0.3", "0.7"], ["0.2", "0.9"]], 200_000, exact=True)
+
+
+def test_exact_power_is_refused_by_its_digit_count_not_computed() -> None:
+    # M = [[3/7, 1/3], [2/9, 1/11]]: common denominator lcm(7, 3, 9, 11) = 693, largest scaled
+    # entry 3/7 * 693 = 297; M^300 entries have about 300 (log10 693 + log10(2 * 297)) = 1684
+    # digits (by hand), above the limit of 1000.
+    rows = [["3/7", "1/3"], ["2/9", "1/11"]]
+    digits = 300 * (math.log10(693) + math.log10(2 * 297))
+    assert 1600 < digits < 1700
+    with pytest.raises(InputError, match=r"about 1684 digits") as info:
+        matrix_power_eig(rows, 300, exact=True)
+    assert info.value.where == "n"
+    M = sp.Matrix([[sp.Rational(3, 7), sp.Rational(1, 3)], [sp.Rational(2, 9), sp.Rational(1, 11)]])
+    P = sp.eye(2)
+    for _ in range(60):  # plain repeated multiplication, independent of the route under test
+        P = P * M
+    assert matrix_power_eig(rows, 60, exact=True).power == P
+    P300 = P**5  # exact M^300, whose digits the exact route refuses to print
+    np.testing.assert_allclose(  # the numeric route still gives it, to float64 precision
+        matrix_power_eig(rows, 300).power, np.array(P300.evalf(20), dtype=float), rtol=1e-9, atol=0
+    )
+
+
+def test_entry_beyond_float64_on_the_numeric_route_names_the_entry() -> None:
+    with pytest.raises(InputError, match="beyond float64") as info:
+        matrix_power_eig([["1e400", "0"], ["0", "1"]], 2)
+    assert info.value.where == "matrix[0][0]"
+    exact = matrix_power_eig([["1e400", "0"], ["0", "1"]], 2, exact=True).power
+    assert exact[0, 0] == sp.Integer(10) ** 800  # (10^400)^2, by hand
+
+
+def test_float64_overflow_of_the_power_is_an_input_error() -> None:
+    # (1e300 * ones(2))^2 = 2e600 * ones(2): beyond float64
+    with pytest.raises(InputError, match="overflows float64"):
+        matrix_power_eig([["1e300", "1e300"], ["1e300", "1e300"]], 2)

@@ -171,3 +171,40 @@ def test_bad_input(kwargs: dict, match: str) -> None:
     args = {"W": [[0.5, 0], [0, 0.5]], "activation": "tanh"} | kwargs
     with pytest.raises(InputError, match=match):
         gradient_flow(args.pop("W"), args.pop("activation"), **args)
+
+
+@pytest.mark.parametrize("seed", [-1, -(2**40), True, 1.5, "3"])
+def test_seed_must_be_a_non_negative_whole_number(seed: object) -> None:
+    with pytest.raises(InputError, match="non-negative whole number") as info:
+        gradient_flow([[0.5]], "tanh", seed=seed)  # type: ignore[arg-type]
+    assert info.value.where == "seed"
+
+
+def test_huge_seed_and_no_seed_are_accepted() -> None:
+    assert gradient_flow([[0.5]], "tanh", steps=2, seed=2**70).seed == 2**70
+    assert gradient_flow([[0.5]], "tanh", steps=2, seed=None).seed is None
+
+
+def test_overflow_names_the_step_it_happens_at() -> None:
+    # identity activation, W = [[10]]: ||W^k|| = 10^k, finite up to k = 308 (1.8e308 is the max)
+    report = gradient_flow([[10.0]], "identity", steps=308, U=[[0.0]], xs=np.zeros((308, 1)))
+    assert report.power_norms[-1] == pytest.approx(1e308, rel=1e-12)
+    with pytest.raises(
+        InputError, match=r"overflow float64 at t - k = 309; use at most 308"
+    ) as info:
+        gradient_flow([[10.0]], "identity", steps=309, U=[[0.0]], xs=np.zeros((309, 1)))
+    assert info.value.where == "steps"
+
+
+@pytest.mark.parametrize("W", [[[1e300, 1e300], [1e300, 1e300]], [[1e308, -1e308], [1e308, 1e308]]])
+def test_matrices_too_large_for_float64_arithmetic_are_input_errors(W: list) -> None:
+    # W^2 has entries of about 2e600: beyond float64 at t - k = 2 at the latest
+    with pytest.raises(InputError) as info:
+        gradient_flow(W, "tanh", steps=10)
+    assert info.value.where in ("W", "steps")
+
+
+def test_entry_beyond_float64_names_the_entry() -> None:
+    with pytest.raises(InputError, match="beyond float64") as info:
+        gradient_flow([["1", "0"], ["0", "1e400"]], "tanh")
+    assert info.value.where == "W[1][1]"
