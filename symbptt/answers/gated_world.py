@@ -62,6 +62,7 @@ class GatedWorld(World):
 
     meaning = "default"  # an answer's `derivative:` (see MEANINGS)
     direct_products = False  # set by the judge when the right-hand side has a \\prod
+    freeze: tuple[str, ...] = ()  # states whose next-step reads ignore perturbations (slips)
 
     def _build(self, model: Model, rng: np.random.Generator) -> None:
         cell = self.cell = model.cell_def
@@ -120,7 +121,11 @@ class GatedWorld(World):
             out[s][0] = self.s0[s] + ov.get((s, 0), 0.0)
         for t in range(1, self.T + 1):
             x = self.xs[t] + ov.get(("x", t), 0.0)
-            prev = {s: (out[s][t - 1] + ov.get(("prev", s, t), 0.0)).T for s in cell.states}
+            base = self._base() if self.freeze and ov else out
+            prev = {
+                s: ((base if s in self.freeze else out)[s][t - 1] + ov.get(("prev", s, t), 0.0)).T
+                for s in cell.states
+            }
             step = _Step(self._param_values(t), x.T, prev)
             for eq in cell.equations:
                 v = step.ev(eq.rhs) + ov.get((eq.name, t), np.zeros((1, 1))).T
@@ -132,6 +137,17 @@ class GatedWorld(World):
         out["E"] = out["E_t"][self.T] if last else sum(out["E_t"].values())
         self._fwd = out
         return out
+
+    def _base(self) -> dict[str, Any]:
+        """The forward pass without any perturbation (the frozen states' values)."""
+        if getattr(self, "_base_fwd", None) is None:
+            saved, saved_fwd = self.overlay, self._fwd
+            self.overlay, self._fwd = {}, None
+            try:
+                self._base_fwd = self.forward()
+            finally:
+                self.overlay, self._fwd = saved, saved_fwd
+        return self._base_fwd
 
     # ------------------------------------------------------------------ Env protocol
 
@@ -191,7 +207,11 @@ class GatedWorld(World):
     def reading(self, what: tuple | None, key: tuple) -> str:
         """How d what / d key is read here: 'total', 'partial' (one step) or 'direct' (a chain)."""
         states = self.cell.states
-        if what is None or what[0] == "loss" or len(states) < 2 or key[0] not in states:
+        if what is None or what[0] == "loss":
+            return "total"
+        if key[0] == "param":  # the copy of the parameter used at step t (dC_t/db_f)
+            return "total" if self.meaning == "total" else "partial"
+        if len(states) < 2 or key[0] not in states:
             return "total"
         q, t = what
         if key[1] == t - 1:
@@ -217,9 +237,14 @@ class GatedWorld(World):
         how = self.reading(what, key)
         if how == "direct":
             return self.direct_path(what[0], key[1], what[1])  # type: ignore[index]
+        if how == "partial" and key[0] == "param":
+            if not 1 <= what[1] <= self.T:  # type: ignore[index]
+                raise Undefined(f"{show(num)} does not exist for T = {self.T}")
+            return self._central(num, ("param_at", key[1], what[1]), shape, den, ev, scope)  # type: ignore[index]
         if how == "partial":
             return self._central(num, ("prev", key[0], key[1] + 1), shape, den, ev, scope)
-        if self.exact_derivatives and not self.overlay and what is not None and what[0] == "loss":
+        exact = self.exact_derivatives and not self.overlay and not self.freeze
+        if exact and what is not None and what[0] == "loss":
             value = self.exact_loss(what[1], key)
             if value is not None:
                 return value
@@ -295,6 +320,7 @@ def set_meaning(world: World, ctx: Any) -> None:
     if isinstance(world, GatedWorld):
         world.meaning = getattr(ctx, "meaning", "default")
         world.direct_products = getattr(ctx, "direct_products", False)
+        world.freeze = getattr(ctx, "freeze", ())
 
 
 def gated_relabel(parts: list[Node], defs: Definitions, where: Any, model: Model) -> list[Node]:

@@ -185,6 +185,11 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
             reason = "every step holds"
     if layout_note:
         reason = f"{reason}; {layout_note}"
+    from symbptt.answers.gated_meaning import meaning_note
+
+    meaning = meaning_note(ctx)  # gated cells: which d was judged, both values if they differ
+    if meaning:
+        reason = f"{reason}; {meaning}"
     tolerance = (
         tols[-1]
         if len(set(tols)) == 1

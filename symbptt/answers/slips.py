@@ -39,6 +39,12 @@ MAX_PAIRS = 300
 
 def find_slip(ctx: Any, step: Node, tol: Tolerance) -> str | None:
     """A phrase naming the slip that explains the wrong step, or None if none fits."""
+    if ctx.model is not None and ctx.model.is_gated:  # a gated cell's own slips first
+        from symbptt.answers.gated_slips import gated_slip
+
+        found = gated_slip(ctx, step, tol)
+        if found:
+            return found
     layout = _other_layout(ctx, step, tol)  # before the transposes: it explains them all
     if layout is not None:
         return layout

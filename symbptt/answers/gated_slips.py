@@ -1,0 +1,204 @@
+"""Named slips for gated cells: undo one mistake typical of LSTM/GRU answers and re-check.
+
+Each candidate is the student's step with one repair; the slip is named when the repaired step
+holds. The repairs are read from the cell's statement (which quantities are gates, which
+function each equation applies, which state tanh reads), not from a hand-typed LSTM:
+tanh' missing on C_t, sigma' of the gate's value instead of its pre-activation, sigma(1 - sigma)
+applied to a pre-activation, z and 1 - z swapped, a gate's own derivative missing, an extra factor
+at the end of a \\prod. One more compares with a changed truth: the recursive term through h
+dropped (h's reads at the next step frozen). Index slips (C_t for C_{t-1}, f_t for f_{t+1}) are
+the general `slips` module's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import Any
+
+from symbptt.answers.ast import Add, Apply, Big, Hop, Mul, Node, Num, Pow, Sub, Sym, rebuild, show
+from symbptt.answers.tolerance import Tolerance
+from symbptt.cells.cell import Cell
+from symbptt.cells.expr import Apply as CellApply
+from symbptt.cells.expr import Ref, walk
+
+__all__ = ["gated_slip"]
+
+Edit = tuple[str, Node]
+ONE = Num(Fraction(1), "1")
+_SIGMA = ("\\sigma", "sigmoid")
+
+
+def gated_slip(ctx: Any, step: Node, tol: Tolerance) -> str | None:
+    """A phrase naming the gated-cell slip that explains the wrong step, or None."""
+    cell: Cell = ctx.model.cell_def
+    for desc, variant in _candidates(ctx, cell, step):
+        if ctx.check(variant, tol, quick=True)[0] == "correct":
+            return desc
+    if "h" in cell.states and len(cell.states) > 1:
+        ctx.freeze = ("h",)
+        try:
+            if ctx.check(step, tol, quick=True)[0] == "correct":
+                return (
+                    "the recursive term through h dropped: h_t also feeds step t+1's gates and "
+                    "candidate, a path this answer leaves out (it holds with h's reads frozen)"
+                )
+        finally:
+            ctx.freeze = ()
+    return None
+
+
+def _gates(cell: Cell) -> dict[str, str]:
+    """Quantity -> the function its equation applies on the outside (sigmoid, tanh)."""
+    return {e.name: e.rhs.function for e in cell.equations if isinstance(e.rhs, CellApply)}
+
+
+def _inner(cell: Cell) -> list[tuple[str, str]]:
+    """(function, quantity) for every function the equations apply to a quantity: (tanh, C)."""
+    out = []
+    for e in cell.equations:
+        for node in walk(e.rhs):
+            if isinstance(node, CellApply) and isinstance(node.arg, Ref):
+                out.append((node.function, node.arg.name))
+    return out
+
+
+def _names(ctx: Any) -> dict[str, str]:
+    """Every spelling of a quantity -> its key (Ctilde, \\tilde{C} -> Ctilde)."""
+    from symbptt.answers.gated_world import GatedWorld
+    from symbptt.answers.truth import Definitions
+
+    world = GatedWorld(ctx.model, Definitions())
+    return {k: v[1] for k, v in world.names.items() if v[0] == "seq"}
+
+
+def _deriv_of(fn: str, value: Node) -> Node:
+    """f'(a) written from f's value: sigma -> v (1 - v), tanh -> 1 - v^2."""
+    if fn == "tanh":
+        return Sub(ONE, Pow(value, Num(Fraction(2), "2")))
+    return Hop("\\odot", value, Sub(ONE, value))
+
+
+def _fname(fn: str) -> str:
+    return "\\sigma" if fn == "sigmoid" else fn
+
+
+def _candidates(ctx: Any, cell: Cell, step: Node) -> Iterator[Edit]:
+    names, gates, inner = _names(ctx), _gates(cell), _inner(cell)
+    syms = [n for n in _nodes(step) if isinstance(n, Sym) and n.name in names and n.index]
+    for fn, q in inner:  # tanh' missing on C_t
+        for s in {x for x in syms}:
+            arg = Sym(q, s.index[:1])
+            if names.get(s.name) == q:
+                continue
+            fixed = Hop("\\odot", s, Apply(_fname(fn), 1, (arg,)))
+            yield (f"{fn}' missing on {show(arg)} ({show(s)} needs the factor "
+                   f"{_fname(fn)}'({show(arg)}))", _replace(step, s, fixed))  # fmt: skip
+    for node in _nodes(step):
+        yield from _wrong_argument(node, step, names, gates)
+        yield from _preactivation(node, step)
+        yield from _extra_factor(node, step)
+    for q, fn in gates.items():  # z and 1 - z swapped
+        if fn == "sigmoid" and any(names.get(s.name) == q for s in syms):
+            swapped = _swap(step, q, names)
+            if swapped != step:
+                yield f"{q}_t and 1 - {q}_t swapped", swapped
+    for q, fn in gates.items():  # a gate's own derivative missing
+        for var in _time_vars(ctx, step):
+            g = _deriv_of(fn, Sym(q, (Sym(var),)))
+            for target in _vector_spots(step):
+                yield (f"the gate's own derivative missing: {_fname(fn)}' of {q}'s "
+                       f"pre-activation, {show(g)}", _replace(step, target, Hop("\\odot", target, g)))  # fmt: skip
+
+
+def _wrong_argument(node: Node, step: Node, names: dict, gates: dict) -> Iterator[Edit]:
+    """sigma'(f_t): the derivative applied to the gate's value instead of its pre-activation."""
+    if isinstance(node, Apply) and node.deriv == 1 and len(node.args) == 1:
+        arg = node.args[0]
+        fn = "tanh" if node.name == "tanh" else "sigmoid" if node.name in _SIGMA else None
+        if fn and isinstance(arg, Sym) and gates.get(names.get(arg.name, "")) == fn:
+            fixed = _deriv_of(fn, arg)
+            yield (f"{show(node)}: the derivative applied to the gate's value {show(arg)}, not to "
+                   f"its pre-activation ({_fname(fn)}'(a) = {show(fixed)} with {show(arg)} = "
+                   f"{_fname(fn)}(a))", _replace(step, node, fixed))  # fmt: skip
+
+
+def _preactivation(node: Node, step: Node) -> Iterator[Edit]:
+    """a (1 - a) with a a pre-activation: sigma(1 - sigma) applied to a instead of sigma(a)."""
+    if isinstance(node, Hop | Mul) and isinstance(node.b, Sub) and node.b.a == ONE:
+        a = node.a
+        if node.b.b == a and not isinstance(a, Sym):
+            fixed = Apply("\\sigma", 1, (a,))
+            yield (f"\\sigma(1 - \\sigma) applied to the pre-activation {show(a)} itself: "
+                   f"\\sigma'(a) = \\sigma(a)(1 - \\sigma(a))", _replace(step, node, fixed))  # fmt: skip
+
+
+def _extra_factor(node: Node, step: Node) -> Iterator[Edit]:
+    """\\prod_{i=k}^{t} for \\prod_{i=k+1}^{t}, or a factor written after the product."""
+    if isinstance(node, Big) and node.op == "prod":
+        lo = Big(node.op, node.var, Add(node.lo, ONE), node.hi, node.body, node.implicit)
+        yield (
+            f"an extra factor at the end of the product: it runs from {show(lo.lo)}",
+            _replace(step, node, lo),
+        )
+        hi = Big(node.op, node.var, node.lo, Sub(node.hi, ONE), node.body, node.implicit)
+        yield (
+            f"an extra factor at the end of the product: it runs to {show(hi.hi)}",
+            _replace(step, node, hi),
+        )
+    if isinstance(node, Mul | Hop):
+        for keep, extra in ((node.a, node.b), (node.b, node.a)):
+            if isinstance(keep, Big) and keep.op == "prod":
+                yield (f"an extra factor {show(extra)} at the end of the product",
+                       _replace(step, node, keep))  # fmt: skip
+
+
+def _swap(node: Node, q: str, names: dict) -> Node:
+    """Every q_e -> 1 - q_e and every 1 - q_e -> q_e."""
+    if isinstance(node, Sub) and node.a == ONE and isinstance(node.b, Sym):
+        if names.get(node.b.name) == q:
+            return node.b
+    if isinstance(node, Sym):
+        return Sub(ONE, node) if names.get(node.name) == q and node.index else node
+    return rebuild(node, lambda c: _swap(c, q, names))
+
+
+def _time_vars(ctx: Any, step: Node) -> list[str]:
+    bound = [n.var for n in _nodes(step) if isinstance(n, Big)]
+    return list(dict.fromkeys(bound + [v for v in ctx.free if v not in ctx.components]))
+
+
+def _vector_spots(step: Node) -> list[Node]:
+    """Where an elementwise factor may go: outermost \\odot products, \\sum bodies, the step."""
+    spots: list[Node] = []
+
+    def visit(node: Node, in_hop: bool) -> None:
+        if isinstance(node, Hop) and not in_hop:
+            spots.append(node)
+        if isinstance(node, Big):
+            spots.append(node.body)
+        if isinstance(node, Sym):
+            return
+        for c in node.children():
+            visit(c, in_hop or isinstance(node, Hop))
+
+    visit(step, False)
+    return list(dict.fromkeys(spots + [step]))
+
+
+def _nodes(node: Node) -> Iterator[Node]:
+    """Every node outside indices (a subscript is not an expression to repair)."""
+    yield node
+    if isinstance(node, Sym):
+        return
+    for c in node.children():
+        yield from _nodes(c)
+
+
+def _replace(node: Node, old: Node, new: Node) -> Node:
+    """node with every occurrence of old replaced by new (indices untouched)."""
+    if node == old:
+        return new
+    if isinstance(node, Sym):
+        return node
+    return rebuild(node, lambda c: _replace(c, old, new))
