@@ -10,7 +10,7 @@ from symbptt.catalog import builtin_names, load, load_file
 from symbptt.errors import DerivationFileError, InputError
 from symbptt.model import Role
 
-EXPECTED = {"tutorial", "course-notes", "blog", "homework3", "dl4nlp", "elman"}
+EXPECTED = {"tutorial", "course-notes", "blog", "homework3", "dl4nlp", "elman", "goodfellow"}
 
 
 def test_all_six_source_texts_are_shipped() -> None:
@@ -126,6 +126,7 @@ def test_term_order_follows_the_texts() -> None:
         "tutorial": False,
         "course-notes": False,
         "elman": False,
+        "goodfellow": True,  # b + W h^(t-1) + U x^(t): recurrent before input (bias first)
     }
 
 

@@ -1,4 +1,4 @@
-"""Every claim of the five source texts with its expected verdict and the reason, from source-material.md."""
+"""Every claim of the six source texts with its expected verdict and the reason, from source-material.md."""
 
 from __future__ import annotations
 
@@ -114,6 +114,11 @@ EXPECTED = [
     # Clipping: g <- g * threshold / ||g|| when ||g|| > threshold.
     ("dl4nlp", "clip-global-norm", C),
     ("dl4nlp", "remedies", U),
+    # Goodfellow, Bengio and Courville, ch. 10 (eqs. 10.17-10.28): tests/test_goodfellow.py works
+    # each out in numpy from the book's equations and central differences. 10.17 (dL/dL^(t) = 1)
+    # is a derivative by the loss, which the checker does not take: undecided.
+    ("goodfellow", "eq10.17", U),
+    *(("goodfellow", f"eq10.{i}", C) for i in (18, 19, 20, 21, 22, 23, 24, 26, 28)),
 ]
 
 

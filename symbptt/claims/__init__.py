@@ -99,7 +99,7 @@ def _collect(texts: Sequence[str]) -> ClaimList:
     out = ClaimList()
     for t in texts:
         out += [c for c in judged if c.text == t]
-        out += [f() for f in _COMPUTED[t]]
+        out += [f() for f in _COMPUTED.get(t, ())]
         out += _not_expressible(t)
     return out
 

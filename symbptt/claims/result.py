@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-TEXTS: tuple[str, ...] = ("tutorial", "course-notes", "blog", "homework3", "dl4nlp")
+TEXTS: tuple[str, ...] = ("tutorial", "course-notes", "blog", "homework3", "dl4nlp", "goodfellow")
 VERDICTS: tuple[str, ...] = ("confirmed", "wrong", "undecided")
 
 

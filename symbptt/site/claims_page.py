@@ -1,4 +1,4 @@
-"""The "Claims of the five texts" page, generated from `symbptt.claims.all_claims()` at build time.
+"""The "Claims of the six texts" page, generated from `symbptt.claims.all_claims()` at build time.
 
 Per text a table: the claim's id, the claim in words and (for answer-file claims) its LaTeX as
 derivations/claims/<text>.yaml writes it, and the verdict with the evidence. Every piece of text
@@ -15,7 +15,7 @@ from typing import Any
 
 from symbptt.site.generate import SiteBuildError
 
-TITLE = "Claims of the five texts"
+TITLE = "Claims of the six texts"
 PATH = "claims.md"
 _VERDICT_LABEL = {"confirmed": "confirmed", "wrong": "WRONG", "undecided": "undecided"}
 _ENV = re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S)
@@ -23,7 +23,7 @@ _TEX_RUN = re.compile(r"\S*\\[A-Za-z]+\S*(?:\s+\S*\\[A-Za-z]+\S*)*")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
 INTRO = (
-    "Every mathematical claim of the five source texts, checked while this site was built by "
+    "Every mathematical claim of the six source texts, checked while this site was built by "
     "`symbptt.claims.all_claims()` (the same run as `symbptt claims`). Claims an answer can "
     "state are written in `derivations/claims/<text>.yaml` and judged by the homework checker; "
     "the others (matrix powers, derivative and norm bounds, clipping) are computed by symbptt's "

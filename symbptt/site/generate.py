@@ -255,7 +255,7 @@ def generate() -> GeneratedSite:
         statuses.append((entry, status))
         nav_derivations.append({entry.name: f"derivations/{entry.name}.md"})
     claims_line = (
-        f"[{claims_page.TITLE}]({claims_page.PATH}): every mathematical claim of the five source "
+        f"[{claims_page.TITLE}]({claims_page.PATH}): every mathematical claim of the six source "
         f"texts with its verdict, checked while this site was built ({claims_summary})."
     )
     site.pages["index.md"] = pages.index_page(statuses, INTRO, claims_line)
