@@ -363,3 +363,27 @@ def test_derived_total_gru_jacobian_equals_central_differences() -> None:
     got = evaluate(cell, total_jacobian_terms(cell, "h"), p, x, at, {"h": h})
     np.testing.assert_allclose(got, fd, atol=1e-8)
     assert total_jacobian_terms(cell, "h")[0].factors[0].expr == Ref("z")  # diag(z_t) first
+
+
+def test_a_peephole_forget_gate_breaks_the_product_statement_and_it_is_not_made() -> None:
+    """f_t = sigma(U_f x + W_f h_{t-1} + p_f * c_{t-1} + b_f) reads c_{t-1}: along the direct path
+    dc_t/dc_{t-1} is no longer diag(f_t) times anything, so checks and documents leave it out."""
+    from symbptt.cells import Cell, Param
+    from symbptt.cells.carousel import reads_own_state
+    from symbptt.cells.checks import run
+    from symbptt.cells.expr import Add, Apply, MatMul, ParamRef
+
+    lstm = CELLS["lstm"]
+    f_rhs = lstm.equation("f").rhs
+    peep = Apply(
+        "sigmoid",
+        Add((*f_rhs.arg.terms[:2], Hadamard(ParamRef("p_f"), Prev("c")), f_rhs.arg.terms[2])),  # type: ignore[attr-defined]
+    )
+    eqs = tuple(dataclasses.replace(e, rhs=peep) if e.name == "f" else e for e in lstm.equations)
+    cell = Cell("peephole", (*lstm.params, Param("p_f", ("n",))), lstm.states, eqs)
+    assert isinstance(peep.arg.terms[0], MatMul)  # type: ignore[attr-defined]
+    assert reads_own_state(cell, "c", "c") == ["f"]
+    assert not direct_path(cell, "c", 2).equal  # the statement would be false here
+    rows = run(cell, 2, 2)
+    assert all(r.passed for r in rows), [(r.name, r.detail) for r in rows if not r.passed]
+    assert not any("along the direct path" in r.name for r in rows)

@@ -20,6 +20,7 @@ import numpy as np
 import sympy as sp
 
 from symbptt.cells.cell import Cell
+from symbptt.cells.expr import Prev, Ref, walk
 from symbptt.cells.numeric import _Step
 from symbptt.cells.symbolic import Env, param_symbols, to_sympy, vector
 from symbptt.errors import InputError
@@ -30,6 +31,7 @@ __all__ = [
     "describe",
     "direct_path",
     "partial",
+    "reads_own_state",
     "total_jacobian",
     "total_step_jacobian",
 ]
@@ -83,6 +85,21 @@ def describe(J: sp.Matrix, names: Mapping[str, sp.Matrix]) -> str:
         if all(sp.expand(d - (1 - e)) == 0 for d, e in zip(diag, v, strict=True)):
             return f"diag(1 - {q})"
     return ""
+
+
+def reads_own_state(cell: Cell, of: str, state: str) -> list[str]:
+    """The quantities read by `of`'s equation that themselves depend on state_{t-1} (within the
+    step): a peephole gate f_t = sigma(... + p ⊙ c_{t-1}). When there are any, the direct path
+    d state_t / d state_k is not the product of diag(q_i) and no such statement is made."""
+    depends: dict[str, bool] = {}
+    for eq in cell.equations:
+        depends[eq.name] = any(
+            (isinstance(node, Prev) and node.state == state)
+            or (isinstance(node, Ref) and depends.get(node.name, False))
+            for node in walk(eq.rhs)
+        )
+    refs = {node.name for node in walk(cell.equation(of).rhs) if isinstance(node, Ref)}
+    return sorted(q for q in refs if depends.get(q, False))
 
 
 @dataclass(frozen=True)

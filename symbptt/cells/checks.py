@@ -180,7 +180,7 @@ def _carousel(cell: Cell, T: int, n: int, seed: int) -> list[Outcome]:
             continue
         q = p.statement[5:-1]
         out.append(_total(cell, s, p.statement, n, seed))
-        if len(cell.states) > 1:
+        if len(cell.states) > 1 and not carousel.reads_own_state(cell, s, s):
             out.append(_direct_path(cell, s, q, T, n))
             closed = _forget_one_no_input(cell, s, q, T, n, seed)
             if closed is not None:

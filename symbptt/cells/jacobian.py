@@ -198,6 +198,7 @@ def evaluate(
             if f.key is not None:
                 M = M @ np.asarray(params[f.key])
             else:
-                M = M * step.ev(f.expr)[0][None, :]  # M @ diag(v): scale the columns
+                v = np.asarray(step.ev(f.expr))  # (1, n), or (n,) for a vector parameter
+                M = M * (v[0] if v.ndim == 2 else v)[None, :]  # M @ diag(v): scale columns
         total += t.sign * M
     return total

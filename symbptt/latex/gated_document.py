@@ -17,7 +17,7 @@ from symbptt.cells.expr import Adj, Apply
 from symbptt.cells.jacobian import total_jacobian_terms
 from symbptt.cells.reverse import StepAdjoints, step_adjoints
 from symbptt.errors import InputError
-from symbptt.latex.cell_ir import CellPrinter
+from symbptt.latex.cell_ir import CellPrinter, printer
 from symbptt.latex.steps import CheckResult, Derivation, Section, Step
 from symbptt.model import Model
 
@@ -38,7 +38,7 @@ def _split(line: str) -> tuple[str, str]:
 def cell_section(model: Model) -> Section:
     """The cell's equations, one step t."""
     cell = model.cell_def
-    p = CellPrinter(cell)
+    p = printer(model)
     steps = []
     for eq, line in zip(cell.equations, p.equations(), strict=True):
         lhs, rhs = _split(line)
@@ -50,10 +50,27 @@ def cell_section(model: Model) -> Section:
             reason = f"the candidate ${p.at(eq.name)}$"
         steps.append(Step(lhs, rhs, reason, kind="cell equation"))
     text = (
-        f"The cell `{cell.name}`: {cell.description}. The loss is $L = \\sum_t L_t$, a per-step "
-        f"loss of ${p.at(cell.readout)}$."
+        f"The cell `{cell.name}`: {cell.description}. The loss is ${p.loss} = \\sum_{{{p.t}}} "
+        f"{p.step_loss}_{{{p.t}}}$, a per-step loss of "
+        f"${p.at(cell.readout)}$. {_sizes(p)}"
     )
     return Section("The cell", tuple(steps), text)
+
+
+def _sizes(p: CellPrinter) -> str:
+    """The sizes: every state n entries, the input m, each parameter by its declared shape."""
+    cell = p.cell
+    space = {("n",): "\\mathbb{R}^{n}", ("n", "n"): "\\mathbb{R}^{n \\times n}",
+             ("n", "m"): "\\mathbb{R}^{n \\times m}"}  # fmt: skip
+    states = ", ".join(p.at(q) for q in cell.quantities)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for par in cell.params:
+        groups.setdefault(tuple(par.shape), []).append(p.param(par.key))
+    params = "; ".join(f"${', '.join(v)} \\in {space[shape]}$" for shape, v in groups.items())
+    return (
+        f"Sizes: ${states} \\in \\mathbb{{R}}^{{n}}$, ${p.x}_{{{p.t}}} \\in \\mathbb{{R}}^{{m}}$; "
+        f"{params}."
+    )
 
 
 def _reason(a: Adj, p: CellPrinter, states: Sequence[str]) -> str:
@@ -64,30 +81,30 @@ def _reason(a: Adj, p: CellPrinter, states: Sequence[str]) -> str:
         )
     if a.name in states:
         return (
-            f"$\\hat{{\\delta}}^{{{p.name(a.name)}}}_t$ arrives from outside step $t$ (the loss "
-            "at $t$ and step $t + 1$), plus every equation of step $t$ that reads "
-            f"${p.at(a.name)}$"
+            f"$\\hat{{\\delta}}^{{{p.name(a.name)}}}_{{{p.t}}}$ arrives from outside step ${p.t}$ "
+            f"(the loss at ${p.t}$ and step ${p.t} + 1$), plus every equation of step ${p.t}$ "
+            f"that reads ${p.at(a.name)}$"
         )
-    return f"the sum over the equations of step $t$ that read ${p.at(a.name)}$"
+    return f"the sum over the equations of step ${p.t}$ that read ${p.at(a.name)}$"
 
 
 def reverse_section(model: Model, rev: StepAdjoints) -> Section:
     """The reverse step, line by line, in the order it is evaluated."""
     cell = model.cell_def
-    p = CellPrinter(cell)
+    p = printer(model)
     lines = p.reverse(rev)
     steps = []
     reasons = [_reason(a, p, cell.states) for a, _ in rev.adjoints]
     for s, _ in rev.prev:
         last = (
-            f"$\\hat{{\\delta}}^{{{p.name(s)}}}_T = \\partial L_T / \\partial {p.name(s)}_T$"
+            f"$\\hat{{\\delta}}^{{{p.name(s)}}}_T = \\partial {p.step_loss}_T / \\partial {p.name(s)}_T$"
             if s == cell.readout
             else f"$\\hat{{\\delta}}^{{{p.name(s)}}}_T = 0$: the loss reads "
             f"${p.name(cell.readout)}$ only"
         )
-        reasons.append(f"passed back to step $t - 1$; at the last step {last}")
+        reasons.append(f"passed back to step ${p.t} - 1$; at the last step {last}")
     if rev.input is not None:
-        reasons.append("the adjoint of the input $x_t$")
+        reasons.append(f"the adjoint of the input ${p.x}_{{{p.t}}}$")
     reasons += ["the per-step term, summed over every step" for _ in rev.params]
     for line, reason in zip(lines, reasons, strict=True):
         lhs, rhs = _split(line)
@@ -95,8 +112,9 @@ def reverse_section(model: Model, rev: StepAdjoints) -> Section:
     text = (
         "One step of BPTT for every $T$, derived from the cell's equations by symbptt's own "
         "reverse mode and proved equal to SymPy's derivatives of one symbolic step (the step "
-        "lemma). $\\delta^{q}_t = \\partial L / \\partial q_t$; $\\delta^{a_q}_t$ is the adjoint "
-        "of the argument of the function that defines $q$ (its pre-activation)."
+        f"lemma). $\\delta^{{q}}_{{{p.t}}} = \\partial {p.loss} / \\partial q_{{{p.t}}}$; "
+        f"$\\delta^{{a_q}}_{{{p.t}}}$ is the adjoint of the argument of the function that defines "
+        "$q$ (its pre-activation)."
     )
     return Section("For every T: one step of BPTT", tuple(steps), text)
 
@@ -104,7 +122,9 @@ def reverse_section(model: Model, rev: StepAdjoints) -> Section:
 def partials_section(model: Model) -> Section:
     """Step partials between consecutive states, derived from the equations (others held fixed)."""
     cell = model.cell_def
-    p = CellPrinter(cell)
+    p = printer(model)
+    k = "k" if p.t != "k" else "j"  # the earlier step
+    i = "i" if p.t != "i" else "l"  # the product's index
     steps = []
     for s in cell.states:
         part = carousel.partial(cell, s, s)
@@ -125,9 +145,9 @@ def partials_section(model: Model) -> Section:
         others = [st for st in cell.states if st != s]
         through = (
             f"${p.at(s, '-1')}$ also moves ${', '.join(p.at(o, '-1') for o in others)}$ "
-            "at step $t - 1$, and every gate at step $t$"
+            f"at step ${p.t} - 1$, and every gate at step ${p.t}$"
             if others
-            else "the gates at step $t$ read the same state"
+            else f"the gates at step ${p.t}$ read the same state"
         )
         steps.append(
             Step(
@@ -144,14 +164,15 @@ def partials_section(model: Model) -> Section:
                 kind="total jacobian",
             )
         )
-        if len(cell.states) > 1:
+        if len(cell.states) > 1 and not carousel.reads_own_state(cell, s, s):
             steps.append(
                 Step(
-                    f"\\frac{{\\partial {p.name(s)}_t}}{{\\partial {p.name(s)}_k}}",
-                    f"\\prod_{{i=k+1}}^{{t}} \\operatorname{{diag}}\\left({p.name(q)}_i\\right)",
+                    f"\\frac{{\\partial {p.name(s)}_{p.t}}}{{\\partial {p.name(s)}_{k}}}",
+                    f"\\prod_{{{i}={k}+1}}^{{{p.t}}} "
+                    f"\\operatorname{{diag}}\\left({p.name(q)}_{i}\\right)",
                     "along the direct path (the other states held fixed at every step): the "
                     f"chain rule multiplies the step partials; equal to $I$ when every "
-                    f"${p.name(q)}_i = 1$",
+                    f"${p.name(q)}_{i} = 1$",
                     kind="direct path",
                 )
             )
