@@ -82,29 +82,51 @@ def gru_reset_before(P: dict, x: np.ndarray, h: np.ndarray, r: Rec) -> None:
     r.val("h", z * r.own("h", h) + (1 - z) * n)
 
 
-#: name -> (step, states in the step's argument order, gate letters, extra parameters)
-CELLS: dict[str, tuple[Callable, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "lstm": (lstm, ("h", "c"), ("i", "f", "g", "o"), ()),
-    "homework3-lstm": (homework3_lstm, ("h", "C"), ("f", "i", "C", "o"), ()),
-    "gru": (gru, ("h",), ("z", "r", "n"), ("b_hn",)),
-    "gru-reset-before": (gru_reset_before, ("h",), ("z", "r", "n"), ()),
-}
+def foreign_gru(P: dict, xi: np.ndarray, s: np.ndarray, r: Rec) -> None:
+    """A user's GRU-like cell in foreign letters (tests/test_gated_printed_truth.py's file):
+    gamma = sigma(Theta_g s + Lambda_g xi + beta_g), s~ = tanh(Theta s + Lambda xi + beta),
+    s' = gamma * s + (1 - gamma) * s~."""
+    g = P["\\Theta_g"] @ s + P["\\Lambda_g"] @ xi + P["\\beta_g"]
+    gamma = r.gate("\\gamma", g, sigmoid)
+    st = r.gate("\\tilde{s}", P["\\Theta"] @ s + P["\\Lambda"] @ xi + P["\\beta"], np.tanh)
+    r.val("s", gamma * r.own("s", s) + (1 - gamma) * st)
+
+
+def _gates(*letters: str) -> dict[str, str]:
+    """U_q (n x m), W_q (n x n), b_q (n) for each gate letter q: the issue's keys."""
+    out = {}
+    for q in letters:
+        out |= {f"U_{q}": "nm", f"W_{q}": "nn", f"b_{q}": "n"}
+    return out
+
+
+#: name -> (step, states in the step's argument order, readout first; parameter shapes)
+CELLS: dict[str, tuple[Callable, tuple[str, ...], dict[str, str]]] = {
+    "lstm": (lstm, ("h", "c"), _gates("i", "f", "g", "o")),
+    "homework3-lstm": (homework3_lstm, ("h", "C"), _gates("f", "i", "C", "o")),
+    "gru": (gru, ("h",), _gates("z", "r", "n") | {"b_hn": "n"}),
+    "gru-reset-before": (gru_reset_before, ("h",), _gates("z", "r", "n")),
+    "foreign-gru": (foreign_gru, ("s",), {
+        "\\Theta_g": "nn", "\\Lambda_g": "nm", "\\beta_g": "n",
+        "\\Theta": "nn", "\\Lambda": "nm", "\\beta": "n",
+    }),
+}  # fmt: skip
 
 
 class GatedNet:
-    """One random instance of a gated cell with the loss L = sum_t sum_j a_tj sin(h_tj)."""
+    """One random instance of a gated cell with the loss L = sum_t sum_j a_tj sin(h_tj) of the
+    readout h (the first state)."""
 
-    def __init__(self, name: str, T: int = 3, n: int = 2, m: int = 2, seed: int = 0) -> None:
-        self.step, self.states, gates, extra = CELLS[name]
+    def __init__(self, name: str, T: int = 3, n: int = 2, m: int = 2, seed: int = 0,
+                 time: str = "t", input: str = "x") -> None:  # fmt: skip
+        """time and input: the letters the printed text uses for the step and x."""
+        self.step, self.states, shapes = CELLS[name]
+        self.time, self.input = time, input
+        self.readout = self.states[0]
         rng = np.random.default_rng(seed)
         self.T, self.n, self.m = T, n, m
-        self.P: dict[str, np.ndarray] = {}
-        for g in gates:
-            self.P[f"U_{g}"] = rng.normal(0, 0.8, (n, m))
-            self.P[f"W_{g}"] = rng.normal(0, 0.8, (n, n))
-            self.P[f"b_{g}"] = rng.normal(0, 0.5, (n, 1))
-        for k in extra:
-            self.P[k] = rng.normal(0, 0.5, (n, 1))
+        size = {"nn": (n, n), "nm": (n, m), "n": (n, 1)}
+        self.P = {k: rng.normal(0, 0.8 if len(v) == 2 else 0.5, size[v]) for k, v in shapes.items()}
         self.x = {t: rng.normal(0, 1, (m, 1)) for t in range(1, T + 1)}
         self.s0 = {s: rng.normal(0, 0.5, (n, 1)) for s in self.states}
         self.a = {t: rng.uniform(0.5, 1.5, (n, 1)) for t in range(1, T + 1)}
@@ -124,20 +146,21 @@ class GatedNet:
             prev = {s: (self.base[t - 1][s] if s == hold else out[t - 1][s]) for s in self.states}
             if read and read[1] == t:
                 prev[read[0]] = prev[read[0]] + read[2]
-            x = self.x[t] + (bump[2] if bump and bump[:2] == ("x", t) else 0)
+            x = self.x[t] + (bump[2] if bump and bump[:2] == (self.input, t) else 0)
             r = Rec(t, bump, own)
             self.step(P, x, *(prev[s] for s in self.states), r)
             out[t] = r.values
         return out
 
     def loss(self, out: dict[int, dict]) -> float:
-        return float(sum((self.a[t] * np.sin(out[t]["h"])).sum() for t in range(1, self.T + 1)))
+        h = self.readout
+        return float(sum((self.a[t] * np.sin(out[t][h])).sum() for t in range(1, self.T + 1)))
 
     def dloss_step(self, t: int) -> np.ndarray:
         """dL_t/dh_t of the per-step loss alone (zero at t = 0: there is no L_0)."""
         if t < 1:
             return np.zeros((self.n, 1))
-        return self.a[t] * np.cos(self.base[t]["h"])
+        return self.a[t] * np.cos(self.base[t][self.readout])
 
     def _fd(self, f: Callable[[np.ndarray], Any], shape: tuple) -> np.ndarray:
         cols = []
@@ -151,7 +174,7 @@ class GatedNet:
         """dL/d(name_t) by central differences, how = 'bump' (every use) or 'read' (step t's)."""
         key = (how, name, t)
         if key not in self._memo:
-            rows = self.m if name == "x" else self.n
+            rows = self.m if name == self.input else self.n
             g = self._fd(lambda e: self.loss(self.run(**{how: (name, t, e)})), (rows, 1))
             self._memo[key] = g.reshape(rows, 1)
         return self._memo[key]
@@ -171,7 +194,7 @@ class GatedNet:
     def hat(self, s: str, t: int) -> np.ndarray:
         """The adjoint of s_t arriving from outside step t: dL_t/ds_t and what step t+1 reads."""
         later = self.grad("read", s, t + 1) if t < self.T else np.zeros((self.n, 1))
-        return later + (self.dloss_step(t) if s == "h" else 0)
+        return later + (self.dloss_step(t) if s == self.readout else 0)
 
 
 # ------------------------------------------------------------------ the printed LaTeX
@@ -184,7 +207,8 @@ class Parser:
 
     TOKEN = re.compile(
         r"\\left\(|\\right\)|\\odot|\\operatorname\{diag\}|\\sigma|\\tanh|\\hat\{\\delta\}|"
-        r"\\delta|\\frac|\\sum|\\prod|\\partial|\\tilde\{[A-Za-z]\}|\\top|[A-Za-z]|\d+|[-+(){}^_=]"
+        r"\\delta|\\frac|\\sum|\\prod|\\partial|\\tilde\{[A-Za-z]\}|\\top|\\[A-Za-z]+|[A-Za-z]|"
+        r"\d+|[-+(){}^_=]"
     )
 
     def __init__(self, text: str, env: Callable[[str, str | None, dict], Any]) -> None:
@@ -303,7 +327,7 @@ class Parser:
         if tok == "\\frac":  # \frac{\partial L_{s}}{\partial h_{s}}: the per-step loss alone
             self.take()
             num, den = self.group(), self.group()
-            sub = re.fullmatch(r"\\partialL_(.+)", num)
+            sub = re.fullmatch(r"\\partial(?:[A-Za-z]|\\[A-Za-z]+)_(.+)", num)
             if sub is None or not den.startswith("\\partial"):
                 raise ValueError(f"unknown fraction {num!r} / {den!r}")
             s = sub.group(1).strip("{}")

@@ -55,10 +55,11 @@ def env(net: GatedNet):  # noqa: ANN201
             return net.dloss_step(index(sub, scope))
         if name == "I" and sub is None:
             return np.eye(net.n)
-        if sub is not None and f"{name}_{sub}" in net.P:
-            return net.P[f"{name}_{sub}"]
+        key = name if sub is None else f"{name}_{sub}"
+        if key in net.P:
+            return net.P[key]
         t = index(sub, scope)
-        return net.x[t] if name == "x" else net.base[t][name]
+        return net.x[t] if name == net.input else net.base[t][name]
 
     return value
 
@@ -69,25 +70,34 @@ _FRAC = re.compile(
 )
 
 
+def scope_at(nt: GatedNet, t: int) -> dict[str, int]:
+    """The printed indices at step t: the time letter, T, and k (or j) = t - 2 for the path."""
+    return {nt.time: t, "T": nt.T, "k" if nt.time != "k" else "j": t - 2}
+
+
+_DPARAM = re.compile(r"\\frac\{\\partial \\?[A-Za-z]+\}\{\\partial (\\?[A-Za-z]+)(?:_\{(\w+)\})?\}")
+
+
 def truth(step: Step, nt: GatedNet, t: int) -> np.ndarray:
     """The left-hand side's true value at step t, from the loops (central differences)."""
     if step.kind in ("cell equation", "reverse step") and not step.lhs.startswith("\\frac"):
-        return Parser(step.lhs, env(nt)).parse()({"t": t, "T": nt.T})
+        return Parser(step.lhs, env(nt)).parse()(scope_at(nt, t))
     if step.kind == "reverse step":  # dL/dP
-        key = re.fullmatch(r"\\frac\{\\partial L\}\{\\partial (\w)_\{(\w+)\}\}", step.lhs)
+        key = _DPARAM.fullmatch(step.lhs)
         assert key, step.lhs
-        return nt.dparam(f"{key.group(1)}_{key.group(2)}")
+        return nt.dparam(key.group(1) + (f"_{key.group(2)}" if key.group(2) else ""))
     m = _FRAC.fullmatch(step.lhs)
     assert m, step.lhs
     d, of, at, wrt, k = m.groups()
     assert of == wrt, step.lhs
+    tl = nt.time
     if step.kind == "step partial":  # s_{t-1} in s_t's own equation, all else fixed
-        assert (d, at, k) == ("partial", "t", "t-1"), step.lhs
+        assert (d, at, k) == ("partial", tl, f"{tl}-1"), step.lhs
         return nt.jac(of, t, "own", of, t)
     if step.kind == "total jacobian":  # s_{t-1} moved where it is computed: every path
-        assert (d, at, k) == ("mathrm{d}", "t", "t-1"), step.lhs
+        assert (d, at, k) == ("mathrm{d}", tl, f"{tl}-1"), step.lhs
         return nt.jac(of, t, "bump", of, t - 1)
-    assert step.kind == "direct path" and (at, k) == ("t", "k"), step.lhs
+    assert step.kind == "direct path" and (at, k) == (tl, "k"), step.lhs
     others = [s for s in nt.states if s != of]
     assert len(others) == 1
     return nt.jac(of, t, "bump", of, t - 2, hold=others[0])  # k = t - 2: two steps back
@@ -105,25 +115,29 @@ STEPS_OF_KIND = {
 
 @pytest.mark.parametrize("name", GATED)
 def test_every_printed_statement_is_true_at_a_random_point(name: str) -> None:
-    d, nt = document(name), net(name)
+    checked = every_statement_is_true(document(name), net(name))
+    assert checked >= 3 * 10 + len(net(name).P), checked  # equations, adjoints, every parameter
+
+
+def every_statement_is_true(d: Derivation, nt: GatedNet) -> int:
+    """Checks every printed step at its points; the number of values compared."""
     checked = 0
     for step in d.steps:
         assert step.kind in STEPS_OF_KIND, f"no check for printed kind {step.kind!r}: {step}"
         assert step.relation == "=", step
         rhs = Parser(step.rhs, env(nt)).parse()
         for t in STEPS_OF_KIND[step.kind]:
-            scope = {"t": t, "T": nt.T, "k": t - 2}
-            if step.lhs.startswith("\\frac{\\partial L}"):
+            scope = scope_at(nt, t)
+            if _DPARAM.fullmatch(step.lhs):
                 scope = {"T": nt.T}  # a sum over every t: one value
             want, got = truth(step, nt, t), np.asarray(rhs(scope), dtype=float)
             assert got.shape == want.shape, (step.lhs, got.shape, want.shape)
             err = float(np.abs(got - want).max())
-            assert err < 1e-6 * max(1.0, float(np.abs(want).max())), (name, t, latex(step), err)
+            assert err < 1e-6 * max(1.0, float(np.abs(want).max())), (t, latex(step), err)
             checked += 1
-            if "t" not in scope:
+            if nt.time not in scope:
                 break
-    n_params = len(nt.P)
-    assert checked >= 3 * 10 + n_params, checked  # equations, adjoints and every parameter
+    return checked
 
 
 @pytest.mark.parametrize("name", GATED)
@@ -131,7 +145,7 @@ def test_every_parameter_has_its_printed_gradient(name: str) -> None:
     printed = {
         m.group(1) + "_" + m.group(2)
         for s in document(name).steps
-        if (m := re.fullmatch(r"\\frac\{\\partial L\}\{\\partial (\w)_\{(\w+)\}\}", s.lhs))
+        if (m := _DPARAM.fullmatch(s.lhs))
     }
     assert printed == set(net(name).P)
 
@@ -244,5 +258,50 @@ def test_the_numeric_check_refutes_known_lstm_mistakes(kind: str, lhs: str, rhs:
     nt = net("lstm")
     step = Step(lhs, rhs, "a known mistake", kind=kind)
     value = Parser(rhs, env(nt)).parse()
-    errs = [float(np.abs(value({"t": t, "T": T}) - truth(step, nt, t)).max()) for t in (2, 3)]
+    errs = [float(np.abs(value(scope_at(nt, t)) - truth(step, nt, t)).max()) for t in (2, 3)]
     assert max(errs) > 1e-3, errs
+
+
+FOREIGN = r"""name: foreign-gru
+description: A user cell in foreign letters for the printed-statement test.
+cell:
+  states: [s]
+  equations:
+    - '\gamma_k = \sigma(\Theta_{g} s_{k-1} + \Lambda_{g} \xi_k + \beta_g)'
+    - '\tilde{s}_k = \tanh(\Theta s_{k-1} + \Lambda \xi_k + \beta)'
+    - 's_k = \gamma_k \odot s_{k-1} + (1 - \gamma_k) \odot \tilde{s}_k'
+symbols:
+  loss: J
+  step_loss: J
+  time: k
+  input: {name: xi, latex: '\xi'}
+output: none
+loss: generic
+loss_at: every
+sizes: {T: 2, n: 2, m: 2}
+"""
+
+
+def test_a_user_cell_prints_in_its_own_letters_and_every_statement_is_true(tmp_path: Path) -> None:
+    """Names come from the cell and the file's notation, never from a fixed list (issue 10)."""
+    path = tmp_path / "foreign-gru.yaml"
+    path.write_text(FOREIGN, encoding="utf-8")
+    d = gated_document.build(catalog.load(str(path)), checks=False)
+    printed = {latex(s) for s in d.steps}
+    for line in (
+        r"\gamma_{k} = \sigma\left(\Theta_{g} s_{k-1} + \Lambda_{g} \xi_{k} + \beta_{g}\right)",
+        r"s_{k} = \gamma_{k} \odot s_{k-1} + \left(1 - \gamma_{k}\right) \odot \tilde{s}_{k}",
+        r"\frac{\partial J}{\partial \Theta_{g}} = \sum_{k} \delta^{a_{\gamma}}_{k} s_{k-1}^{\top}",
+        r"\frac{\partial J}{\partial \Lambda} = \sum_{k} \delta^{a_{\tilde{s}}}_{k} \xi_{k}^{\top}",
+        r"\frac{\partial s_{k}}{\partial s_{k-1}} = \operatorname{diag}\left(\gamma_{k}\right)",
+    ):
+        assert line in printed, line
+    everything = " ".join(printed) + " ".join(x.text for x in d.sections)
+    for foreign in ("x_{", "_{t}", "_{t-1}", " L_", "\\partial L", "Theta_{g}"):
+        assert foreign not in everything.replace("\\Theta_{g}", ""), foreign
+    nt = GatedNet("foreign-gru", T=T, n=N, m=M, seed=3, time="k", input="\\xi")
+    assert every_statement_is_true(d, nt) >= 3 * 6 + len(nt.P)
+    display = [display_math(s) for s in d.steps]
+    inline = [m for s in d.steps for m in inline_math(s.reason)]
+    inline += [m for x in d.sections for m in inline_math(x.text)]
+    assert not [e for e in katex_errors(display) + katex_errors(inline, display=False) if e]

@@ -1,8 +1,11 @@
 """LaTeX for a cell stated as data (symbptt.cells): its equations and its reverse step.
 
 A printer only: it reads the IR (`cells.expr`), the cell and the reverse step's IR handed in,
-and never computes. Quantities print at step t (i_t, \\tilde{C}_t), states at t-1 as s_{t-1},
-parameters with braced subscripts (W_{i}, b_{hn}), ⊙ as \\odot. Adjoints print as
+and never computes. Every name comes from the cell (`Cell.latex`: quantities and parameters as
+the text writes them) and the model's notation (time, input and loss letters; `printer`), never
+from a fixed list. Quantities print at step t (i_t, \\tilde{C}_t), states at t-1 as s_{t-1},
+parameters without a written name with braced subscripts (W_{i}, b_{hn}), ⊙ as \\odot.
+Adjoints print as
 \\delta^{q}_t; the adjoint of the argument of the function that defines q (its pre-activation)
 as \\delta^{a_q}_t; a state's adjoint arriving from outside the step as \\hat{\\delta}^{s}_t.
 """
@@ -32,8 +35,9 @@ from symbptt.cells.expr import (
 from symbptt.cells.functions import FUNCTIONS
 from symbptt.cells.jacobian import Term
 from symbptt.cells.reverse import StepAdjoints
+from symbptt.model import Model
 
-__all__ = ["CellPrinter"]
+__all__ = ["CellPrinter", "printer"]
 
 
 def _key_tex(key: str) -> str:
@@ -44,10 +48,19 @@ def _key_tex(key: str) -> str:
 class CellPrinter:
     """Prints one cell's IR in LaTeX, with the cell's display names (`Cell.latex`)."""
 
-    def __init__(self, cell: Cell, t: str = "t") -> None:
+    def __init__(
+        self, cell: Cell, t: str = "t", *, x: str = "x", loss: str = "L", step_loss: str = ""
+    ) -> None:
         self.cell = cell
         self.t = t
+        self.x = x
+        self.loss = loss
+        self.step_loss = step_loss or loss
         self.names = dict(cell.latex)
+
+    def param(self, key: str) -> str:
+        """A parameter's LaTeX: as the text writes it, else the key with a braced subscript."""
+        return self.names.get(key) or _key_tex(key)
 
     def name(self, q: str) -> str:
         """A quantity's or state's base LaTeX name (Ctilde -> \\tilde{C})."""
@@ -60,9 +73,9 @@ class CellPrinter:
     def expr(self, e: Expr) -> str:
         """e in LaTeX."""
         if isinstance(e, ParamRef):
-            return _key_tex(e.key)
+            return self.param(e.key)
         if isinstance(e, Input):
-            return f"x_{{{self.t}}}"
+            return f"{self.x}_{{{self.t}}}"
         if isinstance(e, Prev):
             return self.at(e.state, "-1")
         if isinstance(e, Ref):
@@ -73,7 +86,7 @@ class CellPrinter:
             sup = f"a_{{{self.name(e.name)}}}" if e.pre else self.name(e.name)
             return f"\\delta^{{{sup}}}_{{{self.t}}}"
         if isinstance(e, MatMul):
-            mat = _key_tex(e.matrix.key) + ("^{\\top}" if e.transpose else "")
+            mat = self.param(e.matrix.key) + ("^{\\top}" if e.transpose else "")
             return f"{mat} {self._group(e.vector, Add, Hadamard)}"
         if isinstance(e, Hadamard):
             return f"{self._group(e.left, Add)} \\odot {self._group(e.right, Add)}"
@@ -132,7 +145,7 @@ class CellPrinter:
                     parts.append(f"\\operatorname{{diag}}\\left({inner}\\right)")
                     diag = []
                 if f is not None:
-                    parts.append(_key_tex(f.key))  # type: ignore[arg-type]
+                    parts.append(self.param(f.key))  # type: ignore[arg-type]
             body = " ".join(parts) or "I"
             out.append(f"-{body}" if t.sign < 0 else body)
         return out
@@ -156,14 +169,27 @@ class CellPrinter:
         for s, e in rev.prev:
             lhs = f"\\hat{{\\delta}}^{{{self.name(s)}}}_{{{t}-1}}"
             if s == h:
-                loss = f"\\frac{{\\partial L_{{{t}-1}}}}{{\\partial {self.at(s, '-1')}}} + "
+                loss = f"\\frac{{\\partial {self.step_loss}_{{{t}-1}}}}{{\\partial {self.at(s, '-1')}}} + "
             else:
                 loss = ""
             lines.append(f"{lhs} &= {loss}{self.expr(e)}")
         if rev.input is not None:
-            lines.append(f"\\delta^{{x}}_{{{t}}} &= {self.expr(rev.input)}")
+            lines.append(f"\\delta^{{{self.x}}}_{{{t}}} &= {self.expr(rev.input)}")
         for k, e in rev.params:
             lines.append(
-                f"\\frac{{\\partial L}}{{\\partial {_key_tex(k)}}} &= \\sum_{{{t}}} {self.expr(e)}"
+                f"\\frac{{\\partial {self.loss}}}{{\\partial {self.param(k)}}} "
+                f"&= \\sum_{{{t}}} {self.expr(e)}"
             )
         return lines
+
+
+def printer(model: Model) -> CellPrinter:
+    """The printer of a model's cell in the model's own time, input and loss letters."""
+    nt = model.notation
+    return CellPrinter(
+        model.cell_def,
+        nt.time,
+        x=nt.input.latex,
+        loss=nt.loss.latex,
+        step_loss=nt.step_loss.latex,
+    )

@@ -1,22 +1,24 @@
 """The site page of a gated derivation (cell: lstm, gru, ...): the cell, its reverse step, checks.
 
-The LaTeX document, small-T expansions and gradient-flow plots exist for the vanilla cell only
-so far; the page says so instead of leaving them out silently.
+Printed in the model's own letters by `latex.cell_ir.printer`, with the texts of the derivation
+`symbptt derive` prints (`latex.gated_document`). Small-T expansions, path sums and Jacobian
+products exist for the vanilla cell only so far; the page says so instead of leaving them out.
 """
 
 from __future__ import annotations
 
 from symbptt.catalog import Entry
 from symbptt.cells.reverse import StepAdjoints
-from symbptt.latex.cell_ir import CellPrinter
+from symbptt.latex import gated_document
+from symbptt.latex.cell_ir import printer
 from symbptt.site import pages
 
 NOT_YET = (
     '!!! note "Not generated yet for gated cells"\n'
-    "    The written-out derivation (small-T expansions, path sums, Jacobian products) and "
-    "the LaTeX document (`symbptt derive`) are generated for the vanilla RNN only so far. The "
-    "equations above are printed from the cell's statement as data (`symbptt.cells`), and "
-    "every check in the table was run on it."
+    "    The written-out derivation for small T (expansions, path sums, Jacobian products) is "
+    "generated for the vanilla RNN only so far. The equations above are printed from the "
+    "cell's statement as data (`symbptt.cells`), every check in the table was run on it, and "
+    "`symbptt derive NAME --format tex` prints the same derivation as a LaTeX document."
 )
 
 
@@ -26,13 +28,11 @@ def _aligned(lines: list[str]) -> str:
 
 def cell_section(entry: Entry) -> pages.Section:
     """The cell's equations, one step t, as stated in symbptt.cells.builtin."""
-    cell = entry.model.cell_def
+    cell, p = entry.model.cell_def, printer(entry.model)
     text = [
-        f"One step of the cell `{cell.name}` ({cell.description}); states "
-        + ", ".join(f"${CellPrinter(cell).at(s)}$" for s in cell.states)
-        + f". The loss is a per-step loss $L_t$ of ${CellPrinter(cell).at(cell.readout)}$, "
-        "summed over t.",
-        _aligned(CellPrinter(cell).equations()),
+        f"One step of the cell; states {', '.join(f'${p.at(s)}$' for s in cell.states)}. "
+        + gated_document.cell_section(entry.model).text,
+        _aligned(p.equations()),
     ]
     return pages.Section("The cell", "\n".join(text))
 
@@ -40,15 +40,17 @@ def cell_section(entry: Entry) -> pages.Section:
 def reverse_section(entry: Entry, rev: StepAdjoints) -> pages.Section:
     """The reverse step as derived by symbptt.cells.reverse (proved by the step lemma)."""
     cell = entry.model.cell_def
-    p = CellPrinter(cell)
+    p = printer(entry.model)
+    t, L = p.t, p.step_loss
     intro = (
         "One step of BPTT, derived from the cell's equations by symbptt's own reverse mode "
         "and proved equal to SymPy's derivatives of one symbolic step (the step lemma, in the "
-        "checks below). Here $\\hat{\\delta}^{s}_{t}$ is the whole adjoint of the state "
-        f"$s_t$ arriving from outside step t (the loss at t and step t+1), "
-        "$\\delta^{q}_{t} = \\partial L / \\partial q_t$ and $\\delta^{a_q}_{t}$ is the adjoint "
-        "of the argument of the function that defines q (its pre-activation); at the last step "
-        f"$\\hat{{\\delta}}^{{{p.name(cell.readout)}}}_{{T}} = \\partial L_T / \\partial "
+        f"checks below). Here $\\hat{{\\delta}}^{{s}}_{{{t}}}$ is the whole adjoint of the state "
+        f"$s_{{{t}}}$ arriving from outside step ${t}$ (the loss at ${t}$ and step ${t}+1$), "
+        f"$\\delta^{{q}}_{{{t}}} = \\partial {p.loss} / \\partial q_{{{t}}}$ and "
+        f"$\\delta^{{a_q}}_{{{t}}}$ is the adjoint of the argument of the function that defines "
+        "q (its pre-activation); at the last step "
+        f"$\\hat{{\\delta}}^{{{p.name(cell.readout)}}}_{{T}} = \\partial {L}_T / \\partial "
         f"{p.name(cell.readout)}_T$."
     )
     return pages.Section(
