@@ -350,7 +350,15 @@ def matrix_power_eig(M: MatrixLike, n: int, exact: bool = False) -> PowerResult:
         _check_exact_digits(list(Mx), Mx.rows, n)
         return _exact_power(Mx, n)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by _finite
-        return _finite(_numeric_power(to_float_matrix(M, where="matrix"), n, M))
+        Mf = to_float_matrix(M, where="matrix")
+        try:
+            return _finite(_numeric_power(Mf, n, M))
+        except np.linalg.LinAlgError as exc:
+            raise InputError(
+                f"the eigenvalue routines fail on this matrix ({exc}); scale it down or use "
+                "--exact",
+                where="matrix",
+            ) from None
 
 
 def _finite(result: PowerResult) -> PowerResult:
@@ -413,7 +421,10 @@ def power_from_factors(Q: MatrixLike, Lam: MatrixLike, n: int, exact: bool = Fal
         power = (Qx * L_n * Q_inv).applyfunc(_clean_exact)
         return _diagonalized(M, n, True, (Qx, L, Q_inv, L_n), power, tuple(diag), given=True)
     Qf = to_float_matrix(Q, where="Q")
-    cond = float(np.linalg.cond(Qf))
+    try:
+        cond = float(np.linalg.cond(Qf))
+    except np.linalg.LinAlgError:  # the SVD behind cond did not converge
+        cond = float("inf")
     if not np.isfinite(cond) or cond >= 1 / np.finfo(float).eps:
         raise InputError(
             f"Q is singular (condition number {cond:.3g}); expected an invertible matrix", where="Q"

@@ -380,3 +380,13 @@ def test_float64_overflow_of_the_power_is_an_input_error() -> None:
     # (1e300 * ones(2))^2 = 2e600 * ones(2): beyond float64
     with pytest.raises(InputError, match="overflows float64"):
         matrix_power_eig([["1e300", "1e300"], ["1e300", "1e300"]], 2)
+
+
+def test_a_failing_eigen_routine_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*_args: object, **_kwargs: object) -> None:
+        raise np.linalg.LinAlgError("Eigenvalues did not converge")
+
+    monkeypatch.setattr(np.linalg, "eig", fail)
+    with pytest.raises(InputError, match="did not converge") as info:
+        matrix_power_eig([[1, 2], [3, 4]], 3)
+    assert info.value.where == "matrix"
