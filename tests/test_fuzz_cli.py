@@ -8,6 +8,7 @@ unreadable file named in the report). Example counts are bounded so each test ta
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,9 +23,11 @@ from symbptt.catalog import builtin_names
 from symbptt.cli import cli
 from symbptt.flow import ACTIVATIONS
 
+#: SYMBPTT_FUZZ_SCALE=10 runs ten times the examples (a longer search than CI's).
+SCALE = int(os.environ.get("SYMBPTT_FUZZ_SCALE", "1"))
 EXIT_CODES = {0, 1, 2, 3}
 FAST = settings(
-    max_examples=40,
+    max_examples=40 * SCALE,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -306,7 +309,7 @@ def answer_files(draw: st.DrawFn, folder: Path) -> str:
     return str(path)
 
 
-@settings(max_examples=15, deadline=None,
+@settings(max_examples=15 * SCALE, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(data=st.data(), as_json=st.booleans(), summary=st.booleans())
 def test_check_random_files(
@@ -370,7 +373,7 @@ def test_edges_in_a_real_process(args: list[str]) -> None:
 # Every option valid at once, so that the runs go all the way through the commands.
 
 DEEP = settings(
-    max_examples=12,
+    max_examples=12 * SCALE,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -8,6 +8,7 @@ if one answer runs past the limit.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ from symbptt.answers.judge import AnswerSpec, judge
 from symbptt.answers.limits import MAX_DEPTH, WALL_SECONDS
 from symbptt.catalog import load
 
+#: SYMBPTT_FUZZ_SCALE=10 runs ten times the examples (a longer search than CI's).
+SCALE = int(os.environ.get("SYMBPTT_FUZZ_SCALE", "1"))
 # The grammar's own terminals (see symbptt.answers.grammar.GRAMMAR), plus the layout commands
 # that `normalise` removes and a few commands it must refuse.
 SYMBOLS = ["+", "-", "/", "*", "=", "(", ")", "[", "]", "{", "}", "^", "_", ",", "'", "&",
@@ -101,13 +104,13 @@ def judged(spec: AnswerSpec, model_name: str | None) -> None:
 tokens = st.lists(st.sampled_from(TOKENS), min_size=1, max_size=30).map(" ".join)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=tokens, model=st.sampled_from(MODELS))
 def test_random_token_strings(text: str, model: str | None) -> None:
     judged(AnswerSpec("fuzz", text), model)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.lists(st.sampled_from(TOKENS), min_size=1, max_size=12).map("".join),
        model=st.sampled_from(MODELS))  # fmt: skip
 def test_random_token_strings_without_spaces(text: str, model: str | None) -> None:
@@ -149,13 +152,13 @@ nested = st.builds(
 )
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lhs=nested, rhs=nested, model=st.sampled_from(MODELS))
 def test_random_nesting(lhs: str, rhs: str, model: str | None) -> None:
     judged(AnswerSpec("fuzz", f"{lhs} = {rhs}"), model)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     answer=nested,
     name=st.sampled_from(["W", "A", "\\Lambda", "Q", "y", "\\beta_W"]),
