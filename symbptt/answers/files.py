@@ -225,7 +225,7 @@ def _model_ref(doc: YamlDoc, data: dict, path: Path) -> str | None:
         return None
     from symbptt.catalog import builtin_names, load, looks_like_path
 
-    if ref in builtin_names():
+    if ref in builtin_names(gated=True):  # gated models are judged too (answers.gated_world)
         return ref
     candidate = (path.parent / ref).resolve()
     name_only = not looks_like_path(ref) and not candidate.exists()  # 'homework99': a name
