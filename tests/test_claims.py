@@ -10,7 +10,6 @@ import pytest
 import sympy as sp
 from click.testing import CliRunner
 
-from symbptt import lstm
 from symbptt.answers.files import read_submission
 from symbptt.claims import NOT_EXPRESSIBLE, TEXTS, ClaimResult, all_claims, claim_file, claims
 from symbptt.cli import cli
@@ -275,34 +274,57 @@ def test_blog_large_wh_explodes_and_a_larger_one_vanishes_by_hand(results) -> No
     assert "possible" in c.reason and c.checked_by == "symbptt.flow"
 
 
+def _sig(z):  # noqa: ANN001, ANN202
+    return 1 / (1 + np.exp(-z))
+
+
+def _hw3_lstm_step(p, c_prev, h_prev, x):  # noqa: ANN001, ANN202
+    """Homework 3 Ex 3 with [h; x] stacked: gate_q = s(W_q [h_{t-1}; x_t] + b_q), g = c~ = tanh(.),
+    c_t = f c_{t-1} + i g, h_t = o tanh(c_t) (n = m = 1)."""
+    hx = np.concatenate([h_prev, x])
+    f, i, o = (_sig(p[f"W_{q}"] @ hx + p[f"b_{q}"]) for q in "fio")
+    g = np.tanh(p["W_c"] @ hx + p["b_c"])
+    c = f * c_prev + i * g
+    return {"f": f, "i": i, "o": o, "g": g, "c": c, "h": o * np.tanh(c)}
+
+
 _ZERO_CELL = {f"W_{g}": np.zeros((1, 2)) for g in "fioc"} | {f"b_{g}": np.zeros(1) for g in "fio"}
 
 
 def test_lstm_negative_instance_by_hand(results) -> None:
-    out = lstm.forward(_ZERO_CELL | {"b_c": np.array([-1.0])}, np.zeros(1), np.zeros(1),
-                       np.zeros((1, 1)))  # fmt: skip
+    out = _hw3_lstm_step(_ZERO_CELL | {"b_c": np.array([-1.0])}, np.zeros(1), np.zeros(1),
+                         np.zeros(1))  # fmt: skip
     g = math.tanh(-1.0)  # every gate sigma(0) = 1/2
     hand = {"g": g, "c": g / 2, "h": math.tanh(g / 2) / 2}
     for k, v in hand.items():
-        assert v < 0 and out[k][0, 0] == pytest.approx(v), k
+        assert v < 0 and out[k][0] == pytest.approx(v), k
     assert "-0.1817" in results[("homework3", "ex3-negative")].reason
 
 
-def test_lstm_direct_path_two_steps_by_hand() -> None:
-    # n = m = 1: c_{k+2} = f_{k+2} (f_{k+1} c_k + i g) + i g, the gates reading the fixed h's.
-    J, c_k, _ = lstm.direct_path(1, 1, 2)
-    w, v, b = sp.symbols("W_f00 W_f01 b_f0", real=True)
-    h0, h1, x1, x2 = sp.symbols("h_k0_0 h_k1_0 x_k1_0 x_k2_0", real=True)
+def test_lstm_direct_path_two_steps_by_hand(results) -> None:
+    # n = m = 1: c_{k+2} = f_{k+2} (f_{k+1} c_k + i g) + i g with the gates reading fixed h's, so
+    # d c_{k+2} / d c_k = f_{k+1} f_{k+2} (sympy, from the equations written here).
+    ck, h0, h1, x1, x2, w, v, b = sp.symbols("c_k h0 h1 x1 x2 w v b", real=True)
+    wi, vi, bi, wc, vc, bc = sp.symbols("wi vi bi wc vc bc", real=True)
 
-    def sig(z):
+    def sig(z):  # noqa: ANN001, ANN202
         return 1 / (1 + sp.exp(-z))
 
-    assert sp.simplify(J[0, 0] - sig(w * h0 + v * x1 + b) * sig(w * h1 + v * x2 + b)) == 0
+    def step(c, h, x):  # noqa: ANN001, ANN202
+        return sig(w * h + v * x + b) * c + sig(wi * h + vi * x + bi) * sp.tanh(wc * h + vc * x + bc)
+
+    c2 = step(step(ck, h0, x1), h1, x2)
+    f1, f2 = sig(w * h0 + v * x1 + b), sig(w * h1 + v * x2 + b)
+    assert sp.simplify(sp.diff(c2, ck) - f1 * f2) == 0
+    c = results[("homework3", "ex3-direct-path")]
+    assert c.verdict == "confirmed" and "exactly" in c.reason
+    assert "symbptt check derivations/claims/gated/homework3.yaml" in c.checked_by
 
 
 def test_lstm_total_derivative_one_step_by_hand(results) -> None:
     # Total dc_t/dc_{t-1} (n = m = 1), h_{t-1} = o_{t-1} tanh(c_{t-1}), chain rule by hand:
-    # f + [c_{t-1} f'(.) W_fh + g i'(.) W_ih + i (1 - g^2) W_ch] o_{t-1} (1 - tanh(c_{t-1})^2).
+    # f + [c_{t-1} f'(.) W_fh + g i'(.) W_ih + i (1 - g^2) W_ch] o_{t-1} (1 - tanh(c_{t-1})^2);
+    # against central differences of the homework's equations in numpy (the step above).
     rng = np.random.default_rng(4)
     p = {f"W_{q}": rng.normal(size=(1, 2)) for q in "fioc"} | {
         f"b_{q}": rng.normal(size=1) for q in "fioc"}  # fmt: skip
@@ -316,8 +338,14 @@ def test_lstm_total_derivative_one_step_by_hand(results) -> None:
     dh = o_prev * (1 - math.tanh(c_prev) ** 2)
     total = f + (c_prev * f * (1 - f) * p["W_f"][0, 0] + g * i * (1 - i) * p["W_i"][0, 0]
                  + i * (1 - g**2) * p["W_c"][0, 0]) * dh  # fmt: skip
-    got = lstm.total_jacobian(p, np.array([c_prev]), h_pp, xs)
-    assert got[0, 0] == pytest.approx(total, abs=1e-8)
+
+    def c_next(c: float) -> float:  # c_{t-1} moves h_{t-1} = o_{t-1} tanh(c_{t-1}) too
+        h = np.array([o_prev * math.tanh(c)])
+        return float(_hw3_lstm_step(p, np.array([c]), h, xs[1])["c"][0])
+
+    eps = 1e-6
+    got = (c_next(c_prev + eps) - c_next(c_prev - eps)) / (2 * eps)
+    assert got == pytest.approx(total, abs=1e-8)
     assert abs(total - f) > 1e-3  # the direct path alone is f
     assert "differs from diag(prod f_i)" in results[("homework3", "ex3-direct-path")].reason
 

@@ -2,7 +2,8 @@
 
 Claims an answer can state are in derivations/claims/<text>.yaml and judged by `symbptt check`
 (`graded`); the rest (matrix powers, derivative and norm bounds, clipping, the LSTM exercise) are
-computed by eigen, flow, engine, verify and lstm (`computed`, `lstm_checks`). Claims nothing can
+computed by eigen, flow, engine, verify and the cells package (`computed`, `lstm_checks`); a
+claim in both (homework 3's LSTM direct path, claims/gated/homework3.yaml) is confirmed by both. Claims nothing can
 state yet are listed in NOT_EXPRESSIBLE and reported undecided, with the reason.
 """
 
@@ -98,10 +99,29 @@ def _collect(texts: Sequence[str]) -> ClaimList:
     judged = graded(texts)
     out = ClaimList()
     for t in texts:
-        out += [c for c in judged if c.text == t]
-        out += [f() for f in _COMPUTED.get(t, ())]
+        out += _joined([c for c in judged if c.text == t], [f() for f in _COMPUTED.get(t, ())])
         out += _not_expressible(t)
     return out
+
+
+def _joined(checked: list[ClaimResult], computed: list[ClaimResult]) -> list[ClaimResult]:
+    """Both lists; a claim judged by `symbptt check` AND computed (ex3-direct-path) is one claim,
+    confirmed only if both confirm, with both reasons."""
+    by_id = {c.id: c for c in computed}
+    out = []
+    for c in checked:
+        other = by_id.pop(c.id, None)
+        if other is None:
+            out.append(c)
+            continue
+        verdict = c.verdict if c.verdict == other.verdict else "undecided"
+        reason = f"{c.checked_by}: {c.reason}. {other.checked_by}: {other.reason}"
+        if c.verdict != other.verdict:
+            reason = f"the two checks disagree ({c.verdict} / {other.verdict}): {reason}"
+        out.append(ClaimResult(c.text, c.id, c.statement, verdict, reason,
+                               c.counterexample or other.counterexample,
+                               f"{c.checked_by} + {other.checked_by}"))  # fmt: skip
+    return out + [c for c in computed if c.id in by_id]
 
 
 def claims(text: str) -> ClaimList:

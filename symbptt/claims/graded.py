@@ -40,23 +40,32 @@ def _comments(path: Path) -> dict[str, str]:
     return out
 
 
+def claim_files(text: str) -> list[Path]:
+    """The text's claim file and, if any, its gated companion (claims/gated/<text>.yaml: claims
+    about the text's LSTM, in a model of their own)."""
+    main = claim_file(text)
+    gated = CLAIMS_DIR / "gated" / f"{text}.yaml"
+    return [main, gated] if gated.is_file() else [main]
+
+
 def graded(texts: Sequence[str]) -> list[ClaimResult]:
     """Judge every answer of the texts' claim files in one grading run."""
     from symbptt.answers.files import Submission
     from symbptt.answers.grade import grade, read_all
 
-    paths = [str(claim_file(t)) for t in texts]
+    pairs = [(t, p) for t in texts for p in claim_files(t)]
+    paths = [str(p) for _, p in pairs]
     read = read_all(paths)
     results = grade(paths, jobs=JOBS, read=read)
     out: list[ClaimResult] = []
-    for text, path, sub, res in zip(texts, paths, read, results, strict=True):
+    for (text, path), sub, res in zip(pairs, read, results, strict=True):
         if res.error or not isinstance(sub, Submission):
-            raise InputError(f"claim file unreadable: {res.error}", where=path)
-        words = _comments(Path(path))
+            raise InputError(f"claim file unreadable: {res.error}", where=str(path))
+        words = _comments(path)
         for spec, v in zip(sub.answers, res.answers, strict=True):
             out.append(ClaimResult(
                 text, spec.id, words.get(spec.id, " ".join(spec.answer.split())),
                 _VERDICT[v["verdict"]], v["reason"], v.get("counterexample"),
-                f"symbptt check {Path(path).relative_to(DERIVATIONS_DIR.parent)}",
+                f"symbptt check {path.relative_to(DERIVATIONS_DIR.parent)}",
             ))  # fmt: skip
     return out
