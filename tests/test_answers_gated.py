@@ -345,3 +345,33 @@ def test_meaning_reported_with_both_values(graded: dict[str, dict]) -> None:
     assert "read as the total it differs" in reason and reason.count("[[") >= 2
     assert "read as the total derivative" in graded["dC-dCprev-total"]["reason"]
     assert "derivative: total for every path" in graded["carousel"]["reason"]
+
+
+@pytest.mark.slow
+def test_documented_gated_example_is_checked(tmp_path: Path) -> None:
+    # docs/checking-homework.md's lstm.yaml: the verdicts the page states, each worked out above
+    # (carry = dC-dCprev, carry-total = dC-dCprev-total, output = dh-dC-no-tanh, forget-bias =
+    # dL-dbf, long-range = carousel).
+    import json
+    import re
+    import subprocess
+    import sys
+
+    doc = (Path(__file__).parents[1] / "docs" / "checking-homework.md").read_text()
+    block = re.search(r'```yaml title="lstm.yaml"\n(.*?)```', doc, re.S)
+    assert block
+    path = tmp_path / "lstm.yaml"
+    path.write_text(block.group(1))
+    r = subprocess.run([sys.executable, "-m", "symbptt", "check", str(path), "--json"],
+                       capture_output=True, text=True, check=False)  # fmt: skip
+    assert r.returncode == 1, r.stdout + r.stderr  # some answers are wrong
+    (f,) = json.loads(r.stdout)["files"]
+    got = {a["id"]: a["verdict"] for a in f["answers"]}
+    assert got == {"carry": "correct", "carry-total": "wrong", "output": "wrong",
+                   "forget-bias": "correct", "long-range": "correct"}  # fmt: skip
+    output = next(a for a in f["answers"] if a["id"] == "output")
+    assert "tanh' missing on C_t" in output["reason"]
+    for a, hand in (("carry", "dC-dCprev"), ("carry-total", "dC-dCprev-total"),
+                    ("output", "dh-dC-no-tanh"), ("forget-bias", "dL-dbf"),
+                    ("long-range", "carousel")):  # fmt: skip
+        assert got[a] == HW3_EXPECTED[hand][0] == _hand_verdict(HW3, HW3_CASES, hand)
