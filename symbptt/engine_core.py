@@ -1,7 +1,8 @@
-"""Shared pieces of the numpy engines: activations and output heads as data, input checks, a buffer pool.
+"""Shared pieces of the numpy engines: activations and heads as data, input checks, buffers.
 
-The vanilla engine (`symbptt.engine`) and the gated one (`symbptt.engine_gated`) both use these;
-keeping them here keeps the two engines free of an import cycle.
+The vanilla engine (`symbptt.engine`) and the gated one (`symbptt.engine_gated`,
+`symbptt.engine_gated_back`) both use these; keeping them here keeps the engines free of an
+import cycle. `empty` / `zeros` hand out pooled working arrays (see the buffer pool below).
 """
 
 from __future__ import annotations
@@ -270,7 +271,10 @@ def _clip(grads: dict[str, Array], keys: Any, clip: float | None) -> tuple[float
 # trace, gradient, view or slice of it is alive (its reference count is the pool's own), so a
 # trace kept by the caller is never overwritten.
 _POOL_MIN = 1 << 16  # bytes; smaller arrays are cheap to allocate
-_POOL_MAX = 1 << 28  # bytes kept in all; beyond this the oldest free buffers are dropped
+# bytes: when a new buffer would take the pool beyond this, the oldest free buffers are dropped
+# (buffers in use are kept, so one large call can leave more than this pooled until the next
+# allocation or release_buffers())
+_POOL_MAX = 1 << 28
 _pool: list[Array] = []
 _pool_lock = threading.Lock()
 

@@ -16,8 +16,10 @@ their stacked weights (exact in binary), so one tanh call serves every gate of a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
@@ -67,6 +69,7 @@ CELLS: Mapping[str, _Cell] = {
 }
 
 
+@cache
 def param_keys(cell: str) -> tuple[str, ...]:
     """The cell's own parameter keys: U_k (n, m), W_k (n, n), b_k (n,) per gate, then extras."""
     gs = CELLS[cell].order
@@ -83,7 +86,8 @@ _HEAD = ("V", "c")
 
 def _check_params(
     params: Mapping[str, object], cell: _Cell, dt: np.dtype, need_v: bool
-) -> dict[str, Array]:
+) -> tuple[dict[str, Array], dict[str, Array]]:
+    """The parameters as arrays of dt, and the gates' U, W, b stacked in gate order."""
     if not isinstance(params, Mapping):
         raise InputError(f"params must be a mapping of key -> array; found {type(params).__name__}")
     keys = param_keys(cell.name)
@@ -100,7 +104,10 @@ def _check_params(
     P: dict[str, Array] = {}
     for k in known:
         if k in params:
-            P[k] = _as_array(params[k], dt, f"params[{k!r}]")
+            try:  # _as_array inlined: the name is formatted only on error
+                P[k] = np.asarray(params[k], dtype=dt)
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"params[{k!r}] must be a numeric array; {exc}") from None
     first = f"U_{cell.gates[0]}"
     U0 = P[first]
     if U0.ndim != 2:
@@ -131,10 +138,18 @@ def _check_params(
         )
     elif "c" in P:
         raise InputError("params has 'c' (output bias) but no 'V' (output weight)")
-    if not np.isfinite(sum([_sumsq(a) for a in P.values()])):
+    S = {
+        w: np.concatenate([P[f"{w}_{g}"] for g in cell.gates])
+        for w in ("U", "W") + (("b",) if all(f"b_{g}" in P for g in cell.gates) else ())
+    }
+    if "b" not in S:
+        S["b"] = np.concatenate([P.get(f"b_{g}", np.zeros(n, dt)) for g in cell.gates])
+    # one cheap test on the stacks for the hot path; name the culprit only when not finite
+    rest = [P[k] for k in ("V", "c", "b_hn") if k in P]
+    if not math.isfinite(sum([_sumsq(a) for a in (*S.values(), *rest)])):
         for k, a in P.items():
             _check_finite(a, f"params[{k!r}]")
-    return P
+    return P, S
 
 
 def _state0(value: object, name: str, n: int, B: int, batched: bool, dt: np.dtype) -> Array:
@@ -176,6 +191,7 @@ class GatedTrace:
     _Y: Array | None = field(repr=False)
     _h0_shared: bool = field(repr=False)
     _c0_shared: bool = field(repr=False)
+    _S: dict[str, Array] = field(repr=False)  # U, W, b stacked in gate order (unscaled)
 
     @property
     def T(self) -> int:
@@ -229,7 +245,7 @@ class GatedTrace:
         for g in CELLS[self.cell].gates:
             a = X @ P[f"U_{g}"].T + P.get(f"b_{g}", 0.0)
             if self.kind == "gru" and g == "n":
-                a = a + self._G[..., n_slice(self, 1)] * self._M
+                a = a + self._G[..., _gate_cols(self, 1)] * self._M
             elif self.kind == "gru-reset-before" and g == "n":
                 a = a + self._M @ P["W_n"].T
             else:
@@ -248,19 +264,16 @@ class GatedTrace:
         return None if self._Y is None else self._v(self._Y)
 
 
-def n_slice(trace: GatedTrace, j: int) -> slice:
+def _gate_cols(trace: GatedTrace, j: int) -> slice:
     """Columns of gate number j in the stacked gate array."""
     n = trace._H.shape[2]
     return slice(j * n, (j + 1) * n)
 
 
-def _stack(P: dict[str, Array], w: str, gates: tuple[str, ...], ns: int, n: int, dt) -> Array:
-    """The gates' w-weights (or biases) stacked in gate order, sigmoid rows halved."""
-    parts = [P.get(f"{w}_{g}") for g in gates]
-    if w == "b":
-        parts = [np.zeros(n, dt) if p is None else p for p in parts]
-    out = np.concatenate(parts, axis=0)
-    out[: ns * n] *= 0.5
+def _halved(a: Array, rows: int) -> Array:
+    """A copy of a stack with its first rows (the sigmoid gates') halved (exact in binary)."""
+    out = a.copy()
+    out[:rows] *= 0.5
     return out
 
 
@@ -292,7 +305,7 @@ def forward(
             known = ", ".join(repr(k) for k in OUTPUTS)
             raise InputError(f"unknown output {output!r}; known: {known}")
         out = OUTPUTS[output]
-    P = _check_params(params, spec, dt, out is not None)
+    P, S = _check_params(params, spec, dt, out is not None)
     n, m = P[f"U_{spec.gates[0]}"].shape
     xa = _as_array(xs, dt, "xs")
     if xa.ndim not in (2, 3) or xa.shape[-1] != m or xa.shape[0] < 1:
@@ -317,13 +330,13 @@ def forward(
 
     # input projection of every gate for all T*B rows at once, biases added
     Gs = empty((T, B, G * n), dt)
-    np.dot(X.reshape(T * B, m), _stack(P, "U", spec.gates, ns, n, dt).T, out=Gs.reshape(T * B, -1))
-    Gs += _stack(P, "b", spec.gates, ns, n, dt)
+    np.dot(X.reshape(T * B, m), _halved(S["U"], ns * n).T, out=Gs.reshape(T * B, -1))
+    Gs += _halved(S["b"], ns * n)
     M = empty((T, B, n), dt)
     if spec.kind == "lstm":
-        _lstm_forward(P, spec, H, C, Gs, M, n, dt)  # type: ignore[arg-type]
+        _lstm_forward(_halved(S["W"], ns * n), H, C, Gs, M, n, dt)  # type: ignore[arg-type]
     else:
-        _gru_forward(P, spec, H, Gs, M, n, dt, spec.kind == "gru")
+        _gru_forward(P, _halved(S["W"], ns * n), H, Gs, M, n, dt, spec.kind == "gru")
 
     Z = Y = None
     if out is not None:
@@ -351,6 +364,7 @@ def forward(
         _Y=Y,
         _h0_shared=h0_shared,
         _c0_shared=c0_shared,
+        _S=S,
     )
 
 
@@ -364,11 +378,11 @@ def _init(S: Array, v: object, name: str, n: int, B: int, batched: bool, dt) -> 
     return a, batched and a.shape == (n,)
 
 
-def _lstm_forward(P, spec, H, C, Gs, M, n, dt) -> None:
+def _lstm_forward(Wh: Array, H, C, Gs, M, n, dt) -> None:
     B = H.shape[1]
     # the stacked (4n, n) weights read transposed (an F-order view): faster in OpenBLAS than a
     # C-order copy of W^T for these (B, n) x (n, 4n) products
-    WT = _stack(P, "W", spec.gates, spec.n_sigmoid, n, dt).T
+    WT = Wh.T
     tmp = np.empty((B, 4 * n), dt)
     ig = np.empty((B, n), dt)
     s3 = slice(0, 3 * n)
@@ -388,10 +402,10 @@ def _lstm_forward(P, spec, H, C, Gs, M, n, dt) -> None:
         np.multiply(g[:, 2 * n : 3 * n], M[t], out=H[t + 1])
 
 
-def _gru_forward(P, spec, H, Gs, M, n, dt, after: bool) -> None:
+def _gru_forward(P, Wh: Array, H, Gs, M, n, dt, after: bool) -> None:
     B = H.shape[1]
     rows = 3 if after else 2
-    WT = _stack(P, "W", spec.gates[:rows], 2, n, dt).T  # (n, rows n), F-order view
+    WT = Wh[: rows * n].T  # (n, rows n), F-order view
     WnT = None if after else P["W_n"].T
     bhn = P.get("b_hn")
     tmp = np.empty((B, rows * n), dt)

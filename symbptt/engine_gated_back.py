@@ -8,7 +8,7 @@ then one matmul (or sum) over all T*B rows. Truncation runs lag by lag, all step
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
@@ -35,20 +35,30 @@ __all__ = ["GatedGradients", "backward"]
 class _Terms(Mapping):
     """Per-step parameter terms, computed on first access: key -> (T, *shape of the key)."""
 
-    def __init__(self, fns: dict[str, Callable[[], Array]]) -> None:
-        self._fns: dict[str, Callable[[], Array]] = fns
+    def __init__(self, trace: GatedTrace, o: dict[str, Array]) -> None:
+        self._trace, self._o = trace, o
+        self._src: dict[str, tuple[Array, Array | None]] | None = None
         self._cache: dict[str, Array] = {}
+
+    @property
+    def _sources(self) -> dict[str, tuple[Array, Array | None]]:
+        if self._src is None:
+            self._src = _sources(self._trace, self._o)
+        return self._src
 
     def __getitem__(self, key: str) -> Array:
         if key not in self._cache:
-            self._cache[key] = self._fns[key]()
+            d, right = self._sources[key]
+            self._cache[key] = (
+                d.sum(axis=1) if right is None else np.matmul(d.transpose(0, 2, 1), right)
+            )
         return self._cache[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._fns)
+        return iter(self._sources)
 
     def __len__(self) -> int:
-        return len(self._fns)
+        return len(self._sources)
 
 
 class GatedGradients(dict):
@@ -121,10 +131,6 @@ def _upstream(trace: GatedTrace, targets, dh, loss_at: str, grads: dict) -> Arra
     return D
 
 
-def _stackw(P: dict[str, Array], w: str, gates: tuple[str, ...]) -> Array:
-    return np.concatenate([P[f"{w}_{g}"] for g in gates], axis=0)
-
-
 # --------------------------------------------------------------------------- one step, per cell
 # Each `local` takes the total dE/dh at the steps of slice sl (and the carry into dE/dc for the
 # LSTM), writes the step's deltas into `o` and returns the carries to the previous step. It runs
@@ -156,8 +162,7 @@ class _LSTM:
     """c_t = f c_{t-1} + i g, h_t = o tanh(c_t); stacked gates i, f, o, g."""
 
     def __init__(self, tr: GatedTrace) -> None:
-        P, n = tr.params, tr._H.shape[2]
-        G = tr._G
+        n, G = tr._H.shape[2], tr._G
         self.n, self.G, self.TC, self.Cp = n, G, tr._M, tr._C[:-1]  # type: ignore[index]
         if _per_step(G):
             self.D = self.OT = None
@@ -166,7 +171,7 @@ class _LSTM:
             self.D, self.OT = empty(G.shape, G.dtype), empty(tr._M.shape, G.dtype)
             _lstm_factors(G, self.TC, n, self.D, self.OT)
         # (4n, n) in F order: the per-step (B, 4n) x (4n, n) product runs faster from it
-        self.Wc = np.asfortranarray(_stackw(P, "W", CELLS[tr.cell].gates))
+        self.Wc = np.asfortranarray(tr._S["W"])
         self.width = 4 * n
 
     def local(self, sl, dh: Array, dcin: Array | None, o: dict[str, Array]):
@@ -224,9 +229,9 @@ class _GRU:
             self.F = empty((3, *tr._M.shape), G.dtype)
             _gru_factors(G, self.Hp, self.M, after, self.F)
         if after:
-            self.Wc = np.asfortranarray(_stackw(P, "W", ("z", "r", "n")))  # (3n, n)
+            self.Wc = np.asfortranarray(tr._S["W"])  # (3n, n)
         else:
-            self.Wc = np.asfortranarray(_stackw(P, "W", ("z", "r")))  # (2n, n)
+            self.Wc = np.asfortranarray(tr._S["W"][: 2 * n])  # (2n, n)
             self.Wn = np.asfortranarray(P["W_n"])
         self.width = 3 * n
 
@@ -339,7 +344,7 @@ def backward(
     for j, g in enumerate(CELLS[cell].gates):
         deltas[f"a_{g}"] = v(o["a"][..., j * n : (j + 1) * n])
     return GatedGradients(
-        ordered, deltas=deltas, terms=_terms(trace, o), norm=norm, clipped=clipped
+        ordered, deltas=deltas, terms=_Terms(trace, o), norm=norm, clipped=clipped
     )
 
 
@@ -369,15 +374,6 @@ def _sources(trace: GatedTrace, o: dict[str, Array]) -> dict[str, tuple[Array, A
     return out
 
 
-def _terms(trace: GatedTrace, o: dict[str, Array]) -> _Terms:
-    def term(d: Array, right: Array | None) -> Callable[[], Array]:
-        if right is None:
-            return lambda: d.sum(axis=1)
-        return lambda: np.matmul(d.transpose(0, 2, 1), right)
-
-    return _Terms({k: term(d, r) for k, (d, r) in _sources(trace, o).items()})
-
-
 def _weight_grads(trace: GatedTrace, c, o: dict[str, Array], grads: dict[str, Array]) -> None:
     """Every weight gradient as one matmul over all T*B rows (stacked gates where they line up)."""
     cell, P, n = trace.cell, trace.params, trace._H.shape[2]
@@ -403,5 +399,5 @@ def _weight_grads(trace: GatedTrace, c, o: dict[str, Array], grads: dict[str, Ar
             grads[f"b_{g}"] = db[rows]
     if "b_hn" in P:
         grads["b_hn"] = _add_reduce(o["r"].reshape(TB, -1)[:, 2 * n :], axis=0)
-    dxs = a.dot(_stackw(P, "U", gates)).reshape(T, B, m)
+    dxs = a.dot(trace._S["U"]).reshape(T, B, m)
     grads["xs"] = dxs if trace.batched else dxs[:, 0]
