@@ -336,3 +336,30 @@ def test_any_head_combines_with_any_cell(name: str, head_name: str, loss_at: str
             dn[idx] -= 1e-6
             fd[idx] = (textbook({**p, key: up}) - textbook({**p, key: dn})) / 2e-6
         np.testing.assert_allclose(grads.params[key], fd, rtol=1e-6, atol=1e-8, err_msg=key)
+
+
+def test_gradient_flow_jacobian_norms_equal_central_differences_of_the_loop() -> None:
+    """site.gated_plots.jacobian_norms: ||dc_T/dc_k||_2 (h_k held as an input) by the generated
+    engine's backward pass, against central differences of the PyTorch-equation loop."""
+    from symbptt.site.gated_plots import jacobian_norms
+
+    rng = np.random.default_rng(40)
+    cell = CELLS["lstm"]
+    n, m, steps = 3, 2, 4
+    p = {q.key: rng.normal(0, 0.7, size=q.size(n, m)) for q in cell.params}
+    xs = rng.normal(size=(steps, m))
+    s0 = {"h": rng.normal(size=n), "c": rng.normal(size=n)}
+    got = jacobian_norms(cell, p, xs, s0, "c")  # lags 1..T
+    ref = lstm_loop(p, xs, s0["h"], s0["c"])
+    for lag in (1, 3):
+        k = steps - lag  # states after step k (0 = the initial states)
+        h_k = ref["h"][k - 1] if k > 0 else s0["h"]
+        c_k = ref["c"][k - 1] if k > 0 else s0["c"]
+        J = np.zeros((n, n))
+        for j in range(n):
+            e = np.zeros(n)
+            e[j] = 1e-6
+            up = lstm_loop(p, xs[k:], h_k, c_k + e)["c"][-1]
+            dn = lstm_loop(p, xs[k:], h_k, c_k - e)["c"][-1]
+            J[:, j] = (up - dn) / 2e-6
+        assert abs(got[lag - 1] - np.linalg.norm(J, 2)) < 1e-7

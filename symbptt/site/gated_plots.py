@@ -21,10 +21,11 @@ STEPS, N = 30, 6
 
 
 def carried_state(cell: Cell) -> tuple[str, str]:
-    """(state, gate) with d state_t / d state_{t-1} = diag(gate) along the direct path."""
+    """(state, gate) with d state_t / d state_{t-1} = diag(gate) or diag(1 - gate) along the
+    direct path (the gate is returned as written: 'f', or '1 - z' for the MGU's update)."""
     for s in cell.states:
         st = carousel.partial(cell, s, s).statement
-        if st.startswith("diag(") and not st.startswith("diag(1 - "):
+        if st.startswith("diag("):
             return s, st[5:-1]
     raise ValueError(f"cell {cell.name!r} has no state with a diag(gate) step partial")
 
@@ -55,7 +56,9 @@ def jacobian_norms(
 def flow_figure(model: Model, *, gate_bias: float = 0.0, seed: int = 0) -> Figure:
     """The direct path against the total Jacobians, with the carried gate's bias shifted."""
     cell = model.cell_def
-    s, q = carried_state(cell)
+    s, written = carried_state(cell)
+    q = written.removeprefix("1 - ")
+    complement = q != written  # diag(1 - z): the carousel opens as z -> 0
     rng = np.random.default_rng(seed)
     params = {p.key: rng.normal(0.0, 0.5, size=p.size(N, N)) for p in cell.params}
     gate_bias_key = next(
@@ -63,16 +66,17 @@ def flow_figure(model: Model, *, gate_bias: float = 0.0, seed: int = 0) -> Figur
         None,
     )
     if gate_bias_key is not None:
-        params[gate_bias_key] = params[gate_bias_key] + gate_bias
+        params[gate_bias_key] = params[gate_bias_key] + (-gate_bias if complement else gate_bias)
     xs = rng.normal(size=(STEPS, N))
     states0 = {st: rng.normal(0.0, 0.5, size=N) for st in cell.states}
     tr = forward(cell, params, xs[:, None, :], {k: v[None, :] for k, v in states0.items()})
     gates = tr.values[q][:, 0]
+    carried = 1.0 - gates if complement else gates
     lags = np.arange(1, STEPS + 1)
-    direct = [float(np.abs(np.prod(gates[STEPS - lag :], axis=0)).max()) for lag in lags]
+    direct = [float(np.abs(np.prod(carried[STEPS - lag :], axis=0)).max()) for lag in lags]
     fig, ax = plt.subplots(figsize=(7, 4.2))
     ax.plot(lags, direct, "o-", ms=3, color="#2ca02c",
-            label=rf"direct path $\|\prod \mathrm{{diag}}({q}_i)\|_2$")  # fmt: skip
+            label=rf"direct path $\|\prod \mathrm{{diag}}({written}_i)\|_2$")  # fmt: skip
     total = jacobian_norms(cell, params, xs, states0, s)
     ax.plot(lags, total, "s-", ms=3, color="#1f77b4",
             label=rf"total $\|\partial {s}_t / \partial {s}_k\|_2$")  # fmt: skip
@@ -83,15 +87,17 @@ def flow_figure(model: Model, *, gate_bias: float = 0.0, seed: int = 0) -> Figur
     ax.set_yscale("log")
     ax.set_xlabel("t - k (steps back in time)")
     ax.set_ylabel("2-norm")
-    shift = f", {gate_bias_key} shifted by {gate_bias:+g}" if gate_bias and gate_bias_key else ""
+    signed = -gate_bias if complement else gate_bias
+    shift = f", {gate_bias_key} shifted by {signed:+g}" if gate_bias and gate_bias_key else ""
     ax.set_title(f"{model.name}: n = {N}, weights N(0, 0.25){shift}")
     ax.legend(fontsize=8)
     name = f"{model.name}-flow{'-bias' if gate_bias else ''}.png"
     mean_gate = float(gates.mean())
     caption = (
         f"Gradient flow in {model.name} at a random point (n = {N}, {STEPS} steps{shift}; mean "
-        f"{q} = {mean_gate:.2f}). Green: the direct path, the product of diag({q}_i), which "
-        f"is what d{s}_t/d{s}_(t-1) = diag({q}_t) gives when everything else is held fixed. "
+        f"{q} = {mean_gate:.2f}). Green: the direct path, the product of diag({written}_i), "
+        f"which is what d{s}_t/d{s}_(t-1) = diag({written}_t) gives when everything else is "
+        "held fixed. "
         "Blue (and red): the total Jacobians through every path, computed by the generated "
         "engine's backward pass. They differ: the carousel statement holds along the direct "
         "path only."
