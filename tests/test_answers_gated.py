@@ -375,3 +375,43 @@ def test_documented_gated_example_is_checked(tmp_path: Path) -> None:
                     ("output", "dh-dC-no-tanh"), ("forget-bias", "dL-dbf"),
                     ("long-range", "carousel")):  # fmt: skip
         assert got[a] == HW3_EXPECTED[hand][0] == _hand_verdict(HW3, HW3_CASES, hand)
+
+
+def test_derivative_key_is_checked(tmp_path: Path) -> None:
+    from symbptt.answers.files import read_submission
+    from symbptt.errors import InputError
+
+    path = tmp_path / "a.yaml"
+    path.write_text(
+        "model: homework3-lstm\nanswers:\n  - id: carry\n    derivative: sideways\n"
+        "    answer: '\\frac{\\partial C_t}{\\partial C_{t-1}} = \\operatorname{diag}(f_t)'\n"
+    )
+    with pytest.raises(InputError) as err:
+        read_submission(path)
+    assert "derivative must be partial or total" in str(err.value)
+    assert "carry" in str(err.value) and ":4" in str(err.value.where)
+
+
+def test_user_cell_from_a_derivation_file() -> None:
+    # derivations/examples/mgu.yaml states h_t = (1 - z_t) h_{t-1} + z_t h~_t in LaTeX; by hand
+    # (numpy, a bump on h~_t) dh_t/dh~_t = diag(z_t), so diag(1 - z_t) swaps z and 1 - z.
+    from symbptt.answers.judge import AnswerSpec, judge
+    from symbptt.catalog import load
+
+    rng = np.random.default_rng(3)
+    Wz, Uz, bz = rng.normal(size=(2, 2)), rng.normal(size=(2, 2)), rng.normal(size=2)
+    W, U, b = rng.normal(size=(2, 2)), rng.normal(size=(2, 2)), rng.normal(size=2)
+    h, x = rng.normal(size=2), rng.normal(size=2)
+    z = sig(Wz @ h + Uz @ x + bz)
+
+    def h_next(bump: np.ndarray) -> np.ndarray:
+        return (1 - z) * h + z * (np.tanh(W @ h + U @ x + b) + bump)
+
+    J = jac(h_next, np.zeros(2))
+    assert np.allclose(J, np.diag(z)) and not np.allclose(J, np.diag(1 - z))
+    model = load(str(Path(__file__).parents[1] / "derivations" / "examples" / "mgu.yaml"))
+    lhs = "\\frac{\\partial h_t}{\\partial \\tilde{h}_t} = "
+    right = judge(AnswerSpec("a", lhs + "\\operatorname{diag}(z_t)"), model)
+    swapped = judge(AnswerSpec("b", lhs + "\\operatorname{diag}(1 - z_t)"), model)
+    assert right.verdict == "correct", right.reason
+    assert swapped.verdict == "wrong" and "z_t and 1 - z_t swapped" in swapped.reason
