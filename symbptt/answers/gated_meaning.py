@@ -49,7 +49,6 @@ def meaning_note(ctx: Any) -> str | None:
         other = _other(world, what, key, how)
         if other is None:
             continue
-        used = used or _describe(how, lhs, key)
         saved = world.meaning, world.direct_products
         try:
             a = to_float(world.derivative(lhs.num, lhs.den, ev, scope))
@@ -60,6 +59,7 @@ def meaning_note(ctx: Any) -> str | None:
             continue
         finally:
             world.meaning, world.direct_products = saved
+        used = used or _describe(how, lhs, key)
         if not np.allclose(a, b, rtol=1e-5, atol=1e-7):
             at = ", ".join(f"{k} = {v}" for k, v in scope.items())
             msg = (f"{show(lhs)} read as {_describe(how, lhs, key)}; read as {_name(other)} it "

@@ -52,11 +52,6 @@ def display_keys(cell: Cell, q: str) -> set[str]:
     return keys
 
 
-def param_keys(key: str) -> set[str]:
-    """W_f, W_{f}; b_hn as b_{hn} reads back as the compound b_hn."""
-    return {key}
-
-
 class GatedWorld(World):
     """One random instance of a gated model: the cell's parameters, x_1..x_T, s_0, L_t = <a_t, h_t>."""
 
@@ -70,8 +65,7 @@ class GatedWorld(World):
         for p in cell.params:
             shape = p.size(n, m) if p.is_matrix else (n, 1)
             self.params[p.key] = rng.normal(0.0, 0.7, shape)
-            for key in param_keys(p.key):
-                self.names[key] = ("param", p.key)
+            self.names[p.key] = ("param", p.key)  # W_{f} and b_{hn} read back as compounds
         for q in cell.quantities:
             for key in display_keys(cell, q):
                 self.names.setdefault(key, ("seq", q))
@@ -255,6 +249,8 @@ class GatedWorld(World):
     def exact_loss(self, t: int | None, key: tuple) -> np.ndarray | None:
         """dL/d(key) (or dL_t/d(key)) from the cell's backward pass; None where it gives none."""
         cell, T = self.cell, self.T
+        if key[0] == "sym":  # a `where:`/`given:` name: central differences
+            return None
         if t is not None and not 1 <= t <= T:
             raise Undefined(f"L_{t} does not exist for T = {T}")
         a = self.loss_weights[1:, :, 0][:, None, :].copy()  # (T, 1, n)
