@@ -94,6 +94,7 @@ def test_list_table_and_json() -> None:
         "homework3-lstm",
         "gru",
         "gru-reset-before",
+        "goodfellow",
     }
     for r in rows:
         assert set(r) == {"name", "description", "path"}
