@@ -123,9 +123,13 @@ def _f_prime(m: HW3, t: int) -> np.ndarray:
     return m.v("f", t) * (1 - m.v("f", t))
 
 
-def _pre_f(m: HW3, t: int) -> np.ndarray:
+def _pre(m: HW3, g: str, t: int) -> np.ndarray:
     p = m.p
-    return p["W_f"] @ m.v("h", t - 1) + p["U_f"] @ m.xs[t] + p["b_f"]
+    return p[f"W_{g}"] @ m.v("h", t - 1) + p[f"U_{g}"] @ m.xs[t] + p[f"b_{g}"]
+
+
+def _pre_f(m: HW3, t: int) -> np.ndarray:
+    return _pre(m, "f", t)
 
 
 def _deltaC(m: HW3, t: int, f_at: int, local: bool = False) -> np.ndarray:
@@ -182,6 +186,9 @@ HW3_CASES = {
     "dL-dbf-sigma-of-gate": (lambda m: [0], lambda m, _: m.dL_dparam("b_f"),
                              lambda m, _: _dLdb(m, lambda m, t: sig(m.v("f", t))
                                                 * (1 - sig(m.v("f", t))))),
+    "dL-dbf-other-gate": (lambda m: [0], lambda m, _: m.dL_dparam("b_f"),
+                          lambda m, _: _dLdb(m, lambda m, t: sig(_pre(m, "i", t))
+                                             * (1 - sig(_pre(m, "i", t))))),
     "dL-dbf-no-gate-derivative": (lambda m: [0], lambda m, _: m.dL_dparam("b_f"),
                                   lambda m, _: _dLdb(m, lambda m, t: 1.0)),
     "carousel": (lambda m: _pairs(m, 0), lambda m, kt: _carousel_direct(m, *kt),
@@ -210,6 +217,7 @@ HW3_EXPECTED = {
     "dL-dbf": ("correct", ""),
     "dL-dWf": ("correct", ""),
     "dL-dbf-sigma-of-gate": ("wrong", "gate's value f_t, not to its pre-activation"),
+    "dL-dbf-other-gate": ("wrong", "wrong gate's pre-activation (i written where f is needed)"),
     "dL-dbf-no-gate-derivative": ("wrong", "gate's own derivative missing"),
     # The direct path is prod diag(f_i); the total adds the paths through h (they differ).
     "carousel": ("correct", "direct path along C"),

@@ -3,7 +3,8 @@
 Each candidate is the student's step with one repair; the slip is named when the repaired step
 holds. The repairs are read from the cell's statement (which quantities are gates, which
 function each equation applies, which state tanh reads), not from a hand-typed LSTM:
-tanh' missing on C_t, sigma' of the gate's value instead of its pre-activation, sigma(1 - sigma)
+tanh' missing on C_t, sigma' of the gate's value instead of its pre-activation, or of another
+gate's pre-activation (W_i for W_f), sigma(1 - sigma)
 applied to a pre-activation, z and 1 - z swapped, a gate's own derivative missing, an extra factor
 at the end of a \\prod. One more compares with a changed truth: the recursive term through h
 dropped (h's reads at the next step frozen). Index slips (C_t for C_{t-1}, f_t for f_{t+1}) are
@@ -96,6 +97,7 @@ def _candidates(ctx: Any, cell: Cell, step: Node) -> Iterator[Edit]:
                    f"{_fname(fn)}'({show(arg)}))", _replace(step, s, fixed))  # fmt: skip
     for node in _nodes(step):
         yield from _wrong_argument(node, step, names, gates)
+        yield from _other_gate(node, step, cell)
         yield from _preactivation(node, step)
         yield from _extra_factor(node, step)
     for q, fn in gates.items():  # z and 1 - z swapped
@@ -121,6 +123,41 @@ def _wrong_argument(node: Node, step: Node, names: dict, gates: dict) -> Iterato
             yield (f"{show(node)}: the derivative applied to the gate's value {show(arg)}, not to "
                    f"its pre-activation ({_fname(fn)}'(a) = {show(fixed)} with {show(arg)} = "
                    f"{_fname(fn)}(a))", _replace(step, node, fixed))  # fmt: skip
+
+
+def _other_gate(node: Node, step: Node, cell: Cell) -> Iterator[Edit]:
+    """sigma'(W_i h + U_i x + b_i) where f's pre-activation (W_f, U_f, b_f) is needed."""
+    if not (isinstance(node, Apply) and node.deriv == 1 and len(node.args) == 1):
+        return
+    keys = set(cell.param_keys)
+    used = {n.index[0].name for n in _nodes(node.args[0]) if _param_key(n, keys)}  # type: ignore[union-attr]
+    if len(used) != 1:
+        return
+    (gate,) = used
+    suffixes = {k.split("_", 1)[1] for k in keys if "_" in k} - {gate}
+    for other in sorted(suffixes):
+        arg = _resuffix(node.args[0], gate, other, keys)
+        if arg != node.args[0]:
+            fixed = Apply(node.name, 1, (arg,))
+            yield (f"{show(node)}: the derivative of the wrong gate's pre-activation ({gate} "
+                   f"written where {other} is needed)", _replace(step, node, fixed))  # fmt: skip
+
+
+def _param_key(node: Node, keys: set[str]) -> bool:
+    """True for W_f, b_{hn}: a Sym whose name and one-symbol subscript form a parameter key."""
+    return (isinstance(node, Sym) and len(node.index) == 1 and isinstance(node.index[0], Sym)
+            and f"{node.name}_{node.index[0].name}" in keys)  # fmt: skip
+
+
+def _resuffix(node: Node, old: str, new: str, keys: set[str]) -> Node:
+    """Every parameter X_old -> X_new where X_new is a parameter too."""
+    if _param_key(node, keys) and node.index[0].name == old:  # type: ignore[union-attr]
+        if f"{node.name}_{new}" in keys:  # type: ignore[union-attr]
+            return Sym(node.name, (Sym(new),))  # type: ignore[union-attr]
+        return node
+    if isinstance(node, Sym):
+        return node
+    return rebuild(node, lambda c: _resuffix(c, old, new, keys))
 
 
 def _preactivation(node: Node, step: Node) -> Iterator[Edit]:
