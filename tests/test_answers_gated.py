@@ -322,22 +322,113 @@ def test_gru_verdict_by_hand(ident: str) -> None:
     assert _hand_verdict(GRU, GRU_CASES, ident) == GRU_EXPECTED[ident][0]
 
 
+# ------------------------------------------------------------------ PyTorch's LSTM
+
+
+class TorchLSTM:
+    """PyTorch nn.LSTM: i = s(W_ii x + b_ii + W_hi h + b_hi), f, g = tanh(...), o likewise;
+    c' = f * c + i * g, h' = o * tanh(c'); L = sum_t <a_t, h_t>."""
+
+    def __init__(self, T: int = 3, n: int = 2, m: int = 2, seed: int = 0) -> None:
+        rng = np.random.default_rng(seed + 20)
+        self.T, self.n = T, n
+        self.p = {}
+        for g in "ifgo":
+            self.p[f"W_i{g}"] = rng.normal(0, 0.8, (n, m))
+            self.p[f"W_h{g}"] = rng.normal(0, 0.8, (n, n))
+            self.p[f"b_i{g}"] = rng.normal(0, 0.5, n)
+            self.p[f"b_h{g}"] = rng.normal(0, 0.5, n)
+        self.xs, self.a = rng.normal(size=(T + 1, m)), rng.normal(size=(T + 1, n))
+        self.h0, self.c0 = rng.normal(0, 0.5, n), rng.normal(0, 0.5, n)
+
+    def run(self, bump=None, p=None) -> dict:  # noqa: ANN001
+        b, p = bump or {}, p or self.p
+        out = {("h", 0): self.h0 + b.get(("h", 0), 0.0), ("c", 0): self.c0 + b.get(("c", 0), 0.0)}
+        for t in range(1, self.T + 1):
+            h, x = out[("h", t - 1)], self.xs[t]
+            pre = {g: p[f"W_i{g}"] @ x + p[f"b_i{g}"] + p[f"W_h{g}"] @ h + p[f"b_h{g}"]
+                   for g in "ifgo"}  # fmt: skip
+            for g in "ifgo":
+                fn = np.tanh if g == "g" else sig
+                out[(g, t)] = fn(pre[g]) + b.get((g, t), 0.0)
+            c = out[("f", t)] * out[("c", t - 1)] + out[("i", t)] * out[("g", t)]
+            out[("c", t)] = c + b.get(("c", t), 0.0)
+            out[("h", t)] = out[("o", t)] * np.tanh(out[("c", t)]) + b.get(("h", t), 0.0)
+        out["L"] = sum(float(self.a[t] @ out[("h", t)]) for t in range(1, self.T + 1))
+        return out
+
+    def v(self, q: str, t: int) -> np.ndarray:
+        return self.run()[(q, t)]
+
+    def total(self, num: tuple, den: tuple) -> np.ndarray:
+        return jac(lambda d: self.run(bump={den: d})[num], np.zeros(self.n))
+
+    def carry_partial(self, t: int) -> np.ndarray:
+        """dc_t/dc_{t-1} with h_{t-1} held fixed: only c_{t-1}'s read at step t moves."""
+        f, i, g = self.v("f", t), self.v("i", t), self.v("g", t)
+        return jac(lambda c: f * c + i * g, self.v("c", t - 1))
+
+    def delta_h(self, t: int, local: bool = False) -> np.ndarray:
+        if local:
+            return self.a[t]
+        return jac(lambda d: np.array([self.run(bump={("h", t): d})["L"]]), np.zeros(self.n))[0]
+
+    def dL_dbo(self) -> np.ndarray:  # b_o = b_io + b_ho: either one's gradient
+        def loss(v: np.ndarray) -> np.ndarray:
+            return np.array([self.run(p=self.p | {"b_io": v})["L"]])
+
+        return jac(loss, self.p["b_io"])[0]
+
+
+def _dL_dbo(m: TorchLSTM, local: bool) -> np.ndarray:
+    return sum(m.delta_h(t, local) * np.tanh(m.v("c", t)) * m.v("o", t) * (1 - m.v("o", t))
+               for t in range(1, m.T + 1))  # fmt: skip
+
+
+TORCH_CASES = {
+    "carry": (lambda m: range(1, m.T + 1), lambda m, t: m.carry_partial(t),
+              lambda m, t: np.diag(m.v("f", t))),
+    "dc-dg": (lambda m: range(1, m.T + 1), lambda m, t: m.total(("c", t), ("g", t)),
+              lambda m, t: np.diag(m.v("i", t))),
+    "dc-di-wrong": (lambda m: range(1, m.T + 1), lambda m, t: m.total(("c", t), ("i", t)),
+                    lambda m, t: np.diag(m.v("i", t))),
+    "dL-dbo": (lambda m: [0], lambda m, _: m.dL_dbo(), lambda m, _: _dL_dbo(m, False)),
+    "dL-dbo-local": (lambda m: [0], lambda m, _: m.dL_dbo(), lambda m, _: _dL_dbo(m, True)),
+}  # fmt: skip
+
+TORCH_EXPECTED = {
+    "carry": ("correct", "partial derivative"),
+    "dc-dg": ("correct", ""),
+    # dc_t/di_t = diag(g_t), not diag(i_t).
+    "dc-di-wrong": ("wrong", ""),
+    "dL-dbo": ("correct", ""),
+    # the local dL_t/dh_t leaves out h_t's path into the later steps
+    "dL-dbo-local": ("wrong", "recursive term through h dropped"),
+}
+
+
+@pytest.mark.parametrize("ident", sorted(TORCH_CASES))
+def test_torch_lstm_verdict_by_hand(ident: str) -> None:
+    assert _hand_verdict(TorchLSTM, TORCH_CASES, ident) == TORCH_EXPECTED[ident][0]
+
+
 # ------------------------------------------------------------------ the checker agrees
 
 
 @pytest.fixture(scope="module")
 def graded() -> dict[str, dict]:
-    files = [str(HERE / "homework3-lstm.yaml"), str(HERE / "gru-not-lstm.yaml")]
+    names = ("homework3-lstm.yaml", "gru-not-lstm.yaml", "lstm-pytorch.yaml")
     out: dict[str, dict] = {}
-    for res in grade(files, jobs=1):
+    for name, res in zip(names, grade([str(HERE / n) for n in names], jobs=1), strict=True):
         assert res.error is None
-        out |= {a["id"]: a for a in res.answers}
+        prefix = "torch:" if name == "lstm-pytorch.yaml" else ""
+        out |= {prefix + a["id"]: a for a in res.answers}
     return out
 
 
 @pytest.mark.slow
 def test_checker_verdicts_and_slips(graded: dict[str, dict]) -> None:
-    expected = HW3_EXPECTED | GRU_EXPECTED
+    expected = HW3_EXPECTED | GRU_EXPECTED | {f"torch:{k}": v for k, v in TORCH_EXPECTED.items()}
     assert set(graded) == set(expected)
     for ident, (verdict, words) in expected.items():
         got = graded[ident]
