@@ -49,9 +49,11 @@ def cell_section(model: Model) -> Section:
         else:
             reason = f"the candidate ${p.at(eq.name)}$"
         steps.append(Step(lhs, rhs, reason, kind="cell equation"))
+    states = ", ".join(f"${p.at(s)}$" for s in cell.states)
     text = (
-        f"The cell `{cell.name}`: {cell.description}. The loss is ${p.loss} = \\sum_{{{p.t}}} "
-        f"{p.step_loss}_{{{p.t}}}$, a per-step loss of "
+        f"One step ${p.t}$ of the cell `{cell.name}`, printed from its statement as data; it "
+        f"carries the state{'s' if len(cell.states) > 1 else ''} {states} to the next step. "
+        f"The loss is ${p.loss} = \\sum_{{{p.t}}} {p.step_loss}_{{{p.t}}}$, a per-step loss of "
         f"${p.at(cell.readout)}$. {_sizes(p)}"
     )
     return Section("The cell", tuple(steps), text)

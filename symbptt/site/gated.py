@@ -1,16 +1,19 @@
-"""The site page of a gated derivation (cell: lstm, gru, ...): the cell, its reverse step, checks.
+"""The site page of a gated derivation (cell: lstm, gru, ...): prints the derivation value.
 
-Printed in the model's own letters by `latex.cell_ir.printer`, with the texts of the derivation
-`symbptt derive` prints (`latex.gated_document`). Small-T expansions, path sums and Jacobian
-products exist for the vanilla cell only so far; the page says so instead of leaving them out.
+The page prints the one `Derivation` that `symbptt derive` prints (`latex.gated_document.build`,
+built once by the site generator): the cell and its sizes, the reverse step for every T, the
+step partials and the total Jacobian; then the checks table and the gradient-flow figures. It
+never calls the algebra. Small-T expansions, path sums and Jacobian products exist for the
+vanilla cell only so far; the page says so instead of leaving them out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from symbptt.catalog import Entry
-from symbptt.cells.reverse import StepAdjoints
-from symbptt.latex import gated_document
-from symbptt.latex.cell_ir import printer
+from symbptt.latex.formats import display_math
+from symbptt.latex.steps import Derivation, Section, Step
 from symbptt.site import pages
 
 NOT_YET = (
@@ -21,55 +24,42 @@ NOT_YET = (
     "`symbptt derive NAME --format tex` prints the same derivation as a LaTeX document."
 )
 
+#: the derivation's section titles -> this site's headings (the table of contents)
+TITLES = {
+    "The cell": "The cell",
+    "For every T: one step of BPTT": "Derivation for every T (one step)",
+    "Step partials": "Step partials and the total Jacobian",
+}
 
-def _aligned(lines: list[str]) -> str:
+
+def _aligned(steps: Sequence[Step]) -> str:
+    """Steps as one aligned display (a compact list of equations, reasons left out)."""
+    lines = [f"{s.lhs} &{s.relation} {s.rhs}" for s in steps]
     return pages.math_block("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
 
 
-def cell_section(entry: Entry) -> pages.Section:
-    """The cell's equations, one step t, as stated in symbptt.cells.builtin."""
-    cell, p = entry.model.cell_def, printer(entry.model)
-    text = [
-        f"One step of the cell; states {', '.join(f'${p.at(s)}$' for s in cell.states)}. "
-        + gated_document.cell_section(entry.model).text,
-        _aligned(p.equations()),
-    ]
-    return pages.Section("The cell", "\n".join(text))
+def _one_by_one(steps: Sequence[Step]) -> list[str]:
+    """Each step as its own display with its reason below."""
+    out: list[str] = []
+    for s in steps:
+        out += [pages.math_block(display_math(s)), f"*{s.reason}*", ""]
+    return out
 
 
-def reverse_section(entry: Entry, rev: StepAdjoints) -> pages.Section:
-    """The reverse step as derived by symbptt.cells.reverse (proved by the step lemma)."""
-    cell = entry.model.cell_def
-    p = printer(entry.model)
-    t, L = p.t, p.step_loss
-    intro = (
-        "One step of BPTT, derived from the cell's equations by symbptt's own reverse mode "
-        "and proved equal to SymPy's derivatives of one symbolic step (the step lemma, in the "
-        f"checks below). Here $\\hat{{\\delta}}^{{s}}_{{{t}}}$ is the whole adjoint of the state "
-        f"$s_{{{t}}}$ arriving from outside step ${t}$ (the loss at ${t}$ and step ${t}+1$), "
-        f"$\\delta^{{q}}_{{{t}}} = \\partial {p.loss} / \\partial q_{{{t}}}$ and "
-        f"$\\delta^{{a_q}}_{{{t}}}$ is the adjoint of the argument of the function that defines "
-        "q (its pre-activation); at the last step "
-        f"$\\hat{{\\delta}}^{{{p.name(cell.readout)}}}_{{T}} = \\partial {L}_T / \\partial "
-        f"{p.name(cell.readout)}_T$."
-    )
-    return pages.Section(
-        "Derivation for every T (one step)", intro + "\n" + _aligned(p.reverse(rev))
-    )
+def page_section(sec: Section) -> pages.Section:
+    """One section of the derivation: the cell's equations in one display, the rest stepwise."""
+    body = [sec.text, ""] if sec.text else []
+    compact = sec.title == "The cell"
+    body += [_aligned(sec.steps)] if compact and sec.steps else _one_by_one(sec.steps)
+    return pages.Section(TITLES.get(sec.title, sec.title), "\n".join(body))
 
 
 def sections(
-    entry: Entry,
-    rev: StepAdjoints,
-    checks: pages.Section,
-    figures: pages.Section,
-    partials: pages.Section,
+    entry: Entry, d: Derivation, checks: pages.Section, figures: pages.Section
 ) -> list[pages.Section]:
-    """Every section of a gated derivation's page."""
+    """Every section of a gated derivation's page, from the derivation value d."""
     return [
-        cell_section(entry),
-        reverse_section(entry, rev),
-        partials,
+        *(page_section(sec) for sec in d.sections),
         checks,
         figures,
         pages.Section("Not yet on this page", NOT_YET),

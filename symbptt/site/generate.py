@@ -191,7 +191,6 @@ def derivation_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.S
 
 def _gated_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.Section], str]:
     """A gated cell's page (symbptt.site.gated): its equations, reverse step and checks."""
-    from symbptt.cells.reverse import step_adjoints
     from symbptt.latex import gated_document
     from symbptt.site import gated, gated_plots
 
@@ -216,14 +215,8 @@ def _gated_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.Secti
         parts.append(pages.figure_markdown(f"../plots/{fig.name}", fig.alt, fig.caption))
     site.timings[f"plots:{model.name}"] = time.perf_counter() - t0
     figures = pages.Section("Gradient flow in this cell", "\n".join(parts))
-    formats = importlib.import_module("symbptt.latex.formats")
-    derived = gated_document.partials_section(model)
-    body = [derived.text, ""] if derived.text else []
-    for step in derived.steps:
-        body += [pages.math_block(formats.display_math(step)), f"*{step.reason}*", ""]
-    partials = pages.Section("Step partials and the total Jacobian", "\n".join(body))
-    rev = step_adjoints(model.cell_def)
-    return gated.sections(entry, rev, checks, figures, partials), status
+    derivation = gated_document.build(model, checks=False)  # the value derive prints
+    return gated.sections(entry, derivation, checks, figures), status
 
 
 INTRO = (
