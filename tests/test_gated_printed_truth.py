@@ -16,10 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from conftest import compile_latex
 from printed_cells import GatedNet, Parser, index
 
 from symbptt import catalog
+from symbptt.cli import cli
 from symbptt.latex import gated_document
 from symbptt.latex.formats import display_math, inline_math, render
 from symbptt.latex.katex_check import katex_errors
@@ -305,3 +307,13 @@ def test_a_user_cell_prints_in_its_own_letters_and_every_statement_is_true(tmp_p
     inline = [m for s in d.steps for m in inline_math(s.reason)]
     inline += [m for x in d.sections for m in inline_math(x.text)]
     assert not [e for e in katex_errors(display) + katex_errors(inline, display=False) if e]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("form", ["all", "general", "bptt", "paths", "direct"])
+def test_derive_lstm_tex_compiles_in_every_form(form: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["derive", "lstm", "--no-checks", "--form", form, "-o",
+                                      str(tmp_path / "lstm.tex")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rc, log = compile_latex((tmp_path / "lstm.tex").read_text(), tmp_path / "doc")
+    assert rc == 0, log[-2000:]

@@ -74,16 +74,19 @@ def flow_figure(model: Model, *, gate_bias: float = 0.0, seed: int = 0) -> Figur
     carried = 1.0 - gates if complement else gates
     lags = np.arange(1, STEPS + 1)
     direct = [float(np.abs(np.prod(carried[STEPS - lag :], axis=0)).max()) for lag in lags]
+    tex = dict(cell.latex)  # the cell's own letters (\tilde{C}, \gamma), else the key
+    qs, ss, hs = (tex.get(v, v) for v in (q, s, cell.readout))
+    carried_tex = f"1 - {qs}" if complement else qs
     fig, ax = plt.subplots(figsize=(7, 4.2))
     ax.plot(lags, direct, "o-", ms=3, color="#2ca02c",
-            label=rf"direct path $\|\prod \mathrm{{diag}}({written}_i)\|_2$")  # fmt: skip
+            label=rf"direct path $\|\prod \mathrm{{diag}}({carried_tex}_i)\|_2$")  # fmt: skip
     total = jacobian_norms(cell, params, xs, states0, s)
     ax.plot(lags, total, "s-", ms=3, color="#1f77b4",
-            label=rf"total $\|\partial {s}_t / \partial {s}_k\|_2$")  # fmt: skip
+            label=rf"total $\|\partial {ss}_t / \partial {ss}_k\|_2$")  # fmt: skip
     if s != cell.readout:
         h = jacobian_norms(cell, params, xs, states0, cell.readout)
         ax.plot(lags, h, "^-", ms=3, color="#d62728",
-                label=rf"total $\|\partial {cell.readout}_t / \partial {cell.readout}_k\|_2$")  # fmt: skip
+                label=rf"total $\|\partial {hs}_t / \partial {hs}_k\|_2$")  # fmt: skip
     ax.set_yscale("log")
     ax.set_xlabel("t - k (steps back in time)")
     ax.set_ylabel("2-norm")
