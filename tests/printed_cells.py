@@ -82,6 +82,25 @@ def gru_reset_before(P: dict, x: np.ndarray, h: np.ndarray, r: Rec) -> None:
     r.val("h", z * r.own("h", h) + (1 - z) * n)
 
 
+def peephole_lstm(P: dict, x: np.ndarray, h: np.ndarray, c: np.ndarray, r: Rec) -> None:
+    """Gers & Schmidhuber with diagonal peepholes as in Greff et al.: i, f see c_{t-1}, o sees
+    c_t: i = sigma(W_i h + U_i x + p_i * c + b_i), ..., o = sigma(... + p_o * c_t + b_o)."""
+    i = r.gate("i", P["W_i"] @ h + P["U_i"] @ x + P["P_i"] * c + P["b_i"], sigmoid)
+    f = r.gate("f", P["W_f"] @ h + P["U_f"] @ x + P["P_f"] * c + P["b_f"], sigmoid)
+    g = r.gate("g", P["W_g"] @ h + P["U_g"] @ x + P["b_g"], np.tanh)
+    c = r.val("c", f * r.own("c", c) + i * g)
+    o = r.gate("o", P["W_o"] @ h + P["U_o"] @ x + P["P_o"] * c + P["b_o"], sigmoid)
+    r.val("h", o * np.tanh(c))
+
+
+def mgu(P: dict, x: np.ndarray, h: np.ndarray, r: Rec) -> None:
+    """The minimal gated unit without its reset gate (derivations/examples/mgu.yaml's source):
+    z = sigma(W_z h + U_z x + b_z), h~ = tanh(W h + U x + b), h' = (1 - z) * h + z * h~."""
+    z = r.gate("z", P["W_z"] @ h + P["U_z"] @ x + P["b_z"], sigmoid)
+    ht = r.gate("\\tilde{h}", P["W"] @ h + P["U"] @ x + P["b"], np.tanh)
+    r.val("h", (1 - z) * r.own("h", h) + z * ht)
+
+
 def foreign_gru(P: dict, xi: np.ndarray, s: np.ndarray, r: Rec) -> None:
     """A user's GRU-like cell in foreign letters (tests/test_gated_printed_truth.py's file):
     gamma = sigma(Theta_g s + Lambda_g xi + beta_g), s~ = tanh(Theta s + Lambda xi + beta),
@@ -106,6 +125,9 @@ CELLS: dict[str, tuple[Callable, tuple[str, ...], dict[str, str]]] = {
     "homework3-lstm": (homework3_lstm, ("h", "C"), _gates("f", "i", "C", "o")),
     "gru": (gru, ("h",), _gates("z", "r", "n") | {"b_hn": "n"}),
     "gru-reset-before": (gru_reset_before, ("h",), _gates("z", "r", "n")),
+    "peephole-lstm": (peephole_lstm, ("h", "c"),
+                      _gates("i", "f", "g", "o") | {"P_i": "n", "P_f": "n", "P_o": "n"}),
+    "mgu": (mgu, ("h",), _gates("z") | {"W": "nn", "U": "nm", "b": "n"}),
     "foreign-gru": (foreign_gru, ("s",), {
         "\\Theta_g": "nn", "\\Lambda_g": "nm", "\\beta_g": "n",
         "\\Theta": "nn", "\\Lambda": "nm", "\\beta": "n",

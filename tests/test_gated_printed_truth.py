@@ -317,3 +317,12 @@ def test_derive_lstm_tex_compiles_in_every_form(form: str, tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     rc, log = compile_latex((tmp_path / "lstm.tex").read_text(), tmp_path / "doc")
     assert rc == 0, log[-2000:]
+
+
+@pytest.mark.parametrize("name", ["peephole-lstm", "mgu"])
+def test_the_shipped_example_cells_print_true_statements(name: str) -> None:
+    """derivations/examples/: cells read from LaTeX (peepholes: vector parameters, P ⊙ c)."""
+    path = Path(__file__).parents[1] / "derivations" / "examples" / f"{name}.yaml"
+    d = gated_document.build(catalog.load(str(path)), checks=False)
+    nt = GatedNet(name, T=T, n=N, m=M, seed=5)
+    assert every_statement_is_true(d, nt) >= 3 * 6 + len(nt.P)

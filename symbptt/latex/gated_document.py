@@ -155,9 +155,10 @@ def partials_section(model: Model) -> Section:
             Step(
                 f"\\frac{{\\mathrm{{d}} {p.at(s)}}}{{\\mathrm{{d}} {p.at(s, '-1')}}}",
                 p.jacobian(total_jacobian_terms(cell, s)),
-                f"the total derivative, every path: {through}; the first term is the direct "
-                "path, the others run through the gates (derived by forward mode over the "
-                "equations; the checks compare it with central differences)",
+                f"the total derivative, every path: {through}; the term "
+                f"$\\operatorname{{diag}}\\left({p.at(q)}\\right)$ is the direct path, the "
+                "others run through the gates (derived by forward mode over the equations; the "
+                "checks compare it with central differences)",
                 terms=tuple(
                     t if not t.startswith("-") else f"\\left({t}\\right)"
                     for t in p.jacobian_parts(total_jacobian_terms(cell, s))
