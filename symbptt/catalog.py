@@ -6,6 +6,7 @@ Every mistake is reported with the file, the line, the key, what was found and w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,9 @@ _TOP_KEYS = {
     "loss_at": f"one of {', '.join(LOSS_AT)}",
     "delta": f"one of {', '.join(DELTA_CONVENTIONS)}",
     "vectors": "'plain' or 'bold'",
-    "term_order": "'input_first' (U x_t + W h_{t-1}) or 'recurrent_first' (W h_{t-1} + U x_t)",
+    "term_order": "'input_first' (U x_t + W h_{t-1} + b), 'recurrent_first' (W h_{t-1} + U x_t + b) "
+    "or 'bias_first' (b + W h_{t-1} + U x_t)",
+    "time_index": "'subscript' (h_t, h_{t-1}) or 'superscript' (h^{(t)}, h^{(t-1)})",
     "sizes": "a mapping with T, n, m, k",
     "layout": "'numerator', 'denominator' or 'mixed' (how the text lays out derivatives by vectors)",
 }
@@ -68,7 +71,10 @@ _SYMBOL_KEYS = (
     "delta",
     "activation",
     "time",
+    "steps",
 )
+#: A time letter or a number of steps: one letter (t, T) or one Greek letter (\tau).
+_LETTER = re.compile(r"[A-Za-z]|\\[A-Za-z]+")
 
 
 @dataclass(frozen=True)
@@ -220,15 +226,22 @@ def _model_from(doc: YamlDoc) -> Model:
                 f"unknown quantity; expected one of {', '.join(_SYMBOL_KEYS)}",
             )
         symbols[key] = (
-            _string(doc, ("symbols", key)) if key == "time" else _name(doc, ("symbols", key))
+            _letter(doc, ("symbols", key))
+            if key in ("time", "steps")
+            else _name(doc, ("symbols", key))
         )
     vectors = data.get("vectors", "plain")
     if vectors not in ("plain", "bold"):
         raise _fail(doc, ("vectors",), f"found {vectors!r}; expected 'plain' or 'bold'")
     term_order = data.get("term_order", "input_first")
-    if term_order not in ("input_first", "recurrent_first"):
+    if term_order not in ("input_first", "recurrent_first", "bias_first"):
         raise _fail(
             doc, ("term_order",), f"found {term_order!r}; expected {_TOP_KEYS['term_order']}"
+        )
+    time_index = data.get("time_index", "subscript")
+    if time_index not in ("subscript", "superscript"):
+        raise _fail(
+            doc, ("time_index",), f"found {time_index!r}; expected {_TOP_KEYS['time_index']}"
         )
     layout = data.get("layout", "")
     if layout not in ("", "numerator", "denominator", "mixed"):
@@ -236,7 +249,9 @@ def _model_from(doc: YamlDoc) -> Model:
     notation = Notation(
         parameters=params,
         bold_vectors=vectors == "bold",
-        recurrent_first=term_order == "recurrent_first",
+        recurrent_first=term_order in ("recurrent_first", "bias_first"),
+        bias_first=term_order == "bias_first",
+        time_superscript=time_index == "superscript",
         layout=layout,
         **symbols,
     )
@@ -355,6 +370,22 @@ def _string(doc: YamlDoc, keypath: tuple[Any, ...]) -> str:
     value = _get(doc.data, keypath)
     if not isinstance(value, str) or not value.strip():
         raise _fail(doc, keypath, f"found {value!r}; expected a non-empty string")
+    return value
+
+
+def _letter(doc: YamlDoc, keypath: tuple[Any, ...]) -> str:
+    """symbols.time or symbols.steps: one letter or one Greek letter, the index printers write."""
+    value = _string(doc, keypath)
+    if not _LETTER.fullmatch(value):
+        hint = (
+            "; for h^{(t)} write time_index: superscript and keep time: t"
+            if keypath[-1] == "time" and ("(" in value or "^" in value)
+            else ""
+        )
+        raise _fail(
+            doc, keypath, f"found {value!r}; expected one letter such as 't' or '\\tau' (printed "
+            f"as the index of h_t and in sums){hint}",
+        )  # fmt: skip
     return value
 
 

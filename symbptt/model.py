@@ -113,6 +113,12 @@ class Notation:
     #: How the text lays out derivatives by vectors: '' (undeclared), numerator, denominator or
     #: mixed (see symbptt/answers/layout.py); the checker reads students' answers in it.
     layout: str = ""
+    #: Time as a superscript, h^{(t)} and h^{(t-1)} (Goodfellow et al.), instead of h_t.
+    time_superscript: bool = False
+    #: The bias first in the pre-activation, b + W h_{t-1} + U x_t (Goodfellow et al.).
+    bias_first: bool = False
+    #: The number of time steps as the text writes it: T, or \tau (Goodfellow et al.).
+    steps: str = "T"
 
     def param(self, role: Role) -> Name:
         """The display name of a role's parameter."""

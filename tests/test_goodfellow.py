@@ -5,6 +5,7 @@ on the claims file and on a changed claim."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -137,3 +138,41 @@ def test_claims_file_verdicts_and_a_changed_claim_is_wrong(tmp_path: Path) -> No
     changed = tmp_path / "changed.yaml"
     changed.write_text(text, encoding="utf-8")
     assert "eq10.26: WRONG" in _check(changed)
+
+
+# ---------------------------------------------------------------------- the book's notation
+
+
+def _flat(tex: str) -> str:
+    return re.sub(r"\\left|\\right|[{}\s]", "", tex)
+
+
+def test_derive_prints_time_as_a_superscript_the_bias_first_and_tau() -> None:
+    result = CliRunner().invoke(cli, ["derive", "goodfellow", "--format", "tex", "--no-checks"])
+    assert result.exit_code == 0, result.output
+    tex, flat = result.output, _flat(result.output)
+    assert "a^(t)&=b+Wh^(t-1)+Ux^(t)" in flat  # eq. 10.8 as the book writes it
+    assert "h^(t)&=\\tanh(a^(t))" in flat and "o^(t)&=c+Vh^(t)" in flat  # eqs. 10.9, 10.10
+    assert "\\sum_t=1^\\tau" in flat  # tau steps
+    assert "(h^(t-1))^\\top" in flat  # (h^{(t-1)})^T, never h^{(t-1)}^T
+    assert not re.search(r"\^\{\([^{}]*\)\}\^", tex)  # no double superscript anywhere
+    assert not re.search(r"\b[hxa]_\{t", tex)  # no subscript time left
+    assert "h_{(t)-1}" not in tex
+
+
+def test_the_printed_gradient_is_judged_correct_by_the_checker(tmp_path: Path) -> None:
+    """The printed dL/dW (as the derivation writes it) read back by `symbptt check`."""
+    answers = tmp_path / "a.yaml"
+    answers.write_text(
+        "model: goodfellow\nanswers:\n  - id: dW\n    given: {'\\tau': 'T'}\n"
+        "    answer: '\\frac{\\partial L}{\\partial W} = \\sum_{t=1}^{\\tau} \\delta^{(t)} "
+        "\\left(h^{(t-1)}\\right)^\\top'\n"
+        "    where: {'\\delta^{(t)}': '\\frac{\\partial L}{\\partial a^{(t)}}'}\n"
+        "  - id: dW-slip\n    given: {'\\tau': 'T'}\n"
+        "    answer: '\\frac{\\partial L}{\\partial W} = \\sum_{t=1}^{\\tau} \\delta^{(t)} "
+        "\\left(h^{(t)}\\right)^\\top'\n"
+        "    where: {'\\delta^{(t)}': '\\frac{\\partial L}{\\partial a^{(t)}}'}\n",
+        encoding="utf-8",
+    )
+    out = _check(answers)
+    assert "dW: CORRECT" in out and "dW-slip: WRONG" in out, out

@@ -52,6 +52,7 @@ def _value(u, b, base: str, idx: tuple[int, ...]) -> sp.Expr:  # noqa: ANN001
 
 
 def _entry(u, b, tex: str) -> sp.Expr:  # noqa: ANN001
+    tex = re.sub(r"\^\{\(([0-9,]+)\)\}_\{([0-9]+)\}", r"_{\1,\2}", tex)  # h^{(2)}_{1}: h_{2,1}
     factors = _TOKEN.findall(tex)
     assert factors and len("".join(f"{a}_{{{i}}}" for a, i in factors)) == len(tex.replace(" ", ""))
     out = sp.Integer(1)

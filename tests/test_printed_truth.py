@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,16 @@ def check_statement(model: Model, s: general.Statement) -> None:
 # ---------------------------------------------------------------- the concrete sections
 
 _FACTOR = re.compile(r"^(.+?)_\{([^{}]*)\}(\^\\top)?$")
+
+
+def _subscript_time(tex: str, steps: str) -> str:
+    """A document printed with time_index: superscript, in the subscript form the checks read:
+    \\left(h^{(t-1)}\\right)^\\top -> h_{t-1}^\\top, h^{(2)}_{1} -> h_{2,1}, h^{(t)} -> h_{t}."""
+    tex = re.sub(r"\\left\((\\?[A-Za-z]+(?:\{[^{}]*\})?\^\{\([^()]*\)\})\\right\)\^\\top",
+                 r"\1^\\top", tex)  # fmt: skip
+    tex = re.sub(r"\^\{\(([^()]*)\)\}_\{([^{}]*)\}", r"_{\1,\2}", tex)
+    tex = re.sub(r"\^\{\(([^()]*)\)\}", r"_{\1}", tex)
+    return tex.replace(steps, "T") if steps != "T" else tex
 
 
 def _int(expr: str, scope: dict) -> int:
@@ -534,6 +545,14 @@ def models(tmp_path_factory: Any) -> dict[str, Model]:
 @pytest.mark.parametrize("name", IDS)
 def test_every_printed_statement_holds(models: dict[str, Model], name: str) -> None:
     model = models[name]
+    nt = model.notation
+    if nt.time_superscript:  # h^{(t)}, tau: the subscript twin's document, checked below
+        twin = replace(model, notation=replace(nt, time_superscript=False, steps="T"))
+        sup, sub = build(model, checks=False), build(twin, checks=False)
+        assert len(sup.steps) == len(sub.steps)
+        for a, b in zip(sup.steps, sub.steps, strict=True):
+            assert _subscript_time(a.latex, nt.steps) == b.latex, (a.latex, b.latex)
+        model = twin
     doc = build(model, checks=False)
     net = Net(model, doc.T, n=doc.n, m=model.sizes.m, k=model.sizes.k, seed=3)
     seen = set()

@@ -233,3 +233,51 @@ def test_a_user_cell_file_refuses_top_level_parameters(tmp_path: Path) -> None:
     path = _write(tmp_path, [OK], extra="parameters: {recurrent: W}\n")
     with pytest.raises(DerivationFileError, match="the cell names its own parameters"):
         catalog.load(path)
+
+
+# ---------------------------------------------------------------------- notation keys
+
+_VANILLA = """name: v
+description: a vanilla file
+parameters: {{input: U, recurrent: W}}
+{extra}output: none
+loss: generic
+"""
+NOTATION_ERRORS = [
+    ("time as '(t)'", "symbols:\n  time: '(t)'\n", 5,
+     ["symbols.time", "'(t)'", "time_index: superscript"]),
+    ("time as two letters", "symbols:\n  time: tt\n", 5, ["symbols.time", "one letter"]),
+    ("steps as an expression", "symbols:\n  steps: 'T+1'\n", 5, ["symbols.steps"]),
+    ("time_index unknown", "time_index: above\n", 4, ["time_index", "superscript"]),
+    ("term_order unknown", "term_order: bias_last\n", 4, ["term_order", "bias_first"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "extra", "line", "words"), NOTATION_ERRORS,
+                         ids=[e[0] for e in NOTATION_ERRORS])  # fmt: skip
+def test_a_notation_key_the_format_cannot_honour_is_refused(
+    tmp_path: Path, case: str, extra: str, line: int, words: list
+) -> None:
+    path = tmp_path / "v.yaml"
+    path.write_text(_VANILLA.format(extra=extra), encoding="utf-8")
+    with pytest.raises(DerivationFileError) as info:
+        catalog.load(path)
+    msg = str(info.value)
+    assert msg.startswith(f"{path}:{line}:"), msg
+    for w in words:
+        assert w in msg, (w, msg)
+
+
+def test_superscript_time_and_tau_print_in_a_users_file(tmp_path: Path) -> None:
+    path = tmp_path / "v.yaml"
+    extra = (
+        "symbols:\n  time: t\n  steps: '\\tau'\ntime_index: superscript\nterm_order: bias_first\n"
+    )
+    path.write_text(_VANILLA.format(extra=extra).replace("recurrent: W}", "recurrent: W, "
+                    "hidden_bias: b}"), encoding="utf-8")  # fmt: skip
+    result = CliRunner().invoke(cli, ["derive", str(path), "--format", "tex", "--no-checks"])
+    assert result.exit_code == 0, result.output
+    flat = "".join(result.output.replace("\\left", "").replace("\\right", "").split())
+    flat = flat.replace("{", "").replace("}", "")
+    assert "net^(t)&=b+Wh^(t-1)+Ux^(t)" in flat and "\\sum_t=1^\\tau" in flat
+    assert "h_(t)-1" not in flat and "h_t-1" not in flat

@@ -27,7 +27,7 @@ import numpy as np
 from symbptt import engine
 from symbptt.engine import transpose
 from symbptt.latex.notation import ACTIVATION_TEX, Names
-from symbptt.latex.printer import vector
+from symbptt.latex.printer import time_index, vector
 from symbptt.model import Model, Role
 
 Array = np.ndarray
@@ -163,7 +163,7 @@ def render(fn: Callable[..., Any], names: dict[str, str]) -> str:
 def cell_names(model: Model) -> dict[str, str]:
     """The engine's argument names (role keys U W b, x, h_prev, ...) in the model's notation."""
     nt = model.notation
-    bold = nt.bold_vectors
+    bold, sup = nt.bold_vectors, nt.time_superscript
     t = nt.time
     bias = nt.parameters.get(Role.HIDDEN_BIAS)
     names = {
@@ -171,15 +171,15 @@ def cell_names(model: Model) -> dict[str, str]:
         "fprime": nt.activation.latex + "'",
         "U": nt.param(Role.INPUT).latex,
         "W": nt.param(Role.RECURRENT).latex,
-        "x": vector(nt.input, t, bold_vectors=bold),
-        "h_prev": vector(nt.state, f"{t}-1", bold_vectors=bold),
-        "net": vector(nt.preactivation, t, bold_vectors=bold),
+        "x": vector(nt.input, t, bold_vectors=bold, superscript=sup),
+        "h_prev": vector(nt.state, f"{t}-1", bold_vectors=bold, superscript=sup),
+        "net": vector(nt.preactivation, t, bold_vectors=bold, superscript=sup),
         "dh": r"\frac{\partial "
-        + f"{nt.step_loss.latex}_{{{t}}}"
+        + (time_index(nt.step_loss.latex, t) if sup else f"{nt.step_loss.latex}_{{{t}}}")
         + r"}{\partial "
-        + vector(nt.state, t, bold_vectors=bold)
+        + vector(nt.state, t, bold_vectors=bold, superscript=sup)
         + "}",
-        "delta_next": vector(total_error_name(model), f"{t}+1", bold_vectors=bold),
+        "delta_next": vector(total_error_name(model), f"{t}+1", bold_vectors=bold, superscript=sup),
     }
     if bias is not None:  # a parameter: plain, as in the model section
         names["b"] = bias.latex
@@ -222,8 +222,9 @@ def engine_cells(model: Model) -> list[RenderedCell]:
     nt = model.notation
     names = cell_names(model)
     t = nt.time
-    h_t = vector(nt.state, t, bold_vectors=nt.bold_vectors)
-    delta_t = vector(total_error_name(model), t, bold_vectors=nt.bold_vectors)
+    sup = nt.time_superscript
+    h_t = vector(nt.state, t, bold_vectors=nt.bold_vectors, superscript=sup)
+    delta_t = vector(total_error_name(model), t, bold_vectors=nt.bold_vectors, superscript=sup)
     no_bias = "" if Role.HIDDEN_BIAS in nt.parameters else "; this model has no hidden bias"
     fwd, bwd = forward_step_for(model), rnn_cell_backward_step
     act = _activation_text(model)

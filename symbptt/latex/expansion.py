@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from symbptt.errors import InputError
 from symbptt.latex.notation import Names
+from symbptt.latex.printer import transposed
 from symbptt.latex.steps import Section, Step
 from symbptt.model import Model, Role
 
@@ -75,6 +76,8 @@ def _factor(nm: Names, role: Role, t: str, k: str) -> tuple[str, int | None]:
 def _entry(vec: str, idx: str) -> str:
     """Entry idx of a time-indexed vector: h_{t-1} -> h_{t-1,i}, \\bm{h}_{2} -> h_{2,i}."""
     plain = vec.replace(r"\bm{", "{")
+    if "^{(" in plain:  # time as a superscript: h^{(2)} -> h^{(2)}_{i}
+        return f"{plain}_{{{idx}}}"
     head, _, sub = plain.partition("_{")
     return f"{head}_{{{sub[:-1]},{idx}}}" if sub else f"{head}_{{{idx}}}"
 
@@ -101,7 +104,7 @@ def _outer(nm: Names, role: Role, t: str) -> str:
     per_step = nm.model.delta == "per_step" and role not in (Role.OUTPUT, Role.OUTPUT_BIAS)
     left, _ = error_vector(nm, role, t)
     right, _ = _factor(nm, role, t, "k" if per_step else t)
-    return f"{left} {right}^\\top" if right else left
+    return f"{left} {transposed(right)}" if right else left
 
 
 def expansion_section(model: Model, role: Role, T: int, n: int) -> Section:

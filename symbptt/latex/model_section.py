@@ -7,6 +7,7 @@ written from the `Model` (no derivation happens here).
 from __future__ import annotations
 
 from symbptt.latex.notation import ACTIVATION_TEX, OUTPUT_TEX, Names
+from symbptt.latex.printer import transposed
 from symbptt.latex.steps import Section, Step
 from symbptt.model import Model, Role
 
@@ -20,9 +21,10 @@ def _forward(nm: Names) -> list[Step]:
     if model.notation.recurrent_first:  # the text writes W h_{t-1} first
         terms.reverse()
         order.reverse()
-    if nm.has(Role.HIDDEN_BIAS):
-        terms.append(nm.param(Role.HIDDEN_BIAS))
-        order.append("bias")
+    if nm.has(Role.HIDDEN_BIAS):  # last, or first: b + W h_{t-1} + U x_t (bias_first)
+        at = 0 if model.notation.bias_first else len(terms)
+        terms.insert(at, nm.param(Role.HIDDEN_BIAS))
+        order.insert(at, "bias")
     f_is = (
         "an arbitrary differentiable activation"
         if model.activation == "generic"
@@ -36,19 +38,20 @@ def _forward(nm: Names) -> list[Step]:
     ]  # fmt: skip
     if model.has_output_layer:
         zt = f"{nm.param(Role.OUTPUT)} {nm.h(t)}"
-        if nm.has(Role.OUTPUT_BIAS):
-            zt += f" + {nm.param(Role.OUTPUT_BIAS)}"
+        if nm.has(Role.OUTPUT_BIAS):  # c + V h_t when the text writes biases first
+            c = nm.param(Role.OUTPUT_BIAS)
+            zt = f"{c} + {zt}" if model.notation.bias_first else f"{zt} + {c}"
         g = OUTPUT_TEX[model.output]
         steps.append(Step(nm.z(t), zt, "output pre-activation", kind=_FWD))
         yhat = f"{g}\\left({nm.z(t)}\\right)" if g else nm.z(t)
         steps.append(Step(nm.yhat(t), yhat, f"output: {model.output}", kind=_FWD))
     steps.append(_step_loss(nm))
     if model.loss_at == "every":
-        total = f"\\sum_{{{t}=1}}^{{T}} {nm.E_t(t)}"
+        total = f"\\sum_{{{t}=1}}^{{{nm.T}}} {nm.E_t(t)}"
         steps.append(Step(nm.E, total, "the loss is taken at every step", kind="model: loss"))
     else:
         steps.append(
-            Step(nm.E, nm.E_t("T"), "the loss is taken at the last step only", kind="model: loss")
+            Step(nm.E, nm.E_t(nm.T), "the loss is taken at the last step only", kind="model: loss")
         )
     return steps
 
@@ -58,7 +61,7 @@ def _step_loss(nm: Names) -> Step:
     y, yh = nm.y(t), nm.yhat(t)
     yj, yhj = nm.y(f"{t},j"), nm.yhat(f"{t},j")
     if model.loss == "cross_entropy":
-        rhs, why = f"-{y}^\\top \\log {yh}", "cross-entropy with a one-hot target"
+        rhs, why = f"-{transposed(y)} \\log {yh}", "cross-entropy with a one-hot target"
     elif model.loss == "squared_error":
         rhs = f"\\tfrac{{1}}{{2}} \\left\\lVert {yh} - {y} \\right\\rVert^{{2}}"
         why = "squared error"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from symbptt.latex.printer import vector
+from symbptt.latex.printer import time_index, vector
 from symbptt.model import Model, Role
 
 ACTIVATION_TEX = {
@@ -71,7 +71,8 @@ class Names:
     model: Model
 
     def _v(self, name, index: str | None) -> str:
-        return vector(name, index, bold_vectors=self.model.notation.bold_vectors)
+        nt = self.model.notation
+        return vector(name, index, bold_vectors=nt.bold_vectors, superscript=nt.time_superscript)
 
     def param(self, role: Role) -> str:
         """The parameter's letter, e.g. U for dl4nlp's recurrent matrix."""
@@ -136,7 +137,10 @@ class Names:
 
     def E_t(self, i: str) -> str:
         """Loss at step i."""
-        return f"{self.model.notation.step_loss.latex}_{{{i}}}"
+        nt = self.model.notation
+        if nt.time_superscript:
+            return time_index(nt.step_loss.latex, i)
+        return f"{nt.step_loss.latex}_{{{i}}}"
 
     @property
     def f(self) -> str:
@@ -158,4 +162,11 @@ class Names:
 
     def scalar(self, vec: str, index: str, entry: str) -> str:
         """Entry `entry` of a time-indexed vector, e.g. h_{t-1,i} (never bold: it is a scalar)."""
+        if self.model.notation.time_superscript:
+            return f"{vec}^{{({index})}}_{{{entry}}}"
         return f"{vec}_{{{index},{entry}}}"
+
+    @property
+    def T(self) -> str:
+        """The number of time steps as the text writes it (T, or \\tau)."""
+        return self.model.notation.steps

@@ -28,12 +28,21 @@ class PrintSettings:
 
     bold_vectors: bool = False
     names: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    #: Time indices as superscripts, h^{(t-1)} (a notation's time_index: superscript).
+    time_superscript: bool = False
 
 
 def settings_for(model: Model) -> PrintSettings:
     """The print settings of a model's notation: its vector style and its parameter letters."""
-    names = {n.ascii: n.latex for n in model.notation.parameters.values()}
-    return PrintSettings(bold_vectors=model.notation.bold_vectors, names=MappingProxyType(names))
+    nt = model.notation
+    names = {n.ascii: n.latex for n in nt.parameters.values()}
+    if nt.steps != "T":  # the number of steps as the text writes it (\tau)
+        names["T"] = nt.steps
+    return PrintSettings(
+        bold_vectors=nt.bold_vectors,
+        names=MappingProxyType(names),
+        time_superscript=nt.time_superscript,
+    )
 
 
 def bold(tex: str) -> str:
@@ -41,18 +50,43 @@ def bold(tex: str) -> str:
     return r"\bm{" + tex + "}"
 
 
-def vector(name: Name | str, index: str | None = None, *, bold_vectors: bool = False) -> str:
-    """A vector such as h_{t-1} or \\bm{h}_{t-1}; `index` is the time subscript."""
+def vector(
+    name: Name | str,
+    index: str | None = None,
+    *,
+    bold_vectors: bool = False,
+    superscript: bool = False,
+) -> str:
+    """A vector such as h_{t-1} or \\bm{h}_{t-1}; `index` is the time subscript (superscript:
+    h^{(t-1)}; an entry index i or j after the time stays below, y^{(t)}_{j})."""
     tex = name.latex if isinstance(name, Name) else name
     base = bold(tex) if bold_vectors else tex
     if index is None:
         return base
+    if superscript:
+        return time_index(base, index)
     if "_" in tex:  # W_{h} with a time index: keep both, W_{h,t}
         head, _, sub = tex.partition("_")
         sub = sub[1:-1] if sub.startswith("{") and sub.endswith("}") else sub
         base = bold(head) if bold_vectors else head
         return f"{base}_{{{sub},{index}}}"
     return f"{base}_{{{index}}}"
+
+
+def time_index(base: str, index: str) -> str:
+    """base^{(index)}: time as a superscript; trailing entry indices i, j stay as a subscript."""
+    parts = index.split(",")
+    entries = []
+    while len(parts) > 1 and parts[-1].strip() in ("i", "j"):
+        entries.insert(0, parts.pop().strip())
+    head = f"{{{base}}}" if "^" in base else base
+    out = f"{head}^{{({','.join(parts)})}}"
+    return out + (f"_{{{','.join(entries)}}}" if entries else "")
+
+
+def transposed(tex: str) -> str:
+    """tex^\\top, or \\left(h^{(t)}\\right)^\\top when tex has a superscript already."""
+    return rf"\left({tex}\right)^\top" if "^" in tex else tex + r"^\top"
 
 
 def _is_time_vector(expr: Any) -> bool:
@@ -78,7 +112,12 @@ class NotationPrinter(LatexPrinter):
     def _print(self, expr: Any, **kwargs: Any) -> str:  # noqa: D102
         if self.notation.bold_vectors and _is_time_vector(expr):
             sub = ", ".join(self._print(i) for i in expr.indices) or None
-            return vector(expr.args[1].name, sub, bold_vectors=True)
+            return vector(
+                expr.args[1].name,
+                sub,
+                bold_vectors=True,
+                superscript=self.notation.time_superscript,
+            )
         return super()._print(expr, **kwargs)
 
     # names ------------------------------------------------------------------------------

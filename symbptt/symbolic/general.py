@@ -133,8 +133,8 @@ def net_rhs(L: _Letters, t: Any) -> Any:
     P = L.P
     rec, inp = P[Role.RECURRENT] * L.h(t - 1), P[Role.INPUT] * L.x(t)
     terms = [rec, inp] if L.nt.recurrent_first else [inp, rec]
-    if Role.HIDDEN_BIAS in P:
-        terms.append(P[Role.HIDDEN_BIAS])
+    if Role.HIDDEN_BIAS in P:  # last, or first as b + W h_{t-1} + U x_t (bias_first)
+        terms.insert(0 if L.nt.bias_first else len(terms), P[Role.HIDDEN_BIAS])
     return sp.MatAdd(*terms, evaluate=False)
 
 
@@ -148,7 +148,9 @@ def _forward(L: _Letters) -> list[Statement]:
     what = f"${f}$" + ("" if words == f"${f}$" else f" is {words}")
     out = [
         Statement("forward: pre-activation", L.net(t), net_rhs(L, t),
-                  _R(f"definition of the cell: the {first} term, then the {second} term{bias}"),
+                  _R(f"definition of the cell: the bias, then the {first} term, then the {second} "
+                     "term" if bias and L.nt.bias_first else
+                     f"definition of the cell: the {first} term, then the {second} term{bias}"),
                   kind="forward"),
         Statement("forward: state", L.h(t), Elementwise.of(L.nt.activation, L.net(t)),
                   _R(f"{what}, applied entry by entry"), kind="forward"),
@@ -156,8 +158,9 @@ def _forward(L: _Letters) -> list[Statement]:
     if m.has_output_layer:
         z, yhat, _ = L.out(t)
         zr = P[Role.OUTPUT] * L.h(t)
-        if Role.OUTPUT_BIAS in P:
-            zr = sp.MatAdd(zr, P[Role.OUTPUT_BIAS], evaluate=False)
+        if Role.OUTPUT_BIAS in P:  # c + V h_t when the text writes biases first
+            pair = (P[Role.OUTPUT_BIAS], zr) if L.nt.bias_first else (zr, P[Role.OUTPUT_BIAS])
+            zr = sp.MatAdd(*pair, evaluate=False)
         g = Name(m.output, rf"\operatorname{{{m.output}}}")
         out += [
             Statement("forward: output pre-activation", z, zr, _R("the output layer"),

@@ -61,6 +61,13 @@ class Seq(MatrixExpr):
         if not self.indices:
             return base
         sub = ", ".join(printer._print(i) for i in self.indices)
+        if getattr(getattr(printer, "notation", None), "time_superscript", False):
+            parts = [printer._print(i) for i in self.indices]  # h^{(t-1)}, y^{(t)}_{j}
+            entries = []
+            while len(parts) > 1 and parts[-1] in ("i", "j"):
+                entries.insert(0, parts.pop())
+            out = f"{base}^{{({', '.join(parts)})}}"
+            return out + (f"_{{{', '.join(entries)}}}" if entries else "")
         return f"{{{base}}}_{{{sub}}}" if "_" in base else f"{base}_{{{sub}}}"
 
     def _sympystr(self, printer: Any) -> str:
