@@ -56,6 +56,8 @@ _TOP_KEYS = {
     "term_order": "'input_first' (U x_t + W h_{t-1} + b), 'recurrent_first' (W h_{t-1} + U x_t + b) "
     "or 'bias_first' (b + W h_{t-1} + U x_t)",
     "time_index": "'subscript' (h_t, h_{t-1}) or 'superscript' (h^{(t)}, h^{(t-1)})",
+    "activation_derivative": "'prime' (f'(net_t)) or 'output' (1 - (h_t)^2 for tanh, "
+    "h_t (.) (1 - h_t) for sigmoid)",
     "sizes": "a mapping with T, n, m, k",
     "layout": "'numerator', 'denominator' or 'mixed' (how the text lays out derivatives by vectors)",
 }
@@ -246,12 +248,25 @@ def _model_from(doc: YamlDoc) -> Model:
     layout = data.get("layout", "")
     if layout not in ("", "numerator", "denominator", "mixed"):
         raise _fail(doc, ("layout",), f"found {layout!r}; expected {_TOP_KEYS['layout']}")
+    derivative = data.get("activation_derivative", "prime")
+    if derivative not in ("prime", "output"):
+        raise _fail(
+            doc,
+            ("activation_derivative",),
+            f"found {derivative!r}; expected {_TOP_KEYS['activation_derivative']}",
+        )
+    if derivative == "output" and data.get("activation", "tanh") not in ("tanh", "sigmoid"):
+        raise _fail(
+            doc, ("activation_derivative",), "'output' writes tanh' as 1 - h^2 and sigma' as "
+            f"h (1 - h); activation {data.get('activation')!r} has no such form",
+        )  # fmt: skip
     notation = Notation(
         parameters=params,
         bold_vectors=vectors == "bold",
         recurrent_first=term_order in ("recurrent_first", "bias_first"),
         bias_first=term_order == "bias_first",
         time_superscript=time_index == "superscript",
+        derivative_from_output=derivative == "output",
         layout=layout,
         **symbols,
     )

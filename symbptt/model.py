@@ -119,6 +119,8 @@ class Notation:
     bias_first: bool = False
     #: The number of time steps as the text writes it: T, or \tau (Goodfellow et al.).
     steps: str = "T"
+    #: f'(net_t) printed with the output: 1 - (h_t)^2 for tanh, h_t (.) (1 - h_t) for sigmoid.
+    derivative_from_output: bool = False
 
     def param(self, role: Role) -> Name:
         """The display name of a role's parameter."""

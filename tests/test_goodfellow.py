@@ -155,6 +155,8 @@ def test_derive_prints_time_as_a_superscript_the_bias_first_and_tau() -> None:
     assert "h^(t)&=\\tanh(a^(t))" in flat and "o^(t)&=c+Vh^(t)" in flat  # eqs. 10.9, 10.10
     assert "\\sum_t=1^\\tau" in flat  # tau steps
     assert "(h^(t-1))^\\top" in flat  # (h^{(t-1)})^T, never h^{(t-1)}^T
+    assert "\\operatornamediag(1-(h^(i))^2)W" in flat  # tanh' as 1 - (h^{(t)})^2, eq. 10.21
+    assert "\\tanh'\\left(" not in tex  # never tanh' applied to a^{(t)}
     assert not re.search(r"\^\{\([^{}]*\)\}\^", tex)  # no double superscript anywhere
     assert not re.search(r"\b[hxa]_\{t", tex)  # no subscript time left
     assert "h_{(t)-1}" not in tex

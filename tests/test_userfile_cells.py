@@ -250,6 +250,10 @@ NOTATION_ERRORS = [
     ("steps as an expression", "symbols:\n  steps: 'T+1'\n", 5, ["symbols.steps"]),
     ("time_index unknown", "time_index: above\n", 4, ["time_index", "superscript"]),
     ("term_order unknown", "term_order: bias_last\n", 4, ["term_order", "bias_first"]),
+    ("activation_derivative unknown", "activation_derivative: chain\n", 4,
+     ["activation_derivative", "'output'"]),
+    ("activation_derivative output with relu", "activation: relu\nactivation_derivative: output\n",
+     5, ["activation_derivative", "'relu' has no such form"]),
 ]  # fmt: skip
 
 
@@ -281,3 +285,45 @@ def test_superscript_time_and_tau_print_in_a_users_file(tmp_path: Path) -> None:
     flat = flat.replace("{", "").replace("}", "")
     assert "net^(t)&=b+Wh^(t-1)+Ux^(t)" in flat and "\\sum_t=1^\\tau" in flat
     assert "h_(t)-1" not in flat and "h_t-1" not in flat
+
+
+# ---------------------------------------------------------------------- check on a user cell
+
+
+def test_check_judges_answers_about_a_user_cell(tmp_path: Path) -> None:
+    # by hand: b enters h_1 only through h~_1, so dh_1/db = diag(z_1 (.) (1 - h~_1^2))
+    P = _params(2, 2, seed=7)
+    x = np.random.default_rng(8).normal(size=(1, 2))
+    z = _sig(P["U_z"] @ x[0] + P["b_z"])
+    ht = np.tanh(P["U"] @ x[0] + P["b"])
+    eps, fd = 1e-6, np.zeros((2, 2))
+    for j in range(2):
+        up, dn = {**P, "b": P["b"].copy()}, {**P, "b": P["b"].copy()}
+        up["b"][j] += eps
+        dn["b"][j] -= eps
+        fd[:, j] = (_mgu_loop(up, x)[0] - _mgu_loop(dn, x)[0]) / (2 * eps)
+    np.testing.assert_allclose(fd, np.diag(z * (1 - ht**2)), atol=1e-8)
+    assert np.abs(fd - np.diag(1 - ht**2)).max() > 1e-2
+    answers = tmp_path / "a.yaml"
+    answers.write_text(
+        f"model: {EXAMPLES / 'mgu.yaml'}\nanswers:\n"
+        "  - id: right\n    for: 't = 1'\n    answer: '\\frac{\\partial h_t}{\\partial b} = "
+        "\\operatorname{diag}\\left(z_t \\odot (1 - \\tilde{h}_t^2)\\right)'\n"
+        "  - id: gate-missing\n    for: 't = 1'\n    answer: '\\frac{\\partial h_t}{\\partial b} = "
+        "\\operatorname{diag}\\left(1 - \\tilde{h}_t^2\\right)'\n",
+        encoding="utf-8",
+    )
+    out = CliRunner().invoke(cli, ["check", str(answers)]).output
+    assert "right: CORRECT" in out and "gate-missing: WRONG" in out, out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["mgu", "peephole-lstm"])
+def test_derived_latex_of_the_examples_compiles(tmp_path: Path, name: str) -> None:
+    from conftest import compile_latex
+
+    out = tmp_path / f"{name}.tex"
+    result = CliRunner().invoke(cli, ["derive", str(EXAMPLES / f"{name}.yaml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    code, log = compile_latex(out.read_text(encoding="utf-8"), tmp_path / "build")
+    assert code == 0, log[-2000:]

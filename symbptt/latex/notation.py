@@ -148,12 +148,23 @@ class Names:
         return self.model.notation.activation.latex
 
     def fprime(self, arg: str) -> str:
-        """f'(arg), elementwise."""
+        """f'(arg), elementwise; with activation_derivative: output, f'(a_t) = 1 - (h_t)^2."""
+        nt = self.model.notation
+        pre = nt.preactivation.latex
+        from_output = nt.derivative_from_output and self.model.activation in ("tanh", "sigmoid")
+        if from_output and arg.startswith(pre):
+            h = nt.state.latex + arg[len(pre) :]
+            if self.model.activation == "tanh":
+                return rf"\left(1 - \left({h}\right)^{{2}}\right)"
+            return rf"\left({h} \odot \left(1 - {h}\right)\right)"
         return f"{self.f}'\\left({arg}\\right)"
 
     def diag_fprime(self, arg: str) -> str:
         """diag(f'(arg))."""
-        return r"\operatorname{diag}\left(" + self.fprime(arg) + r"\right)"
+        inner = self.fprime(arg)
+        if inner.startswith(r"\left("):  # written with the output: diag(1 - h^2), one pair
+            inner = inner[len(r"\left(") : -len(r"\right)")]
+        return r"\operatorname{diag}\left(" + inner + r"\right)"
 
     @property
     def t(self) -> str:

@@ -8,6 +8,7 @@ printers and nothing else.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -30,6 +31,8 @@ class PrintSettings:
     names: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     #: Time indices as superscripts, h^{(t-1)} (a notation's time_index: superscript).
     time_superscript: bool = False
+    #: tanh'(net_t) printed as 1 - (h_t)^2 (a notation's activation_derivative: output).
+    derivative_from_output: bool = False
 
 
 def settings_for(model: Model) -> PrintSettings:
@@ -42,6 +45,7 @@ def settings_for(model: Model) -> PrintSettings:
         bold_vectors=nt.bold_vectors,
         names=MappingProxyType(names),
         time_superscript=nt.time_superscript,
+        derivative_from_output=nt.derivative_from_output,
     )
 
 
@@ -87,6 +91,18 @@ def time_index(base: str, index: str) -> str:
 def transposed(tex: str) -> str:
     """tex^\\top, or \\left(h^{(t)}\\right)^\\top when tex has a superscript already."""
     return rf"\left({tex}\right)^\top" if "^" in tex else tex + r"^\top"
+
+
+def _one_group(tex: str) -> bool:
+    """True when tex is one \\left( ... \\right) group from its first to its last character."""
+    if not (tex.startswith(r"\left(") and tex.endswith(r"\right)")):
+        return False
+    depth = 0
+    for m in re.finditer(r"\\left\(|\\right\)", tex):
+        depth += 1 if m.group().startswith(r"\left") else -1
+        if depth == 0 and m.end() != len(tex):
+            return False
+    return True
 
 
 def _is_time_vector(expr: Any) -> bool:
@@ -181,7 +197,10 @@ class NotationPrinter(LatexPrinter):
         return r" \odot ".join(self.parenthesize(a, prec, strict=True) for a in expr.args)
 
     def _print_DiagMatrix(self, expr: Any) -> str:  # noqa: D102
-        return r"\operatorname{diag}\left(" + self._print(expr.args[0]) + r"\right)"
+        inner = self._print(expr.args[0])
+        if _one_group(inner):  # diag(1 - h^2), not diag((1 - h^2))
+            inner = inner[len(r"\left(") : -len(r"\right)")]
+        return r"\operatorname{diag}\left(" + inner + r"\right)"
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:  # noqa: D102
         (var, count), *rest = expr.variable_count

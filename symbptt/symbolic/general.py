@@ -79,6 +79,9 @@ class _Letters:
         return self.vec(self.nt.preactivation, t)
 
     def fp(self, t: Any) -> Elementwise:
+        kind = self.model.activation
+        if kind in ("tanh", "sigmoid"):  # printable as 1 - h_t^2 (derivative_from_output)
+            return Elementwise.of(self.nt.activation, self.net(t), 1, output=self.h(t), kind=kind)
         return Elementwise.of(self.nt.activation, self.net(t), 1)
 
     def delta(self, *idx: Any) -> Seq:

@@ -94,8 +94,15 @@ class Elementwise(MatrixExpr):
     """A function applied entry by entry (f, f', sigma', log) or a named vector map (softmax)."""
 
     @classmethod
-    def of(cls, fname: Name, arg: Any, order: int = 0) -> Elementwise:
-        """fname (differentiated `order` times) applied to arg."""
+    def of(
+        cls, fname: Name, arg: Any, order: int = 0, *, output: Any = None, kind: str = ""
+    ) -> Elementwise:
+        """fname (differentiated `order` times) applied to arg; `output` = f(arg) and `kind`
+        (tanh, sigmoid) let f' print with the output: 1 - (h_t)^2 (notation's choice)."""
+        if output is not None:
+            return cls(
+                Str(fname.ascii), Str(fname.latex), arg, sp.Integer(order), output, Str(kind)
+            )
         return cls(Str(fname.ascii), Str(fname.latex), arg, sp.Integer(order))
 
     @property
@@ -115,6 +122,14 @@ class Elementwise(MatrixExpr):
         return self.arg.shape
 
     def _latex(self, printer: Any) -> str:
+        with_output = getattr(getattr(printer, "notation", None), "derivative_from_output", False)
+        if with_output and self.order == 1 and len(self.args) == 6:
+            h = printer._print(self.args[4])
+            hp = rf"\left({h}\right)" if "^" in h else h
+            if self.args[5].name == "tanh":  # tanh' = 1 - tanh^2, as the texts write it
+                return rf"\left(1 - {hp}^{{2}}\right)"
+            if self.args[5].name == "sigmoid":  # sigma' = sigma (1 - sigma)
+                return rf"\left({h} \odot \left(1 - {h}\right)\right)"
         return f"{self.args[1].name}{chr(39) * self.order}\\left({printer._print(self.arg)}\\right)"
 
     def _sympystr(self, printer: Any) -> str:
