@@ -193,6 +193,19 @@ def _model_from(doc: YamlDoc) -> Model:
     for key in ("name", "description") if gated else ("name", "description", "parameters"):
         if key not in data:
             raise _fail(doc, (), f"missing key '{key}' ({_TOP_KEYS[key]})")
+    if gated:  # the gated printers write h_t, T and the cell's own equations: refuse, not ignore
+        for keypath, value in (
+            (("time_index",), "subscript"),
+            (("activation_derivative",), "prime"),
+            (("term_order",), None),
+            (("symbols", "steps"), "T"),
+        ):
+            got = _get_or(data, keypath)
+            if got is not None and got != value:
+                raise _fail(
+                    doc, keypath, f"found {got!r}; a gated cell's derivation does not print this "
+                    "notation yet (the cell's equations give its own order; time is h_t, T steps)",
+                )  # fmt: skip
     if gated and "parameters" in data:
         raise _fail(
             doc,
@@ -463,6 +476,15 @@ def _sizes(doc: YamlDoc, *, gated: bool = False) -> Sizes:
             f"(n^(T+1) <= {UNROLL_BUDGET}): at n = {sizes.n}, T is at most {top}",
         )  # fmt: skip
     return sizes
+
+
+def _get_or(data: Any, keypath: tuple[Any, ...]) -> Any:
+    """The value at keypath, or None when a key on the way is missing."""
+    for key in keypath:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
 
 
 def _get(data: Any, keypath: tuple[Any, ...]) -> Any:

@@ -327,3 +327,16 @@ def test_derived_latex_of_the_examples_compiles(tmp_path: Path, name: str) -> No
     assert result.exit_code == 0, result.output
     code, log = compile_latex(out.read_text(encoding="utf-8"), tmp_path / "build")
     assert code == 0, log[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [("time_index: superscript\n", "time_index"), ("term_order: bias_first\n", "term_order"),
+     ("activation_derivative: output\n", "activation_derivative")],
+)  # fmt: skip
+def test_a_gated_file_refuses_notation_its_printer_cannot_honour(
+    tmp_path: Path, extra: str, key: str
+) -> None:
+    path = _write(tmp_path, [OK], extra=extra)
+    with pytest.raises(DerivationFileError, match=f"key '{key}'.*does not print this notation"):
+        catalog.load(path)
