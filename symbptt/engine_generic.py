@@ -48,6 +48,7 @@ class GenericTrace:
     _run: numeric.Trace = field(repr=False)
     _Z: Array | None = field(repr=False)
     _Y: Array | None = field(repr=False)
+    _shared: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
     def T(self) -> int:
@@ -138,12 +139,14 @@ def forward(
     if h0 is not None:
         given[cell.readout] = h0
     s0: dict[str, Array] = {}
+    shared: set[str] = set()  # initial states given as (n,) for every batch row
     for s, v in given.items():
         if s not in cell.states:
             raise InputError(f"an initial state {s!r}: cell {cell.name!r} has {cell.states}")
         a = _as_array(v, dt, s + "0")
         if a.shape == (n,):
             a = np.broadcast_to(a, (B, n)).copy()
+            shared.add(s)
         if a.shape != (B, n):
             raise InputError(f"initial state {s!r} must have shape ({n},) or ({B}, {n})")
         s0[s] = a
@@ -156,7 +159,8 @@ def forward(
             raise InputError(f"params['V'] must have shape (k, {n}); found {V.shape}")
         Z = H @ V.T + P.get("c", 0.0)
         Y = out.g(Z)
-    return GenericTrace(cell, xa, P, None if out is None else out.name, batched, run, Z, Y)
+    name = None if out is None else out.name
+    return GenericTrace(cell, xa, P, name, batched, run, Z, Y, frozenset(shared))
 
 
 def backward(
@@ -203,7 +207,8 @@ def backward(
     items = {k: g.params[k] for k in cell.param_keys if k in g.params}
     items.update(grads)
     norm, clipped = _clip(items, (*cell.param_keys, *HEAD_KEYS), clip)
-    for s, v in g.states0.items():
+    for s, v in g.states0.items():  # like the vanilla engine: a shared start sums the rows
+        v = v.sum(axis=0) if trace.batched and s in trace._shared else v
         items["h0" if s == cell.readout else f"{s}0"] = v if trace.batched else v[0]
     items["xs"] = g.xs if trace.batched else g.xs[:, 0]
     deltas = {k: trace._v(v) for k, v in g.deltas.items()}

@@ -340,3 +340,29 @@ def test_a_gated_file_refuses_notation_its_printer_cannot_honour(
     path = _write(tmp_path, [OK], extra=extra)
     with pytest.raises(DerivationFileError, match=f"key '{key}'.*does not print this notation"):
         catalog.load(path)
+
+
+def test_engine_batches_a_file_cell_like_the_loop() -> None:
+    cell = catalog.load(EXAMPLES / "mgu.yaml").cell_def
+    P = _params(2, 3, seed=11)
+    rng = np.random.default_rng(12)
+    xs, h0 = rng.normal(size=(3, 4, 3)), rng.normal(size=2)
+    a = rng.normal(size=(3, 4, 2))
+    tr = engine.forward(P, xs, h0, cell=cell, output=None)
+    g = engine.backward(tr, dh=a)
+
+    def loop(h0v: np.ndarray, b: int) -> np.ndarray:  # the three equations, row b, from h0v
+        h, out = h0v, []
+        for x in xs[:, b]:
+            z = _sig(P["W_z"] @ h + P["U_z"] @ x + P["b_z"])
+            h = (1 - z) * h + z * np.tanh(P["W"] @ h + P["U"] @ x + P["b"])
+            out.append(h)
+        return np.array(out)
+
+    for b in range(4):
+        np.testing.assert_allclose(tr.h[:, b], loop(h0, b), rtol=1e-12)
+    eps, fd = 1e-6, np.zeros(2)  # the shared h0 moves every row: dE/dh0 sums them
+    for j in range(2):
+        e = np.eye(2)[j] * eps
+        fd[j] = sum(((loop(h0 + e, b) - loop(h0 - e, b)) * a[:, b]).sum() for b in range(4))
+    np.testing.assert_allclose(g["h0"], fd / (2 * eps), rtol=1e-6, atol=1e-9)
