@@ -326,3 +326,17 @@ def test_the_shipped_example_cells_print_true_statements(name: str) -> None:
     d = gated_document.build(catalog.load(str(path)), checks=False)
     nt = GatedNet(name, T=T, n=N, m=M, seed=5)
     assert every_statement_is_true(d, nt) >= 3 * 6 + len(nt.P)
+
+
+@pytest.mark.parametrize("name", GATED)
+def test_the_site_page_prints_every_step_of_the_same_derivation(name: str) -> None:
+    from symbptt.site import gated, pages
+
+    entry = next(e for e in catalog.list_entries() if e.name == name)
+    d = document(name)
+    secs = gated.sections(entry, d, pages.Section("Checks", "-"), pages.Section("Figures", "-"))
+    md = pages.derivation_page(entry, secs)
+    for step in d.steps:
+        assert step.lhs in md and (step.rhs in md or all(t in md for t in step.terms)), step
+    for title in ("The cell", "Derivation for every T (one step)", "Step partials"):
+        assert f"## {title}" in md

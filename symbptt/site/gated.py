@@ -33,16 +33,23 @@ TITLES = {
 
 
 def _aligned(steps: Sequence[Step]) -> str:
-    """Steps as one aligned display (a compact list of equations, reasons left out)."""
+    """Steps as one aligned display body (a compact list of equations, reasons left out)."""
     lines = [f"{s.lhs} &{s.relation} {s.rhs}" for s in steps]
-    return pages.math_block("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
 def _one_by_one(steps: Sequence[Step]) -> list[str]:
-    """Each step as its own display with its reason below."""
+    """Each step as its own display with its reason below; consecutive steps with the same
+    reason (every parameter's per-step term) share one aligned display and one reason."""
     out: list[str] = []
-    for s in steps:
-        out += [pages.math_block(display_math(s)), f"*{s.reason}*", ""]
+    i = 0
+    while i < len(steps):
+        j = i + 1
+        while j < len(steps) and steps[j].reason == steps[i].reason:
+            j += 1
+        math = display_math(steps[i]) if j == i + 1 else _aligned(steps[i:j])
+        out += [pages.math_block(math), f"*{steps[i].reason}*", ""]
+        i = j
     return out
 
 
@@ -50,7 +57,7 @@ def page_section(sec: Section) -> pages.Section:
     """One section of the derivation: the cell's equations in one display, the rest stepwise."""
     body = [sec.text, ""] if sec.text else []
     compact = sec.title == "The cell"
-    body += [_aligned(sec.steps)] if compact and sec.steps else _one_by_one(sec.steps)
+    body += [pages.math_block(_aligned(sec.steps))] if compact else _one_by_one(sec.steps)
     return pages.Section(TITLES.get(sec.title, sec.title), "\n".join(body))
 
 
