@@ -340,3 +340,12 @@ def test_the_site_page_prints_every_step_of_the_same_derivation(name: str) -> No
         assert step.lhs in md and (step.rhs in md or all(t in md for t in step.terms)), step
     for title in ("The cell", "Derivation for every T (one step)", "Step partials"):
         assert f"## {title}" in md
+
+
+def test_the_python_api_derives_a_gated_cell_as_one_value() -> None:
+    """symbptt.derive('gru') is the value `symbptt derive gru` prints (was a KeyError)."""
+    import symbptt
+
+    d = symbptt.derive("gru", checks=False)
+    assert [latex(s) for s in d.steps] == [latex(s) for s in document("gru").steps]
+    assert "diag(zₜ)" in str(d)

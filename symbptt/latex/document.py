@@ -105,6 +105,10 @@ def build(
     """The whole derivation of `model`, expanded at T steps and n hidden units."""
     if form not in FORMS:
         raise ValueError(f"form {form!r} not in {FORMS}")
+    if model.is_gated:  # a cell stated as data (lstm, gru, a file's cell): its own document
+        from symbptt.latex import gated_document
+
+        return gated_document.build(model, T, n, wrt=wrt or (), seed=seed, checks=checks)
     T = model.sizes.T if T is None else T
     n = model.sizes.n if n is None else n
     roles = resolve_wrt(model, wrt)
