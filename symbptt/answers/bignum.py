@@ -1,12 +1,15 @@
-"""Huge and tiny powers of numbers, kept as a sign and a base-10 logarithm: (9/10)^{10^12}.
+"""Huge and tiny powers of numbers, kept exactly as a sum of terms c * prod(b^e): (9/10)^{10^12}.
 
 A power beyond the exponent limit is not refused when its base is a plain number: the result is
-`LogNumber(sign, log10)`, with the logarithm computed by mpmath at 80 digits from OUR parsed
-Fractions (never from text), and, where the value is a product of rational powers, its exact
-form {integer base: exponent} so that equality is decided exactly (over a coprime basis of the
-bases, no factoring). Sign and magnitude then settle what they can: (9/10)^{10^12} = 0 is wrong
-(it is positive), and a written 2.11 x 10^{-45757490561} is compared through its logarithm at the
-precision written. Arithmetic that the logarithm cannot decide raises `LimitExceeded`.
+a `LogNumber`, an exact sum of terms (rational coefficient times a product of integer powers,
+the exponents Python ints) with its sign and base-10 logarithm computed by mpmath at 80 digits
+from OUR parsed Fractions (never from text). Equality is decided on the terms, never by
+rounding: like terms (whose ratio is 1 over a coprime basis of the bases, or a small rational
+such as 0.9^{N+1} / 0.9^{N}) are combined, and a difference that keeps a nonzero term is not
+zero (1 + 0.9^{10^12} is not 1). The sign of a sum is the sign of its dominant terms; a sum whose
+terms cancel to 50 digits of the logarithm without cancelling exactly raises `LimitExceeded`.
+A value beyond 10^(10^40) keeps its sign and terms, its logarithm unknown: 0.5^{2^{1001}} is
+positive, so = 0 is wrong; comparing its size raises `LimitExceeded`.
 """
 
 from __future__ import annotations
@@ -32,17 +35,24 @@ class Beyond(LimitExceeded):
 
 
 Form = dict[int, int]  # integer base (> 1) -> exponent; the value is the product
+Term = tuple[Fraction, Form]  # coefficient * form
+MAX_TERMS = 64  # terms of one exact sum (a product of sums multiplies their counts)
+_SMALL_BITS = 4096  # a ratio of two forms this small is computed as a Fraction
 
 
 class LogNumber:
-    """sign * 10^log10 (sign in -1, 0, 1), with the exact form of |value| when known."""
+    """An exact sum of terms (or, without `terms`, only sign * 10^log10), with its sign and
+    log10 (None: beyond 10^(10^40), magnitude unknown)."""
 
-    __slots__ = ("form", "log10", "sign")
+    __slots__ = ("form", "log10", "sign", "terms")
 
-    def __init__(self, sign: int, log10: Any, form: Form | None) -> None:
-        self.sign, self.log10, self.form = sign, log10, form if sign else {}
-        if sign and abs(log10) > MAX_LOG10:
-            raise LimitExceeded("a number beyond 10^(10^40) (limit of the logarithm scale)")
+    def __init__(self, sign: int, log10: Any, form: Form | None,
+                 terms: tuple[Term, ...] | None = None) -> None:  # fmt: skip
+        self.sign, self.form = sign, form if sign else {}
+        self.terms = terms if sign else ()
+        self.log10 = log10 if sign else _MP.mpf(0)
+        if sign and log10 is not None and abs(log10) > MAX_LOG10:
+            self.log10 = None  # sign known, magnitude beyond the logarithm scale
 
     # ------------------------------------------------------------------ construction
 
@@ -54,23 +64,40 @@ class LogNumber:
         if isinstance(x, int | Fraction):
             q = Fraction(x)
             if q == 0:
-                return LogNumber(0, _MP.mpf(0), {})
+                return LogNumber(0, _MP.mpf(0), {}, ())
             n, d = abs(q.numerator), q.denominator
             form = {b: e for b, e in ((n, 1), (d, -1)) if b > 1}
-            return LogNumber(1 if q > 0 else -1, _MP.log10(n) - _MP.log10(d), form)
+            return LogNumber(1 if q > 0 else -1, _MP.log10(n) - _MP.log10(d), form, ((q, {}),))
         if isinstance(x, float):
             if x == 0:
-                return LogNumber(0, _MP.mpf(0), {})
-            return LogNumber(1 if x > 0 else -1, _MP.log10(abs(_MP.mpf(x))), None)
+                return LogNumber(0, _MP.mpf(0), {}, ())
+            return LogNumber(1 if x > 0 else -1, _MP.log10(abs(_MP.mpf(x))), None, None)
         raise TypeError(f"not a number: {type(x).__name__}")
+
+    @staticmethod
+    def from_terms(terms: list[Term]) -> LogNumber:
+        """The exact sum of terms: like terms combined, sign and log10 from the dominant ones."""
+        terms = _combine(terms)
+        if not terms:
+            return LogNumber.of(0)
+        if len(terms) > MAX_TERMS:
+            raise LimitExceeded(f"a sum of more than {MAX_TERMS} huge powers")
+        sign, log10 = _sign_log(terms)
+        form = None
+        if len(terms) == 1:
+            c, f = terms[0]
+            form = _merge(f, {b: e for b, e in ((abs(c.numerator), 1), (c.denominator, -1))
+                              if b > 1}, 1)  # fmt: skip
+        return LogNumber(sign, log10, form, tuple(terms))
 
     # ------------------------------------------------------------------ arithmetic
 
     def __neg__(self) -> LogNumber:
-        return LogNumber(-self.sign, self.log10, self.form)
+        terms = None if self.terms is None else tuple((-c, f) for c, f in self.terms)
+        return LogNumber(-self.sign, self.log10, self.form, terms)
 
     def __abs__(self) -> LogNumber:
-        return LogNumber(abs(self.sign), self.log10, self.form)
+        return self if self.sign >= 0 else -self
 
     def __mul__(self, other: Any) -> LogNumber:
         o = _of(other)
@@ -78,7 +105,13 @@ class LogNumber:
             return NotImplemented
         if not self.sign or not o.sign:
             return LogNumber.of(0)
-        return LogNumber(self.sign * o.sign, self.log10 + o.log10, _merge(self.form, o.form, 1))
+        if self.terms is not None and o.terms is not None:
+            if len(self.terms) * len(o.terms) <= MAX_TERMS:
+                return LogNumber.from_terms(
+                    [(a * b, _merge(f, g, 1)) for a, f in self.terms for b, g in o.terms]
+                )
+        log10 = None if self.log10 is None or o.log10 is None else self.log10 + o.log10
+        return LogNumber(self.sign * o.sign, log10, _merge(self.form, o.form, 1))
 
     __rmul__ = __mul__
 
@@ -97,11 +130,16 @@ class LogNumber:
         return o / self
 
     def inverse(self) -> LogNumber:
-        """1 / self."""
+        """1 / self (exact for one term; a sum keeps only its sign and logarithm)."""
         if not self.sign:
             raise ZeroDivisionError("division by zero")
         form = None if self.form is None else {b: -e for b, e in self.form.items()}
-        return LogNumber(self.sign, -self.log10, form)
+        terms = None
+        if self.terms is not None and len(self.terms) == 1:
+            c, f = self.terms[0]
+            terms = ((1 / c, {b: -e for b, e in f.items()}),)
+        log10 = None if self.log10 is None else -self.log10
+        return LogNumber(self.sign, log10, form, terms)
 
     def __pow__(self, p: Any) -> LogNumber:
         if not isinstance(p, int) or isinstance(p, bool):
@@ -112,7 +150,11 @@ class LogNumber:
             return LogNumber.of(1 if p == 0 else 0)
         form = None if self.form is None else {b: e * p for b, e in self.form.items()}
         sign = self.sign if p % 2 else 1
-        return LogNumber(sign, self.log10 * p, form)
+        terms = None
+        if form is not None and (self.terms is None or len(self.terms) == 1):
+            terms = ((Fraction(sign), form),)
+        log10 = None if self.log10 is None else self.log10 * p
+        return LogNumber(sign, log10, form, terms)
 
     def __add__(self, other: Any) -> LogNumber:
         o = _of(other)
@@ -122,6 +164,12 @@ class LogNumber:
             return self
         if not self.sign:
             return o
+        if self.terms is not None and o.terms is not None:
+            return LogNumber.from_terms([*self.terms, *o.terms])
+        if self.log10 is None or o.log10 is None:
+            if self.sign == o.sign:
+                return LogNumber(self.sign, None, None)
+            raise LimitExceeded("a sum of numbers beyond 10^(10^40) of opposite signs")
         big, small = (self, o) if self.log10 >= o.log10 else (o, self)
         d = small.log10 - big.log10  # <= 0
         if big.sign == small.sign:
@@ -148,12 +196,16 @@ class LogNumber:
         o = _of(other)
         if o is None:
             raise TypeError("cannot compare")
+        if self.terms is not None and o.terms is not None:
+            return (self - o).sign  # exact: the terms of the difference decide
         if self.sign != o.sign:
             return -1 if self.sign < o.sign else 1
         if not self.sign:
             return 0
-        if _same_magnitude(self, o) or abs(self.log10 - o.log10) < _TIE:
-            return 0  # exactly equal, or (a sum has no exact form) equal to 50 digits of log
+        if _same_magnitude(self, o):
+            return 0
+        if self.log10 is None or o.log10 is None or abs(self.log10 - o.log10) < _TIE:
+            raise LimitExceeded("two huge numbers too close to compare without an exact form")
         bigger = 1 if self.log10 > o.log10 else -1
         return bigger * self.sign
 
@@ -177,12 +229,30 @@ class LogNumber:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def as_int(self) -> int | None:
+        """The value as a Python int if it is one of at most MAX_BITS bits (2^{1001}), else None."""
+        from symbptt.answers.limits import MAX_BITS
+
+        if self.terms is None or len(self.terms) != 1 or self.log10 is None:
+            return None
+        if self.log10 > MAX_BITS * 0.302:
+            return None
+        c, f = self.terms[0]
+        try:
+            v = c * _value(f, MAX_BITS)
+        except LimitExceeded:
+            return None
+        return int(v) if v.denominator == 1 else None
+
     def __float__(self) -> float:
         raise Beyond(f"{self} is beyond floating point; it is only compared exactly")
 
     def __str__(self) -> str:
         if not self.sign:
             return "0"
+        if self.log10 is None:
+            word = "positive" if self.sign > 0 else "negative"
+            return f"a {word} number beyond 10^(+-10^40)"
         e = int(_MP.floor(self.log10))
         mant = float(_MP.power(10, self.log10 - e))
         return f"{'-' if self.sign < 0 else ''}{mant:.4g}e{e}"
@@ -215,6 +285,67 @@ def _of(x: Any) -> LogNumber | None:
     if isinstance(x, LogNumber | int | Fraction | float) and not isinstance(x, bool):
         return LogNumber.of(x)
     return None
+
+
+def _bits(f: Form) -> float:
+    return sum(abs(e) * b.bit_length() for b, e in f.items())
+
+
+def _value(f: Form, limit: int = _SMALL_BITS) -> Fraction:
+    """prod(b^e) as a Fraction when it has at most `limit` bits; else LimitExceeded."""
+    if _bits(f) > limit:
+        raise LimitExceeded("form too large")
+    out = Fraction(1)
+    for b, e in f.items():
+        out *= Fraction(b) ** e
+    return out
+
+
+def _combine(terms: list[Term]) -> list[Term]:
+    """Like terms added: a term joins an earlier one when their forms' ratio is exactly a
+    rational (1 over a coprime basis, or a small product of powers); zero terms dropped."""
+    out: list[Term] = []
+    for c, f in terms:
+        if c == 0:
+            continue
+        for i, (c2, f2) in enumerate(out):
+            ratio = _merge(f, f2, -1) or {}
+            try:
+                r = _value(ratio)
+            except LimitExceeded:
+                r = Fraction(1) if _is_one(ratio) else None
+            if r is not None:
+                out[i] = (c2 + c * r, f2)
+                break
+        else:
+            out.append((Fraction(c), dict(f)))
+    return [(c, f) for c, f in out if c != 0]
+
+
+def _sign_log(terms: list[Term]) -> tuple[int, Any]:
+    """Sign and log10 of a sum of unlike terms: the dominant terms decide (mpmath, 80 digits)."""
+    logs = []
+    for c, f in terms:
+        lg = _MP.log10(abs(c.numerator)) - _MP.log10(c.denominator)
+        for b, e in f.items():
+            lg += e * _MP.log10(b)
+        logs.append(lg)
+    if len(terms) == 1:
+        return (1 if terms[0][0] > 0 else -1), logs[0]
+    if any(abs(lg) > MAX_LOG10 for lg in logs):  # sizes unknown: only equal signs settle it
+        signs = {1 if c > 0 else -1 for c, _ in terms}
+        if len(signs) == 1:
+            return signs.pop(), None
+        raise LimitExceeded("a sum of numbers beyond 10^(10^40) of opposite signs")
+    top = max(logs)
+    total = _MP.fsum(
+        (1 if c > 0 else -1) * _MP.power(10, lg - top)
+        for (c, _), lg in zip(terms, logs, strict=True)
+        if lg - top > -100
+    )
+    if abs(total) < _MP.mpf(10) ** -40:
+        raise LimitExceeded("a sum of huge powers whose terms cancel to 40 digits: not decided")
+    return (1 if total > 0 else -1), top + _MP.log10(abs(total))
 
 
 def _merge(a: Form | None, b: Form | None, sign: int) -> Form | None:

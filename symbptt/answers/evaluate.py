@@ -36,7 +36,7 @@ from symbptt.answers.ast import (
     Transpose,
     show,
 )
-from symbptt.answers.bignum import huge_power
+from symbptt.answers.bignum import LogNumber, huge_power
 from symbptt.answers.limits import MAX_BITS, MAX_DIM, MAX_EXPONENT, LimitExceeded, check_exponent
 from symbptt.answers.norms import SPECTRAL_NAMES
 
@@ -242,6 +242,11 @@ class Evaluator:
             e = _scalar(self.ev(node.exp, scope))
         if _is_array(e):
             raise ShapeError(f"{show(node)}: the exponent is a {_dims(e)} matrix, not a number")
+        if isinstance(e, LogNumber):  # a huge exponent: 2^{1001} is an exact integer
+            if e.as_int() is None:
+                size = "a number beyond 10^(10^40)" if e.log10 is None else str(e)
+                raise LimitExceeded(f"{show(node)}: the exponent is {size}, not a small integer")
+            e = Fraction(e.as_int())
         integral = (isinstance(e, Fraction) and e.denominator == 1) or (
             isinstance(e, float) and e.is_integer()
         )

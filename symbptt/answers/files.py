@@ -5,7 +5,9 @@ every problem names the file, the line and the answer id. Markdown takes the mod
 from a YAML front matter (.tex: the same YAML in comment lines between `% ---` lines); ids come
 from the headings ("## Ex 2(c)" -> ex2c). `given`/`where`/`for`/`tolerance`/`product_order` may
 sit in the front matter once for every answer, or under `answers: {ex2c: {...}}` for one; an id
-there that matches no answer is an error naming it. Commented-out .tex math is not an answer.
+there that matches no answer is an error naming it. A YAML file may give the same options at its
+top level, as defaults for every answer (an answer's own keys override them; `given`/`where`
+merge). Commented-out .tex math is not an answer.
 """
 
 from __future__ import annotations
@@ -63,12 +65,16 @@ def _from_yaml(doc: YamlDoc, path: Path) -> Submission:
     data = doc.data
     if not isinstance(data, dict):
         raise InputError("expected a mapping with model, student and answers", where=doc.where())
+    allowed = _TOP | _SHARED_OPTIONS  # defaults for every answer, as in a front matter
     for key in data:
-        if key not in _TOP:
+        if key not in allowed:
             raise InputError(
-                f"unknown key {key!r}; expected one of {', '.join(sorted(_TOP))}",
+                f"unknown key {key!r}; expected one of {', '.join(sorted(allowed))}",
                 where=doc.where(key),
             )
+    shared = {k: data[k] for k in _SHARED_OPTIONS if k in data and k != "layout"}
+    if "tolerance" in shared:  # checked once, where it is written
+        _tolerance(doc, ("tolerance",), shared["tolerance"], "the file")
     answers = data.get("answers")
     if not isinstance(answers, list) or not answers:
         raise InputError("'answers' must be a non-empty list", where=doc.where("answers"))
@@ -79,6 +85,12 @@ def _from_yaml(doc: YamlDoc, path: Path) -> Submission:
     sub = Submission(str(path), _opt_str(doc, data, "student"), _model_ref(doc, data, path))
     seen: set[str] = set()
     for i, item in enumerate(answers):
+        if isinstance(item, dict) and shared:  # the answer's own keys override the file's
+            merged = {**shared, **item}
+            for key in ("given", "where"):
+                if isinstance(shared.get(key), dict) and isinstance(item.get(key), dict):
+                    merged[key] = {**shared[key], **item[key]}
+            item = merged
         spec = _spec(doc, ("answers", i), item)
         if spec.id in seen:
             raise InputError(

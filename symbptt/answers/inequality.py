@@ -3,9 +3,10 @@
 Both sides must be real numbers (a 1x1 value). A bound is taken literally: a decimal the
 student wrote gets no rounding allowance (1/3 <= 0.333 is false). Only float64 noise counts as
 equality: relative 1e-9 (1e-6 when a derivative came from central differences), none between
-exact rationals, or the answer's own `tolerance:`. Sides equal in that sense satisfy <= and >=
-but not < or >. An inequality is correct only if it holds at every point tried; the first
-failing point is the counterexample.
+exact rationals, or the answer's own `tolerance:`. Huge powers (`bignum`) are compared exactly
+on their terms and logarithms, never through float64: (9/10)^{10^{12}} > 0 holds. Sides equal
+in that sense satisfy <= and >= but not < or >. An inequality is correct only if it holds at
+every point tried; the first failing point is the counterexample.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from symbptt.answers.bignum import LogNumber
+from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.tolerance import (
     EXACT_FLOOR,
     EXACT_RELATIVE,
@@ -37,8 +39,8 @@ def _number(v: Any) -> Any:
 def _equal(a: Any, b: Any, explicit: Tolerance | None, fd: bool) -> bool:
     if explicit is not None:
         return compare(b, a, explicit)[0]
-    if isinstance(a, Fraction | int) and isinstance(b, Fraction | int):
-        return a == b
+    if isinstance(a, Fraction | int | LogNumber) and isinstance(b, Fraction | int | LogNumber):
+        return bool(a == b)  # exact, also for huge powers (decided on their terms)
     rel, floor = (FLOAT_RELATIVE, FLOAT_FLOOR) if fd else (EXACT_RELATIVE, EXACT_FLOOR)
     a, b = float(a), float(b)
     return abs(a - b) <= rel * max(abs(a), abs(b)) + floor
@@ -58,7 +60,7 @@ def relation(left: Any, right: Any, rel: str, explicit: Tolerance | None = None,
         return None, f"{rel} between complex numbers"
     try:
         finite = np.isfinite(float(a)) and np.isfinite(float(b))
-    except OverflowError:  # an exact rational beyond float64 (3 \\times 10^{400}) is finite
+    except (OverflowError, LimitExceeded):  # exact beyond float64 (10^{400}, 0.9^{10^{12}})
         finite = True
     if not finite:
         return None, f"{rel}: a side is not finite (overflow)"
@@ -87,5 +89,5 @@ def bound_tolerance(fd: bool) -> str:
 def _fmt(x: Any) -> str:
     try:
         return f"{float(x):.6g}"
-    except OverflowError:  # an exact rational beyond float64
+    except (OverflowError, LimitExceeded):  # an exact number beyond float64
         return str(LogNumber.of(x))

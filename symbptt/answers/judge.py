@@ -148,13 +148,16 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     ctx.layout, layout_note = choose_layout(ctx, parts, spec.layout or _model_layout(model))
     ctx.layout_declared = bool(spec.layout or _model_layout(model))
     rels = _relations(node, spec.question is not None, len(parts))
+    approx = [r == "\\approx" for r in rels]  # '=' with a rounded right side (integers too)
+    rels = ["=" if a else r for r, a in zip(rels, approx, strict=True)]
     ctx.data = data_values([parts[0], *_bodies(defs)])  # decimals copied from these are exact
     ctx.explicit = explicit is not None
     steps: list[StepVerdict] = []
     tols: list[str] = []
     first_ce: dict[str, Any] | None = None
     for i, part in enumerate(parts[1:], start=1):
-        tol = explicit or step_tolerance(part, symbolic, ctx.data)
+        ctx.approx = approx[i - 1]
+        tol = explicit or step_tolerance(part, symbolic, ctx.data, ctx.approx)
         rel = rels[i - 1]
         prev = None if all(r == "=" for r in rels[:i]) else parts[i - 1]  # a <= b = c: c vs b
         status, reason, ce = ctx.check(part, tol, lhs=prev, rel=rel)
@@ -215,6 +218,7 @@ class _Context:
         self.components: set[str] = set()  # free letters that index entries, not time
         self.data: frozenset = frozenset()  # |decimals| of the problem's data (exact when copied)
         self.explicit = False  # a `tolerance:` given in the answer file
+        self.approx = False  # the step being checked follows \\approx
         bodies = [b for _, b, _ in defs.given.values() if b is not None]
         self.used = names_used([lhs, *bodies, *(b for _, b in defs.where.values())])
 
@@ -261,7 +265,7 @@ class _Context:
         """('correct'|'wrong'|'undecided', reason, counterexample) for one step (lhs rel step)."""
         lhs = lhs or self.lhs
         if not self.explicit:  # a variant (slips) has its own rounded decimals
-            tol = step_tolerance(step, self.symbolic, self.data)
+            tol = step_tolerance(step, self.symbolic, self.data, self.approx)
         compared = 0
         self.fd_used = False
         for desc, world in self.worlds(quick):

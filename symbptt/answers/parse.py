@@ -58,8 +58,10 @@ ALWAYS_FUNCTIONS = {
 }
 #: Names that are functions only when followed by a parenthesis or a prime.
 LETTER_FUNCTIONS = {"f", "g", "\\sigma", "\\phi", "\\varphi"}
-#: Relations of a chain by their normalised spelling (\\lt is <); =, \\approx, \\equiv are '='.
-_REL_NAME = {"\\le": "\\le", "\\ge": "\\ge", "<": "<", ">": ">", "\\lt": "<", "\\gt": ">"}
+#: Relations of a chain by their normalised spelling (\\lt is <); =, \\equiv are '='; \\approx is
+#: kept (the judge reads it as '=' whose right side is rounded, integers too).
+_REL_NAME = {"\\le": "\\le", "\\ge": "\\ge", "<": "<", ">": ">", "\\lt": "<", "\\gt": ">",
+             "\\approx": "\\approx"}  # fmt: skip
 #: Spectral functions: \\rho(A), \\sigma_{\\max}(A), \\lambda_i(A), ... (see `norms`).
 SPECTRAL = {"\\rho", "\\sigma", "\\lambda"}
 _NORM_P = {"1": "1", "2": "2", "F": "F", "\\infty": "inf"}

@@ -72,8 +72,13 @@ class Tolerance:
             raise InputError(f"tolerance kind {kind!r}; expected relative, absolute or sigfigs")
         if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d*)?([eE][+-]?\d+)?\s*", value):
             value = float(value)  # YAML 1.1 reads 1e-3 (no dot) as text
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            raise InputError(f"tolerance {kind} must be a positive number, found {value!r}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not value > 0
+            or not math.isfinite(value)
+        ):
+            raise InputError(f"tolerance {kind} must be a positive finite number, found {value!r}")
         if kind == "sigfigs" and (int(value) != value or value > 30):
             raise InputError(f"tolerance sigfigs must be a whole number up to 30, found {value!r}")
         return Tolerance(kind, float(value), "given")
@@ -84,7 +89,7 @@ class Tolerance:
         if self.kind == "entries":
             units = sorted({u for u in np.asarray(self.value, dtype=object).flat if u})
             shown = ", ".join(dict.fromkeys(_unit(u) for u in units)) if units else "exact"
-            return f"as written: +-1 in the last digit ({shown})"
+            return f"as written: rounded or truncated to the last digit ({shown})"
         if self.kind == "rounded":
             shown = ", ".join(dict.fromkeys(_unit(u) for u in sorted(set(self.value[0]))))
             return (
@@ -122,10 +127,12 @@ def data_values(nodes: Any) -> frozenset[Fraction]:
 
 
 def step_tolerance(
-    step: Node, symbolic: bool, data: frozenset[Fraction] = frozenset()
+    step: Node, symbolic: bool, data: frozenset[Fraction] = frozenset(), approx: bool = False
 ) -> Tolerance:
-    """The default tolerance of one step, from the decimals the student computed and wrote."""
-    units = _literal_units(step, data)
+    """The default tolerance of one step, from the decimals the student computed and wrote.
+
+    approx: the step follows \\approx, so an integer written out (24) is rounded too."""
+    units = _literal_units(step, approx)
     if units is not None:
         if any(u for u in np.asarray(units, dtype=object).flat):
             return Tolerance("entries", units)
@@ -215,15 +222,21 @@ def propagated_bound(step: Node, tol: Tolerance, evaluate: Any, value: Any) -> A
     return np.zeros(base.shape, dtype=base.dtype) if total is None else total
 
 
-def _literal_units(step: Node, data: frozenset[Fraction] = frozenset()) -> Any:
-    """Per-entry last-digit units if the step is a number, a matrix or a diag(...) of numbers."""
+def _literal_units(step: Node, approx: bool = False) -> Any:
+    """Per-entry last-digit units if the step is a number, a matrix or a diag(...) of numbers.
+
+    A value written out is a result, never an input: each decimal gets its rounding even when
+    the same digits appear in the data. A written zero (0.00) is exact; after \\approx an
+    integer is rounded to its last digit (unit 1)."""
 
     def unit(n: Node) -> Fraction | None:
         if isinstance(n, Neg):
             n = n.a
         if isinstance(n, Num):
-            if n.ulp is None or abs(n.value) in data:
+            if n.value == 0:
                 return Fraction(0)
+            if n.ulp is None:
+                return Fraction(1) if approx and n.value.denominator == 1 else Fraction(0)
             return n.ulp
         return None
 
@@ -258,6 +271,8 @@ def compare(got: Any, want: Any, tol: Tolerance, extra: Any = None) -> tuple[boo
         g, w = g.astype(float), w.astype(float)
         if not (np.isfinite(g).all() and np.isfinite(w).all()):
             return False, "not finite (overflow)"
+    if tol.kind == "entries":
+        return _compare_written(g, w, tol.value, exact)
     diff = np.abs(g - w)
     bound = _bound(w, tol, exact)
     if extra is not None:
@@ -268,6 +283,40 @@ def compare(got: Any, want: Any, tol: Tolerance, extra: Any = None) -> tuple[boo
     if ok:
         return True, ""
     return False, f"value {_fmt(g)}, expected {_fmt(w)}{_sign_note(g, w)}"
+
+
+def _compare_written(g: np.ndarray, w: np.ndarray, units: Any, exact: bool) -> tuple[bool, str]:
+    """Numbers written out: each entry is the truth rounded (to nearest, ties either way) or
+    truncated (toward zero) to its last digit; an entry with unit 0 is exact."""
+    if units.shape != w.shape:
+        units = np.full(w.shape, max(units.flat), dtype=object)
+    noise = 0 if exact else 1e-12 * float(max(abs(x) for x in w.flat))
+    for idx, x in np.ndenumerate(w):
+        if not written_ok(g[idx], x, units[idx], noise):
+            why = f"value {_fmt(g)}, expected {_fmt(w)}{_sign_note(g, w)}"
+            if units[idx]:
+                why += f" (entry {_fmt(np.array([[g[idx]]]))} is not {_fmt(np.array([[x]]))}"
+                why += f" rounded or truncated to {_unit(units[idx])})"
+            return False, why
+    return True, ""
+
+
+def written_ok(v: Any, x: Any, u: Any, noise: Any = 0) -> bool:
+    """True if v, written with last-digit unit u (0: exact), is x rounded or truncated."""
+    if not u:
+        return bool(abs(x - v) <= noise)
+    if not exact_types(v, x, u):
+        v, x, u = float(v), float(x), float(u)
+    if abs(x - v) <= u / 2 + noise:  # rounded to nearest (a tie either way)
+        return True
+    if v > 0:  # truncated toward zero: v <= x < v + u
+        return bool(v - noise <= x < v + u + noise)
+    return bool(v - u - noise < x <= v + noise)
+
+
+def exact_types(*xs: Any) -> bool:
+    """True if all are exact numbers (int, Fraction or a huge power)."""
+    return all(isinstance(x, int | Fraction | LogNumber) for x in xs)
 
 
 def _sign_note(g: np.ndarray, w: np.ndarray) -> str:
