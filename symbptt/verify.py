@@ -20,7 +20,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from symbptt import display, engine
+from symbptt import display, engine, verify_large
 from symbptt.cells import checks as cells_checks
 from symbptt.cells.functions import NUMERIC_STAND_IN
 from symbptt.errors import InputError
@@ -47,6 +47,8 @@ __all__ = [
     "max_unrolled_T",
     "run_checks",
     "run_gated_checks",
+    "run_large_checks",
+    "unrolled_limit",
 ]
 
 TOLERANCE = 1e-8
@@ -70,23 +72,31 @@ class Check:
     detail: str = ""
     #: The same name for documents: prose with `$...$` math in the model's own LaTeX names.
     label: str = ""
+    #: Not run at these sizes (passed is False); detail gives the reason.
+    skipped: bool = False
 
     def __str__(self) -> str:
-        """`ok  name  (max error 1.2e-15)`, or FAIL with the check's detail."""
+        """`ok  name  (max error 1.2e-15)`, FAIL with the check's detail, or skip with the reason."""
+        if self.skipped:
+            return f"skip  {self.name}: {self.detail.removeprefix('skipped: ')}"
         err = "" if self.max_error is None else f"  (max error {self.max_error:.2g})"
         detail = f": {self.detail}" if self.detail and not self.passed else ""
         return f"{'ok  ' if self.passed else 'FAIL'}  {self.name}{err}{detail}"
 
     def as_json(self) -> dict[str, object]:
-        """The JSON row: name, passed, max_error (null when not measured), seconds, form."""
+        """The JSON row: name, passed, max_error (null when not measured), seconds, form;
+        a skipped row adds "skipped": true and "reason"."""
         err = self.max_error
-        return {
+        row: dict[str, object] = {
             "name": self.name,
             "passed": self.passed,
             "max_error": None if err is None or not math.isfinite(err) else err,
             "seconds": round(self.seconds, 4),
             "form": self.form,
         }
+        if self.skipped:
+            row |= {"skipped": True, "reason": self.detail}
+        return row
 
 
 @dataclass(frozen=True)
@@ -100,8 +110,21 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        """True when there is at least one check and every check passed."""
-        return bool(self.checks) and all(c.passed for c in self.checks)
+        """True when at least one check ran and every check that ran passed (skips aside)."""
+        ran = [c for c in self.checks if not c.skipped]
+        return bool(ran) and all(c.passed for c in ran)
+
+    def counts(self) -> str:
+        """`7 passed, 3 skipped (beyond the unrolled limit)`, with `, 1 FAILED` when one failed."""
+        ran = [c for c in self.checks if not c.skipped]
+        failed = sum(not c.passed for c in ran)
+        skipped = len(self.checks) - len(ran)
+        out = f"{len(ran) - failed} passed"
+        if failed:
+            out += f", {failed} FAILED"
+        if skipped:
+            out += f", {skipped} skipped (beyond the unrolled limit)"
+        return out
 
     def as_json(self) -> dict[str, object]:
         """{"model", "T", "n", "checks": [...]} as the CLI prints it."""
@@ -116,6 +139,8 @@ class Report:
         """A line with the outcome (as `symbptt verify` counts), then a line per check."""
         failed = sum(not c.passed for c in self.checks)
         outcome = "all passed" if not failed else f"{failed} FAILED"
+        if any(c.skipped for c in self.checks):
+            outcome = self.counts()
         head = f"{self.model} at T={self.T}, n={self.n}: {len(self.checks)} checks, {outcome}"
         return "\n".join([head, *(f"  {c}" for c in self.checks)])
 
@@ -123,10 +148,15 @@ class Report:
         """Notebook display: a line with the outcome, then a row per check."""
         failed = sum(1 for c in self.checks if not c.passed)
         outcome = "all passed" if not failed else f"**{failed} failed**"
+        if any(c.skipped for c in self.checks):
+            outcome = self.counts()
         head = f"**{self.model}**, T = {self.T}, n = {self.n}: {len(self.checks)} checks, {outcome}"
         rows = [
             (display.escape(c.name), display.escape(c.form), "passed" if c.passed else "**FAILED**",
              display.number(c.max_error), f"{c.seconds:.2f} s")
+            if not c.skipped else
+            (display.escape(c.name), display.escape(c.form), display.escape(c.detail),
+             display.number(None), "-")
             for c in self.checks
         ]  # fmt: skip
         return head + "\n\n" + display.table(("check", "form", "result", "max error", "time"), rows)
@@ -585,8 +615,69 @@ def run_gated_checks(model: Model, T: int, n: int, *, seed: int = 0) -> Report:
     return Report(model.name, T, n, checks)
 
 
+def unrolled_limit(model: Model, T: object, n: object) -> str | None:
+    """None when the unrolled forms run at T and n, else the reason they are skipped.
+
+    InputError for sizes that are not whole numbers >= 1 or beyond the scaling checks' bound.
+    """
+    for key, v in (("T", T), ("n", n)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise InputError(f"{key} must be a whole number >= 1; found {v!r}")
+    assert isinstance(T, int) and isinstance(n, int)
+    if model.is_gated:
+        hi_T, hi_n = cells_checks.MAX_T, cells_checks.MAX_N
+        if T <= hi_T and n <= hi_n:
+            return None
+        why = f"skipped: unrolled forms stop at T<={hi_T}, n<={hi_n} for a gated cell"
+    elif n <= MAX_N and T <= max_unrolled_T(n):
+        return None
+    elif n <= MAX_N:
+        why = f"skipped: unrolled forms stop at T<={max_unrolled_T(n)} at n={n}"
+    else:
+        why = (
+            f"skipped: unrolled forms stop at n<={MAX_N} "
+            f"(T<={max_unrolled_T(MAX_N)} at n={MAX_N}, T<={max_unrolled_T(2)} at n=2)"
+        )
+    verify_large.check_bound(T, n)
+    return why
+
+
+def run_large_checks(model: Model, T: int, n: int, reason: str, *, seed: int = 0) -> Report:
+    """Beyond the unrolled limit: the step lemma at a small n, the generated code at T and n
+    against the engine (or fast path) and central differences; the unrolled checks skipped."""
+    small = min(n, verify_large.PROOF_N)
+    if model.is_gated:
+        cell = model.cell_def
+        rows = [
+            verify_large.gated_lemma(cell, small),
+            *verify_large.gated_rows(cell, T, n, seed=seed),
+        ]
+        rows += verify_large.gated_skipped(cell, reason)
+        checks = []
+    else:
+        rows = [*verify_large.vanilla_rows(model, T, n, seed=seed)]
+        rows += verify_large.vanilla_skipped(model, reason)
+        checks = [check_step_lemma(model, small)]
+    checks += [Check(r.name, r.form, r.passed, r.max_error, r.seconds, r.detail, r.name,
+                     r.skipped) for r in rows]  # fmt: skip
+    lemma_note = (
+        f"proved exactly at n={small}; at n={n} the code generated from the same rule is "
+        "checked numerically (the rows below)"
+    )
+    if checks[0].passed and small < n:
+        checks[0] = Check(checks[0].name, checks[0].form, True, checks[0].max_error,
+                          checks[0].seconds, lemma_note, checks[0].label)  # fmt: skip
+    return Report(model.name, T, n, checks)
+
+
 def run_checks(model: Model, T: int, n: int, *, seed: int = 0) -> Report:
-    """Every check for model at T steps and n hidden units; InputError if the sizes are out of range."""
+    """Every check for model at T steps and n hidden units; InputError if the sizes are out of range.
+
+    Beyond the unrolled limit the checks that scale run and the unrolled ones are listed as
+    skipped (`run_large_checks`)."""
+    reason = unrolled_limit(model, T, n)
+    if reason is not None:
+        return run_large_checks(model, T, n, reason, seed=seed)
     if model.is_gated:
         return run_gated_checks(model, T, n, seed=seed)
     check_sizes(T, n)

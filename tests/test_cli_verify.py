@@ -55,8 +55,8 @@ def test_exit_1_when_a_check_fails(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("--T", "50"), "T=50 is too large for the unrolled forms (limit T<=11 at n=2)"),
-        (("--n", "20"), "n=20 is too large for the unrolled forms (limit n<=8)"),
+        (("--T", "5000"), "T=5000, n=2 is too large to check: the scaling checks run up to"),
+        (("--n", "2000"), "n <= 1024 and T <= 4096"),
         (("--n", "0"), "n must be a whole number >= 1"),
     ],
 )
@@ -103,11 +103,11 @@ def test_list_table_and_json() -> None:
 
 def test_verify_runs_as_a_user_runs_it() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "symbptt", "verify", "tutorial", "--T", "50"],
+        [sys.executable, "-m", "symbptt", "verify", "tutorial", "--T", "5000"],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert proc.returncode == 2
-    assert "the step-lemma form covers any T" in proc.stderr
+    assert "the scaling checks run up to n*n*T <= 16,777,216" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -1,0 +1,152 @@
+"""`symbptt verify` beyond the unrolled limit: the scaling checks run, the unrolled ones are skipped.
+
+The scaling checks must be able to fail: a per-step rule without its recurrent term (vanilla)
+and a generated engine that drops the carry to s_{t-1} (gated) are refused by them.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import symbptt
+from symbptt.cells import numeric, reverse
+from symbptt.cli import cli
+from symbptt.model import Role
+from symbptt.symbolic import codegen, steplemma
+from symbptt.verify import Check, Report
+
+
+def run(*args: str):  # noqa: ANN201
+    return CliRunner().invoke(cli, list(args))
+
+
+def _counts(report_json: dict) -> tuple[int, int, int]:
+    rows = report_json["checks"]
+    skipped = [c for c in rows if c.get("skipped")]
+    ran = [c for c in rows if not c.get("skipped")]
+    return sum(c["passed"] for c in ran), sum(not c["passed"] for c in ran), len(skipped)
+
+
+def test_elman_at_T_1000_n_64_through_the_cli_exits_0_with_skipped_rows() -> None:
+    result = run("verify", "elman", "--T", "1000", "--n", "64")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.splitlines()[0] == "symbptt verify elman (T=1000, n=64)"
+    assert "exact: step lemma + base case, every T (n=2)" in out
+    assert "code generated from the step rule vs engine, every gradient" in out
+    assert "float64 central differences of E, 10 sampled entries (T=1000, n=64)" in out
+    assert "step 1e-05" in out and "entries U[" in out and "W[" in out
+    assert "6 checks skipped: unrolled forms stop at n<=8 (T<=3 at n=8, T<=11 at n=2)" in out
+    assert out.splitlines()[-1] == "9 checks: 3 passed, 6 skipped (beyond the unrolled limit)"
+    rows = [line for line in out.splitlines() if line.rstrip().endswith("skipped")]
+    assert len(rows) == 6 and any(r.startswith("exact: direct = BPTT") for r in rows)
+
+
+def test_json_marks_skipped_rows_with_the_reason_and_never_as_passed() -> None:
+    result = run("verify", "elman", "--T", "40", "--n", "3", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["T"], data["n"]) == (40, 3)
+    passed, failed, skipped = _counts(data)
+    assert (passed, failed, skipped) == (3, 0, 6)
+    for c in data["checks"]:
+        if c.get("skipped"):
+            assert c["passed"] is False and c["max_error"] is None
+            assert c["reason"] == "skipped: unrolled forms stop at T<=6 at n=3"
+        else:
+            assert set(c) == {"name", "passed", "max_error", "seconds", "form"}
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru"])
+def test_gated_at_T_200_n_16_runs_the_scaling_checks(name: str) -> None:
+    result = run("verify", name, "--T", "200", "--n", "16", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    names = [c["name"] for c in data["checks"] if not c.get("skipped")]
+    assert names[0] == "exact: step lemma + base case, every T (n=2)"
+    assert any("generated engine vs hand-written fast path" in s for s in names)
+    assert any("generated engine vs float64 central differences" in s for s in names)
+    passed, failed, skipped = _counts(data)
+    assert (passed, failed) == (3, 0) and skipped == 3
+    reasons = {c["reason"] for c in data["checks"] if c.get("skipped")}
+    assert reasons == {"skipped: unrolled forms stop at T<=3, n<=2 for a gated cell"}
+
+
+def test_python_api_does_the_same_and_counts_skips_apart() -> None:
+    report = symbptt.run_checks("gru-reset-before", 30, 4)
+    assert report.passed
+    assert str(report).splitlines()[0] == (
+        "gru-reset-before at T=30, n=4: 6 checks, 3 passed, 3 skipped (beyond the unrolled limit)"
+    )
+    assert sum(c.skipped for c in report.checks) == 3
+    assert all(not c.passed for c in report.checks if c.skipped)
+
+
+def test_a_report_of_only_skipped_rows_does_not_pass() -> None:
+    only = Report("m", 9, 9, [Check("x", "(a)=(b)", False, None, 0.0, "skipped: why", "", True)])
+    assert not only.passed and only.counts() == "0 passed, 1 skipped (beyond the unrolled limit)"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--T", "4097", "--n", "1"), "T=4097, n=1 is too large to check"),
+        (("--T", "4097", "--n", "1"), "n*n*T <= 16,777,216 (4x n=64, T=1000)"),
+        (("--T", "1000", "--n", "130"), "T=1000, n=130 is too large to check"),
+        (("--T", "1", "--n", "1025"), "n <= 1024 and T <= 4096"),
+        (("--T", "0"), "T must be a whole number >= 1"),
+    ],
+)
+def test_absurd_sizes_stay_exit_2(args: tuple[str, ...], message: str) -> None:
+    for model in ("elman", "lstm"):
+        result = run("verify", model, *args)
+        assert result.exit_code == 2, result.output
+        assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def _no_recurrent_term(model):  # noqa: ANN001, ANN202
+    """The model's rule with the recurrent term W^T delta_{t+1} left out of delta_t."""
+    roles = model.roles
+
+    def backward(c: steplemma.Cell) -> steplemma.StepResult:
+        d = c.had(c.fp, c.dEdh)
+        return steplemma.StepResult({}, c[Role.RECURRENT].T * d, steplemma.step_terms(c, d, roles))
+
+    return steplemma.StepRule("no recurrent term", backward)
+
+
+def test_a_rule_without_the_recurrent_term_fails_the_scaling_checks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(codegen, "rule_for", _no_recurrent_term)
+    result = run("verify", "elman", "--T", "100", "--n", "16", "--json")
+    assert result.exit_code == 1, result.output
+    rows = {c["name"]: c for c in json.loads(result.output)["checks"]}
+    bad = [n for n, c in rows.items() if not c["passed"] and not c.get("skipped")]
+    assert len(bad) == 2, bad
+    assert any("vs engine" in n for n in bad) and any("central differences" in n for n in bad)
+    assert all(rows[n]["max_error"] > 1e-3 for n in bad)
+    text = run("verify", "elman", "--T", "100", "--n", "16").output
+    assert text.splitlines()[-1] == (
+        "9 checks: 1 passed, 2 FAILED, 6 skipped (beyond the unrolled limit)"
+    )
+
+
+def test_a_generated_engine_that_drops_the_carry_fails_the_scaling_checks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_carry(cell):  # noqa: ANN001, ANN202
+        rev = reverse.step_adjoints(cell)
+        return reverse.StepAdjoints(rev.cell, rev.adjoints, (), rev.input, rev.params)
+
+    monkeypatch.setattr(numeric, "step_adjoints", no_carry)
+    result = run("verify", "gru", "--T", "50", "--n", "8", "--json")
+    assert result.exit_code == 1, result.output
+    rows = json.loads(result.output)["checks"]
+    bad = [c["name"] for c in rows if not c["passed"] and not c.get("skipped")]
+    assert len(bad) == 2 and all("generated engine vs" in n for n in bad), bad
+    lemma = [c for c in rows if "step lemma" in c["name"]]
+    assert lemma[0]["passed"]  # the lemma proves the cell's own rule; the engine broke it
