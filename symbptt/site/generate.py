@@ -24,6 +24,7 @@ STATIC_NAV: tuple[tuple[str, str], ...] = (
     ("Matrix powers (homework 3, Ex 2)", "matrix-powers.md"),
     ("Vanishing and exploding gradients", "gradient-flow.md"),
     ("Write your own derivation", "write-your-own.md"),
+    ("Your own cell and notation", "your-own-cell.md"),
     ("Checking homework", "checking-homework.md"),
 )
 
