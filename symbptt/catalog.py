@@ -97,8 +97,9 @@ def builtin_paths() -> list[Path]:
 def builtin_names(*, gated: bool = False) -> list[str]:
     """The names of the shipped vanilla derivations (gated=True: the gated ones too).
 
-    Gated derivations (cell: lstm, gru, ...) verify but do not print yet (`symbptt derive`
-    says so), so the callers that derive every built-in ask for the vanilla ones.
+    Gated derivations (cell: lstm, gru, ...) print a different document
+    (`latex.gated_document`: no small-T expansions), so callers that walk the vanilla
+    document's sections ask for the vanilla ones.
     """
     return [p.stem for p in builtin_paths() if gated or not _is_gated_file(p)]
 
