@@ -213,9 +213,13 @@ def test_sum_without_limits_runs_over_the_models_time(sum_: str) -> None:
     assert got == "wrong", why
 
 
-def test_sum_without_limits_over_an_entry_index_is_explained() -> None:
+def test_sum_without_limits_over_an_entry_index_runs_over_the_entries() -> None:
+    # \sum_j over an entry index runs over that quantity's entries (j = 1..n for h_t):
+    # ||h_t||^2 is the sum of the squared entries by definition; the plain sum is not 1.
+    got, why = verdict("\\|h_t\\|^2 = \\sum_j h_{t,j}^2", "homework3", range="1 \\le t \\le T")
+    assert got == "correct", why
     got, why = verdict("y = \\sum_j h_{t,j}", "homework3", given={"y": "1"}, range="t = 1")
-    assert got == "undecided" and "entry index" in why
+    assert got == "wrong", why
 
 
 def test_tau_is_explained() -> None:

@@ -42,6 +42,10 @@ from symbptt.answers.norms import SPECTRAL_NAMES
 
 Value = Any
 
+#: The upper limit of a \\sum_j without limits over an entry index (see `notation.resolve`):
+#: j runs over the entries of the quantity it indexes.
+EXTENT = "#extent"
+
 
 class Undefined(Exception):
     """The quantity does not exist at this instantiation (h_{-1}, x_{T+1}); the point is skipped."""
@@ -131,13 +135,19 @@ class Evaluator:
             return Fraction(v) if self.exact else float(v)
         if not node.index and node.name == "T":
             return Fraction(self.env.T) if self.exact else float(self.env.T)
-        if len(node.index) == 1 and isinstance(node.index[0], Sym) and not node.index[0].index:
-            compound = f"{node.name}_{node.index[0].name}"  # W_h, b_y: a name, not an index
-            if self.env.has(compound):
-                return self.env.lookup(compound, (), self)
+        if len(node.index) == 1:  # W_h, b_y, \\beta_{W_{hh}}: a name, not an index
+            key = compound_key(node.index[0])
+            if key is not None and self.env.has(f"{node.name}_{key}"):
+                return self.env.lookup(f"{node.name}_{key}", (), self)
         if node.name == "\\lambda" and len(node.index) == 1 and not self.env.has("\\lambda"):
             return self._spectral(Apply("\\lambda_", 0, (Sym("\\lambda"), node.index[0])), scope)
-        idx = tuple(self.index(i, scope) for i in node.index)
+        try:
+            idx = tuple(self.index(i, scope) for i in node.index)
+        except ShapeError:  # \\gamma_{W}: a name nobody defined, not a wrong index
+            if not self.env.has(node.name):
+                why = f"unknown symbol {show(node)} (not in the model, given or where)"
+                raise Unknown(why) from None
+            raise
         return self.env.lookup(node.name, idx, self)
 
     def _Matrix(self, node: Matrix, scope: dict[str, int]) -> Value:
@@ -319,7 +329,8 @@ class Evaluator:
     def _Big(self, node: Big, scope: dict[str, int]) -> Value:
         if node.op in ("max", "min"):
             return self._extreme(node, scope)
-        lo, hi = self.index(node.lo, scope), self.index(node.hi, scope)
+        lo = self.index(node.lo, scope)
+        hi = self._run(node, scope) if node.hi == Sym(EXTENT) else self.index(node.hi, scope)
         if hi - lo > 1000:
             raise LimitExceeded(f"\\{node.op} over {hi - lo + 1} terms (limit 1000)")
         acc: Value = None
@@ -409,6 +420,19 @@ class Evaluator:
                 row.append(_scalar(v))
             cells.append(row)
         return self._check(np.array(cells, dtype=object if self.exact else float))
+
+    def _run(self, node: Big, scope: dict[str, int]) -> int:
+        """How far an entry index of a \\sum without limits runs: the extent of its entries."""
+        probe = dict(scope)
+        for size in range(1, MAX_DIM + 2):
+            probe[node.var] = size
+            try:
+                self.ev(node.body, dict(probe))
+            except ComponentRange:
+                if size == 1:
+                    raise
+                return size - 1
+        raise LimitExceeded(f"{show(node)}: {node.var} runs past {MAX_DIM}")
 
     def _extent(self, node: Entries, var: str, scope: dict[str, int]) -> int:
         """How far `var` runs: the first value at which an entry index leaves its quantity."""
@@ -521,6 +545,28 @@ class Evaluator:
         elif isinstance(v, Fraction):
             _check_bits(v)
         return v
+
+
+def compound_key(node: Node) -> str | None:
+    """The subscript of a compound name as one key: W -> 'W', W_{h} -> 'W_h', W_{hh} -> 'W_hh'
+    (before or after `notation.resolve`), \\sigma -> '\\sigma'; None for an index expression."""
+    if not isinstance(node, Sym):
+        return None
+    if not node.index:
+        return node.name
+    if len(node.index) != 1:
+        return None
+    sub, letters = node.index[0], []
+    stack = [sub]
+    while stack:
+        x = stack.pop(0)
+        if isinstance(x, Mul):
+            stack[:0] = [x.a, x.b]
+        elif isinstance(x, Sym) and not x.index and len(x.name) >= 1 and x.name.isalpha():
+            letters.append(x.name)
+        else:
+            return None
+    return f"{node.name}_{''.join(letters)}"
 
 
 def component(value: Value, comps: tuple[int, ...], what: str) -> Value:

@@ -27,6 +27,7 @@ from symbptt.answers.ast import (
     Sym,
     walk,
 )
+from symbptt.answers.betas import add_betas
 from symbptt.answers.evaluate import (
     ComponentRange,
     Evaluator,
@@ -34,14 +35,16 @@ from symbptt.answers.evaluate import (
     ShapeError,
     Undefined,
     Unknown,
+    compound_key,
 )
+from symbptt.answers.gated_world import gated_relabel, has_product, make_world, set_meaning
 from symbptt.answers.grammar import GREEK
 from symbptt.answers.inequality import bound_tolerance, relation
 from symbptt.answers.instance import as_text, instance, names_used, rounded, sizes
 from symbptt.answers.layout import choose_layout
 from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.norms import is_complex
-from symbptt.answers.notation import arities, component_vars, resolve
+from symbptt.answers.notation import arities, bound_vars, component_vars, resolve
 from symbptt.answers.parse import ParseError, parse_index_pattern, parse_latex
 from symbptt.answers.tolerance import (
     Tolerance,
@@ -50,7 +53,6 @@ from symbptt.answers.tolerance import (
     propagated_bound,
     step_tolerance,
 )
-from symbptt.answers.gated_world import gated_relabel, has_product, make_world, set_meaning
 from symbptt.answers.truth import Definitions, World, greek_key
 from symbptt.model import Model
 
@@ -135,12 +137,15 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     arity = arities(make_world(model, Definitions()).names if model else {}, defs)
     parts = [resolve(p, arity) for p in parts]
     _resolve_definitions(defs, arity)
+    notes = add_betas(defs, model, [*parts, *_bodies(defs)])  # derive's beta_W, beta_sigma
     constraints = _constraints(spec.range)
     explicit = Tolerance.from_spec(spec.tolerance) if spec.tolerance else None
-    ranged = _range_vars(constraints, defs, parts)  # k in W^{k} with `for: 1 \\le k \\le 3`
-    symbolic = _is_symbolic(parts, defs, model) or bool(ranged)
-    free = sorted(_free_vars(parts, defs, model) | ranged)
+    size_letters = _size_letters(parts, defs, model, constraints)  # n in \\sum_{i=1}^{n}
+    ranged = _range_vars(constraints, defs, parts) - size_letters  # k in W^{k}, `for: k \\le 3`
+    symbolic = _is_symbolic(parts, defs, model) or bool(ranged) or bool(size_letters)
+    free = sorted((_free_vars(parts, defs, model) | ranged) - size_letters)
     ctx = _Context(parts[0], defs, model, symbolic, free, constraints)
+    ctx.size_letters = size_letters
     ctx.components = component_vars(parts, arity) & set(free)
     ctx.used |= names_used(parts)
     ctx.product_order = spec.product_order
@@ -186,8 +191,9 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
         reason = "every step equals the left-hand side" if len(steps) > 1 else steps[0].reason
         if len(steps) > 1 and any(r != "=" for r in rels):
             reason = "every step holds"
-    if layout_note:
-        reason = f"{reason}; {layout_note}"
+    for note in [layout_note, *notes]:
+        if note:
+            reason = f"{reason}; {note}"
     from symbptt.answers.gated_meaning import meaning_note
 
     meaning = meaning_note(ctx)  # gated cells: which d was judged, both values if they differ
@@ -216,6 +222,7 @@ class _Context:
         self.layout = "mixed"  # of derivatives by vectors (see `layout`)
         self.layout_declared = False
         self.components: set[str] = set()  # free letters that index entries, not time
+        self.size_letters: set[str] = set()  # n, m, k, T read as the instance's sizes
         self.data: frozenset = frozenset()  # |decimals| of the problem's data (exact when copied)
         self.explicit = False  # a `tolerance:` given in the answer file
         self.approx = False  # the step being checked follows \\approx
@@ -247,14 +254,17 @@ class _Context:
         """Every binding of the free index variables where the `for:` range holds."""
         dims = range(1, max(world.n, world.m, world.k) + 1)
         ranges = [dims if v in self.components else range(0, world.T + 2) for v in self.free]
+        sized = {v: world.sizes[v] for v in self.size_letters}
+        known = set(self.free) | set(sized) | {"T"}
         for values in itertools.product(*ranges):
             scope = dict(zip(self.free, values, strict=True))
+            scope.update(sized)  # the sizes are read from the instance, never looped over
             ev = Evaluator(world, exact=True)
             try:
                 if all(
                     _holds(ev.index(a, scope), op, ev.index(b, scope))
                     for a, op, b in self.constraints
-                    if _letters(a, b) <= set(self.free) | {"T"}  # else about a \\sum's variable
+                    if _letters(a, b) <= known  # else about a \\sum's variable
                 ):
                     yield scope
             except (ShapeError, Unknown, NotExact, Undefined):
@@ -323,7 +333,7 @@ class _Context:
                 else:
                     ok, detail = compare(got, want, tol.resolved(world.fd_used), extra)
                 if not ok:
-                    where = _where_text(desc, scope)
+                    where = _where_text(desc, self._indices(scope))
                     ce = self._ce(world, desc, scope, want, got)
                     if rel != "=":  # the two sides of the inequality at the failing point
                         names = {"expected": "left", "got": "right"}
@@ -345,6 +355,10 @@ class _Context:
             None,
         )
 
+    def _indices(self, scope: dict[str, int]) -> dict[str, int]:
+        """The answer's own index values (the size letters are shown with the sizes)."""
+        return {k: v for k, v in scope.items() if k not in self.size_letters}
+
     def _eval(self, world: World, lhs: Node, scope: dict[str, int], exact: bool | None = None):
         use_exact = (not self.symbolic) if exact is None else exact
         ev = Evaluator(world, exact=use_exact)
@@ -357,6 +371,7 @@ class _Context:
     def _ce(self, world: World, desc: dict, scope: dict, want: Any, got: Any) -> dict[str, Any]:
         """{"sizes", "seed", "indices"?, "expected"?, "got"?, "instance"?} (empty keys left out)."""
         out: dict[str, Any] = dict(desc)
+        scope = {k: v for k, v in scope.items() if k not in self.size_letters}
         if scope:
             out["indices"] = dict(scope)
         if want is not None:
@@ -375,8 +390,47 @@ def _where_text(desc: dict, scope: dict) -> str:
     if not desc:
         return ""
     size = desc["sizes"]
-    bits = [f"T = {size['T']}", f"n = {size['n']}"] + [f"{k} = {v}" for k, v in scope.items()]
+    bits = [f"T = {size['T']}", f"n = {size['n']}"]
+    bits += [f"{name} = {size[name]}" for name in ("m", "outputs") if name in size]
+    bits += [f"{k} = {v}" for k, v in scope.items()]
     return " at " + ", ".join(bits)
+
+
+def _size_letters(parts: list[Node], defs: Definitions, model: Model | None,
+                  constraints: list[tuple[Node, str, Node]]) -> set[str]:  # fmt: skip
+    """The model's size letters (n, m, and k with an output layer, as derive's Sizes line prints
+    them) that the answer uses as sizes: in a bound, a value or `for:`, never as the index of a
+    name (k in h_k is a step) nor bound by a \\sum; the judge reads them from the instance."""
+    if model is None:
+        return set()
+    letters = {"n", "m"} | ({"k"} if getattr(model, "has_output_layer", False) else set())
+    letters -= defs.names() | _model_names(model)
+    roots = [*parts, *_bodies(defs), *(x for a, _, b in constraints for x in (a, b))]
+    used = {n.name for r in roots for n in walk(r) if isinstance(n, Sym) and not n.index}
+    return (letters & used) - _index_letters(roots) - {v for r in roots for v in bound_vars(r)}
+
+
+def _index_letters(roots: list[Node]) -> set[str]:
+    """Letters inside a name's subscript, an entry's components, \\nabla's step or
+    \\lambda_i's index: index variables, not sizes."""
+    out: set[str] = set()
+
+    def letters(node: Node) -> None:
+        out.update(n.name for n in walk(node) if isinstance(n, Sym) and not n.index)
+
+    for root in roots:
+        for node in walk(root):
+            if isinstance(node, Sym):
+                for i in node.index:
+                    letters(i)
+            elif isinstance(node, Entry):
+                for c in node.comps:
+                    letters(c)
+            elif isinstance(node, Nabla) and node.time is not None:
+                letters(node.time)
+            elif isinstance(node, Apply) and node.name.endswith("_") and len(node.args) == 2:
+                letters(node.args[1])
+    return out
 
 
 def _range_vars(constraints: list[tuple[Node, str, Node]], defs: Definitions,
@@ -505,6 +559,10 @@ def _pattern(key: str, what: str) -> tuple[str, tuple[str, ...]]:
         letters = _letter_run(node.index[0]) if isinstance(node, Sym) and node.index else None
         if letters and len(node.index) == 1 and len(letters) > 1:  # type: ignore[union-attr]
             return f"{node.name}_{''.join(letters)}", ()  # type: ignore[union-attr]  # W_{hh}
+        one = isinstance(node, Sym) and len(node.index) == 1
+        key = compound_key(node.index[0]) if one else None  # type: ignore[union-attr]
+        if key is not None:  # \\beta_{W_{hh}}: one name
+            return f"{node.name}_{key}", ()  # type: ignore[union-attr]
         raise ParseError(f"{what} key {key!r}: {exc}") from None
 
 

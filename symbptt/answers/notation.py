@@ -12,6 +12,7 @@ here evaluates text: it only rewrites AST nodes built by `parse`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from fractions import Fraction
 
 from symbptt.answers.ast import (
     Apply,
@@ -27,7 +28,7 @@ from symbptt.answers.ast import (
     rebuild,
     walk,
 )
-from symbptt.answers.parse import ParseError
+from symbptt.answers.evaluate import EXTENT
 
 
 def arities(world_names: Mapping[str, tuple], defs: object) -> dict[str, int]:
@@ -45,12 +46,10 @@ def arities(world_names: Mapping[str, tuple], defs: object) -> dict[str, int]:
 def resolve(node: Node, arity: Mapping[str, int]) -> Node:
     """The node with time superscripts turned into indices and `W_{ji}` split into two indices;
     a compound name the model prints (`W_{hh}`, `W_{xh}`) stays one name."""
-    if isinstance(node, Big) and node.implicit:
-        if node.var in component_vars([node.body], arity):
-            raise ParseError(
-                f"\\{node.op}_{node.var} without limits runs over time (1..T), but {node.var} "
-                f"is an entry index here: write the limits, \\{node.op}_{{{node.var}=1}}^{{n}}"
-            )
+    if isinstance(node, Big) and node.implicit and node.var in component_vars([node.body], arity):
+        # \\sum_j over an entry index: j runs over the entries of the quantity it indexes
+        body = resolve(node.body, arity)
+        return Big(node.op, node.var, Num(Fraction(1), "1"), Sym(EXTENT), body, True)
     if isinstance(node, Pow):
         base, exp = resolve(node.base, arity), resolve(node.exp, arity)
         if isinstance(base, Sym) and arity.get(base.name, 0) >= 1 and not _numeric(exp):

@@ -1,0 +1,183 @@
+"""Issue 9 review: what derive prints for a model, the checker reads for that model.
+
+Each expected verdict is worked out here, by hand (an identity of linear algebra, a definition
+in the model's printed equations) or by a numpy loop over the model's published equations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symbptt.answers.judge import AnswerSpec, judge
+from symbptt.catalog import load
+
+
+def verdict(tex: str, model: str, **kw: object) -> tuple[str, str]:
+    v = judge(AnswerSpec("a", tex, **kw), load(model))  # type: ignore[arg-type]
+    return v.verdict, v.reason
+
+
+# ------------------------------------------------------------------ 1. size letters are sizes
+
+# By hand: rho(W) is the largest |eigenvalue| over all n of them; ||W||_F^2 is the sum of the n
+# squared singular values; ||h_t||^2 is the sum of the n squared entries; sigma_min(W) <=
+# |lambda_i(W)| for every eigenvalue (|lambda| ||v|| = ||W v|| >= sigma_min ||v||); |tanh| < 1
+# so ||h_t|| < sqrt(n) for t >= 1. Each uses n, elman's hidden size.
+TRUE_WITH_SIZES = [
+    ("\\rho(W_{hh}) = \\max_{i=1}^{n} |\\lambda_i(W_{hh})|", None),
+    ("\\rho(W_{hh}) = \\max_{1 \\le i \\le n} |\\lambda_i(W_{hh})|", None),
+    ("\\|W_{hh}\\|_F^2 = \\sum_{i=1}^{n} \\sigma_i(W_{hh})^2", None),
+    ("\\|h_t\\|^2 = \\sum_{j=1}^{n} h_{t,j}^2", None),
+    ("\\sigma_{\\min}(W_{hh}) \\le |\\lambda_i(W_{hh})|", "1 \\le i \\le n"),
+    ("\\|h_t\\| \\le \\sqrt{n}", "1 \\le t \\le T"),
+]
+
+
+@pytest.mark.parametrize("tex, range_", TRUE_WITH_SIZES)
+def test_size_letters_mean_the_instance_sizes(tex: str, range_: str | None) -> None:
+    got, why = verdict(tex, "elman", range=range_)
+    assert got == "correct", why
+
+
+def test_a_wrong_size_letter_is_wrong() -> None:
+    # min |lambda_i| is not rho(W) once n >= 2 (random W: distinct moduli).
+    got, why = verdict("\\rho(W_{hh}) = \\min_{i=1}^{n} |\\lambda_i(W_{hh})|", "elman")
+    assert got == "wrong", why
+    # m is the input size (1 + n % 3 in the instances, 2 at n = 1): h_t has n entries, not m.
+    got, why = verdict("\\|h_t\\|^2 = \\sum_{j=1}^{m} h_{t,j}^2", "elman")
+    assert got == "wrong", why
+
+
+BLOG_LOSS = (
+    "L_t = -\\sum_{J} \\left[ \\bar{y}_{t,j} \\log y_{t,j} + \\left(1 - \\bar{y}_{t,j}\\right)"
+    " \\log\\left(1 - y_{t,j}\\right) \\right]"
+)
+
+
+@pytest.mark.parametrize("sum_", ["_{j=1}^{k}", "_{j}", "_j"])
+def test_blog_loss_as_printed_sums_over_the_outputs(sum_: str) -> None:
+    # The blog's printed loss: binary cross-entropy summed over the k outputs (its definition).
+    got, why = verdict(BLOG_LOSS.replace("_{J}", sum_), "blog", range="1 \\le t \\le T")
+    assert got == "correct", why
+
+
+def test_blog_loss_over_the_hidden_size_is_wrong() -> None:
+    # n is the hidden size, not the output size: k = 2 + n % 2 differs from n at n = 1.
+    got, why = verdict(BLOG_LOSS.replace("_{J}", "_{j=1}^{n}"), "blog", range="1 \\le t \\le T")
+    assert got != "correct", why
+
+
+def test_for_a_size_restricts_the_instances() -> None:
+    # ||h_t||^2 = h_{t,1}^2 + h_{t,2}^2 holds exactly when n = 2 (hand: the 2-norm).
+    tex = "\\|h_t\\|^2 = h_{t,1}^2 + h_{t,2}^2"
+    got, why = verdict(tex, "elman", range="n = 2")
+    assert got == "correct", why
+    got, why = verdict(tex, "elman")
+    assert got == "wrong", why
+
+
+# ------------------------------------------------------------------ 2. derive's betas
+
+
+def _jacobian_norms(W: np.ndarray, act: str, T: int, rng: np.random.Generator) -> list:
+    """(t, k, ||dh_t/dh_k||) for h_t = f(W h_{t-1} + u_t), by a plain loop (the published
+    recurrence) and central differences of h_t in h_k."""
+    f = np.tanh if act == "tanh" else (lambda z: 1.0 / (1.0 + np.exp(-z)))
+    n = W.shape[0]
+    us = rng.normal(size=(T + 1, n))
+    h0 = rng.normal(size=n)
+
+    def run(h: np.ndarray, k: int, t: int) -> np.ndarray:
+        for i in range(k + 1, t + 1):
+            h = f(W @ h + us[i])
+        return h
+
+    hs = [h0]
+    for i in range(1, T + 1):
+        hs.append(f(W @ hs[-1] + us[i]))
+    out = []
+    for t in range(1, T + 1):
+        for k in range(0, t + 1):
+            J = np.zeros((n, n))
+            for j in range(n):
+                e = np.zeros(n)
+                e[j] = 1e-6
+                J[:, j] = (run(hs[k] + e, k, t) - run(hs[k] - e, k, t)) / 2e-6
+            out.append((t, k, np.linalg.norm(J, 2)))
+    return out
+
+
+def test_the_printed_bound_holds_numerically_and_rho_does_not() -> None:
+    # The independent check: ||dh_t/dh_k|| <= (||W|| sup|f'|)^{t-k} at random points; with a
+    # non-normal W (rho = 0.5, ||W|| = 2.06) rho in place of ||W|| fails at t - k = 1.
+    rng = np.random.default_rng(3)
+    for act, beta_f in (("tanh", 1.0), ("sigmoid", 0.25)):
+        W = rng.normal(size=(3, 3))
+        for t, k, norm in _jacobian_norms(W, act, 3, rng):
+            assert norm <= (np.linalg.norm(W, 2) * beta_f) ** (t - k) * (1 + 1e-6)
+    W = np.array([[0.5, 2.0], [0.0, 0.5]])
+    worst = max(
+        norm / max(abs(np.linalg.eigvals(W))) ** (t - k)
+        for t, k, norm in _jacobian_norms(W, "tanh", 2, np.random.default_rng(0))
+        if t > k
+    )
+    assert worst > 1  # so rho(W) beta_f is no bound, and the checker must be able to say so
+
+
+@pytest.mark.parametrize(
+    "model, W, f",
+    [
+        ("elman", "W_{hh}", "f"),
+        ("blog", "W_{h}", "\\sigma"),
+        ("dl4nlp", "U", "f"),
+        ("homework3", "W", "\\sigma"),
+        ("tutorial", "W", "f"),
+        ("course-notes", "W", "f"),
+    ],
+)
+def test_derives_printed_jacobian_bound_is_correct(model: str, W: str, f: str) -> None:
+    # derive prints this bound for every built-in (see symbolic/general.bounds); true by
+    # sub-multiplicativity (checked numerically above).
+    state = "s" if model in ("tutorial", "course-notes") else "h"
+    tex = (
+        f"\\left\\lVert \\frac{{\\partial {state}_{{t}}}}{{\\partial {state}_{{k}}}} \\right\\rVert"
+        f" \\le \\left(\\beta_{{{W}}} \\beta_{{{f}}}\\right)^{{t - k}}"
+    )
+    got, why = verdict(tex, model, range="1 \\le k \\le t \\le T")
+    assert got == "correct", why
+    assert "read as derive defines it" in why
+    got, why = verdict(f"\\|{W}\\| \\le \\beta_{{{W}}}", model)
+    assert got == "correct", why
+
+
+def test_beta_f_is_the_activations_bound() -> None:
+    # blog's sigma: sup sigma' = 1/4 (at 0); tanh: sup tanh' = 1 (at 0). By hand.
+    assert verdict("\\beta_{\\sigma} = \\frac{1}{4}", "blog")[0] == "correct"
+    assert verdict("\\beta_{\\sigma} = 1", "blog")[0] == "wrong"
+    assert verdict("\\beta_{f} = 1", "elman")[0] == "correct"
+
+
+def test_an_undefined_beta_is_undecided_and_a_where_beta_is_read() -> None:
+    got, why = verdict("\\|W_{hh}\\| \\le \\gamma_{W_{hh}}", "elman")
+    assert got == "undecided" and "unknown symbol" in why
+    # a where: beta of the model's compound name is one name (not index variables)
+    got, why = verdict(
+        "\\|W_{hh}\\| \\le \\beta_{W_{hh}}", "elman", where={"\\beta_{W_{hh}}": "2\\|W_{hh}\\|"}
+    )
+    assert got == "correct", why
+    got, why = verdict(
+        "\\|W_{hh}\\| \\le \\beta_{W_{hh}}", "elman", where={"\\beta_{W_{hh}}": "\\|W_{hh}\\|/2"}
+    )
+    assert got == "wrong", why
+
+
+def test_rho_in_place_of_the_norm_is_not_correct() -> None:
+    # Numerically (above) rho(W) beta_f is no bound for a non-normal W; the random instances
+    # need not hit such a W, so the verdict must only never be a false proof via beta.
+    tex = (
+        "\\left\\lVert \\frac{\\partial h_{t}}{\\partial h_{k}} \\right\\rVert"
+        " \\le \\left(\\rho(W_{hh}) \\beta_{f}\\right)^{t - k}"
+    )
+    got, why = verdict(tex, "elman", range="1 \\le k \\le t \\le T")
+    assert got == "wrong", why
