@@ -145,7 +145,7 @@ def load_entry(name_or_path: str | Path) -> Entry:
     if isinstance(name_or_path, str) and not looks_like_path(name_or_path):
         raise InputError(
             f"unknown model {name_or_path!r}; built-in names are "
-            f"{', '.join(builtin_names())}, or give a path to a .yaml derivation file"
+            f"{', '.join(sorted(builtin_names(gated=True)))}, or give a path to a .yaml derivation file"
         )
     raise InputError(
         f"{name_or_path}: file not found (expected a derivation file or a built-in name)"

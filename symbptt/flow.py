@@ -235,7 +235,8 @@ def _check_finite(
                 where="W",
             )
         raise InputError(
-            f"the products overflow float64 at t - k = {k}; use at most {k - 1} steps",
+            f"the products overflow float64 at t - k = {k}; use at most {k - 1} "
+            + ("step" if k - 1 == 1 else "steps"),
             where="steps",
         )
 

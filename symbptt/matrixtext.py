@@ -89,7 +89,8 @@ def _rows(M: MatrixLike, *, where: str) -> list[list[Any]]:
         raise InputError("expected a non-empty square matrix", where=where)
     widths = {len(r) for r in rows}
     if len(widths) != 1:
-        raise InputError(f"ragged matrix: rows have lengths {sorted(widths)}", where=where)
+        lengths = [len(r) for r in rows]  # in the order written
+        raise InputError(f"ragged matrix: rows have lengths {lengths}", where=where)
     n_cols = widths.pop()
     if n_cols != len(rows):
         raise InputError(f"expected a square matrix, got {len(rows)} x {n_cols}", where=where)

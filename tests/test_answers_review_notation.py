@@ -181,3 +181,32 @@ def test_rho_in_place_of_the_norm_is_not_correct() -> None:
     )
     got, why = verdict(tex, "elman", range="1 \\le k \\le t \\le T")
     assert got == "wrong", why
+
+
+# ------------------------------------------------------------------ 8, 10. messages
+
+
+def test_unknown_model_lists_every_builtin() -> None:
+    from symbptt.catalog import builtin_paths
+    from symbptt.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        load("no-such-model")
+    for path in builtin_paths():  # lstm, gru, gru-reset-before, homework3-lstm included
+        assert f" {path.stem}," in str(err.value) or f" {path.stem} " in str(err.value)
+    assert "lstm" in str(err.value) and "gru-reset-before" in str(err.value)
+
+
+def test_ragged_rows_are_listed_in_the_order_written() -> None:
+    from symbptt.errors import InputError
+    from symbptt.matrixtext import to_float_matrix
+
+    with pytest.raises(InputError, match=r"rows have lengths \[3, 2\]"):
+        to_float_matrix([[1, 2, 3], [4, 5]])
+
+
+def test_one_significant_figure_is_singular() -> None:
+    from symbptt.answers.tolerance import Tolerance
+
+    assert "1 significant figure," in Tolerance.from_spec({"sigfigs": 1}).describe()
+    assert "2 significant figures," in Tolerance.from_spec({"sigfigs": 2}).describe()

@@ -93,15 +93,16 @@ class Tolerance:
         if self.kind == "rounded":
             shown = ", ".join(dict.fromkeys(_unit(u) for u in sorted(set(self.value[0]))))
             return (
-                f"as written: each computed decimal +-1 in its last digit ({shown}), "
-                "carried through the step entry by entry"
+                f"as written: each computed decimal rounded or truncated to its last digit "
+                f"({shown}), carried through the step (its range, exact parts exact)"
             )
         if self.kind == "relative":
             return f"relative {self.value:.3g}{src}"
         if self.kind == "absolute":
             return f"absolute {self.value:.3g}{src}"
         if self.kind == "sigfigs":
-            return f"{int(self.value)} significant figures, last digit +-1{src}"
+            figures = "figure" if int(self.value) == 1 else "figures"
+            return f"{int(self.value)} significant {figures}, last digit +-1{src}"
         if self.kind == "exact":
             return "exact (rational arithmetic)"
         if self.value == "exact":
