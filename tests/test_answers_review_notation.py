@@ -210,3 +210,38 @@ def test_one_significant_figure_is_singular() -> None:
 
     assert "1 significant figure," in Tolerance.from_spec({"sigfigs": 1}).describe()
     assert "2 significant figures," in Tolerance.from_spec({"sigfigs": 2}).describe()
+
+
+# ------------------------------------------------------------------ 9. a folder of answers
+
+
+def test_a_folder_of_answer_files_is_graded_as_answers(tmp_path) -> None:  # noqa: ANN001
+    from click.testing import CliRunner
+
+    from symbptt.cli import cli
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.yaml").write_text(
+        "model: homework3\nanswers:\n  - id: r\n    answer: '\\|W\\|_F^2 = \\sum_{i=1}^{n}"
+        " \\sigma_i(W)^2'\n"
+    )
+    (tmp_path / "sub" / "b.md").write_text("---\nmodel: homework3\n---\n$$ 1 + 1 = 3 $$\n")
+    r = CliRunner().invoke(cli, ["check", str(tmp_path)])
+    assert "2 files; answers: 1 correct, 1 wrong" in r.output, r.output
+    assert r.exit_code == 1
+    (tmp_path / "x.py").write_text("pass\n")
+    r = CliRunner().invoke(cli, ["check", str(tmp_path)])
+    assert r.exit_code == 2 and "not both" in r.output, r.output
+
+
+def test_a_folder_too_large_to_walk_is_refused(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from click.testing import CliRunner
+
+    from symbptt.answers import folders
+    from symbptt.cli import cli
+
+    monkeypatch.setattr(folders, "MAX_ENTRIES", 5)
+    for i in range(8):
+        (tmp_path / f"n{i}.txt").write_text("")
+    r = CliRunner().invoke(cli, ["check", str(tmp_path)])
+    assert r.exit_code == 2 and "more than 5 entries" in r.output, r.output

@@ -11,6 +11,7 @@ from typing import TextIO
 
 import click
 
+from symbptt.answers.folders import expand
 from symbptt.answers.grade import (
     count_answers,
     exit_code,
@@ -99,6 +100,10 @@ def check(ctx: click.Context, files: tuple[str, ...], jobs: int | None, summary:
           trusted: bool) -> None:  # fmt: skip
     """Judge answer FILES (YAML, Markdown or .tex), every step of every answer.
 
+    A folder is graded by what it holds: its answer files (.yaml, .yml, .md, .tex, found
+    recursively, hidden folders skipped, at most 20000 entries) as answers, or its .py files as
+    code; a folder with both kinds is refused.
+
     Students' code: .py FILES or folders of them are run in a sandbox (bubblewrap) on random
     instances and compared with the reference of their API, function by function; a function
     that is wrong, raises or is killed counts as wrong, one the file does not define is listed.
@@ -112,6 +117,7 @@ def check(ctx: click.Context, files: tuple[str, ...], jobs: int | None, summary:
     An input error outranks wrong answers: a class with one unreadable file exits 2.
     A progress bar is shown on stderr only when stderr is a terminal.
     """
+    files = expand(files)  # a folder of answer files: its files; a folder of .py: code
     if shard is not None:
         files = tuple(select_shard(files, *parse_shard(shard)))
     from symbptt.codecheck.command import is_code, run_check  # .py files or folders: code
