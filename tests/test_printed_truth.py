@@ -429,8 +429,11 @@ def check_cell_backward(model: Model, step: Step, net: Net, doc: Any) -> None:
     t = nt.time
     nu = nt.delta.latex if model.delta == "net" else nm.total_error_letter
     R = nm.param(Role.RECURRENT)
-    want = (rf"{nt.activation.latex}' \left( {nm.net(t)} \right) \odot \left( \frac{{\partial "
-            rf"{nt.step_loss.latex}_{{{t}}}}}{{\partial {nm.h(t)}}} + {R}^\top {nu}_{{{t}+1}} \right)")  # fmt: skip
+    own = rf"\frac{{\partial {nt.step_loss.latex}_{{{t}}}}}{{\partial {nm.h(t)}}}"
+    if model.loss_at == "last":  # E = E_T: the own-loss term is [t = T] dE_T/dh_T, 0 before T
+        own = rf"\left[{t} = T\right] \frac{{\partial {nt.step_loss.latex}_{{T}}}}{{\partial {nm.h('T')}}}"
+    want = (rf"{nt.activation.latex}' \left( {nm.net(t)} \right) \odot \left( {own}"
+            rf" + {R}^\top {nu}_{{{t}+1}} \right)")  # fmt: skip
     assert _norm(step.rhs) == _norm(want) and _norm(step.lhs) == _norm(f"{nu}_{{{t}}}"), step.rhs
     r = net.run()
     for s in range(1, net.T + 1):  # the step's own loss: zero before T when only E_T is taken
@@ -438,7 +441,7 @@ def check_cell_backward(model: Model, step: Step, net: Net, doc: Any) -> None:
         rhs = net.fp(r["net"][s]) * (own + net.P[Role.RECURRENT].T @ net.total_error(s + 1))
         np.testing.assert_allclose(net.total_error(s), rhs, rtol=1e-5, atol=1e-7)
     if model.loss_at == "last":
-        assert "zero before $T$" in step.reason
+        assert f"$[{t} = T]$ is 1 at $T$ and 0 before" in step.reason
     if model.delta == "per_step":  # how nu relates to the text's delta_{t,k}, numbers in
         d = nt.delta.latex
         last = model.loss_at == "last"

@@ -174,16 +174,25 @@ def cell_names(model: Model) -> dict[str, str]:
         "x": vector(nt.input, t, bold_vectors=bold, superscript=sup),
         "h_prev": vector(nt.state, f"{t}-1", bold_vectors=bold, superscript=sup),
         "net": vector(nt.preactivation, t, bold_vectors=bold, superscript=sup),
-        "dh": r"\frac{\partial "
-        + (time_index(nt.step_loss.latex, t) if sup else f"{nt.step_loss.latex}_{{{t}}}")
-        + r"}{\partial "
-        + vector(nt.state, t, bold_vectors=bold, superscript=sup)
-        + "}",
+        "dh": _own_loss_gradient(model),
         "delta_next": vector(total_error_name(model), f"{t}+1", bold_vectors=bold, superscript=sup),
     }
     if bias is not None:  # a parameter: plain, as in the model section
         names["b"] = bias.latex
     return names
+
+
+def _own_loss_gradient(model: Model) -> str:
+    """The engine's dh: dE_t/dh_t with a loss at every step; with E = E_T only (loss_at last)
+    it is [t = T] dE_T/dh_T, zero before T (dE_t/dh_t of the page's E_t would be false)."""
+    nt = model.notation
+    bold, sup, t = nt.bold_vectors, nt.time_superscript, nt.time
+    last = model.loss_at == "last"
+    at = "T" if last else t
+    loss = time_index(nt.step_loss.latex, at) if sup else f"{nt.step_loss.latex}_{{{at}}}"
+    state = vector(nt.state, at, bold_vectors=bold, superscript=sup)
+    grad = r"\frac{\partial " + loss + r"}{\partial " + state + "}"
+    return rf"\left[{t} = T\right] " + grad if last else grad
 
 
 def total_error_name(model: Model) -> str:
@@ -241,6 +250,12 @@ def engine_cells(model: Model) -> list[RenderedCell]:
             render(bwd, names),
             f"`{bwd.__name__}` rendered by latexify-py; ${delta_t}$ is the engine's total "
             f"error term $\\partial {nt.loss.latex} / \\partial {names['net']}$ and "
-            f"${names['dh']}$ the gradient of the step's own loss" + _delta_relation(model),
+            f"${names['dh']}$ the gradient of the step's own loss"
+            + (
+                f" (the loss is taken at step $T$ only: $[{t} = T]$ is 1 at $T$ and 0 before)"
+                if model.loss_at == "last"
+                else ""
+            )
+            + _delta_relation(model),
         ),
     ]

@@ -41,15 +41,8 @@ def general_section(model: Model) -> Section:
 
 def cells_section(model: Model) -> Section:
     """The engine's forward and backward step, rendered by latexify-py."""
-    last = (
-        "; the loss is taken at step $T$ only, so the step's own loss is zero before $T$"
-        if model.loss_at == "last"
-        else ""
-    )
-    steps = tuple(
-        Step(
-            c.lhs, c.rhs, c.reason + (last if i else ""), kind=("cell forward", "cell backward")[i]
-        )
+    steps = tuple(  # the backward cell states the loss placement itself (latex.cells)
+        Step(c.lhs, c.rhs, c.reason, kind=("cell forward", "cell backward")[i])
         for i, c in enumerate(engine_cells(model))
     )
     text = (
