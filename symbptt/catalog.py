@@ -58,6 +58,9 @@ _TOP_KEYS = {
     "time_index": "'subscript' (h_t, h_{t-1}) or 'superscript' (h^{(t)}, h^{(t-1)})",
     "activation_derivative": "'prime' (f'(net_t)) or 'output' (1 - (h_t)^2 for tanh, "
     "h_t (.) (1 - h_t) for sigmoid)",
+    "gradient_style": "'frac' (dL/dh_t) or 'nabla' (nabla_{h_t} L) for gradients of the loss",
+    "state_gradient": "true to also state the total gradient by the state, nabla_{h_t} L, and "
+    "its recursion (Goodfellow et al.'s error term)",
     "sizes": "a mapping with T, n, m, k",
     "layout": "'numerator', 'denominator' or 'mixed' (how the text lays out derivatives by vectors)",
 }
@@ -198,6 +201,8 @@ def _model_from(doc: YamlDoc) -> Model:
         for keypath, value in (
             (("time_index",), "subscript"),
             (("activation_derivative",), "prime"),
+            (("gradient_style",), "frac"),
+            (("state_gradient",), False),
             (("term_order",), None),
             (("symbols", "steps"), "T"),
         ):
@@ -274,6 +279,19 @@ def _model_from(doc: YamlDoc) -> Model:
             doc, ("activation_derivative",), "'output' writes tanh' as 1 - h^2 and sigma' as "
             f"h (1 - h); activation {data.get('activation')!r} has no such form",
         )  # fmt: skip
+    style = data.get("gradient_style", "frac")
+    if style not in ("frac", "nabla"):
+        raise _fail(
+            doc, ("gradient_style",), f"found {style!r}; expected {_TOP_KEYS['gradient_style']}"
+        )
+    state_gradient = data.get("state_gradient", False)
+    if not isinstance(state_gradient, bool):
+        raise _fail(doc, ("state_gradient",), f"found {state_gradient!r}; expected true or false")
+    if state_gradient and data.get("delta") in ("per_step", "step_state"):
+        raise _fail(
+            doc, ("state_gradient",), f"delta {data.get('delta')!r} already states its own "
+            "gradient by the state (or needs the per-step one); use it with delta: net",
+        )  # fmt: skip
     notation = Notation(
         parameters=params,
         bold_vectors=vectors == "bold",
@@ -281,6 +299,8 @@ def _model_from(doc: YamlDoc) -> Model:
         bias_first=term_order == "bias_first",
         time_superscript=time_index == "superscript",
         derivative_from_output=derivative == "output",
+        nabla=style == "nabla",
+        state_gradient=state_gradient,
         layout=layout,
         **symbols,
     )

@@ -121,6 +121,11 @@ class Notation:
     steps: str = "T"
     #: f'(net_t) printed with the output: 1 - (h_t)^2 for tanh, h_t (.) (1 - h_t) for sigmoid.
     derivative_from_output: bool = False
+    #: Gradients of the loss printed as nabla_{h_t} L (Goodfellow et al.), not dL/dh_t.
+    nabla: bool = False
+    #: Also state the total gradient by the state, nabla_{h_t} L, and its recursion (the error
+    #: term of Goodfellow et al.), besides the model's delta convention.
+    state_gradient: bool = False
 
     def param(self, role: Role) -> Name:
         """The display name of a role's parameter."""

@@ -157,6 +157,11 @@ def test_derive_prints_time_as_a_superscript_the_bias_first_and_tau() -> None:
     assert "(h^(t-1))^\\top" in flat  # (h^{(t-1)})^T, never h^{(t-1)}^T
     assert "\\operatornamediag(1-(h^(i))^2)W" in flat  # tanh' as 1 - (h^{(t)})^2, eq. 10.21
     assert "\\tanh'\\left(" not in tex  # never tanh' applied to a^{(t)}
+    # eqs. 10.19 and 10.21: the error term nabla_{h^{(t)}} L and its recursion, as printed
+    assert (
+        "\\nabla_h^(t)L&=W^\\top\\operatornamediag(1-(h^(t+1))^2)\\nabla_h^(t+1)L+V^\\top" in flat
+    )
+    assert "\\nabla_h^(\\tau)L&=V^\\top(\\haty^(\\tau)-y^(\\tau))" in flat
     assert not re.search(r"\^\{\([^{}]*\)\}\^", tex)  # no double superscript anywhere
     assert not re.search(r"\b[hxa]_\{t", tex)  # no subscript time left
     assert "h_{(t)-1}" not in tex

@@ -148,6 +148,13 @@ def _prime_from_output(tex: str, model: Model) -> str:
     return re.sub(pat, prime, re.sub(wrapped, prime, tex))
 
 
+def _frac(tex: str) -> str:
+    """\\nabla_{h^{(t)}} L (gradient_style: nabla) as \\frac{\\partial L}{\\partial h^{(t)}}."""
+    den = r"((?:[^{},]|\{(?:[^{}]|\{[^{}]*\})*\})*)"  # not a per-step copy, nabla_{U,t} L
+    num = r"(\\?[A-Za-z]+(?:\^\{\([^()]*\)\})?)"
+    return re.sub(rf"\\nabla_\{{{den}\}} {num}", r"\\frac{\\partial \2}{\\partial \1}", tex)
+
+
 def _subscript_time(tex: str, steps: str) -> str:
     """A document printed with time_index: superscript, in the subscript form the checks read:
     \\left(h^{(t-1)}\\right)^\\top -> h_{t-1}^\\top, h^{(2)}_{1} -> h_{2,1}, h^{(t)} -> h_{t}."""
@@ -564,12 +571,14 @@ def test_every_printed_statement_holds(models: dict[str, Model], name: str) -> N
     model = models[name]
     nt = model.notation
     if nt.time_superscript:  # h^{(t)}, tau: the subscript twin's document, checked below
-        plain = replace(nt, time_superscript=False, steps="T", derivative_from_output=False)
+        plain = replace(
+            nt, time_superscript=False, steps="T", derivative_from_output=False, nabla=False
+        )
         twin = replace(model, notation=plain)
         sup, sub = build(model, checks=False), build(twin, checks=False)
         assert len(sup.steps) == len(sub.steps)
         for a, b in zip(sup.steps, sub.steps, strict=True):
-            got = _subscript_time(_prime_from_output(a.latex, model), nt.steps)
+            got = _subscript_time(_frac(_prime_from_output(a.latex, model)), nt.steps)
             assert got == b.latex, (a.latex, b.latex)
         model = twin
     doc = build(model, checks=False)

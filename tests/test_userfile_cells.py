@@ -252,6 +252,9 @@ NOTATION_ERRORS = [
     ("term_order unknown", "term_order: bias_last\n", 4, ["term_order", "bias_first"]),
     ("activation_derivative unknown", "activation_derivative: chain\n", 4,
      ["activation_derivative", "'output'"]),
+    ("gradient_style unknown", "gradient_style: del\n", 4, ["gradient_style", "'nabla'"]),
+    ("state_gradient with a local delta", "delta: step_state\nstate_gradient: true\n", 5,
+     ["state_gradient", "delta: net"]),
     ("activation_derivative output with relu", "activation: relu\nactivation_derivative: output\n",
      5, ["activation_derivative", "'relu' has no such form"]),
 ]  # fmt: skip

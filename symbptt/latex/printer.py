@@ -33,6 +33,8 @@ class PrintSettings:
     time_superscript: bool = False
     #: tanh'(net_t) printed as 1 - (h_t)^2 (a notation's activation_derivative: output).
     derivative_from_output: bool = False
+    #: dL/dh_t printed as nabla_{h_t} L (a notation's gradient_style: nabla).
+    nabla: bool = False
 
 
 def settings_for(model: Model) -> PrintSettings:
@@ -46,6 +48,7 @@ def settings_for(model: Model) -> PrintSettings:
         names=MappingProxyType(names),
         time_superscript=nt.time_superscript,
         derivative_from_output=nt.derivative_from_output,
+        nabla=nt.nabla,
     )
 
 

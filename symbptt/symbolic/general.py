@@ -251,7 +251,29 @@ def _recursion(L: _Letters) -> list[Statement]:
     else:
         out.append(Statement("delta boundary", L.delta(T + 1), sp.ZeroMatrix(_N, 1),
                              _R("no step after $T$"), kind="delta boundary"))  # fmt: skip
+    if L.nt.state_gradient:
+        out += _state_gradient(L)
     return out
+
+
+def _state_gradient(L: _Letters) -> list[Statement]:
+    """The total gradient by the state and its recursion (Goodfellow et al.'s error term)."""
+    t, T, P, last = L.t, L.T, L.P, L.model.loss_at == "last"
+    nxt = Partial(L.loss(), L.h(t + 1))
+    carried = P[Role.RECURRENT].T * DiagMatrix(L.fp(t + 1)) * nxt
+    body = carried if last else sp.MatAdd(carried, L.local(t), evaluate=False)
+    why = (
+        _R("for ${0} < T$: ${1}$ reaches the loss only through ${2}$", t, L.h(t), L.net(t + 1))
+        if last
+        else _R("for ${0} < T$: ${1}$ feeds ${2}$ and ${3}$", t, L.h(t), L.net(t + 1), L.loss(t))
+    )
+    return [
+        Statement("total state gradient", Partial(L.loss(), L.h(t)), body, why,
+                  kind="state gradient"),
+        Statement("total state gradient at T", Partial(L.loss(), L.h(T)), L.local(T),
+                  _R("nothing after $T$: only ${0}$ reaches ${1}$", L.loss(T), L.h(T)),
+                  kind="state gradient at T"),
+    ]  # fmt: skip
 
 
 def _sums(L: _Letters) -> list[Statement]:

@@ -168,6 +168,9 @@ class Partial(MatrixExpr):
 
     def _latex(self, printer: Any) -> str:
         num, den = (printer._print(a) for a in self.args)
+        nabla = getattr(getattr(printer, "notation", None), "nabla", False)
+        if nabla and tuple(self.args[0].shape) == (1, 1):  # a loss: nabla_{h^{(t)}} L (Goodfellow)
+            return rf"\nabla_{{{den}}} {num}"
         return rf"\frac{{\partial {num}}}{{\partial {den}}}"
 
 
