@@ -96,9 +96,14 @@ def test_unbraced_power_reads_like_latex() -> None:
     assert parse_latex("x^30") == Mul(Pow(Sym("x"), Num(Fraction(3), "3")), Num(Fraction(0), "0"))
 
 
-def test_written_precision_is_plus_minus_one_in_the_last_digit() -> None:
+def test_written_precision_is_the_truth_rounded_or_truncated() -> None:
+    # issue 9 review: 0.0424 is right for a truth in [0.04235, 0.0425) (rounded to nearest,
+    # a tie either way, or truncated toward zero), no longer for anything one unit away
     tol = step_tolerance(parse_latex("0.0424"), symbolic=False)
-    assert compare(Fraction(1, 1) * Fraction("0.0425"), Fraction("0.0424"), tol)[0]  # one unit off
+    assert compare(Fraction("0.0424"), Fraction("0.04235"), tol)[0]  # a tie, rounded up
+    assert compare(Fraction("0.0424"), Fraction("0.04249"), tol)[0]  # truncated
+    assert not compare(Fraction("0.0424"), Fraction("0.0425"), tol)[0]  # one unit off
+    assert not compare(Fraction("0.0424"), Fraction("0.04234"), tol)[0]
     assert not compare(Fraction("0.0426"), Fraction("0.0424"), tol)[0]  # two units off
     assert "0.0001" in tol.describe()
 

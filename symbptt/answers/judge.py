@@ -46,11 +46,12 @@ from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.norms import is_complex
 from symbptt.answers.notation import arities, bound_vars, component_vars, resolve
 from symbptt.answers.parse import ParseError, parse_index_pattern, parse_latex
+from symbptt.answers.paths import immediate_paths
+from symbptt.answers.rounding import rounded_compare
 from symbptt.answers.tolerance import (
     Tolerance,
     compare,
     data_values,
-    propagated_bound,
     step_tolerance,
 )
 from symbptt.answers.truth import Definitions, World, greek_key
@@ -138,6 +139,11 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     parts = [resolve(p, arity) for p in parts]
     _resolve_definitions(defs, arity)
     notes = add_betas(defs, model, [*parts, *_bodies(defs)])  # derive's beta_W, beta_sigma
+    if model is not None and not model.is_gated:  # derive's path sums: dh_k/dP the step-k copy
+        world_names = make_world(model, Definitions()).names
+        read = [immediate_paths(p, world_names) for p in parts]
+        parts = [p for p, _ in read]
+        notes += list(dict.fromkeys(n for _, ns in read for n in ns))
     constraints = _constraints(spec.range)
     explicit = Tolerance.from_spec(spec.tolerance) if spec.tolerance else None
     size_letters = _size_letters(parts, defs, model, constraints)  # n in \\sum_{i=1}^{n}
@@ -316,12 +322,10 @@ class _Context:
                     return "undecided", f"numerical failure: {exc}", None
                 compared += 1
                 self.fd_used = self.fd_used or world.fd_used
-                extra = None
-                if tol.kind == "rounded":  # each rounded decimal moved by one unit, same point
-                    at = dict(scope)
-                    extra = propagated_bound(
-                        step, tol, lambda v, e=ev, at=at: e.ev(v, dict(at)), got
-                    )
+                at = dict(scope)  # a rounded decimal moved within its rounding, same point
+                evaluate = None
+                if tol.kind == "rounded":
+                    evaluate = lambda v, e=ev, at=at: e.ev(v, dict(at))  # noqa: E731
                 if is_complex(got) or is_complex(want):
                     why = "a complex value (an eigenvalue): compare |\\lambda_i|"
                     return "undecided", why, None
@@ -330,8 +334,12 @@ class _Context:
                     ok, detail = relation(want, got, rel, given_tol, world.fd_used)
                     if ok is None:
                         return "undecided", detail, None
+                elif evaluate is not None:  # a computed step with rounded decimals: `rounding`
+                    ok, detail = rounded_compare(
+                        step, lhs, tol.resolved(world.fd_used), evaluate, got, want
+                    )
                 else:
-                    ok, detail = compare(got, want, tol.resolved(world.fd_used), extra)
+                    ok, detail = compare(got, want, tol.resolved(world.fd_used))
                 if not ok:
                     where = _where_text(desc, self._indices(scope))
                     ce = self._ce(world, desc, scope, want, got)

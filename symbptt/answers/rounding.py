@@ -1,0 +1,255 @@
+"""A computed step with rounded decimals (Q diag(0.0424, 0.4^{30}) Q^{-1}): is it the truth?
+
+Each decimal the student computed stands for a true value that it rounds (to nearest) or
+truncates (toward zero) to the digits written: 0.0424 for any x in [0.04235, 0.0425). The
+step is right when the truth is a value the step takes with each decimal somewhere in its own
+interval, and nothing else absorbs an error:
+
+1. Range: the truth lies, entry by entry, between the least and greatest values the step takes
+   at the corners of the box of intervals (exact for steps monotone in each decimal, as sums,
+   products and quotients of positive intervals are; past 10 decimals, the signed first-order
+   range). A sum of magnitudes is never used, so a wrong sign is never reached.
+2. Exact parts: when the step is affine in its decimals (checked exactly), the difference
+   between the truth and the step as written must be a combination of the decimals' own
+   directions, exactly: Q diag(0.0424, 0.4^{29}) Q^{-1} for W^{30} leaves 0.4^{30} - 0.4^{29}
+   in a direction no decimal moves, so it is wrong however small.
+3. Exact terms of a sum: for a left side that is a sum (0.9^{30} + 0.4^{30}), the terms of the
+   step without a rounded decimal must be exactly a part of the left side's terms
+   (0.0424 + 0.4^{29} is wrong: 0.4^{29} is no term of it).
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from symbptt.answers.ast import Add, Neg, Node, Num, Sub
+from symbptt.answers.bignum import LogNumber
+from symbptt.answers.tolerance import (
+    EXACT_FLOOR,
+    EXACT_RELATIVE,
+    FLOAT_FLOOR,
+    FLOAT_RELATIVE,
+    Tolerance,
+    _as2d,
+    _fmt,
+    perturbed,
+    rounded_literals,
+)
+
+MAX_CORNERS = 10  # decimals whose 2^k corners are all evaluated
+MAX_LHS_TERMS = 12  # terms of a left-hand sum searched for the step's exact terms
+
+
+def interval(num: Num) -> tuple[Fraction, Fraction]:
+    """The values a written decimal may stand for: rounded to nearest or truncated toward 0."""
+    v, u = num.value, num.ulp
+    assert u is not None
+    return (v - u / 2, v + u) if v > 0 else (v - u, v + u / 2)
+
+
+def rounded_compare(
+    step: Node, lhs: Node, tol: Tolerance, evaluate: Any, got: Any, want: Any
+) -> tuple[bool, str]:
+    """(True, '') if the step with its rounded decimals can be the truth, else (False, why)."""
+    g, w = _as2d(got), _as2d(want)
+    if g.shape != w.shape:
+        return False, f"shape {g.shape[0]}x{g.shape[1]}, expected {w.shape[0]}x{w.shape[1]}"
+    found = rounded_literals(step, tol.value[1])
+    exact = g.dtype == object and w.dtype == object
+    if not exact:
+        g, w = g.astype(float), w.astype(float)
+        if not (np.isfinite(g).all() and np.isfinite(w).all()):
+            return False, "not finite (overflow)"
+    ok, why = _in_range(step, found, evaluate, g, w, tol, exact)
+    if not ok:
+        return False, why
+    if exact and not _has_huge(g, w):
+        why = _exact_parts(step, found, evaluate, g, w)
+        if why:
+            return False, why
+        why = _exact_terms(step, lhs, tol, evaluate)
+        if why:
+            return False, why
+    return True, ""
+
+
+def _in_range(step, found, evaluate, g, w, tol, exact) -> tuple[bool, str]:  # noqa: ANN001
+    values = [g]
+    k = len(found)
+    if k <= MAX_CORNERS:
+        for corner in itertools.product((0, 1), repeat=k):
+            node = step
+            for (pos, num), end in zip(found, corner, strict=True):
+                target = interval(num)[end]
+                node = perturbed(node, pos, target - num.value)
+            v = _try(evaluate, node, g.shape, exact)
+            if v is not None:
+                values.append(v)
+        lo = _reduce(values, min)
+        hi = _reduce(values, max)
+    else:  # signed first order: each decimal alone at its two ends
+        lo_d = np.zeros(g.shape, dtype=object if exact else float)
+        hi_d = lo_d.copy()
+        for pos, num in found:
+            for end in interval(num):
+                v = _try(evaluate, perturbed(step, pos, end - num.value), g.shape, exact)
+                if v is None:
+                    continue
+                d = v - g
+                lo_d = _pick(lo_d, d, min)
+                hi_d = _pick(hi_d, d, max)
+        lo, hi = g + lo_d, g + hi_d
+    noise: Any = 0
+    if not exact:
+        base = tol.value[2]
+        rel, floor = (
+            (FLOAT_RELATIVE, FLOAT_FLOOR) if base == "fd" else (EXACT_RELATIVE, EXACT_FLOOR)
+        )
+        noise = rel * float(np.max(np.abs(w))) + floor
+    for idx, x in np.ndenumerate(w):
+        if not (lo[idx] - noise <= x <= hi[idx] + noise):
+            return False, (
+                f"value {_fmt(g)}, expected {_fmt(w)}: with each rounded decimal anywhere in its "
+                f"rounding the step stays in [{_fmt(_one(lo[idx]))}, {_fmt(_one(hi[idx]))}] "
+                f"at entry {idx[0] + 1},{idx[1] + 1}, which misses {_fmt(_one(x))}"
+            )
+    return True, ""
+
+
+def _exact_parts(step, found, evaluate, g, w) -> str:  # noqa: ANN001
+    """'' if truth - step is a combination of the decimals' directions (or not affine)."""
+    dirs = []
+    for pos, num in found:
+        up = _try(evaluate, perturbed(step, pos, num.ulp), g.shape, True)
+        down = _try(evaluate, perturbed(step, pos, -num.ulp), g.shape, True)
+        if up is None or down is None or _has_huge(up, down):
+            return ""
+        d = up - g
+        if not _equal(g - down, d):
+            return ""  # not affine in this decimal: the range decides alone
+        dirs.append(d)
+    if len(found) <= 6:
+        for (i, (pi, ni)), (j, (pj, nj)) in itertools.combinations(enumerate(found), 2):
+            both = _try(evaluate, perturbed(perturbed(step, pi, ni.ulp), pj, nj.ulp), g.shape, True)
+            if both is None or not _equal(both - g, dirs[i] + dirs[j]):
+                return ""
+    else:
+        return ""
+    diff = w - g
+    if _in_span([d.flatten() for d in dirs], diff.flatten()):
+        return ""
+    return (
+        f"value {_fmt(g)}, expected {_fmt(w)}: the difference is not in the direction of any "
+        "rounded decimal, so an exact part of the step is wrong (a rounding absorbs only its "
+        "own decimal's error)"
+    )
+
+
+def _exact_terms(step: Node, lhs: Node, tol: Tolerance, evaluate: Any) -> str:
+    """'' unless the step's terms without rounded decimals match no part of a left-hand sum."""
+    lhs_terms = _terms(lhs)
+    if len(lhs_terms) < 2 or len(lhs_terms) > MAX_LHS_TERMS:
+        return ""
+    data = tol.value[1]
+    exact_terms = []
+    has_rounded = False
+    for sign, term in _terms(step):
+        if _rounded_inside(term, data):
+            has_rounded = True
+        else:
+            exact_terms.append((sign, term))
+    if not exact_terms or not has_rounded:
+        return ""
+    try:
+        total = sum((s * _as2d(evaluate(t)) for s, t in exact_terms), start=Fraction(0))
+        parts = [s * _as2d(evaluate(t)) for s, t in lhs_terms]
+    except Exception:  # noqa: BLE001 - a term alone may not evaluate (a shape): no claim
+        return ""
+    if _has_huge(total) or any(_has_huge(p) for p in parts):
+        return ""
+    for r in range(len(parts) + 1):
+        for pick in itertools.combinations(parts, r):
+            s = sum(pick, start=Fraction(0)) if pick else Fraction(0)
+            if _equal(_as2d(s) if not isinstance(s, np.ndarray) else s, _as2d(total)):
+                return ""
+    return (
+        "the step's exact terms (those without a rounded decimal) are no part of the left-hand "
+        "side: a rounded decimal absorbs only its own rounding, not a wrong exact term"
+    )
+
+
+def _rounded_inside(term: Node, data: frozenset) -> bool:
+    return bool(rounded_literals(term, data))
+
+
+def _terms(node: Node, sign: int = 1) -> list[tuple[int, Node]]:
+    """The top-level summands of a sum with their signs: a - (b + c) -> +a, -b, -c."""
+    if isinstance(node, Add):
+        return _terms(node.a, sign) + _terms(node.b, sign)
+    if isinstance(node, Sub):
+        return _terms(node.a, sign) + _terms(node.b, -sign)
+    if isinstance(node, Neg):
+        return _terms(node.a, -sign)
+    return [(sign, node)]
+
+
+def _in_span(vectors: list[np.ndarray], target: np.ndarray) -> bool:
+    """Exactly (Fractions): is target a linear combination of vectors?"""
+    rows = [list(map(Fraction, col)) for col in zip(*vectors, strict=True)] if vectors else []
+    t = [Fraction(x) for x in target]
+    if not vectors:
+        return all(x == 0 for x in t)
+    m = [row + [x] for row, x in zip(rows, t, strict=True)]
+    ncols = len(vectors)
+    r = 0
+    for c in range(ncols):
+        piv = next((i for i in range(r, len(m)) if m[i][c] != 0), None)
+        if piv is None:
+            continue
+        m[r], m[piv] = m[piv], m[r]
+        for i in range(len(m)):
+            if i != r and m[i][c] != 0:
+                f = m[i][c] / m[r][c]
+                m[i] = [a - f * b for a, b in zip(m[i], m[r], strict=True)]
+        r += 1
+    return all(row[-1] == 0 for row in m[r:])
+
+
+def _try(evaluate: Any, node: Node, shape: tuple, exact: bool) -> Any:
+    try:
+        v = _as2d(evaluate(node))
+    except Exception:  # noqa: BLE001 - a corner outside the domain (1/(0.1 - 0.1)): skipped
+        return None
+    if v.shape != shape:
+        return None
+    return v if exact else v.astype(float)
+
+
+def _reduce(values: list[np.ndarray], fn: Any) -> np.ndarray:
+    out = values[0].copy()
+    for v in values[1:]:
+        out = _pick(out, v, fn)
+    return out
+
+
+def _pick(a: np.ndarray, b: np.ndarray, fn: Any) -> np.ndarray:
+    out = a.copy()
+    for idx, x in np.ndenumerate(b):
+        out[idx] = fn(out[idx], x)
+    return out
+
+
+def _equal(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and all(x == y for x, y in zip(a.flat, b.flat, strict=True))
+
+
+def _has_huge(*arrays: Any) -> bool:
+    return any(isinstance(x, LogNumber) for a in arrays for x in np.asarray(a, dtype=object).flat)
+
+
+def _one(x: Any) -> np.ndarray:
+    return np.array([[x]], dtype=object if isinstance(x, Fraction | int | LogNumber) else float)
