@@ -120,9 +120,12 @@ def forward(
     out = None if output is None else _lookup(OUTPUTS, output, "output")
     if out is not None and ("V" not in P or clash):
         raise InputError(
-            f"output {output!r} needs params 'V' (k, n) (and 'c'); cell {cell.name!r} "
-            + ("uses V or c itself: pass output=None and dh= to backward" if clash else "has none")
-            + "; or pass output=None"
+            f"output {output!r} needs the head's params 'V' (k, n) (and 'c'); "
+            + (
+                f"cell {cell.name!r} uses V or c itself: pass output=None and dh= to backward"
+                if clash
+                else "pass output=None to run the cell alone"
+            )
         )
     xa = _as_array(xs, dt, "xs")
     if xa.ndim not in (2, 3) or xa.shape[0] < 1:

@@ -369,3 +369,12 @@ def test_engine_batches_a_file_cell_like_the_loop() -> None:
         e = np.eye(2)[j] * eps
         fd[j] = sum(((loop(h0 + e, b) - loop(h0 - e, b)) * a[:, b]).sum() for b in range(4))
     np.testing.assert_allclose(g["h0"], fd / (2 * eps), rtol=1e-6, atol=1e-9)
+
+
+def test_engine_says_what_a_file_cell_needs() -> None:
+    cell = catalog.load(EXAMPLES / "mgu.yaml").cell_def
+    P = _params(2, 2)
+    with pytest.raises(InputError, match="needs the head's params 'V'.*output=None"):
+        engine.forward(P, np.ones((2, 2)), cell=cell)
+    with pytest.raises(InputError, match="params has 'Q', not a parameter of cell 'mgu'"):
+        engine.forward({**P, "Q": np.eye(2)}, np.ones((2, 2)), cell=cell, output=None)
