@@ -245,3 +245,95 @@ def test_a_folder_too_large_to_walk_is_refused(tmp_path, monkeypatch) -> None:  
         (tmp_path / f"n{i}.txt").write_text("")
     r = CliRunner().invoke(cli, ["check", str(tmp_path)])
     assert r.exit_code == 2 and "more than 5 entries" in r.output, r.output
+
+
+# ------------------------------------------------------------------ 3. path sums
+
+
+def _elman_path_terms(rng: np.random.Generator, n: int = 3, m: int = 2, k: int = 2):
+    """dE_3/db_h of elman (h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h), yhat = softmax(W_hy h +
+    b_y), E_3 = -sum y_3 log yhat_3) by central differences, and its 3 path terms with the
+    immediate partial dh_j/db_h = diag(1 - h_j^2) (numerator layout: rows = outputs)."""
+    Wxh, Whh, bh = rng.normal(size=(n, m)), rng.normal(size=(n, n)), rng.normal(size=n)
+    Why, by = rng.normal(size=(k, n)), rng.normal(size=k)
+    xs, h0 = rng.normal(size=(4, m)), rng.normal(size=n)
+    y = rng.uniform(0.1, 1, size=k)
+    y /= y.sum()
+
+    def states(b: np.ndarray) -> list:
+        hs = [h0]
+        for t in range(1, 4):
+            hs.append(np.tanh(Wxh @ xs[t] + Whh @ hs[-1] + b))
+        return hs
+
+    def loss(b: np.ndarray) -> float:
+        z = Why @ states(b)[3] + by
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        return float(-(y * np.log(p)).sum())
+
+    grad = np.array([(loss(bh + e) - loss(bh - e)) / 2e-6 for e in np.eye(n) * 1e-6])
+    hs = states(bh)
+    z = Why @ hs[3] + by
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    dE_dh3 = (p - y) @ Why  # a row
+    D = [None] + [np.diag(1 - hs[t] ** 2) for t in range(1, 4)]
+    J = {t: D[t] @ Whh for t in range(2, 4)}  # dh_t/dh_{t-1}
+    paths = [dE_dh3 @ D[3], dE_dh3 @ J[3] @ D[2], dE_dh3 @ J[3] @ J[2] @ D[1]]
+    return grad, paths
+
+
+def test_path_sum_with_immediate_partials_is_the_gradient() -> None:
+    # The independent computation: the printed sum over paths with dh_j/db_h the immediate
+    # partial equals the gradient; a path left out does not.
+    grad, paths = _elman_path_terms(np.random.default_rng(0))
+    np.testing.assert_allclose(sum(paths), grad, rtol=1e-6, atol=1e-8)
+    assert not np.allclose(paths[0] + paths[1], grad, rtol=1e-3)
+
+
+def _path(t: int, j: int, p: str) -> str:
+    chain = "".join(
+        f"\\frac{{\\partial h_{{{i}}}}}{{\\partial h_{{{i - 1}}}}}" for i in range(t, j, -1)
+    )
+    return (
+        f"\\frac{{\\partial E_{{{t}}}}}{{\\partial \\hat{{y}}_{{{t}}}}} \\frac{{\\partial "
+        f"\\hat{{y}}_{{{t}}}}}{{\\partial h_{{{t}}}}} {chain} \\frac{{\\partial h_{{{j}}}}}"
+        f"{{\\partial {p}}}"
+    )
+
+
+def test_derives_printed_path_sum_is_read_with_immediate_partials() -> None:
+    lhs = "\\frac{\\partial E_{3}}{\\partial b_{h}} = "
+    got, why = verdict(lhs + " + ".join(_path(3, j, "b_{h}") for j in (3, 2, 1)), "elman")
+    assert got == "correct", why
+    assert "immediate partial" in why
+    got, why = verdict(lhs + " + ".join(_path(3, j, "b_{h}") for j in (3, 2)), "elman")
+    assert got == "wrong", why
+    # one chain through h_3 alone is the chain rule with the total derivative dh_3/db_h
+    got, why = verdict(lhs + _path(3, 3, "b_{h}"), "elman")
+    assert got == "correct", why
+
+
+def test_path_sum_by_a_matrix_is_one_reading_and_undecided() -> None:
+    lhs = "\\frac{\\partial E_{3}}{\\partial W_{hh}} = "
+    got, why = verdict(lhs + " + ".join(_path(3, j, "W_{hh}") for j in (3, 2, 1)), "elman")
+    assert got == "undecided" and "copy of W_{hh} used at that step" in why, why
+    assert "or the total derivative" not in why  # one reading, not the ambiguity
+
+
+def test_course_notes_path_sum_is_read_in_the_layout_that_fits() -> None:
+    # course-notes prints dE_4/db_a as 4 paths through o_4 and s_4..s_1 (same sum as above);
+    # only numerator layout multiplies (1xk)(kxn)(nxn)...: the checker must find it.
+    def path(j: int) -> str:
+        chain = "".join(
+            f"\\frac{{\\partial s_{{{i}}}}}{{\\partial s_{{{i - 1}}}}}" for i in range(4, j, -1)
+        )
+        return (
+            "\\frac{\\partial E_{4}}{\\partial o_{4}} \\frac{\\partial o_{4}}{\\partial s_{4}} "
+            f"{chain} \\frac{{\\partial s_{{{j}}}}}{{\\partial b_{{a}}}}"
+        )
+
+    tex = "\\frac{\\partial E_{4}}{\\partial b_{a}} = " + " + ".join(path(j) for j in (4, 3, 2, 1))
+    got, why = verdict(tex, "course-notes")
+    assert got == "correct" and "numerator layout" in why, why

@@ -46,6 +46,7 @@ from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.norms import is_complex
 from symbptt.answers.notation import arities, bound_vars, component_vars, resolve
 from symbptt.answers.parse import ParseError, parse_index_pattern, parse_latex
+from symbptt.answers.paths import immediate_paths
 from symbptt.answers.rounding import rounded_compare
 from symbptt.answers.tolerance import (
     Tolerance,
@@ -138,6 +139,11 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     parts = [resolve(p, arity) for p in parts]
     _resolve_definitions(defs, arity)
     notes = add_betas(defs, model, [*parts, *_bodies(defs)])  # derive's beta_W, beta_sigma
+    if model is not None and not model.is_gated:  # derive's path sums: dh_k/dP the step-k copy
+        world_names = make_world(model, Definitions()).names
+        read = [immediate_paths(p, world_names) for p in parts]
+        parts = [p for p, _ in read]
+        notes += list(dict.fromkeys(n for _, ns in read for n in ns))
     constraints = _constraints(spec.range)
     explicit = Tolerance.from_spec(spec.tolerance) if spec.tolerance else None
     size_letters = _size_letters(parts, defs, model, constraints)  # n in \\sum_{i=1}^{n}

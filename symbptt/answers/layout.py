@@ -17,6 +17,7 @@ inferred when the answer's shapes fit one other layout better than the rest (`_f
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -87,8 +88,9 @@ def _fitting(ctx: Any, parts: list[Any], layout: str) -> int:
 
     saved = ctx.layout
     ctx.layout = layout
+    worlds = itertools.chain(ctx.worlds(quick=True), ctx.worlds())  # E_4 needs T = 4: all sizes
     try:
-        for _, world in ctx.worlds(quick=True):
+        for _, world in worlds:
             if world.n < 2:
                 continue
             for scope in ctx.assignments(world):

@@ -40,6 +40,10 @@ _TENSOR = (
     "partial (only the copy of {den} used at that step, as in a chain sum over k) or the total "
     "derivative decides the verdict, and this checker has no tensor contraction: not judged"
 )
+_TENSOR_COPY = (
+    "d{num}/d{den} (the copy of {den} used at that step) is a vector by a matrix, a 3-D "
+    "tensor, and this checker has no tensor contraction: not judged"
+)
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "xi",
           "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega", "Lambda", "Delta", "Sigma",
           "Gamma", "Theta", "Phi", "Psi", "Omega"}  # fmt: skip
@@ -374,13 +378,18 @@ class World:
             raise ShapeError(f"\\nabla_{{{show(wrt)},t}} needs a parameter, not {show(wrt)}")
         if not 1 <= t <= self.T:
             raise Undefined(f"step {t} does not exist for T = {self.T}")
+        if key[1] in _MATRIX_ROLES and self._is_sequence(num):  # dh_k/dW, step k's copy
+            raise Unknown(_TENSOR_COPY.format(num=show(num), den=show(wrt)))
         if self.exact_derivatives and not self.overlay:
             what = self._num_slot(num, ev, scope)
             value = exact.step_term(self, what, key[1], t) if what is not None else None
             if value is not None:
                 return value
         shape = self.params[key[1]].shape
-        return self._central(num, ("param_at", key[1], t), shape, wrt, ev, scope)
+        value = self._central(num, ("param_at", key[1], t), shape, wrt, ev, scope)
+        if self.layout == "mixed" or not self._is_sequence(num):
+            return value
+        return orient(value, self._eff_shape(num, ev, scope), shape, self.layout)  # dh_k/db
 
     def _central(self, num: Node, key: tuple, shape: tuple, den: Node, ev: Evaluator,
                  scope: dict[str, int]) -> Any:  # fmt: skip

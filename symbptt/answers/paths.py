@@ -1,0 +1,111 @@
+"""A path sum's last factor dh_k/dP is the immediate partial, as derive prints and defines it.
+
+`derive` prints dE_3/db_h as a sum over paths, each ending in dh_k/db_h: the derivative by the
+copy of b_h used at step k only (the immediate partial), since the other copies are reached by
+the other paths. The same text read with the total derivative counts paths twice. So inside a
+sum over paths (two or more product terms, or a \\sum over a product) a factor dh_k/dP of a
+chain product (another factor differentiates by a state or pre-activation) is read as
+\\nabla_{P,k} h_k; a single product keeps the total derivative (dE_3/dh_3 dh_3/db_h is the
+chain rule through h_3 alone). Nothing here evaluates text: it rewrites AST nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from symbptt.answers.ast import Add, Big, Deriv, Mul, Nabla, Neg, Node, Sub, Sym, rebuild, show
+from symbptt.answers.evaluate import compound_key
+
+
+def immediate_paths(node: Node, names: Mapping[str, tuple]) -> tuple[Node, list[str]]:
+    """The node with each path sum's dh_k/dP made \\nabla_{P,k} h_k; notes naming what was read."""
+    notes: list[str] = []
+
+    def fix(n: Node) -> Node:
+        terms = _terms(n)
+        if len(terms) >= 2 or (isinstance(n, Big) and n.op == "sum"):
+            bodies = [n.body] if isinstance(n, Big) else terms
+            if sum(1 for b in bodies if _chain_end(b, names) is not None) >= 1 and (
+                isinstance(n, Big) or sum(1 for b in bodies if _is_chain(b, names)) >= 2
+            ):
+                return _rewrite(n, names, notes)
+        return rebuild(n, fix)
+
+    out = fix(node)
+    if not notes:
+        return out, []
+    shown = ", ".join(dict.fromkeys(notes))
+    return out, [
+        f"{shown} in the sum over paths read as the immediate partial (only the copy of the "
+        "parameter used at that step), as derive's path sums define it"
+    ]
+
+
+def _rewrite(n: Node, names: Mapping[str, tuple], notes: list[str]) -> Node:
+    """Every chain product in n with its dh_k/dP factor made the step-k copy's derivative."""
+    if isinstance(n, Mul) and _is_chain(n, names):
+        factors = _factors(n)
+        out: list[Node] = []
+        for f in factors:
+            if _is_state_by_param(f, names):
+                notes.append(f"\\partial {show(f.num)}/\\partial {show(f.den)}")  # type: ignore[attr-defined]
+                f = Nabla(f.num, f.den, f.num.index[0])  # type: ignore[attr-defined]
+            out.append(f)
+        acc = out[0]
+        for f in out[1:]:
+            acc = Mul(acc, f)
+        return acc
+    return rebuild(n, lambda c: _rewrite(c, names, notes))
+
+
+def _terms(n: Node) -> list[Node]:
+    if isinstance(n, Add | Sub):
+        return _terms(n.a) + _terms(n.b)
+    if isinstance(n, Neg):
+        return _terms(n.a)
+    return [n]
+
+
+def _factors(n: Node) -> list[Node]:
+    return _factors(n.a) + _factors(n.b) if isinstance(n, Mul) else [n]
+
+
+def _is_chain(n: Node, names: Mapping[str, tuple]) -> bool:
+    """A product with a dh_k/dP factor and another derivative by a sequence (h, a, s, ...)."""
+    if isinstance(n, Neg):
+        return _is_chain(n.a, names)
+    if not isinstance(n, Mul):
+        return False
+    factors = _factors(n)
+    ends = [f for f in factors if _is_state_by_param(f, names)]
+    links = [f for f in factors if isinstance(f, Deriv) and _kind(f.den, names)[:1] == ("seq",)]
+    return len(ends) == 1 and bool(links)
+
+
+def _chain_end(n: Node, names: Mapping[str, tuple]) -> Node | None:
+    if isinstance(n, Neg):
+        return _chain_end(n.a, names)
+    if isinstance(n, Mul) and _is_chain(n, names):
+        return next(f for f in _factors(n) if _is_state_by_param(f, names))
+    return None
+
+
+def _is_state_by_param(f: Node, names: Mapping[str, tuple]) -> bool:
+    return (
+        isinstance(f, Deriv)
+        and isinstance(f.num, Sym)
+        and len(f.num.index) == 1
+        and _kind(f.num, names) == ("seq", "h")
+        and _kind(f.den, names)[:1] == ("param",)
+    )
+
+
+def _kind(n: Node, names: Mapping[str, tuple]) -> tuple:
+    """The model's kind of a name node (('seq', 'h'), ('param', role), ...); () otherwise."""
+    if not isinstance(n, Sym):
+        return ()
+    if len(n.index) == 1:
+        key = compound_key(n.index[0])
+        if key is not None and f"{n.name}_{key}" in names:
+            return tuple(names[f"{n.name}_{key}"])
+    return tuple(names.get(n.name, ()))
