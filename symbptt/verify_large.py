@@ -180,7 +180,8 @@ def vanilla_rows(model: Model, T: int, n: int, *, seed: int = 0) -> list[Row]:
     act = NUMERIC_STAND_IN if model.activation == "generic" else model.activation
     output = model.output if model.has_output_layer else None
     h = model.notation.state.ascii
-    loss = model.loss if model.has_output_layer else f"linear stand-in loss <a_t, {h}_t>"
+    t = "T" if model.loss_at == "last" else "t"
+    loss = model.loss if model.has_output_layer else f"linear stand-in loss <a_{t}, {h}_{t}>"
     rng, params, xs, h0, targets, dh = _vanilla_point(model, T, n, seed)
     entries = _entries(rng, params, FD_ENTRIES)
     names = (

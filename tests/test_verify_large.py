@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import symbptt
+from symbptt.catalog import builtin_names
 from symbptt.cells import numeric, reverse
 from symbptt.cli import cli
 from symbptt.model import Role
@@ -83,6 +84,16 @@ def test_python_api_does_the_same_and_counts_skips_apart() -> None:
     )
     assert sum(c.skipped for c in report.checks) == 3
     assert all(not c.passed for c in report.checks if c.skipped)
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_vanilla_builtin_passes_just_beyond_the_unrolled_limit(name: str) -> None:
+    report = symbptt.run_checks(name, 12, 3)  # max_unrolled_T(3) = 6
+    ran = [c for c in report.checks if not c.skipped]
+    assert [c.form for c in ran] == ["step lemma", "(b)", "(b)"]
+    assert report.passed, str(report)
+    assert all(c.detail == "skipped: unrolled forms stop at T<=6 at n=3"
+               for c in report.checks if c.skipped)  # fmt: skip
 
 
 def test_a_report_of_only_skipped_rows_does_not_pass() -> None:
