@@ -278,3 +278,20 @@ def test_yaml_top_level_defaults_like_a_front_matter(tmp_path: Path) -> None:
         "model: homework3\ntolerance: {relative: .inf}\nanswers: [{id: a, answer: '1=1'}]\n",
     )
     assert bad.returncode == 2 and "a.yaml:2" in bad.stdout + bad.stderr
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        # sigma'(0) = 1/4 exactly; W random (float64 at random points)
+        ("\\sigma'(0) W = 0.25 W", "correct"),
+        ("\\sigma'(0) W = 0.2 W", "correct"),  # truncated
+        ("\\sigma'(0) W = 0.3 W", "correct"),  # 0.25 rounds to 0.3 (a tie)
+        ("\\sigma'(0) W = 0.24 W", "wrong"),  # truncation of 0.25 is 0.25, not 0.24
+        ("\\sigma'(0) W = -0.25 W", "wrong"),  # the sign
+        ("\\frac{1}{4} = 0.24 \\cdot 1", "wrong"),
+    ],
+)
+def test_the_far_end_of_truncation_is_open(answer: str, expected: str) -> None:
+    got, why = verdict(answer)
+    assert got == expected, why

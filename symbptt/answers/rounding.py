@@ -44,11 +44,18 @@ MAX_CORNERS = 10  # decimals whose 2^k corners are all evaluated
 MAX_LHS_TERMS = 12  # terms of a left-hand sum searched for the step's exact terms
 
 
+#: The open end of truncation (0.24 stands for values below 0.25, not 0.25) is taken this far
+#: inside, in units of the last digit, so that the range's corners stay within the interval.
+OPEN_END = Fraction(1, 10**6)
+
+
 def interval(num: Num) -> tuple[Fraction, Fraction]:
-    """The values a written decimal may stand for: rounded to nearest or truncated toward 0."""
+    """The values a written decimal may stand for: rounded to nearest (a tie either way, both
+    ends closed) or truncated toward 0 (the far end open)."""
     v, u = num.value, num.ulp
-    assert u is not None
-    return (v - u / 2, v + u) if v > 0 else (v - u, v + u / 2)
+    if u is None:
+        return v, v
+    return (v - u / 2, v + u * (1 - OPEN_END)) if v > 0 else (v - u * (1 - OPEN_END), v + u / 2)
 
 
 def rounded_compare(

@@ -287,6 +287,8 @@ def _compare_written(g: np.ndarray, w: np.ndarray, units: Any, exact: bool) -> t
             if units[idx]:
                 why += f" (entry {_fmt(np.array([[g[idx]]]))} is not {_fmt(np.array([[x]]))}"
                 why += f" rounded or truncated to {_unit(units[idx])})"
+            elif g[idx] == 0 and not _sign_note(g, w):
+                why += " (a written zero is right only for an exact zero)"
             return False, why
     return True, ""
 
