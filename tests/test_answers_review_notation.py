@@ -337,3 +337,64 @@ def test_course_notes_path_sum_is_read_in_the_layout_that_fits() -> None:
     tex = "\\frac{\\partial E_{4}}{\\partial b_{a}} = " + " + ".join(path(j) for j in (4, 3, 2, 1))
     got, why = verdict(tex, "course-notes")
     assert got == "correct" and "numerator layout" in why, why
+
+
+# ------------------------------------------------------------------ 4. nabla_{W,t} per model
+
+
+def test_dl4nlp_step_gradient_identity_numerically() -> None:
+    # dl4nlp: s_t = W x_t + U h_{t-1}, h_t = tanh(s_t), yhat_t = softmax(V h_t), E_t = CE.
+    # dE_t/dW = sum_{k<=t} delta_{t,k} x_k^T with delta_{t,k} = dE_t/ds_k: central differences.
+    rng = np.random.default_rng(1)
+    n, m, k, T = 2, 3, 2, 3
+    W, U, V = rng.normal(size=(n, m)), rng.normal(size=(n, n)), rng.normal(size=(k, n))
+    xs, h0, y = rng.normal(size=(T + 1, m)), rng.normal(size=n), np.array([0.3, 0.7])
+
+    def E(t: int, W: np.ndarray, bump: dict | None = None) -> float:
+        h = h0
+        for i in range(1, t + 1):
+            s = W @ xs[i] + U @ h + (bump or {}).get(i, 0.0)
+            h = np.tanh(s)
+        z = V @ h
+        p = np.exp(z - z.max())
+        return float(-(y * np.log(p / p.sum())).sum())
+
+    eps = 1e-6
+    for t in range(1, T + 1):
+        dW = np.zeros_like(W)
+        for idx in np.ndindex(*W.shape):
+            e = np.zeros_like(W)
+            e[idx] = eps
+            dW[idx] = (E(t, W + e) - E(t, W - e)) / (2 * eps)
+        total = np.zeros_like(W)
+        for kk in range(1, t + 1):
+            d = np.array([(E(t, W, {kk: eps * v}) - E(t, W, {kk: -eps * v})) / (2 * eps)
+                          for v in np.eye(n)])  # fmt: skip
+            total += np.outer(d, xs[kk])
+        np.testing.assert_allclose(total, dW, rtol=1e-5, atol=1e-8)
+
+
+def test_nabla_w_t_is_read_as_each_model_defines_it() -> None:
+    # dl4nlp prints nabla_{W,t} E = sum_k delta_{t,k} x_k^T = dE_t/dW (checked above).
+    got, why = verdict(
+        "\\nabla_{W,t} E = \\sum_{k=1}^{t} \\delta_{t,k} x_{k}^\\top",
+        "dl4nlp",
+        range="1 \\le t \\le T",
+    )
+    assert got == "correct" and "read as this model defines it" in why, why
+    # only the k = t term is not dE_t/dW once t >= 2 (x_1 reaches E_2 through h_1)
+    got, why = verdict(
+        "\\nabla_{W,t} E = \\delta_{t,t} x_{t}^\\top", "dl4nlp", range="1 \\le t \\le T"
+    )
+    assert got == "wrong", why
+    # dl4nlp's nabla_{W,t,k} E: the step-t loss through step k's copy of W
+    got, why = verdict(
+        "\\nabla_{W,t,k} E = \\delta_{t,k} x_{k}^\\top", "dl4nlp", range="1 \\le k \\le t \\le T"
+    )
+    assert got == "correct", why
+    # the tutorial prints nabla_{U,t} E = delta_t x_t^T: the copy of U at step t (sum_t of these
+    # is dE/dU), with delta_t = dE/dnet_t
+    got, why = verdict(
+        "\\nabla_{U,t} E = \\delta_{t} x_{t}^\\top", "tutorial", range="1 \\le t \\le T"
+    )
+    assert got == "correct", why

@@ -46,7 +46,7 @@ from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.norms import is_complex
 from symbptt.answers.notation import arities, bound_vars, component_vars, resolve
 from symbptt.answers.parse import ParseError, parse_index_pattern, parse_latex
-from symbptt.answers.paths import immediate_paths
+from symbptt.answers.paths import immediate_paths, step_gradients
 from symbptt.answers.rounding import rounded_compare
 from symbptt.answers.tolerance import (
     Tolerance,
@@ -142,6 +142,7 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     if model is not None and not model.is_gated:  # derive's path sums: dh_k/dP the step-k copy
         world_names = make_world(model, Definitions()).names
         read = [immediate_paths(p, world_names) for p in parts]
+        read = [(q, ns + more) for p, ns in read for q, more in [step_gradients(p, model)]]
         parts = [p for p, _ in read]
         notes += list(dict.fromkeys(n for _, ns in read for n in ns))
     constraints = _constraints(spec.range)

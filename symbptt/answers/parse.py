@@ -478,7 +478,10 @@ def _finish(x) -> Node:
 
 
 def _nabla(op: Sym, num: Node) -> Nabla:
-    """\\nabla_{W} E or \\nabla_{W,t} E (see `ast.Nabla`)."""
+    """\\nabla_{W} E or \\nabla_{W,t} E (see `ast.Nabla`); \\nabla_{W,t,k} E (dl4nlp's
+    step-t loss through step k's copy of W) is \\nabla_{W,k} E_t."""
+    if len(op.index) == 3 and isinstance(num, Sym):
+        return Nabla(Sym(num.name, num.index + (op.index[1],)), op.index[0], op.index[2])
     if len(op.index) not in (1, 2):
         raise ParseError("\\nabla needs a subscript: \\nabla_{W} E or \\nabla_{W,t} E")
     return Nabla(num, op.index[0], op.index[1] if len(op.index) == 2 else None)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from symbptt.answers.ast import Add, Big, Deriv, Mul, Nabla, Neg, Node, Sub, Sym, rebuild, show
 from symbptt.answers.evaluate import compound_key
+from symbptt.model import Model
 
 
 def immediate_paths(node: Node, names: Mapping[str, tuple]) -> tuple[Node, list[str]]:
@@ -109,3 +110,32 @@ def _kind(n: Node, names: Mapping[str, tuple]) -> tuple:
         if key is not None and f"{n.name}_{key}" in names:
             return tuple(names[f"{n.name}_{key}"])
     return tuple(names.get(n.name, ()))
+
+
+def step_gradients(node: Node, model: Model) -> tuple[Node, list[str]]:
+    """\\nabla_{P,t} E as the model defines it: with dl4nlp's per-step error terms derive prints
+    it as dE_t/dP (the step-t loss; P is used at every step k <= t), elsewhere it stays the
+    step-t copy's term of dE/dP. Notes for the reason."""
+    if model.delta != "per_step":
+        return node, []
+    loss, step = model.notation.loss.latex, model.notation.step_loss.latex
+    notes: list[str] = []
+
+    def fix(n: Node) -> Node:
+        if (
+            isinstance(n, Nabla)
+            and n.time is not None
+            and isinstance(n.num, Sym)
+            and n.num.name == loss
+            and not n.num.index
+        ):
+            notes.append(
+                f"\\nabla_{{{show(n.wrt)},t}} {loss} read as this model defines it: "
+                f"\\partial {step}_t/\\partial {show(n.wrt)} (the step-t loss; the parameter is "
+                "used at every step k \\le t)"
+            )
+            return Deriv(Sym(step, (n.time,)), n.wrt)
+        return rebuild(n, fix)
+
+    out = fix(node)
+    return out, list(dict.fromkeys(notes))
