@@ -171,11 +171,11 @@ def test_the_printed_gradient_is_judged_correct_by_the_checker(tmp_path: Path) -
     """The printed dL/dW (as the derivation writes it) read back by `symbptt check`."""
     answers = tmp_path / "a.yaml"
     answers.write_text(
-        "model: goodfellow\nanswers:\n  - id: dW\n    given: {'\\tau': 'T'}\n"
+        "model: goodfellow\nanswers:\n  - id: dW\n"
         "    answer: '\\frac{\\partial L}{\\partial W} = \\sum_{t=1}^{\\tau} \\delta^{(t)} "
         "\\left(h^{(t-1)}\\right)^\\top'\n"
         "    where: {'\\delta^{(t)}': '\\frac{\\partial L}{\\partial a^{(t)}}'}\n"
-        "  - id: dW-slip\n    given: {'\\tau': 'T'}\n"
+        "  - id: dW-slip\n"
         "    answer: '\\frac{\\partial L}{\\partial W} = \\sum_{t=1}^{\\tau} \\delta^{(t)} "
         "\\left(h^{(t)}\\right)^\\top'\n"
         "    where: {'\\delta^{(t)}': '\\frac{\\partial L}{\\partial a^{(t)}}'}\n",

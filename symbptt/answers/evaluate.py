@@ -89,6 +89,13 @@ class Env(Protocol):
     def function(self, name: str, deriv: int) -> Any: ...
 
 
+def _steps_name(env: object) -> str | None:
+    """The model's name for the number of steps when it is not T (\\tau), else None."""
+    model = getattr(env, "model", None)
+    steps = getattr(getattr(model, "notation", None), "steps", "T")
+    return steps if steps != "T" else None
+
+
 class Evaluator:
     """Evaluates nodes in one Env; `exact=True` keeps Fractions and raises NotExact otherwise."""
 
@@ -133,8 +140,9 @@ class Evaluator:
         if not node.index and node.name in scope:
             v = scope[node.name]
             return Fraction(v) if self.exact else float(v)
-        if not node.index and node.name == "T":
-            return Fraction(self.env.T) if self.exact else float(self.env.T)
+        if not node.index and (node.name == "T" or node.name == _steps_name(self.env)):
+            return Fraction(self.env.T) if self.exact else float(self.env.T)  # T, or the \\tau
+            # of a model whose notation writes the number of steps so (symbols.steps)
         if len(node.index) == 1:  # W_h, b_y, \\beta_{W_{hh}}: a name, not an index
             key = compound_key(node.index[0])
             if key is not None and self.env.has(f"{node.name}_{key}"):
