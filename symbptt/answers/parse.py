@@ -90,6 +90,15 @@ class _FuncRef:
     deriv: int
 
 
+@dataclass(frozen=True)
+class _FuncPow:
+    """\\tanh^2, \\sigma^{2}, f'^2: a function raised to a power before its argument, read as
+    (f(x))^2 (the elementwise power of the value, never f composed with itself)."""
+
+    fn: _FuncRef
+    exp: Node
+
+
 def parse_latex(text: str) -> Node:
     """Parse one answer (an expression or an `&=` chain); ParseError says what and where."""
     check_text(text)
@@ -298,6 +307,11 @@ class _GroupPost:
 def _sup(base, arg):
     if isinstance(base, _Group):
         return _GroupPost(base, arg)
+    if isinstance(base, _FuncRef) or (
+        isinstance(base, Sym) and not base.index and base.name in ALWAYS_FUNCTIONS
+    ):
+        fn = base if isinstance(base, _FuncRef) else _FuncRef(base.name, 0)
+        return _FuncPow(fn, _func_power(fn, _finish(arg.inner if isinstance(arg, _Group) else arg)))
     items = _flatten(arg) if isinstance(arg, tuple) else []
     last = items[-1] if len(items) > 1 and isinstance(items[-1], Sym) else None
     transposed = last is not None and not last.index and last.name in ("\\top", "T")
@@ -438,6 +452,15 @@ def _finish(x) -> Node:
                 out.append(spectral)
                 i += 2
                 continue
+            power = _letter_power(item, items[i + 1] if i + 1 < len(items) else None)
+            if isinstance(item, _FuncPow) or power is not None:
+                fpow = item if isinstance(item, _FuncPow) else power
+                if i + 1 >= len(items):
+                    raise ParseError(f"{fpow.fn.name} needs an argument")
+                inner = _finish(("mul", [fpow.fn, items[i + 1]]))
+                out.append(Pow(inner, fpow.exp))  # \\tanh^2(x) = (\\tanh x)^2
+                i += 2
+                continue
             fn = _as_function(item, items[i + 1] if i + 1 < len(items) else None)
             if fn is not None:
                 if i + 1 >= len(items):
@@ -468,6 +491,8 @@ def _finish(x) -> Node:
         raise ParseError("\\partial is only allowed inside \\frac{\\partial ...}{\\partial ...}")
     if isinstance(x, _FuncRef):
         raise ParseError(f"{x.name}{chr(39) * x.deriv} needs an argument in parentheses")
+    if isinstance(x, _FuncPow):
+        raise ParseError(f"{x.fn.name}{chr(39) * x.fn.deriv}^{{...}} needs an argument")
     if isinstance(x, Sym) and x.name == "\\nabla":
         raise ParseError("\\nabla needs a subscript and a quantity: \\nabla_{W,t} E")
     if isinstance(x, Sym) and x.name in ALWAYS_FUNCTIONS:
@@ -509,6 +534,29 @@ def _spectral(item, nxt) -> Node | None:
     else:
         return None
     return _sup(node, nxt.arg) if isinstance(nxt, _GroupPost) else node
+
+
+def _func_power(fn: _FuncRef, exp: Node) -> Node:
+    """The exponent of \\tanh^2(x): a positive whole number (\\tanh^{-1} is refused: it could
+    be the inverse function or the reciprocal)."""
+    if isinstance(exp, Num) and exp.value == int(exp.value) and exp.value >= 1:
+        return exp
+    name = fn.name if fn.name.startswith("\\") or len(fn.name) == 1 else "\\" + fn.name
+    raise ParseError(
+        f"{name}^{{{show(exp)}}}: a power written on a function name must be a positive whole "
+        f"number ({name}^2(x) means ({name}(x))^2); write the inverse or reciprocal out"
+    )
+
+
+def _letter_power(item, nxt) -> _FuncPow | None:
+    """\\sigma^2(x), f^{2}(x): a letter function's power followed by a parenthesis."""
+    if not (isinstance(item, Pow) and isinstance(item.base, Sym) and not item.base.index):
+        return None
+    if item.base.name not in LETTER_FUNCTIONS or not isinstance(nxt, _Group | _GroupPost):
+        return None
+    if not isinstance(item.exp, Num | Neg):  # f^t(1 - f^t): a time superscript, not a power
+        return None
+    return _FuncPow(_FuncRef(item.base.name, 0), _func_power(_FuncRef(item.base.name, 0), item.exp))
 
 
 def _as_function(item, nxt) -> _FuncRef | None:

@@ -1,0 +1,127 @@
+"""Review of the homework checker on gated and vanilla cells: \\tanh^2(x) spellings, gated slips
+named, \\prod answers without `for:`. Every expected verdict is worked out here from homework 3's
+LSTM equations (f_t = s(W_f h_{t-1} + U_f x_t + b_f), i_t, C~_t = tanh(...), C_t = f_t C_{t-1} +
+i_t C~_t, o_t, h_t = o_t tanh(C_t)) or elman's (a_t = W_xh x_t + W_hh h_{t-1} + b_h,
+h_t = tanh(a_t)) as numpy loops with central differences, never from the checker's output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symbptt.answers.judge import AnswerSpec, judge
+from symbptt.catalog import load
+
+EPS = 1e-6
+
+
+def sig(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def jac(fun, x0: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    """d fun / d x0 by central differences (columns: entries of x0)."""
+    cols = []
+    for j in range(x0.size):
+        e = np.zeros_like(x0)
+        e[j] = EPS
+        cols.append((fun(x0 + e) - fun(x0 - e)) / (2 * EPS))
+    return np.array(cols).T
+
+
+class LSTM:
+    """Homework 3's LSTM at random weights: T steps, n cells, m inputs."""
+
+    def __init__(self, T: int = 3, n: int = 2, m: int = 2, seed: int = 0) -> None:
+        rng = np.random.default_rng(seed)
+        self.T, self.n = T, n
+        self.p = {
+            f"{k}_{g}": rng.normal(0, 0.8, (n, n if k == "W" else m)) for k in "WU" for g in "fiCo"
+        }
+        self.p |= {f"b_{g}": rng.normal(0, 0.5, n) for g in "fiCo"}
+        self.xs = rng.normal(size=(T + 1, m))
+        self.h0, self.C0 = rng.normal(0, 0.5, n), rng.normal(0, 0.5, n)
+
+    def pre(self, g: str, h: np.ndarray, x: np.ndarray) -> np.ndarray:
+        return self.p[f"W_{g}"] @ h + self.p[f"U_{g}"] @ x + self.p[f"b_{g}"]
+
+    def step(self, h: np.ndarray, C: np.ndarray, x: np.ndarray) -> dict:
+        f, i, o = (sig(self.pre(g, h, x)) for g in "fio")
+        Cn = f * C + i * np.tanh(self.pre("C", h, x))
+        return {"f": f, "i": i, "o": o, "C": Cn, "h": o * np.tanh(Cn)}
+
+    def run(self) -> list[dict]:
+        out = [{"h": self.h0, "C": self.C0}]
+        for t in range(1, self.T + 1):
+            out.append(self.step(out[-1]["h"], out[-1]["C"], self.xs[t]))
+        return out
+
+
+def _verdict(model: str, answer: str, rng: str | None = None) -> dict:
+    return judge(AnswerSpec(id="a", answer=answer, range=rng), load(model)).as_dict()
+
+
+# ------------------------------------------------------------------ 1. \tanh^2(x) = (\tanh x)^2
+
+DH_DC = r"\frac{\partial h_t}{\partial C_t} = \operatorname{diag}(o_t \odot (1 - %s))"
+TANH2 = [r"\tanh^2(C_t)", r"\tanh^2 C_t", r"\tanh^{2}\left(C_{t}\right)", r"\tanh(C_t)^2"]
+
+
+def test_dh_dC_is_the_squared_reading_by_hand() -> None:
+    """h_t = o_t tanh(C_t): dh_t/dC_t (C_t bumped, o_t fixed) is diag(o (1 - tanh(C)^2)), not the
+    f-composed-with-f reading diag(o (1 - tanh(tanh C)))."""
+    for seed in (0, 1):
+        m = LSTM(seed=seed)
+        for s in m.run()[1:]:
+            num = jac(lambda c, o=s["o"]: o * np.tanh(c), s["C"])
+            assert np.allclose(num, np.diag(s["o"] * (1 - np.tanh(s["C"]) ** 2)), atol=1e-6)
+            assert not np.allclose(num, np.diag(s["o"] * (1 - np.tanh(np.tanh(s["C"])))), atol=1e-3)
+
+
+@pytest.mark.parametrize("spelling", TANH2)
+def test_tanh_squared_spellings_are_correct_lstm(spelling: str) -> None:
+    v = _verdict("homework3-lstm", DH_DC % spelling)
+    assert v["verdict"] == "correct", v["reason"]
+
+
+def test_elman_tanh_squared_by_hand() -> None:
+    """h_t = tanh(a_t): dh_t/da_t = diag(1 - tanh(a_t)^2) by central differences."""
+    a = np.random.default_rng(3).normal(size=3)
+    assert np.allclose(jac(np.tanh, a), np.diag(1 - np.tanh(a) ** 2), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "spelling", [r"\tanh^2(a_t)", r"\tanh^2 a_t", r"\tanh^{2}\left(a_{t}\right)"]
+)
+def test_tanh_squared_spellings_are_correct_elman(spelling: str) -> None:
+    v = _verdict(
+        "elman", rf"\frac{{\partial h_t}}{{\partial a_t}} = \operatorname{{diag}}(1 - {spelling})"
+    )
+    assert v["verdict"] == "correct", v["reason"]
+    wrong = _verdict(
+        "elman", rf"\frac{{\partial h_t}}{{\partial a_t}} = \operatorname{{diag}}(1 + {spelling})"
+    )
+    assert wrong["verdict"] == "wrong", wrong["reason"]
+
+
+def test_sigma_squared_is_the_square_of_the_value() -> None:
+    """df_t/db_f = diag(s(z)(1 - s(z))) = diag(f_t - s(z)^2) with z the pre-activation (hand)."""
+    m = LSTM()
+    states = m.run()
+    h, x = states[0]["h"], m.xs[1]
+    z = m.pre("f", h, x)
+    num = jac(lambda b: sig(m.p["W_f"] @ h + m.p["U_f"] @ x + b), m.p["b_f"])
+    assert np.allclose(num, np.diag(states[1]["f"] - sig(z) ** 2), atol=1e-6)
+    v = _verdict(
+        "homework3-lstm",
+        r"\frac{\partial f_t}{\partial b_f} = \operatorname{diag}(f_t - \sigma^2(W_f h_{t-1} + U_f x_t + b_f))",
+    )
+    assert v["verdict"] == "correct", v["reason"]
+
+
+@pytest.mark.parametrize("power", [r"\tanh^{-1}(C_t)", r"\sigma^{-1}(C_t)", r"\tanh^{1/2} C_t"])
+def test_function_power_other_than_whole_is_refused(power: str) -> None:
+    v = _verdict("homework3-lstm", DH_DC % power)
+    assert v["verdict"] == "undecided"
+    assert "positive whole number" in v["reason"]
