@@ -398,3 +398,22 @@ def test_nabla_w_t_is_read_as_each_model_defines_it() -> None:
         "\\nabla_{U,t} E = \\delta_{t} x_{t}^\\top", "tutorial", range="1 \\le t \\le T"
     )
     assert got == "correct", why
+
+
+# ------------------------------------------------------------------ 6. layout: in a derivation
+
+
+def test_derive_refuses_a_denominator_layout_file(tmp_path) -> None:  # noqa: ANN001
+    from click.testing import CliRunner
+
+    from symbptt.catalog import DERIVATIONS_DIR
+    from symbptt.cli import cli
+
+    text = (DERIVATIONS_DIR / "homework3.yaml").read_text()
+    path = tmp_path / "hw3-den.yaml"
+    path.write_text(text.replace("name: homework3", "name: hw3den") + "layout: denominator\n")
+    r = CliRunner().invoke(cli, ["derive", str(path)])
+    assert r.exit_code == 2 and "layout: denominator" in r.output, r.output
+    path.write_text(text.replace("name: homework3", "name: hw3num") + "layout: numerator\n")
+    r = CliRunner().invoke(cli, ["derive", str(path), "--no-checks"])
+    assert r.exit_code == 0, r.output

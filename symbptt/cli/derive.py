@@ -88,6 +88,14 @@ def derive(
     if output is not None:
         check_target(output, force=force, option="-o")
     model = catalog.load(model_name)
+    if model.notation.layout == "denominator":  # derive prints numerator-layout chains only
+        raise InputError(
+            "layout: denominator - derive prints Jacobians and chains in numerator layout only "
+            "(dh_t/dh_k = prod diag(f') W, dL/dh a row in a chain); remove the layout key or set "
+            "numerator or mixed to derive this file (an answer file may still declare "
+            "layout: denominator for symbptt check)",
+            where=model_name,
+        )
     for key, value in (("--T", T), ("--n", n)):
         if value is not None and value < 1:
             raise InputError(f"{key} must be a whole number >= 1; found {value}")
