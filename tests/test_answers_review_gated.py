@@ -125,3 +125,79 @@ def test_function_power_other_than_whole_is_refused(power: str) -> None:
     v = _verdict("homework3-lstm", DH_DC % power)
     assert v["verdict"] == "undecided"
     assert "positive whole number" in v["reason"]
+
+
+# ------------------------------------------------------------------ 2. gated slips named
+
+
+def _partial_f_by_bf(m: LSTM, t: int) -> np.ndarray:
+    """df_t/db_f with step t's copy of b_f bumped (h_{t-1}, x_t fixed), by central differences."""
+    h, x = m.run()[t - 1]["h"], m.xs[t]
+    return jac(lambda b: sig(m.p["W_f"] @ h + m.p["U_f"] @ x + b), m.p["b_f"])
+
+
+def _direct_carousel(m: LSTM, k: int, t: int) -> np.ndarray:
+    """dC_t/dC_k along C alone: the product of the step partials dC_i/dC_{i-1} (h_{i-1} fixed)."""
+    states, out = m.run(), np.eye(m.n)
+    for i in range(k + 1, t + 1):
+        h = states[i - 1]["h"]
+        step = jac(lambda c, h=h, i=i: m.step(h, c, m.xs[i])["C"], states[i - 1]["C"])
+        out = step @ out
+    return out
+
+
+@pytest.mark.parametrize(
+    "gate_derivative", [r"\sigma(f_t) \odot (1 - \sigma(f_t))", r"\sigma(f_t) (1 - \sigma(f_t))"]
+)
+def test_sigma_of_the_gate_value_written_out_is_named(gate_derivative: str) -> None:
+    for seed in (0, 1):  # by hand: sigma(f)(1 - sigma(f)) is not f (1 - f) = df_t/db_f
+        m = LSTM(seed=seed)
+        f = m.run()[2]["f"]
+        assert np.allclose(_partial_f_by_bf(m, 2), np.diag(f * (1 - f)), atol=1e-6)
+        assert not np.allclose(np.diag(sig(f) * (1 - sig(f))), np.diag(f * (1 - f)), atol=1e-3)
+    v = _verdict(
+        "homework3-lstm",
+        rf"\frac{{\partial f_t}}{{\partial b_f}} = \operatorname{{diag}}({gate_derivative})",
+    )
+    assert v["verdict"] == "wrong"
+    assert "\\sigma(1 - \\sigma) applied to the gate's value f_t" in v["reason"]
+
+
+def test_tanh_of_the_candidate_value_is_named() -> None:
+    """dC~_t/db_C = diag(1 - C~_t^2) (hand); 1 - tanh^2(C~_t) applies tanh twice."""
+    m = LSTM()
+    h, x = m.run()[0]["h"], m.xs[1]
+    ct = np.tanh(m.pre("C", h, x))
+    num = jac(lambda b: np.tanh(m.p["W_C"] @ h + m.p["U_C"] @ x + b), m.p["b_C"])
+    assert np.allclose(num, np.diag(1 - ct**2), atol=1e-6)
+    assert not np.allclose(num, np.diag(1 - np.tanh(ct) ** 2), atol=1e-3)
+    lhs = r"\frac{\partial \tilde{C}_t}{\partial b_C} = "
+    good = _verdict("homework3-lstm", lhs + r"\operatorname{diag}(1 - \tilde{C}_t^2)")
+    assert good["verdict"] == "correct", good["reason"]
+    v = _verdict("homework3-lstm", lhs + r"\operatorname{diag}(1 - \tanh^2(\tilde{C}_t))")
+    assert v["verdict"] == "wrong"
+    assert "1 - tanh^2 applied to the gate's value \\tilde{C}_t" in v["reason"]
+
+
+@pytest.mark.parametrize("dot", ["", r"\cdot "])
+def test_factor_after_the_product_is_named(dot: str) -> None:
+    """prod_{i=k+1}^{t} diag(f_i) diag(f_k): the body runs to the next + or -, so diag(f_k) is
+    repeated t - k times; by hand it differs from the direct path prod diag(f_i) when t > k."""
+    for seed in (0, 1):
+        m = LSTM(seed=seed)
+        states = m.run()
+        for k in range(1, m.T + 1):
+            for t in range(k, m.T + 1):
+                direct = _direct_carousel(m, k, t)
+                prod_f = np.eye(m.n)
+                for i in range(k + 1, t + 1):
+                    prod_f = np.diag(states[i]["f"]) @ prod_f
+                assert np.allclose(direct, prod_f, atol=1e-6)
+                student = prod_f @ np.linalg.matrix_power(np.diag(states[k]["f"]), t - k)
+                assert np.allclose(direct, student, atol=1e-6) == (t == k)
+    answer = rf"\prod_{{i=k+1}}^{{t}} \operatorname{{diag}}(f_i) {dot}\operatorname{{diag}}(f_k)"
+    v = _verdict(
+        "homework3-lstm", r"\frac{\partial C_t}{\partial C_k} = " + answer, r"1 \le k \le t \le T"
+    )
+    assert v["verdict"] == "wrong"
+    assert "an extra factor diag(f_k) at the end of the product" in v["reason"]

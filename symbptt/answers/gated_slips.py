@@ -3,10 +3,11 @@
 Each candidate is the student's step with one repair; the slip is named when the repaired step
 holds. The repairs are read from the cell's statement (which quantities are gates, which
 function each equation applies, which state tanh reads), not from a hand-typed LSTM:
-tanh' missing on C_t, sigma' of the gate's value instead of its pre-activation, or of another
+tanh' missing on C_t, sigma' of the gate's value instead of its pre-activation (also written
+out: sigma(f_t)(1 - sigma(f_t)), 1 - tanh^2(C~_t)), or of another
 gate's pre-activation (W_i for W_f), sigma(1 - sigma)
 applied to a pre-activation, z and 1 - z swapped, a gate's own derivative missing, an extra factor
-at the end of a \\prod. One more compares with a changed truth: the recursive term through h
+at the end of a \\prod (or inside its body, where it repeats). One more compares with a changed truth: the recursive term through h
 dropped (h's reads at the next step frozen). Index slips (C_t for C_{t-1}, f_t for f_{t+1}) are
 the general `slips` module's.
 """
@@ -97,6 +98,7 @@ def _candidates(ctx: Any, cell: Cell, step: Node) -> Iterator[Edit]:
                    f"{_fname(fn)}'({show(arg)}))", _replace(step, s, fixed))  # fmt: skip
     for node in _nodes(step):
         yield from _wrong_argument(node, step, names, gates)
+        yield from _function_of_value(node, step, names, gates)
         yield from _other_gate(node, step, cell)
         yield from _preactivation(node, step)
         yield from _extra_factor(node, step)
@@ -123,6 +125,30 @@ def _wrong_argument(node: Node, step: Node, names: dict, gates: dict) -> Iterato
             yield (f"{show(node)}: the derivative applied to the gate's value {show(arg)}, not to "
                    f"its pre-activation ({_fname(fn)}'(a) = {show(fixed)} with {show(arg)} = "
                    f"{_fname(fn)}(a))", _replace(step, node, fixed))  # fmt: skip
+
+
+def _function_of_value(node: Node, step: Node, names: dict, gates: dict) -> Iterator[Edit]:
+    """sigma(f_t)(1 - sigma(f_t)): sigma' written out but applied to the gate's value f_t (which
+    is sigma(a) already); the repair reads every sigma(f_t) as f_t."""
+    if not (isinstance(node, Apply) and node.deriv == 0 and len(node.args) == 1):
+        return
+    arg = node.args[0]
+    fn = "tanh" if node.name == "tanh" else "sigmoid" if node.name in _SIGMA else None
+    if fn is None or not isinstance(arg, Sym) or gates.get(names.get(arg.name, "")) != fn:
+        return
+    fixed = _replace(step, node, arg)  # and f_t (1 - f_t) of two columns as f_t \\odot (1 - f_t)
+    fixed = _replace(fixed, Mul(arg, Sub(ONE, arg)), Hop("\\odot", arg, Sub(ONE, arg)))
+    if fn == "sigmoid" and any(n == Sub(ONE, node) for n in _nodes(step)):
+        what = f"{_fname(fn)}(1 - {_fname(fn)})"
+    elif fn == "tanh" and any(
+        n == Sub(ONE, Pow(node, Num(Fraction(2), "2"))) for n in _nodes(step)
+    ):
+        what = "1 - tanh^2"
+    else:
+        what = _fname(fn)
+    yield (f"{what} applied to the gate's value {show(arg)}, not to its pre-activation "
+           f"({show(arg)} = {_fname(fn)}(a) already: {_fname(fn)}'(a) = {show(_deriv_of(fn, arg))})",
+           fixed)  # fmt: skip
 
 
 def _other_gate(node: Node, step: Node, cell: Cell) -> Iterator[Edit]:
@@ -183,11 +209,25 @@ def _extra_factor(node: Node, step: Node) -> Iterator[Edit]:
             f"an extra factor at the end of the product: it runs to {show(hi.hi)}",
             _replace(step, node, hi),
         )
+    if isinstance(node, Big) and node.op == "prod" and isinstance(node.body, Mul | Hop):
+        for keep, extra in ((node.body.a, node.body.b), (node.body.b, node.body.a)):
+            if not _mentions(extra, node.var):  # \\prod_i A_i B_k: B_k is not the product's
+                inside = Big(node.op, node.var, node.lo, node.hi, keep, node.implicit)
+                yield (f"an extra factor {show(extra)} at the end of the product (the product's "
+                       f"body runs to the next + or -, so it is repeated at every {node.var})",
+                       _replace(step, node, inside))  # fmt: skip
     if isinstance(node, Mul | Hop):
         for keep, extra in ((node.a, node.b), (node.b, node.a)):
             if isinstance(keep, Big) and keep.op == "prod":
                 yield (f"an extra factor {show(extra)} at the end of the product",
                        _replace(step, node, keep))  # fmt: skip
+
+
+def _mentions(node: Node, var: str) -> bool:
+    """True when the letter var appears anywhere in node, indices included."""
+    if isinstance(node, Sym):
+        return node.name == var or any(_mentions(i, var) for i in node.index)
+    return any(_mentions(c, var) for c in node.children())
 
 
 def _swap(node: Node, q: str, names: dict) -> Node:
