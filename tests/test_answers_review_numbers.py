@@ -15,8 +15,10 @@ import mpmath
 import pytest
 
 from symbptt.answers.bignum import LogNumber, huge_power
+from symbptt.answers.files import read_submission
 from symbptt.answers.judge import AnswerSpec, judge
 from symbptt.catalog import load
+from symbptt.errors import InputError
 
 Q = "\\begin{bmatrix}-0.6&-0.8\\\\-0.8&0.6\\end{bmatrix}"
 GIVEN = {"Lambda": "\\operatorname{diag}(0.9, 0.4)", "Q": Q, "W": "Q\\Lambda Q^{-1}"}
@@ -100,6 +102,14 @@ def test_exact_terms_of_a_sum_must_be_terms_of_the_left_side() -> None:
     assert verdict("0.9^{30}+0.4^{30} = 0.0424 + 0.4^{29}")[0] == "wrong"
     assert verdict("0.9^{30}+0.4^{30} = 0.0424 + 0.4^{30}")[0] == "correct"
     assert verdict("0.9^{30}+0.4^{30} = 0.0424")[0] == "correct"  # 0.0423911... + 1.2e-12
+    # a left side written in numbers is its own terms; products are multiplied out
+    assert verdict("0.9^{30} = 0.0424 + 0.4^{29}")[0] == "wrong"
+    assert verdict("0.9^{10^{12}} = 0.9^{30} - 0.0424")[0] == "wrong"
+    half = "\\frac{1}{2}(0.9^{30}+0.4^{30})"
+    assert verdict(f"{half} = 0.0212 + \\frac{{1}}{{2}} 0.4^{{30}}")[0] == "correct"  # 0.02119...
+    assert verdict(f"{half} = 0.0212 + \\frac{{1}}{{2}} 0.4^{{29}}")[0] == "wrong"
+    assert verdict("0.9^{30} + 1 = 0.0424 + 1")[0] == "correct"
+    assert verdict("2 \\cdot 0.9^{30} = 0.0424 + 0.0424")[0] == "correct"  # 0.08478
 
 
 # --------------------------------------------------------------------------- 3. rounding
@@ -220,6 +230,10 @@ def test_a_computed_step_is_right_inside_its_rounding_range() -> None:
         ("2^{-10^{12}} < 0", "wrong"),
         ("0.5^{2^{1001}} = 0", "wrong"),  # a positive base to any power is positive
         ("0.5^{2^{1001}} > 0", "correct"),
+        ("0.5^{2^{1001}} > 0.1", "wrong"),  # log10 = -2^{1001} log10(2) < -10^{300}
+        ("0.5^{2^{1001}} < 0.5^{2^{1001}-1}", "correct"),  # ratio 1/2
+        ("0.5^{2^{1001}} \\cdot 2^{2^{1001}} = 1", "correct"),
+        ("2^{2^{1001}} < 10^{30}", "wrong"),
     ],
 )
 def test_inequalities_of_huge_powers_are_decided_exactly(answer: str, expected: str) -> None:
@@ -243,24 +257,40 @@ def _check(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("value", [".inf", ".nan", "-1", "0", "abc", "-.inf"])
+def _read(tmp_path: Path, text: str):  # noqa: ANN202
+    f = tmp_path / "a.yaml"
+    f.write_text(text)
+    return read_submission(f)
+
+
+@pytest.mark.parametrize("value", [".inf", ".nan", "-1", "0", "abc", "-.inf", "'1e400'"])
 def test_a_bad_tolerance_is_an_input_error_naming_file_line_and_answer(
     tmp_path: Path, value: str
 ) -> None:
+    text = (
+        "model: homework3\nstudent: x\nanswers:\n  - id: a1\n    answer: '0.9^{2} = 0.81'\n"
+        f"    tolerance: {{absolute: {value}}}\n"
+    )
+    with pytest.raises(InputError) as err:
+        _read(tmp_path, text)
+    out = str(err.value)
+    assert "a.yaml:6" in out and "'a1'" in out and "finite" in out
+
+
+def test_an_infinite_tolerance_exits_2_without_a_traceback(tmp_path: Path) -> None:
     r = _check(
         tmp_path,
         "model: homework3\nstudent: x\nanswers:\n  - id: a1\n    answer: '0.9^{2} = 0.81'\n"
-        f"    tolerance: {{absolute: {value}}}\n",
+        "    tolerance: {absolute: .inf}\n",
     )
     out = r.stdout + r.stderr
-    assert r.returncode == 2, out
-    assert "a.yaml:6" in out and "'a1'" in out and "tolerance" in out
+    assert r.returncode == 2 and "a.yaml:6" in out, out
     assert "Traceback" not in out and "internal error" not in out
 
 
 def test_yaml_top_level_defaults_like_a_front_matter(tmp_path: Path) -> None:
     # absolute 0.1 admits 0.75 for 0.81 (file default); the answer's own 0.01 does not
-    r = _check(
+    sub = _read(
         tmp_path,
         "model: homework3\nstudent: x\ntolerance: {absolute: 0.1}\n"
         "given: {a: '0.9'}\nanswers:\n"
@@ -268,16 +298,14 @@ def test_yaml_top_level_defaults_like_a_front_matter(tmp_path: Path) -> None:
         "  - {id: d2, answer: 'a^{2} = 0.75', tolerance: {absolute: 0.01}}\n"
         "  - {id: d3, answer: 'a \\cdot b = 0.45', given: {b: '0.5'}}\n",
     )
-    assert r.returncode != 2, r.stdout + r.stderr
-    lines = r.stdout.splitlines()
-    assert any(line.strip().startswith("d1: CORRECT") for line in lines), r.stdout
-    assert any(line.strip().startswith("d2: WRONG") for line in lines), r.stdout
-    assert any(line.strip().startswith("d3: CORRECT") for line in lines), r.stdout  # merged
-    bad = _check(
-        tmp_path,
-        "model: homework3\ntolerance: {relative: .inf}\nanswers: [{id: a, answer: '1=1'}]\n",
-    )
-    assert bad.returncode == 2 and "a.yaml:2" in bad.stdout + bad.stderr
+    got = [judge(spec, HW3).verdict for spec in sub.answers]
+    assert got == ["correct", "wrong", "correct"]  # d3: the file's a and its own b (0.45)
+    with pytest.raises(InputError) as err:
+        _read(
+            tmp_path,
+            "model: homework3\ntolerance: {relative: .inf}\nanswers: [{id: a, answer: '1=1'}]\n",
+        )
+    assert "a.yaml:2" in str(err.value)
 
 
 @pytest.mark.parametrize(

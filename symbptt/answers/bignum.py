@@ -44,15 +44,17 @@ class LogNumber:
     """An exact sum of terms (or, without `terms`, only sign * 10^log10), with its sign and
     log10 (None: beyond 10^(10^40), magnitude unknown)."""
 
-    __slots__ = ("form", "log10", "sign", "terms")
+    __slots__ = ("beyond", "form", "log10", "sign", "terms")
 
     def __init__(self, sign: int, log10: Any, form: Form | None,
                  terms: tuple[Term, ...] | None = None) -> None:  # fmt: skip
         self.sign, self.form = sign, form if sign else {}
         self.terms = terms if sign else ()
         self.log10 = log10 if sign else _MP.mpf(0)
+        self.beyond = 0  # 1: above 10^(10^40), -1: below 10^(-10^40), 0: log10 known or unknown
         if sign and log10 is not None and abs(log10) > MAX_LOG10:
             self.log10 = None  # sign known, magnitude beyond the logarithm scale
+            self.beyond = 1 if log10 > 0 else -1
 
     # ------------------------------------------------------------------ construction
 
@@ -252,7 +254,8 @@ class LogNumber:
             return "0"
         if self.log10 is None:
             word = "positive" if self.sign > 0 else "negative"
-            return f"a {word} number beyond 10^(+-10^40)"
+            where = {1: "of magnitude above 10^(10^40)", -1: "of magnitude below 10^(-10^40)"}
+            return f"a {word} number {where.get(self.beyond, 'beyond 10^(+-10^40)')}"
         e = int(_MP.floor(self.log10))
         mant = float(_MP.power(10, self.log10 - e))
         return f"{'-' if self.sign < 0 else ''}{mant:.4g}e{e}"
@@ -332,12 +335,18 @@ def _sign_log(terms: list[Term]) -> tuple[int, Any]:
         logs.append(lg)
     if len(terms) == 1:
         return (1 if terms[0][0] > 0 else -1), logs[0]
-    if any(abs(lg) > MAX_LOG10 for lg in logs):  # sizes unknown: only equal signs settle it
+    order = sorted(range(len(terms)), key=lambda i: logs[i], reverse=True)
+    top, second = logs[order[0]], logs[order[1]]
+    # a logarithm past 10^40 is known to 80 digits relative, not absolute: a term dominates
+    # when it is ahead of the next by more than that error (and the count of terms)
+    err = max(abs(lg) for lg in logs) * _MP.mpf(10) ** -70
+    if abs(top) > MAX_LOG10:
+        if top - second > 2 * err + 3:
+            return (1 if terms[order[0]][0] > 0 else -1), top  # beyond the scale: kept unknown
         signs = {1 if c > 0 else -1 for c, _ in terms}
         if len(signs) == 1:
             return signs.pop(), None
-        raise LimitExceeded("a sum of numbers beyond 10^(10^40) of opposite signs")
-    top = max(logs)
+        raise LimitExceeded("a sum of numbers beyond 10^(10^40) too close to decide")
     total = _MP.fsum(
         (1 if c > 0 else -1) * _MP.power(10, lg - top)
         for (c, _), lg in zip(terms, logs, strict=True)

@@ -13,9 +13,11 @@ interval, and nothing else absorbs an error:
    between the truth and the step as written must be a combination of the decimals' own
    directions, exactly: Q diag(0.0424, 0.4^{29}) Q^{-1} for W^{30} leaves 0.4^{30} - 0.4^{29}
    in a direction no decimal moves, so it is wrong however small.
-3. Exact terms of a sum: for a left side that is a sum (0.9^{30} + 0.4^{30}), the terms of the
-   step without a rounded decimal must be exactly a part of the left side's terms
-   (0.0424 + 0.4^{29} is wrong: 0.4^{29} is no term of it).
+3. Exact terms: the terms of the step without a rounded decimal (sums multiplied out) must be
+   exactly a part of the left side's terms, when the left side is written out in numbers or
+   is a sum: for 0.9^{30} + 0.4^{30}, 0.0424 + 0.4^{29} is wrong (0.4^{29} is no term of it),
+   and 0.9^{10^{12}} = 0.9^{30} - 0.0424 is wrong (0.9^{30} is not 0.9^{10^{12}}). A left side
+   that is one name (W^{30}) is left to rule 2.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Add, Neg, Node, Num, Sub
+from symbptt.answers.ast import Add, Div, Mul, Neg, Node, Num, Sub, Sym, walk
 from symbptt.answers.bignum import LogNumber
 from symbptt.answers.tolerance import (
     EXACT_FLOOR,
@@ -74,11 +76,9 @@ def rounded_compare(
     ok, why = _in_range(step, found, evaluate, g, w, tol, exact)
     if not ok:
         return False, why
-    if exact and not _has_huge(g, w):
-        why = _exact_parts(step, found, evaluate, g, w)
-        if why:
-            return False, why
-        why = _exact_terms(step, lhs, tol, evaluate)
+    if exact:
+        why = "" if _has_huge(g, w) else _exact_parts(step, found, evaluate, g, w)
+        why = why or _exact_terms(step, lhs, tol, evaluate)
         if why:
             return False, why
     return True, ""
@@ -159,8 +159,10 @@ def _exact_parts(step, found, evaluate, g, w) -> str:  # noqa: ANN001
 def _exact_terms(step: Node, lhs: Node, tol: Tolerance, evaluate: Any) -> str:
     """'' unless the step's terms without rounded decimals match no part of a left-hand sum."""
     lhs_terms = _terms(lhs)
-    if len(lhs_terms) < 2 or len(lhs_terms) > MAX_LHS_TERMS:
+    if len(lhs_terms) > MAX_LHS_TERMS:
         return ""
+    if len(lhs_terms) == 1 and any(isinstance(n, Sym) for n in walk(lhs)):
+        return ""  # a name (W^{30}, x): its terms are not written out here
     data = tol.value[1]
     exact_terms = []
     has_rounded = False
@@ -175,8 +177,6 @@ def _exact_terms(step: Node, lhs: Node, tol: Tolerance, evaluate: Any) -> str:
         total = sum((s * _as2d(evaluate(t)) for s, t in exact_terms), start=Fraction(0))
         parts = [s * _as2d(evaluate(t)) for s, t in lhs_terms]
     except Exception:  # noqa: BLE001 - a term alone may not evaluate (a shape): no claim
-        return ""
-    if _has_huge(total) or any(_has_huge(p) for p in parts):
         return ""
     for r in range(len(parts) + 1):
         for pick in itertools.combinations(parts, r):
@@ -194,13 +194,22 @@ def _rounded_inside(term: Node, data: frozenset) -> bool:
 
 
 def _terms(node: Node, sign: int = 1) -> list[tuple[int, Node]]:
-    """The top-level summands of a sum with their signs: a - (b + c) -> +a, -b, -c."""
+    """The summands of a sum with their signs, products and quotients multiplied out:
+    a - (b + c) -> +a, -b, -c; \\frac{1}{2}(a + b) -> +(1/2)a, +(1/2)b."""
     if isinstance(node, Add):
         return _terms(node.a, sign) + _terms(node.b, sign)
     if isinstance(node, Sub):
         return _terms(node.a, sign) + _terms(node.b, -sign)
     if isinstance(node, Neg):
         return _terms(node.a, -sign)
+    if isinstance(node, Mul):
+        left, right = _terms(node.a), _terms(node.b)
+        if 1 < len(left) * len(right) <= 2 * MAX_LHS_TERMS:
+            return [(sign * s * r, Mul(a, b)) for s, a in left for r, b in right]
+    if isinstance(node, Div):
+        top = _terms(node.a)
+        if 1 < len(top) <= 2 * MAX_LHS_TERMS:
+            return [(sign * s, Div(a, node.b)) for s, a in top]
     return [(sign, node)]
 
 

@@ -261,7 +261,7 @@ def compare(got: Any, want: Any, tol: Tolerance, extra: Any = None) -> tuple[boo
     ok = bool(np.all(diff <= bound))
     if ok:
         return True, ""
-    return False, f"value {_fmt(g)}, expected {_fmt(w)}{_sign_note(g, w)}{_huge_note(g, w)}"
+    return False, f"value {_fmt(g)}, expected {_fmt(w)}{_sign_note(g, w) or _huge_note(g, w)}"
 
 
 def _huge_note(g: np.ndarray, w: np.ndarray) -> str:
