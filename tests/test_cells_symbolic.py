@@ -11,7 +11,13 @@ import pytest
 import sympy as sp
 
 from symbptt.cells import CELLS
-from symbptt.cells.carousel import direct_path, partial, total_step_jacobian
+from symbptt.cells.carousel import (
+    carried,
+    direct_path,
+    direct_term,
+    partial,
+    total_step_jacobian,
+)
 from symbptt.cells.expr import Hadamard, Prev, Ref
 from symbptt.cells.numeric import backward, forward
 from symbptt.cells.reverse import step_adjoints
@@ -162,7 +168,8 @@ def _lstm_step(p: dict[str, np.ndarray], x: np.ndarray, h: np.ndarray, c: np.nda
 def test_lstm_carousel_statements_are_derived_and_hold_numerically() -> None:
     cell = CELLS["lstm"]
     assert partial(cell, "c", "c").statement == "diag(f)"
-    assert partial(cell, "h", "h").statement == "0"  # h_t reads h_{t-1} only through the gates
+    assert direct_term(cell, "h", "h").statement == "0"  # h_t reads h_{t-1} only via the gates
+    assert partial(cell, "h", "h").statement == ""  # ... so its step partial is not zero
     for k in (1, 2, 3):
         assert direct_path(cell, "c", k).equal
     n, m, steps = 3, 2, 3
@@ -207,7 +214,9 @@ def _gru_step(p: dict[str, np.ndarray], x: np.ndarray, h: np.ndarray) -> tuple:
 
 def test_gru_direct_term_is_diag_z_and_the_rest_is_not_zero() -> None:
     cell = CELLS["gru"]
-    assert partial(cell, "h", "h").statement == "diag(z)"
+    assert direct_term(cell, "h", "h").statement == "diag(z)"
+    assert carried(cell, "h").kind == "direct term"  # the step partial of a one-state cell
+    assert partial(cell, "h", "h").statement == ""  # is the total, not diag(z)
     n = 3
     rng = np.random.default_rng(2)
     p = {q.key: rng.normal(0, 1.0, size=q.size(n, n)) for q in cell.params}
@@ -383,7 +392,11 @@ def test_a_peephole_forget_gate_breaks_the_product_statement_and_it_is_not_made(
     cell = Cell("peephole", (*lstm.params, Param("p_f", ("n",))), lstm.states, eqs)
     assert isinstance(peep.arg.terms[0], MatMul)  # type: ignore[attr-defined]
     assert reads_own_state(cell, "c", "c") == ["f"]
-    assert not direct_path(cell, "c", 2).equal  # the statement would be false here
+    # the step partial (h_{t-1}, x_t fixed) is not diag(f): f_t reads c_{t-1}; the chain rule
+    # still multiplies the true step partials, but no prod diag(f_i) statement is made
+    assert partial(cell, "c", "c").statement == ""
+    assert direct_term(cell, "c", "c").statement == "diag(f)"
+    assert direct_path(cell, "c", 2).equal
     rows = run(cell, 2, 2)
     assert all(r.passed for r in rows), [(r.name, r.detail) for r in rows if not r.passed]
     assert not any("along the direct path" in r.name for r in rows)

@@ -93,8 +93,13 @@ def truth(step: Step, nt: GatedNet, t: int) -> np.ndarray:
     d, of, at, wrt, k = m.groups()
     assert of == wrt, step.lhs
     tl = nt.time
-    if step.kind == "step partial":  # s_{t-1} in s_t's own equation, all else fixed
+    if step.kind == "step partial":  # step t run with s_{t-1} moved, the other states fixed
         assert (d, at, k) == ("partial", tl, f"{tl}-1"), step.lhs
+        assert len(nt.states) > 1, step.lhs  # a one-state cell's step partial is the total
+        return nt.jac(of, t, "read", of, t)
+    if step.kind == "direct term":  # s_{t-1} in s_t's own equation alone, the gates held
+        assert (d, at, k) == ("partial", tl, f"{tl}-1"), step.lhs
+        assert len(nt.states) == 1, step.lhs
         return nt.jac(of, t, "own", of, t)
     if step.kind == "total jacobian":  # s_{t-1} moved where it is computed: every path
         assert (d, at, k) == ("mathrm{d}", tl, f"{tl}-1"), step.lhs
@@ -110,6 +115,7 @@ STEPS_OF_KIND = {
     "cell equation": (1, 2, 3),
     "reverse step": (1, 2, 3),
     "step partial": (2, 3),
+    "direct term": (2, 3),
     "total jacobian": (2, 3),
     "direct path": (2, 3),
 }
@@ -159,15 +165,34 @@ def test_every_parameter_has_its_printed_gradient(name: str) -> None:
 def test_the_total_step_jacobian_differs_from_the_direct_diag(
     name: str, gate: str, state: str
 ) -> None:
-    """The carousel reading: ds_t/ds_{t-1} = diag(gate) only with everything else fixed."""
+    """The carousel reading: an LSTM's step partial (h_{t-1} and x_t fixed) is diag(f); a GRU's
+    direct term (the gates held fixed) is diag(z); the totals differ."""
     nt = net(name)
     diag = np.diag(nt.base[2][gate][:, 0])
-    direct = nt.jac(state, 2, "own", state, 2)
+    lstm = len(nt.states) > 1
+    direct = nt.jac(state, 2, "read" if lstm else "own", state, 2)
     total = nt.jac(state, 2, "bump", state, 1)
     assert np.abs(direct - diag).max() < 1e-8
     assert np.linalg.norm(total - diag, 2) > 1e-2
     kinds = {s.kind for s in document(name).steps}
-    assert {"step partial", "total jacobian"} <= kinds
+    assert {"step partial" if lstm else "direct term", "total jacobian"} <= kinds
+
+
+def test_the_peephole_step_partial_is_not_diag_f() -> None:
+    """Peepholes: f_t and i_t read c_{t-1}, so the step partial (h_{t-1}, x_t fixed) is
+    diag(f + c_{t-1} ⊙ f(1-f) ⊙ P_f + g ⊙ i(1-i) ⊙ P_i) (hand chain rule), not diag(f_t)."""
+    nt = GatedNet("peephole-lstm", T=T, n=N, m=M, seed=5)
+    v, c0 = nt.base[2], nt.base[1]["c"]
+    f, i, g = v["f"], v["i"], v["g"]
+    want = f + c0 * f * (1 - f) * nt.P["P_f"] + g * i * (1 - i) * nt.P["P_i"]
+    got = nt.jac("c", 2, "read", "c", 2)
+    assert np.abs(got - np.diag(want[:, 0])).max() < 1e-8
+    assert np.abs(got - np.diag(f[:, 0])).max() > 1e-3
+    path = Path(__file__).parents[1] / "derivations" / "examples" / "peephole-lstm.yaml"
+    d = gated_document.build(catalog.load(str(path)), checks=False)
+    words = " ".join(s.reason for s in d.steps) + " ".join(x.text for x in d.sections)
+    assert "direct path" not in words.replace("not the direct path", "")
+    assert not [s for s in d.steps if s.kind == "direct path"]
 
 
 # Golden lines, written from the published equations (PyTorch docs; homework 3 Ex 3; Cho v3).

@@ -366,6 +366,17 @@ def check_partial(r: Run, step: Step) -> None:
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7, err_msg=f"{step.latex} {t, k}")
 
 
+def check_step_partial(r: Run, step: Step) -> None:
+    """d s_t / d s_{t-1} of the step map: s_{t-1} moved after step t-1, step t run in full (its
+    gates recomputed), the other states at t-1 and x_t fixed."""
+    s = re.match(r"\\frac\{\\partial (\w+)_", step.lhs).group(1)
+    assert len(r.states) > 1, step.latex  # a one-state cell prints its direct term instead
+    for t in range(1, r.T + 1):
+        want = r.fd(lambda e, t=t: r.run(bump=("carry", s, t - 1, e))[(s, t)], (r.n, 1))
+        got = Reader(r, {"t": t})(step.rhs)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7, err_msg=f"{step.latex} {t}")
+
+
 def check_total(r: Run, step: Step) -> None:
     """d s_t / d s_{t-1} through every path (s_{t-1} perturbed where it is computed)."""
     s = re.match(r"\\frac\{\\mathrm\{d\} (\w+)_", step.lhs).group(1)
@@ -379,7 +390,8 @@ def check_total(r: Run, step: Step) -> None:
 CHECKS: dict[str, Callable[[Run, Step], None]] = {
     "cell equation": check_equation,
     "reverse step": check_reverse,
-    "step partial": check_partial,
+    "step partial": check_step_partial,
+    "direct term": check_partial,
     "direct path": check_partial,
     "total jacobian": check_total,
 }
@@ -395,7 +407,8 @@ def test_every_printed_gated_statement_holds(name: str) -> None:
             assert step.kind in CHECKS, f"{name}: no numeric check for {step.kind!r}: {step.latex}"
             CHECKS[step.kind](r, step)
             kinds.add(step.kind)
-    assert {"cell equation", "reverse step", "step partial"} <= kinds
+    assert {"cell equation", "reverse step"} <= kinds
+    assert {"step partial", "direct term"} & kinds
 
 
 def test_every_gated_derivation_is_checked() -> None:

@@ -180,7 +180,12 @@ def test_every_gated_derivation_passes(name: str, gated_reports: dict[str, objec
     names = " ".join(c.name for c in report.checks)  # type: ignore[attr-defined]
     state = {"lstm": "c", "homework3-lstm": "C"}.get(name, "h")
     gate = "f" if "lstm" in name else "z"
-    assert f"d{state}_t/d{state}_(t-1) with the other inputs fixed = diag({gate})_t" in names
+    what = (
+        f"the step partial d{state}_t/d{state}_(t-1) (the other states at t-1 and x_t fixed)"
+        if "lstm" in name
+        else f"the direct term of d{state}_t/d{state}_(t-1) (the gates held fixed)"
+    )
+    assert f"{what} = diag({gate})_t" in names
     if "lstm" in name:
         assert f"along the direct path = prod_(i=k+1..t) diag({gate}_i)" in names
 

@@ -1,14 +1,20 @@
 """Jacobian statements between states of consecutive steps, derived from a cell's IR.
 
-- `partial(cell, of, wrt)`: the step's partial derivative of quantity `of` at t w.r.t. the state
-  `wrt` at t-1 with every other input of that equation held fixed, written in the step's named
-  quantities. For the LSTM, d c_t / d c_{t-1} = diag(f_t); for the GRU, the direct term of
-  d h_t / d h_{t-1} is diag(z_t). `describe` recognises diag(q) and diag(1 - q).
+- `partial(cell, of, wrt)`: the step's partial derivative d of_t / d wrt_{t-1}: the step map
+  (states at t-1, x_t) -> of_t with the other states at t-1 and x_t held fixed; every quantity of
+  step t that reads wrt_{t-1} moves with it (a peephole gate f_t = sigma(... + p ⊙ c_{t-1})).
+  For the LSTM, d c_t / d c_{t-1} = diag(f_t); for the peephole LSTM it is not diag(f_t). For a
+  one-state cell (GRU) it is the total one-step Jacobian.
+- `direct_term(cell, of, wrt)`: the derivative through `of`'s own equation alone, the quantities
+  it reads at t (gates, candidate) held fixed: the GRU's direct term diag(z_t) of d h_t / d h_{t-1}.
+  `describe` recognises diag(q) and diag(1 - q).
+- `carried(cell, state)`: the statement printed and checked for a state: the step partial of a
+  multi-state cell, the direct term of a one-state cell (`Partial.kind` says which).
 - `direct_path(cell, state, steps)`: d state_t / d state_k along the direct path (the other
   states at every step held fixed), proved equal to the product of the per-step partials.
 - `total_step_jacobian`: the total d state_t / d state_{t-1} (the other states at t-1 recomputed
   from the perturbed one by their own equations, e.g. h_{t-1} = o_{t-1} ⊙ tanh(c_{t-1})), by
-  central differences of the numeric engine at a point, to compare with the direct partial.
+  central differences of the numeric engine at a point, with the carried statement's matrix.
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from symbptt.symbolic.exact import same
 
 __all__ = [
     "Partial",
+    "carried",
     "describe",
+    "direct_term",
     "direct_path",
     "partial",
     "reads_own_state",
@@ -39,7 +47,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Partial:
-    """d of_t / d wrt_{t-1} with the equation's other inputs held fixed, in named quantities."""
+    """d of_t / d wrt_{t-1} (the step partial or the direct term), in named quantities."""
 
     of: str
     wrt: str
@@ -48,6 +56,8 @@ class Partial:
     names: dict[str, sp.Matrix]
     #: 'diag(f)', 'diag(1 - z)', 'I', '0' or '' when the matrix is none of those.
     statement: str
+    #: 'partial' (the step map, other states at t-1 fixed) or 'direct term' (gates held fixed)
+    kind: str = "partial"
 
 
 def _check_states(cell: Cell, of: str, wrt: str) -> None:
@@ -57,8 +67,8 @@ def _check_states(cell: Cell, of: str, wrt: str) -> None:
         raise InputError(f"{wrt!r} is not a state of cell {cell.name!r} ({', '.join(cell.states)})")
 
 
-def partial(cell: Cell, of: str, wrt: str, n: int = 2, m: int | None = None) -> Partial:
-    """The partial derivative of `of`'s equation w.r.t. `wrt` at t-1, others held fixed."""
+def direct_term(cell: Cell, of: str, wrt: str, n: int = 2, m: int | None = None) -> Partial:
+    """d of_t / d wrt_{t-1} through `of`'s own equation alone, the quantities it reads held fixed."""
     _check_states(cell, of, wrt)
     m = n if m is None else m
     names = {q: vector(f"{q}_t", n) for q in cell.quantities}
@@ -66,7 +76,38 @@ def partial(cell: Cell, of: str, wrt: str, n: int = 2, m: int | None = None) -> 
     env = Env(param_symbols(cell, n, m), vector("x_t", m), prev, dict(names), {}, {})
     rhs = to_sympy(cell.equation(of).rhs, env)
     J = rhs.jacobian(prev[wrt])
-    return Partial(of, wrt, J, names, describe(J, names))
+    return Partial(of, wrt, J, names, describe(J, names), "direct term")
+
+
+def partial(cell: Cell, of: str, wrt: str, n: int = 2, m: int | None = None) -> Partial:
+    """The step's partial d of_t / d wrt_{t-1}: the other states at t-1 and x_t held fixed, every
+    quantity of step t that reads wrt_{t-1} moving with it (forward mode over the equations)."""
+    _check_states(cell, of, wrt)
+    m = n if m is None else m
+    names = {q: vector(f"{q}_t", n) for q in cell.quantities}
+    prev = {s: vector(f"{s}_t-1", n) for s in cell.states}
+    env = Env(param_symbols(cell, n, m), vector("x_t", m), prev, dict(names), {}, {})
+    tangent: dict[str, sp.Matrix] = {}
+    for eq in cell.equations:
+        rhs = to_sympy(eq.rhs, env)
+        J = rhs.jacobian(prev[wrt])
+        for q, D in tangent.items():
+            J += rhs.jacobian(names[q]) * D
+        # the chain rule's derivatives are taken at the named values: f_t for sigma(a_f)
+        back = {a: b for a, b in zip(rhs, names[eq.name], strict=True)}
+        tangent[eq.name] = J.xreplace(back)
+        if eq.name == of:
+            break
+    J = sp.Matrix(tangent[of]).applyfunc(sp.expand)
+    return Partial(of, wrt, J, names, describe(J, names), "partial")
+
+
+def carried(cell: Cell, state: str, n: int = 2, m: int | None = None) -> Partial:
+    """d state_t / d state_{t-1} as derive prints it: the step partial of a multi-state cell, the
+    direct term (gates held fixed) of a one-state cell, whose step partial is the total."""
+    if len(cell.states) > 1:
+        return partial(cell, state, state, n, m)
+    return direct_term(cell, state, state, n, m)
 
 
 def describe(J: sp.Matrix, names: Mapping[str, sp.Matrix]) -> str:
@@ -207,12 +248,14 @@ def total_step_jacobian(
     *,
     eps: float = 1e-6,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(total, direct) d state_t / d state_{t-1} at a point, by central differences.
+    """(total, carried) d state_t / d state_{t-1} at a point, by central differences.
 
     xs holds x_{t-1}, x_t; prev the states at t-2. Total: state_{t-1} is perturbed inside step
     t-1 and what follows it there (h_{t-1} = o_{t-1} ⊙ tanh(c_{t-1})) is recomputed, then step
-    t runs. Direct: only state's own equation at t is re-evaluated, every quantity it reads at
-    t (gates, candidate) and every other state held at its value.
+    t runs. Carried (`carried`): for a multi-state cell the step partial, step t run with only
+    state_{t-1} moved (the other states at t-1 and x_t fixed, every gate recomputed); for a
+    one-state cell the direct term, only state's own equation at t re-evaluated, every quantity
+    it reads at t (gates, candidate) held at its value.
     """
     base = _run(cell, params, xs[0], prev)
     s_prev = base[state]
@@ -228,8 +271,11 @@ def total_step_jacobian(
             v[j] += sign * eps
             moved = _run(cell, params, xs[0], prev, (state, v))
             tot = _run(cell, params, xs[1], {s: moved[s] for s in cell.states})[state]
-            held = {s: (v if s == state else base[s])[None, :] for s in cell.states}
-            step = _Step(params, xs[1][None, :], held)
+            held = {s: (v if s == state else base[s]) for s in cell.states}
+            if len(cell.states) > 1:
+                cols.append((tot, _run(cell, params, xs[1], held)[state]))
+                continue
+            step = _Step(params, xs[1][None, :], {s: w[None, :] for s, w in held.items()})
             step.q = {q: val[None, :] for q, val in here.items()}
             cols.append((tot, step.ev(rhs)[0]))
         total[:, j] = (cols[0][0] - cols[1][0]) / (2 * eps)

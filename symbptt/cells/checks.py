@@ -172,11 +172,19 @@ def _engine_vs_fd(cell: Cell, T: int, n: int, seed: int) -> Outcome:
 
 
 def _carousel(cell: Cell, T: int, n: int, seed: int) -> list[Outcome]:
-    """For each state whose step partial is diag(q): the statement, the direct path, the total."""
+    """For each state: its printed step partial (or a one-state cell's direct term), the direct
+    path, the total."""
     out = []
     for s in cell.states:
-        p = carousel.partial(cell, s, s, n)
+        p = carousel.carried(cell, s, n)
         if not p.statement.startswith("diag("):
+            terms = jacobian.step_partial_terms(cell, s)
+            if (
+                len(cell.states) > 1
+                and terms
+                and all(f.key is None for t in terms for f in t.factors)
+            ):
+                out.append(_total(cell, s, "", n, seed))
             continue
         q = p.statement[5:-1]
         out.append(_total(cell, s, p.statement, n, seed))
@@ -269,6 +277,11 @@ def _forget_one_no_input(cell: Cell, s: str, q: str, T: int, n: int, seed: int) 
 
 
 def _total(cell: Cell, s: str, statement: str, n: int, seed: int) -> Outcome:
+    """statement (diag(q), or '' for the derived step partial's formula) against central
+    differences: the step partial (other states at t-1 and x_t fixed) of a multi-state cell, the
+    direct term (the gates held fixed) of a one-state cell; and the derived total."""
+    multi = len(cell.states) > 1
+
     def body() -> tuple[bool, float | None, str]:
         pt = point(cell, 2, n, n, seed)
         prev = {st: v[0] for st, v in pt.states0.items()}
@@ -279,24 +292,33 @@ def _total(cell: Cell, s: str, statement: str, n: int, seed: int) -> Outcome:
         formula = jacobian.evaluate(
             cell, jacobian.total_jacobian_terms(cell, s), pt.params, pt.xs[1, 0], at, before
         )
-        q = statement[5:-1].removeprefix("1 - ")
-        v = at[q]
-        diag = np.diag(1 - v if statement.startswith("diag(1 - ") else v)
+        if statement:
+            q = statement[5:-1].removeprefix("1 - ")
+            v = at[q]
+            diag = np.diag(1 - v if statement.startswith("diag(1 - ") else v)
+        else:
+            terms = jacobian.step_partial_terms(cell, s)
+            diag = jacobian.evaluate(cell, terms, pt.params, pt.xs[1, 0], at, before)
         direct_err = float(np.abs(direct - diag).max())
         formula_err = float(np.abs(formula - total).max())
         gap = float(np.linalg.norm(total - diag, 2))
         ok = direct_err < 1e-8 and formula_err < 1e-7 and gap > 1e-3
         detail = (
-            f"at a random point the direct partial matches {statement} (error {direct_err:.1e}); "
-            f"the derived total d{s}_t/d{s}_(t-1) (every path) matches central differences "
-            f"(error {formula_err:.1e}) and differs from {statement} by {gap:.3g} (2-norm)"
+            f"at a random point the {what} matches {statement or 'the derived formula'} (error "
+            f"{direct_err:.1e}); the derived total d{s}_t/d{s}_(t-1) (every path) matches central "
+            f"differences (error {formula_err:.1e}) and differs from it by {gap:.3g} (2-norm)"
         )
         return ok, max(direct_err, formula_err), detail
 
+    what = (
+        f"step partial d{s}_t/d{s}_(t-1) (the other states at t-1 and x_t fixed)"
+        if multi
+        else f"direct term of d{s}_t/d{s}_(t-1) (the gates held fixed)"
+    )
     return _timed(
-        f"derived: d{s}_t/d{s}_(t-1) with the other inputs fixed = {statement}_t (from the {s} "
-        f"equation); the derived total d{s}_t/d{s}_(t-1) differs from it (central differences "
-        "at a random point)",
+        f"derived: the {what} = {statement + '_t' if statement else 'its derived formula'}; "
+        f"the derived total d{s}_t/d{s}_(t-1) differs from it (central differences at a "
+        "random point)",
         "derived",
         body,
     )

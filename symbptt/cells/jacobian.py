@@ -35,7 +35,7 @@ from symbptt.cells.expr import (
 )
 from symbptt.cells.numeric import _Step
 
-__all__ = ["Factor", "Term", "combine", "evaluate", "total_jacobian_terms"]
+__all__ = ["Factor", "Term", "combine", "evaluate", "step_partial_terms", "total_jacobian_terms"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,15 @@ def total_jacobian_terms(cell: Cell, state: str) -> list[Term]:
     tan = _forward(list(cell.equations), prev_tan, earlier=False)
     terms = combine(tan[state])
     direct = [t for t in terms if _is_direct(t)]
+    return direct + [t for t in terms if not _is_direct(t)]
+
+
+def step_partial_terms(cell: Cell, state: str) -> list[Term]:
+    """The step partial d state_t / d state_{t-1} as terms: the other states at t-1 and x_t held
+    fixed, every quantity of step t that reads state_{t-1} moving with it (`carousel.partial`)."""
+    tan = _forward(list(cell.equations), {state: [Term(1, ())]}, earlier=False)
+    terms = combine(tan[state])
+    direct = sorted((t for t in terms if _is_direct(t)), key=lambda t: len(t.factors))
     return direct + [t for t in terms if not _is_direct(t)]
 
 

@@ -2,7 +2,7 @@
 
 Built from the cell's statement as data: its equations, the reverse step derived by
 `cells.reverse` (proved by the step lemma), the step partials derived by `cells.carousel`
-(d c_t / d c_{t-1} = diag(f_t) along the direct path), and the checks of `symbptt verify`. The
+(d c_t / d c_{t-1} = diag(f_t) for the LSTM, whose gates do not read c_{t-1}), and the checks of `symbptt verify`. The
 result is the same `Derivation` value the vanilla document is, so every format prints it.
 Small-T expansions, path sums and Jacobian products are written for the vanilla cell only.
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from symbptt import verify
 from symbptt.cells import carousel
 from symbptt.cells.expr import Adj, Apply
-from symbptt.cells.jacobian import total_jacobian_terms
+from symbptt.cells.jacobian import step_partial_terms, total_jacobian_terms
 from symbptt.cells.reverse import StepAdjoints, step_adjoints
 from symbptt.errors import InputError
 from symbptt.latex.cell_ir import CellPrinter, printer
@@ -122,43 +122,87 @@ def reverse_section(model: Model, rev: StepAdjoints) -> Section:
 
 
 def partials_section(model: Model) -> Section:
-    """Step partials between consecutive states, derived from the equations (others held fixed)."""
+    """Step partials between consecutive states, derived from the equations.
+
+    A multi-state cell's step partial d s_t / d s_{t-1} holds the other states at t-1 and x_t
+    fixed; everything in step t that reads s_{t-1} moves (peephole gates too). A one-state cell
+    has no other state, so its step partial is the total: the direct term (the state's own read
+    of s_{t-1}, the gates held fixed) is printed and named so.
+    """
     cell = model.cell_def
     p = printer(model)
     k = "k" if p.t != "k" else "j"  # the earlier step
     i = "i" if p.t != "i" else "l"  # the product's index
     steps = []
     for s in cell.states:
-        part = carousel.partial(cell, s, s)
-        if not part.statement.startswith("diag("):
-            continue
-        q = part.statement[5:-1]
+        part = carousel.carried(cell, s)
+        terms = step_partial_terms(cell, s)
+        others = [st for st in cell.states if st != s]
         lhs = f"\\frac{{\\partial {p.at(s)}}}{{\\partial {p.at(s, '-1')}}}"
-        steps.append(
-            Step(
+        diag = part.statement.startswith("diag(")
+        q = part.statement[5:-1] if diag else ""
+        if others and diag:
+            held = ", ".join(p.at(o, "-1") for o in others)
+            steps.append(Step(
                 lhs,
                 f"\\operatorname{{diag}}\\left({p.at(q)}\\right)",
-                f"the partial derivative of the ${p.name(s)}$ equation with every other input "
-                "held fixed (the direct path); the total derivative also runs through the gates "
-                "and differs (see the checks)",
+                f"the step's partial derivative: ${held}$ and the input held fixed, everything "
+                f"in step ${p.t}$ that reads ${p.at(s, '-1')}$ moving with it; only the "
+                f"${p.name(s)}$ equation reads it, so only the direct path remains "
+                "(derivative: partial in an answer file); the total derivative also runs "
+                "through the gates and differs (see the checks)",
                 kind="step partial",
-            )
-        )
-        others = [st for st in cell.states if st != s]
+            ))  # fmt: skip
+        elif others and terms and all(f.key is None for t in terms for f in t.factors):
+            held = ", ".join(p.at(o, "-1") for o in others)
+            reads = carousel.reads_own_state(cell, s, s)
+            steps.append(Step(
+                lhs,
+                p.jacobian(terms),
+                f"the step's partial derivative: ${held}$ and the input held fixed, everything "
+                f"in step ${p.t}$ that reads ${p.at(s, '-1')}$ moving with it (derived by "
+                "forward mode over the equations); "
+                + (f"${', '.join(p.at(r) for r in reads)}$ also read ${p.at(s, '-1')}$, so it "
+                   "is not the direct path's diagonal alone" if reads else "")
+                + " (derivative: partial in an answer file)",
+                terms=tuple(
+                    t if not t.startswith("-") else f"\\left({t}\\right)"
+                    for t in p.jacobian_parts(terms)
+                ),
+                per_line=1,
+                kind="step partial",
+            ))  # fmt: skip
+        elif not others and diag:
+            steps.append(Step(
+                lhs,
+                f"\\operatorname{{diag}}\\left({p.at(q)}\\right)",
+                f"the direct term only: the derivative through the ${p.name(s)}$ equation's own "
+                f"read of ${p.at(s, '-1')}$, the gates and the candidate held fixed "
+                "(derivative: partial in an answer file); the gates read the same state, so "
+                "the step's whole derivative is the total below",
+                kind="direct term",
+            ))  # fmt: skip
+        else:
+            continue
         through = (
             f"${p.at(s, '-1')}$ also moves ${', '.join(p.at(o, '-1') for o in others)}$ "
             f"at step ${p.t} - 1$, and every gate at step ${p.t}$"
             if others
             else f"the gates at step ${p.t}$ read the same state"
         )
+        first = (
+            f"the term $\\operatorname{{diag}}\\left({p.at(q)}\\right)$ is "
+            + ("the direct term" if not others else "the step partial (the direct path)")
+            + ", the others run through the gates"
+            if diag
+            else "the step partial's terms come first, the others run through the other states"
+        )
         steps.append(
             Step(
                 f"\\frac{{\\mathrm{{d}} {p.at(s)}}}{{\\mathrm{{d}} {p.at(s, '-1')}}}",
                 p.jacobian(total_jacobian_terms(cell, s)),
-                f"the total derivative, every path: {through}; the term "
-                f"$\\operatorname{{diag}}\\left({p.at(q)}\\right)$ is the direct path, the "
-                "others run through the gates (derived by forward mode over the equations; the "
-                "checks compare it with central differences)",
+                f"the total derivative, every path: {through}; {first} (derived by forward "
+                "mode over the equations; the checks compare it with central differences)",
                 terms=tuple(
                     t if not t.startswith("-") else f"\\left({t}\\right)"
                     for t in p.jacobian_parts(total_jacobian_terms(cell, s))
@@ -167,7 +211,7 @@ def partials_section(model: Model) -> Section:
                 kind="total jacobian",
             )
         )
-        if len(cell.states) > 1 and not carousel.reads_own_state(cell, s, s):
+        if others and diag and not carousel.reads_own_state(cell, s, s):
             steps.append(
                 Step(
                     f"\\frac{{\\partial {p.name(s)}_{p.t}}}{{\\partial {p.name(s)}_{k}}}",

@@ -24,7 +24,7 @@ def carried_state(cell: Cell) -> tuple[str, str]:
     """(state, gate) with d state_t / d state_{t-1} = diag(gate) or diag(1 - gate) along the
     direct path (the gate is returned as written: 'f', or '1 - z' for the MGU's update)."""
     for s in cell.states:
-        st = carousel.partial(cell, s, s).statement
+        st = carousel.carried(cell, s).statement
         if st.startswith("diag("):
             return s, st[5:-1]
     raise ValueError(f"cell {cell.name!r} has no state with a diag(gate) step partial")
