@@ -201,3 +201,91 @@ def test_factor_after_the_product_is_named(dot: str) -> None:
     )
     assert v["verdict"] == "wrong"
     assert "an extra factor diag(f_k) at the end of the product" in v["reason"]
+
+
+# ------------------------------------------------------------------ 3. no for: range
+
+
+class Elman:
+    """elman: a_t = W_xh x_t + W_hh h_{t-1} + b_h, h_t = tanh(a_t)."""
+
+    def __init__(self, T: int = 3, n: int = 2, m: int = 3, seed: int = 0) -> None:
+        rng = np.random.default_rng(seed)
+        self.T = T
+        self.Wxh, self.Whh = rng.normal(0, 0.8, (n, m)), rng.normal(0, 0.8, (n, n))
+        self.b, self.xs, self.h0 = (
+            rng.normal(0, 0.5, n),
+            rng.normal(size=(T + 1, m)),
+            rng.normal(size=n),
+        )
+
+    def run_from(self, k: int, hk: np.ndarray, t: int) -> np.ndarray:
+        h = hk
+        for i in range(k + 1, t + 1):
+            h = np.tanh(self.Wxh @ self.xs[i] + self.Whh @ h + self.b)
+        return h
+
+    def hs(self) -> list[np.ndarray]:
+        return [self.run_from(0, self.h0, t) for t in range(self.T + 1)]
+
+
+def test_no_range_lstm_carousel_by_hand() -> None:
+    """By hand: for k <= t the direct path dC_t/dC_k is prod_{i=k+1}^{t} diag(f_i) (I when k = t);
+    for k > t, C_t does not depend on C_k (0) while the empty product is I: not a point to judge."""
+    for seed in (0, 1):
+        m = LSTM(seed=seed)
+        states = m.run()
+        for k in range(0, m.T + 1):
+            for t in range(k, m.T + 1):
+                want = np.eye(m.n)
+                for i in range(k + 1, t + 1):
+                    want = np.diag(states[i]["f"]) @ want
+                assert np.allclose(_direct_carousel(m, k, t), want, atol=1e-6)
+    v = _verdict(
+        "homework3-lstm",
+        r"\frac{\partial C_t}{\partial C_k} = \prod_{i=k+1}^{t} \operatorname{diag}(f_i)",
+    )
+    assert v["verdict"] == "correct", v["reason"]
+    assert "no for: range given, judged only where k \\le t" in v["reason"]
+
+
+def test_no_range_elman_chain_by_hand() -> None:
+    """By hand: dh_t/dh_k = diag(1 - h_t^2) W_hh ... diag(1 - h_{k+1}^2) W_hh (factor t leftmost)
+    by central differences for k <= t; an answer without for: is judged there and is right."""
+    for seed in (0, 1):
+        e = Elman(seed=seed)
+        hs = e.hs()
+        for k in range(0, e.T + 1):
+            for t in range(k, e.T + 1):
+                num = jac(lambda hk, e=e, k=k, t=t: e.run_from(k, hk, t), hs[k])
+                want = np.eye(len(e.b))
+                for i in range(k + 1, t + 1):
+                    want = np.diag(1 - hs[i] ** 2) @ e.Whh @ want
+                assert np.allclose(num, want, atol=1e-6)
+    spec = AnswerSpec(
+        id="a",
+        answer=r"\frac{\partial h_t}{\partial h_k} = \prod_{i=k+1}^{t} \operatorname{diag}(1 - h_i^2) W_{hh}",
+        product_order="decreasing",
+    )
+    v = judge(spec, load("elman")).as_dict()
+    assert v["verdict"] == "correct", v["reason"]
+    assert "k \\le t" in v["reason"]
+    wrong = judge(
+        AnswerSpec(
+            id="b", answer=spec.answer.replace("1 - h_i^2", "1 + h_i^2"), product_order="decreasing"
+        ),
+        load("elman"),
+    ).as_dict()
+    assert wrong["verdict"] == "wrong"
+    assert "k = " in wrong["reason"]
+
+
+def test_no_range_sum_without_lhs_order_keeps_its_bounds() -> None:
+    """A plain left side: \\sum_{i=k}^{t} 1 = t - k + 1 holds for k <= t + 1 (the empty sum at
+    k = t + 1 is 0); for k > t + 1 the range is reversed and not judged (by hand)."""
+    for t in range(0, 5):
+        for k in range(0, t + 2):
+            assert sum(1 for _ in range(k, t + 1)) == t - k + 1
+    v = _verdict("homework3-lstm", r"t - k + 1 = \sum_{i=k}^{t} 1")
+    assert v["verdict"] == "correct", v["reason"]
+    assert "k \\le t + 1" in v["reason"]

@@ -39,6 +39,7 @@ from symbptt.answers.evaluate import (
 )
 from symbptt.answers.gated_world import gated_relabel, has_product, make_world, set_meaning
 from symbptt.answers.grammar import GREEK
+from symbptt.answers.implied_range import implied_range
 from symbptt.answers.inequality import bound_tolerance, relation
 from symbptt.answers.instance import as_text, instance, names_used, rounded, sizes
 from symbptt.answers.layout import choose_layout
@@ -154,6 +155,11 @@ def _judge(spec: AnswerSpec, model: Model | None) -> AnswerVerdict:
     ctx = _Context(parts[0], defs, model, symbolic, free, constraints)
     ctx.size_letters = size_letters
     ctx.components = component_vars(parts, arity) & set(free)
+    if not constraints and free:  # no for: judge where the answer's own order holds (k <= t)
+        names = make_world(model, Definitions()).names if model else {}
+        ctx.constraints, range_note = implied_range(parts, names, free, ctx.components)
+        ctx.range_implied = bool(ctx.constraints)
+        notes.append(range_note)
     ctx.used |= names_used(parts)
     ctx.product_order = spec.product_order
     ctx.meaning, ctx.direct_products = spec.derivative, has_product(parts[1:])
@@ -303,8 +309,9 @@ class _Context:
                         want, ev = self._eval(world, lhs, scope, exact=False)
                         got = ev.ev(step, dict(scope))
                 except ComponentRange as exc:
-                    return "wrong", f"{exc} (the left-hand side exists)", self._ce(world, desc, scope,
-                                                                                   None, None)  # fmt: skip
+                    hint = "" if not desc or self.size_letters else _SIZE_HINT
+                    return "wrong", f"{exc} (the left-hand side exists){hint}", self._ce(
+                        world, desc, scope, None, None)  # fmt: skip
                 except Undefined as exc:
                     if (
                         not self.free
@@ -358,6 +365,8 @@ class _Context:
         if not self.symbolic:
             return "correct", what, None
         where = " where the for: range holds" if self.constraints else ""
+        if self.constraints and getattr(self, "range_implied", False):
+            where = " where the range the answer implies holds"
         return (
             "correct",
             f"{what} at {compared} points (T = 1..4, n = 1..3{where})",
@@ -403,6 +412,12 @@ def _where_text(desc: dict, scope: dict) -> str:
     bits += [f"{name} = {size[name]}" for name in ("m", "outputs") if name in size]
     bits += [f"{k} = {v}" for k, v in scope.items()]
     return " at " + ", ".join(bits)
+
+
+_SIZE_HINT = (
+    "; an answer written out for one size holds only there: declare it, as in for: 'n = 2' "
+    "or for: 'T = 3, n = 2'"
+)
 
 
 def _size_letters(parts: list[Node], defs: Definitions, model: Model | None,
@@ -588,6 +603,9 @@ def _letter_run(node: Node) -> list[str] | None:
 def _constraints(text: str | None) -> list[tuple[Node, str, Node]]:
     if not text:
         return []
+    chains = [c for c in re.split(r",|;|\\text\{\s*and\s*\}", text) if c.strip()]
+    if len(chains) > 1 and all(_REL.search(c) for c in chains):  # 'T = 3, n = 2'
+        return [c for chain in chains for c in _constraints(chain)]
     pieces = _REL.split(text)
     if len(pieces) < 3:
         raise ParseError(f"for: {text!r} is not a range such as '1 \\le k < t \\le T'")
