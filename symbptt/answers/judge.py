@@ -309,9 +309,8 @@ class _Context:
                         want, ev = self._eval(world, lhs, scope, exact=False)
                         got = ev.ev(step, dict(scope))
                 except ComponentRange as exc:
-                    hint = "" if not desc or self.size_letters else _SIZE_HINT
-                    return "wrong", f"{exc} (the left-hand side exists){hint}", self._ce(
-                        world, desc, scope, None, None)  # fmt: skip
+                    return "wrong", f"{exc} (the left-hand side exists)", self._ce(world, desc, scope,
+                                                                                   None, None)  # fmt: skip
                 except Undefined as exc:
                     if (
                         not self.free
@@ -412,12 +411,6 @@ def _where_text(desc: dict, scope: dict) -> str:
     bits += [f"{name} = {size[name]}" for name in ("m", "outputs") if name in size]
     bits += [f"{k} = {v}" for k, v in scope.items()]
     return " at " + ", ".join(bits)
-
-
-_SIZE_HINT = (
-    "; an answer written out for one size holds only there: declare it, as in for: 'n = 2' "
-    "or for: 'T = 3, n = 2'"
-)
 
 
 def _size_letters(parts: list[Node], defs: Definitions, model: Model | None,
@@ -603,9 +596,6 @@ def _letter_run(node: Node) -> list[str] | None:
 def _constraints(text: str | None) -> list[tuple[Node, str, Node]]:
     if not text:
         return []
-    chains = [c for c in re.split(r",|;|\\text\{\s*and\s*\}", text) if c.strip()]
-    if len(chains) > 1 and all(_REL.search(c) for c in chains):  # 'T = 3, n = 2'
-        return [c for chain in chains for c in _constraints(chain)]
     pieces = _REL.split(text)
     if len(pieces) < 3:
         raise ParseError(f"for: {text!r} is not a range such as '1 \\le k < t \\le T'")
