@@ -96,6 +96,15 @@ def test_every_vanilla_builtin_passes_just_beyond_the_unrolled_limit(name: str) 
                for c in report.checks if c.skipped)  # fmt: skip
 
 
+def test_a_cell_stated_in_a_file_runs_without_a_fast_path() -> None:
+    result = run("verify", "derivations/examples/mgu.yaml", "--T", "40", "--n", "6")
+    assert result.exit_code == 0, result.output
+    assert "no hand-written fast path for 'mgu' to compare with" in result.output
+    assert result.output.splitlines()[-1] == (
+        "5 checks: 2 passed, 3 skipped (beyond the unrolled limit)"
+    )
+
+
 def test_a_report_of_only_skipped_rows_does_not_pass() -> None:
     only = Report("m", 9, 9, [Check("x", "(a)=(b)", False, None, 0.0, "skipped: why", "", True)])
     assert not only.passed and only.counts() == "0 passed, 1 skipped (beyond the unrolled limit)"
