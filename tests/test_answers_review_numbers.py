@@ -13,6 +13,8 @@ from pathlib import Path
 
 import mpmath
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symbptt.answers.bignum import LogNumber, huge_power
 from symbptt.answers.files import read_submission
@@ -323,3 +325,44 @@ def test_yaml_top_level_defaults_like_a_front_matter(tmp_path: Path) -> None:
 def test_the_far_end_of_truncation_is_open(answer: str, expected: str) -> None:
     got, why = verdict(answer)
     assert got == expected, why
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        # (9/10)^{10^12} = 2.11287882...e-45757490561 (mpmath, in the test below)
+        ("(9/10)^{10^{12}} = 2.113\\times10^{-45757490561}", "correct"),
+        ("(9/10)^{10^{12}} = 2.112\\times10^{-45757490561}", "correct"),  # truncated
+        ("(9/10)^{10^{12}} = 2.114\\times10^{-45757490561}", "wrong"),
+        ("(9/10)^{10^{12}} \\approx 2\\times10^{-45757490561}", "correct"),
+        ("(9/10)^{10^{12}} \\approx 3\\times10^{-45757490561}", "wrong"),
+    ],
+)
+def test_scientific_notation_past_the_exponent_limit(answer: str, expected: str) -> None:
+    mpmath.mp.dps = 40
+    lg = mpmath.mpf(10) ** 12 * mpmath.log10(mpmath.mpf(9) / 10)
+    assert mpmath.floor(lg) == -45757490561
+    assert 2.1128 < float(mpmath.power(10, lg - mpmath.floor(lg))) < 2.1129
+    got, why = verdict(answer)
+    assert got == expected, why
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    a=st.fractions(min_value=Fraction(1, 12), max_value=Fraction(20), max_denominator=12),
+    b=st.fractions(min_value=Fraction(1, 12), max_value=Fraction(20), max_denominator=12),
+    p=st.integers(min_value=1001, max_value=1400),
+    q=st.integers(min_value=1001, max_value=1400),
+    c=st.fractions(min_value=Fraction(-5), max_value=Fraction(5), max_denominator=7),
+)
+def test_huge_power_sums_are_exact_like_fractions(
+    a: Fraction, b: Fraction, p: int, q: int, c: Fraction
+) -> None:
+    # exponents just past the limit, where Python's Fractions are still exact
+    x, y = a**p, b**q
+    bx, by = huge_power(a, p), huge_power(b, q)
+    s = bx + c * by
+    assert (s == x + c * y) and ((s > 0) == (x + c * y > 0)) and ((s < 0) == (x + c * y < 0))
+    assert (s - bx == c * y) and ((bx + by == bx) == (y == 0))
+    if x + c * y != 0 and x != c * y:
+        assert (s > x) == (c * y > 0)

@@ -14,6 +14,7 @@ positive, so = 0 is wrong; comparing its size raises `LimitExceeded`.
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from math import gcd
 from typing import Any
@@ -37,7 +38,7 @@ class Beyond(LimitExceeded):
 Form = dict[int, int]  # integer base (> 1) -> exponent; the value is the product
 Term = tuple[Fraction, Form]  # coefficient * form
 MAX_TERMS = 64  # terms of one exact sum (a product of sums multiplies their counts)
-_SMALL_BITS = 4096  # a ratio of two forms this small is computed as a Fraction
+_SMALL_BITS = 200_000  # a ratio of two forms this small is computed (2 x the evaluator's MAX_BITS)
 
 
 class LogNumber:
@@ -305,24 +306,41 @@ def _value(f: Form, limit: int = _SMALL_BITS) -> Fraction:
 
 
 def _combine(terms: list[Term]) -> list[Term]:
-    """Like terms added: a term joins an earlier one when their forms' ratio is exactly a
-    rational (1 over a coprime basis, or a small product of powers); zero terms dropped."""
-    out: list[Term] = []
-    for c, f in terms:
-        if c == 0:
-            continue
-        for i, (c2, f2) in enumerate(out):
-            ratio = _merge(f, f2, -1) or {}
+    """Like terms added: a term joins an earlier one when their forms' ratio, reduced over a
+    coprime basis of the bases, is 1 or a small rational (0.9^{N+1} / 0.9^{N}, 12^{-N} / 6^{-N}
+    = 2^{-N}); zero terms dropped. Repeated until no two terms are alike."""
+    out = [(Fraction(c), dict(f)) for c, f in terms if c != 0]
+    changed = True
+    while changed:
+        changed = False
+        for i, j in itertools.combinations(range(len(out)), 2):
+            ratio = _reduced(_merge(out[j][1], out[i][1], -1) or {})
             try:
                 r = _value(ratio)
             except LimitExceeded:
-                r = Fraction(1) if _is_one(ratio) else None
-            if r is not None:
-                out[i] = (c2 + c * r, f2)
-                break
-        else:
-            out.append((Fraction(c), dict(f)))
-    return [(c, f) for c, f in out if c != 0]
+                continue  # a huge ratio: unlike terms
+            out[i] = (out[i][0] + out[j][0] * r, out[i][1])
+            del out[j]
+            out = [(c, f) for c, f in out if c != 0]
+            changed = True
+            break
+    return out
+
+
+def _reduced(form: Form) -> Form:
+    """The same product over a coprime basis of its bases: {12: -N, 6: N} -> {2: -N}."""
+    if len(form) < 2:
+        return {b: e for b, e in form.items() if e}
+    basis = _coprime_basis(list(form))
+    total = dict.fromkeys(basis, 0)
+    for base, e in form.items():
+        for q in basis:
+            v, n = 0, base
+            while n % q == 0:
+                n //= q
+                v += 1
+            total[q] += v * e
+    return {q: v for q, v in total.items() if v}
 
 
 def _sign_log(terms: list[Term]) -> tuple[int, Any]:
@@ -375,16 +393,7 @@ def _same_magnitude(a: LogNumber, b: LogNumber) -> bool:
 
 def _is_one(form: Form) -> bool:
     """True if prod(base^exp) == 1, decided over a coprime basis of the bases (no factoring)."""
-    basis = _coprime_basis(list(form))
-    total = dict.fromkeys(basis, 0)
-    for base, e in form.items():
-        for q in basis:
-            v, n = 0, base
-            while n % q == 0:
-                n //= q
-                v += 1
-            total[q] += v * e
-    return all(v == 0 for v in total.values())
+    return not _reduced(form)
 
 
 def _coprime_basis(nums: list[int]) -> list[int]:

@@ -29,6 +29,7 @@ from symbptt.answers.ast import (
     Big,
     Entry,
     Matrix,
+    Mul,
     Neg,
     Node,
     Num,
@@ -155,13 +156,35 @@ def rounded_literals(step: Node, data: frozenset[Fraction]) -> list[tuple[int, N
     """(position, literal) of every decimal in the step that the student rounded: not data, not
     in a power, a function's argument or an index. Positions count the step's Num nodes."""
     out: list[tuple[int, Num]] = []
+    mantissas = _mantissas(step)
 
     def visit(num: Num, pos: int, exact: bool) -> Num:
+        if not exact and id(num) in mantissas:  # 2 \\times 10^{-45757490561}: unit 1 of the 2
+            num = Num(num.value, num.text, 1, Fraction(1))
         if not exact and num.ulp and num.value != 0 and abs(num.value) not in data:
             out.append((pos, num))
         return num
 
     _map_nums(step, visit)
+    return out
+
+
+def _mantissas(step: Node) -> set[int]:
+    """ids of the integer mantissas of scientific notation the parser left unfolded (an
+    exponent past the limit): rounded to their last digit like 2 \\times 10^{-5} is."""
+    out = set()
+    for n in walk(step):
+        if (
+            isinstance(n, Mul)
+            and isinstance(n.a, Num)
+            and n.a.ulp is None
+            and n.a.value != 0
+            and isinstance(n.b, Pow)
+            and isinstance(n.b.base, Num)
+            and n.b.base.value == 10
+            and isinstance(n.b.exp.a if isinstance(n.b.exp, Neg) else n.b.exp, Num)
+        ):
+            out.add(id(n.a))
     return out
 
 
