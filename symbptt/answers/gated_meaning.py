@@ -26,6 +26,8 @@ _WORDS = {
     "states held fixed at every step: a \\prod of step Jacobians is read so; derivative: total "
     "for every path)",
     "total": "the total derivative (every path through the cell{opt})",
+    "direct term": "the direct term (only {s}'s own equation's read of {den} moves, the gates held "
+    "fixed, as derive prints it for a one-state cell; derivative: total for every path)",
 }
 
 
@@ -59,10 +61,10 @@ def meaning_note(ctx: Any) -> str | None:
             continue
         finally:
             world.meaning, world.direct_products = saved
-        used = used or _describe(how, lhs, key)
+        used = used or _describe(how, lhs, key, len(world.cell.states) < 2)
         if not np.allclose(a, b, rtol=1e-5, atol=1e-7):
             at = ", ".join(f"{k} = {v}" for k, v in scope.items())
-            msg = (f"{show(lhs)} read as {_describe(how, lhs, key)}; read as {_name(other)} it "
+            msg = (f"{show(lhs)} read as {_describe(how, lhs, key, len(world.cell.states) < 2)}; read as {_name(other)} it "
                    f"differs: at T = 3, n = 2{', ' + at if at else ''}: {_name(how)} "
                    f"{rounded(a)}, {_name(other)} {rounded(b)}")  # fmt: skip
             if "direct" in (how, other):  # the long-range reading is the one to explain
@@ -83,8 +85,10 @@ def _other(world: GatedWorld, what: tuple | None, key: tuple, how: str) -> str |
         return None
     if key[0] == "param":
         return "partial"
-    if key[0] not in world.cell.states or len(world.cell.states) < 2:
+    if key[0] not in world.cell.states:
         return None
+    if len(world.cell.states) < 2:  # a one-state cell: the direct term, d h_t / d h_{t-1}
+        return "direct term" if key == (what[0], what[1] - 1) else None
     if key[1] == what[1] - 1:
         return "partial"
     if key[1] < what[1] - 1 and what[0] == key[0]:
@@ -93,9 +97,11 @@ def _other(world: GatedWorld, what: tuple | None, key: tuple, how: str) -> str |
 
 
 def _name(how: str) -> str:
-    return {"partial": "the partial", "direct": "the direct path", "total": "the total"}[how]
+    return {"partial": "the partial", "direct": "the direct path", "total": "the total",
+            "direct term": "the direct term"}[how]  # fmt: skip
 
 
-def _describe(how: str, lhs: Deriv, key: tuple) -> str:
-    opt = "; derivative: partial for the step's partial" if how == "total" else ""
+def _describe(how: str, lhs: Deriv, key: tuple, one_state: bool = False) -> str:
+    what = "the direct term" if one_state else "the step's partial"
+    opt = f"; derivative: partial for {what}" if how == "total" else ""
     return _WORDS[how].format(t="t", den=show(lhs.den), s=key[0], opt=opt)

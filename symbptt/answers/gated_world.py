@@ -10,6 +10,11 @@ cell's PARTIAL derivative: only the read of C_{t-1} at step t moves, h_{t-1} is 
 (every path), except that a right-hand side written as a \\prod is judged as the direct path
 (the product of the step partials along that one state). `derivative: total|partial` in an answer
 file chooses explicitly (see `gated_meaning`).
+
+A one-state cell (GRU) has no other state to hold, so its step partial is the total: d h_t /
+d h_{t-1} is read as the total, and `derivative: partial` reads it as the direct term (only the
+state's own equation's read of h_{t-1} moves, the gates held fixed: diag(z_t)), as `symbptt
+derive` prints it.
 """
 
 from __future__ import annotations
@@ -122,7 +127,13 @@ class GatedWorld(World):
             }
             step = _Step(self._param_values(t), x.T, prev)
             for eq in cell.equations:
-                v = step.ev(eq.rhs) + ov.get((eq.name, t), np.zeros((1, 1))).T
+                at = step
+                if ("own", eq.name, t) in ov:  # only this equation's read of its state moves
+                    own = dict(step.prev)
+                    own[eq.name] = own[eq.name] + ov[("own", eq.name, t)].T
+                    at = _Step(step.params, step.x, own)
+                    at.q = step.q
+                v = at.ev(eq.rhs) + ov.get((eq.name, t), np.zeros((1, 1))).T
                 step.q[eq.name] = v
                 out[eq.name][t] = v.T
             out["x"][t] = x
@@ -205,9 +216,12 @@ class GatedWorld(World):
             return "total"
         if key[0] == "param":  # the copy of the parameter used at step t (dC_t/db_f)
             return "total" if self.meaning == "total" else "partial"
-        if len(states) < 2 or key[0] not in states:
+        if key[0] not in states:
             return "total"
         q, t = what
+        if len(states) < 2:
+            one_step = q == key[0] and key[1] == t - 1 and self.meaning == "partial"
+            return "direct term" if one_step else "total"
         if key[1] == t - 1:
             return "total" if self.meaning == "total" else "partial"
         if key[1] < t - 1 and q == key[0]:
@@ -237,6 +251,8 @@ class GatedWorld(World):
             return self._central(num, ("param_at", key[1], what[1]), shape, den, ev, scope)  # type: ignore[index]
         if how == "partial":
             return self._central(num, ("prev", key[0], key[1] + 1), shape, den, ev, scope)
+        if how == "direct term":
+            return self._central(num, ("own", key[0], key[1] + 1), shape, den, ev, scope)
         exact = self.exact_derivatives and not self.overlay and not self.freeze
         if exact and what is not None and what[0] == "loss":
             value = self.exact_loss(what[1], key)
