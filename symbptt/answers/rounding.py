@@ -147,13 +147,24 @@ def _exact_parts(step, found, evaluate, g, w) -> str:  # noqa: ANN001
     else:
         return ""
     diff = w - g
-    if _in_span([d.flatten() for d in dirs], diff.flatten()):
-        return ""
-    return (
-        f"value {_fmt(g)}, expected {_fmt(w)}: the difference is not in the direction of any "
-        "rounded decimal, so an exact part of the step is wrong (a rounding absorbs only its "
-        "own decimal's error)"
-    )
+    solved = _solve([d.flatten() for d in dirs], diff.flatten())
+    if solved is None:
+        return (
+            f"value {_fmt(g)}, expected {_fmt(w)}: the difference is not in the direction of any "
+            "rounded decimal, so an exact part of the step is wrong (a rounding absorbs only its "
+            "own decimal's error)"
+        )
+    if solved is _MANY:
+        return ""  # the decimals' directions are dependent: the range decides
+    for (_, num), steps in zip(found, solved, strict=True):
+        lo, hi = interval(num)
+        value = num.value + steps * num.ulp
+        if not lo <= value <= hi:
+            return (
+                f"value {_fmt(g)}, expected {_fmt(w)}: the truth needs {_fmt(_one(value))} where "
+                f"{num.text} is written, which does not round or truncate to it"
+            )
+    return ""
 
 
 def _exact_terms(step: Node, lhs: Node, tol: Tolerance, evaluate: Any) -> str:
@@ -213,26 +224,37 @@ def _terms(node: Node, sign: int = 1) -> list[tuple[int, Node]]:
     return [(sign, node)]
 
 
-def _in_span(vectors: list[np.ndarray], target: np.ndarray) -> bool:
-    """Exactly (Fractions): is target a linear combination of vectors?"""
-    rows = [list(map(Fraction, col)) for col in zip(*vectors, strict=True)] if vectors else []
+_MANY = object()  # a solution exists but is not unique
+
+
+def _solve(vectors: list[np.ndarray], target: np.ndarray) -> Any:
+    """Exactly (Fractions): the coefficients x with sum x_j vectors_j = target; None if there
+    are none, _MANY if there are many."""
     t = [Fraction(x) for x in target]
     if not vectors:
-        return all(x == 0 for x in t)
-    m = [row + [x] for row, x in zip(rows, t, strict=True)]
+        return [] if all(x == 0 for x in t) else None
+    m = [[Fraction(x) for x in col] + [tx] for col, tx in zip(zip(*vectors, strict=True), t,
+                                                              strict=True)]  # fmt: skip
     ncols = len(vectors)
+    pivots: list[int] = []
     r = 0
     for c in range(ncols):
         piv = next((i for i in range(r, len(m)) if m[i][c] != 0), None)
         if piv is None:
             continue
         m[r], m[piv] = m[piv], m[r]
+        m[r] = [x / m[r][c] for x in m[r]]
         for i in range(len(m)):
             if i != r and m[i][c] != 0:
-                f = m[i][c] / m[r][c]
+                f = m[i][c]
                 m[i] = [a - f * b for a, b in zip(m[i], m[r], strict=True)]
+        pivots.append(c)
         r += 1
-    return all(row[-1] == 0 for row in m[r:])
+    if any(row[-1] != 0 for row in m[r:]):
+        return None
+    if r < ncols:
+        return _MANY
+    return [m[i][-1] for i in range(ncols)]
 
 
 def _try(evaluate: Any, node: Node, shape: tuple, exact: bool) -> Any:
