@@ -417,3 +417,19 @@ def test_derive_refuses_a_denominator_layout_file(tmp_path) -> None:  # noqa: AN
     path.write_text(text.replace("name: homework3", "name: hw3num") + "layout: numerator\n")
     r = CliRunner().invoke(cli, ["derive", str(path), "--no-checks"])
     assert r.exit_code == 0, r.output
+
+
+# ------------------------------------------------------------------ 7. one size, declared
+
+
+def test_an_answer_written_out_for_n_2_is_judged_at_n_2() -> None:
+    # ||h_t||^2 = h_{t,1}^2 + h_{t,2}^2 (by hand: the 2-norm with two entries) holds at n = 2
+    # only; dL/dW = sum_{t=1}^{3} dL_t/dW (homework 3: a loss at every step) at T = 3 only.
+    tex = "\\|h_t\\|^2 = h_{t,1}^2 + h_{t,2}^2"
+    got, why = verdict(tex, "homework3")
+    assert got == "wrong" and "for: 'n = 2'" in why, why
+    got, why = verdict(tex, "homework3", range="T = 3, n = 2")
+    assert got == "correct" and "T = 3, n = 2" in why, why
+    tex = "\\frac{\\partial L}{\\partial W} = \\sum_{t=1}^{3} \\frac{\\partial L_t}{\\partial W}"
+    assert verdict(tex, "homework3", range="T = 3")[0] == "correct"
+    assert verdict(tex, "homework3", range="T = 2")[0] == "wrong"

@@ -290,6 +290,7 @@ class _Context:
         if not self.explicit:  # a variant (slips) has its own rounded decimals
             tol = step_tolerance(step, self.symbolic, self.data, self.approx)
         compared = 0
+        seen: set[tuple[int, int]] = set()  # (T, n) of the points compared
         self.fd_used = False
         for desc, world in self.worlds(quick):
             world.local_for_total = local_for_total
@@ -309,8 +310,9 @@ class _Context:
                         want, ev = self._eval(world, lhs, scope, exact=False)
                         got = ev.ev(step, dict(scope))
                 except ComponentRange as exc:
-                    return "wrong", f"{exc} (the left-hand side exists)", self._ce(world, desc, scope,
-                                                                                   None, None)  # fmt: skip
+                    hint = "" if not desc or self.size_letters else _SIZE_HINT
+                    return "wrong", f"{exc} (the left-hand side exists){hint}", self._ce(
+                        world, desc, scope, None, None)  # fmt: skip
                 except Undefined as exc:
                     if (
                         not self.free
@@ -328,6 +330,7 @@ class _Context:
                 except (FloatingPointError, OverflowError, ZeroDivisionError, ValueError) as exc:
                     return "undecided", f"numerical failure: {exc}", None
                 compared += 1
+                seen.add((world.T, world.n))
                 self.fd_used = self.fd_used or world.fd_used
                 at = dict(scope)  # a rounded decimal moved within its rounding, same point
                 evaluate = None
@@ -368,7 +371,7 @@ class _Context:
             where = " where the range the answer implies holds"
         return (
             "correct",
-            f"{what} at {compared} points (T = 1..4, n = 1..3{where})",
+            f"{what} at {compared} points ({_span('T', seen, 0)}, {_span('n', seen, 1)}{where})",
             None,
         )
 
@@ -403,6 +406,13 @@ class _Context:
         return out
 
 
+def _span(letter: str, seen: set[tuple[int, int]], i: int) -> str:
+    """'T = 1..4' or 'n = 2': the sizes of the points compared."""
+    values = sorted({p[i] for p in seen})
+    lo, hi = values[0], values[-1]
+    return f"{letter} = {lo}" if lo == hi else f"{letter} = {lo}..{hi}"
+
+
 def _where_text(desc: dict, scope: dict) -> str:
     if not desc:
         return ""
@@ -411,6 +421,12 @@ def _where_text(desc: dict, scope: dict) -> str:
     bits += [f"{name} = {size[name]}" for name in ("m", "outputs") if name in size]
     bits += [f"{k} = {v}" for k, v in scope.items()]
     return " at " + ", ".join(bits)
+
+
+_SIZE_HINT = (
+    "; an answer written out for one size holds only there: declare it, as in for: 'n = 2' "
+    "or for: 'T = 3, n = 2'"
+)
 
 
 def _size_letters(parts: list[Node], defs: Definitions, model: Model | None,
@@ -596,6 +612,9 @@ def _letter_run(node: Node) -> list[str] | None:
 def _constraints(text: str | None) -> list[tuple[Node, str, Node]]:
     if not text:
         return []
+    chains = [c for c in re.split(r",|;|\\text\{\s*and\s*\}", text) if c.strip()]
+    if len(chains) > 1 and all(_REL.search(c) for c in chains):  # 'T = 3, n = 2'
+        return [c for chain in chains for c in _constraints(chain)]
     pieces = _REL.split(text)
     if len(pieces) < 3:
         raise ParseError(f"for: {text!r} is not a range such as '1 \\le k < t \\le T'")
