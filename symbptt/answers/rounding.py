@@ -12,7 +12,9 @@ interval, and nothing else absorbs an error:
 2. Exact parts: when the step is affine in its decimals (checked exactly), the difference
    between the truth and the step as written must be a combination of the decimals' own
    directions, exactly: Q diag(0.0424, 0.4^{29}) Q^{-1} for W^{30} leaves 0.4^{30} - 0.4^{29}
-   in a direction no decimal moves, so it is wrong however small.
+   in a direction no decimal moves, so it is wrong however small. When the directions are
+   independent the combination is unique, and each decimal's value in it must lie in that
+   decimal's own interval (Q diag(0.0424, 1.163e-12) Q^{-1} is wrong: 0.4^{30} = 1.1529e-12).
 3. Exact terms: the terms of the step without a rounded decimal (sums multiplied out) must be
    exactly a part of the left side's terms, when the left side is written out in numbers or
    is a sum: for 0.9^{30} + 0.4^{30}, 0.0424 + 0.4^{29} is wrong (0.4^{29} is no term of it),
