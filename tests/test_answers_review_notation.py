@@ -433,3 +433,14 @@ def test_an_answer_written_out_for_n_2_is_judged_at_n_2() -> None:
     tex = "\\frac{\\partial L}{\\partial W} = \\sum_{t=1}^{3} \\frac{\\partial L_t}{\\partial W}"
     assert verdict(tex, "homework3", range="T = 3")[0] == "correct"
     assert verdict(tex, "homework3", range="T = 2")[0] == "wrong"
+
+
+def test_k_ranged_by_for_is_an_index_not_the_output_size() -> None:
+    # ||W^k|| <= ||W||^k for every k >= 1 (sub-multiplicativity); ||W^k|| <= rho(W)^k / 10
+    # fails at k = 1 (||W|| >= rho(W)). elman has an output size k, but for: ranges this k.
+    got, why = verdict("\\|W_{hh}^{k}\\| \\le \\|W_{hh}\\|^{k}", "elman", range="1 \\le k \\le 3")
+    assert got == "correct", why
+    got, why = verdict(
+        "\\|W_{hh}^{k}\\| \\le \\rho(W_{hh})^{k} / 10", "elman", range="1 \\le k \\le 3"
+    )
+    assert got == "wrong" and "k = 1" in why, why

@@ -433,12 +433,16 @@ def _size_letters(parts: list[Node], defs: Definitions, model: Model | None,
                   constraints: list[tuple[Node, str, Node]]) -> set[str]:  # fmt: skip
     """The model's size letters (n, m, and k with an output layer, as derive's Sizes line prints
     them) that the answer uses as sizes: in a bound, a value or `for:`, never as the index of a
-    name (k in h_k is a step) nor bound by a \\sum; the judge reads them from the instance."""
+    name (k in h_k is a step) nor bound by a \\sum; k ranged by `for:` is an index as well.
+    The judge reads them from the instance."""
     if model is None:
         return set()
     letters = {"n", "m"} | ({"k"} if getattr(model, "has_output_layer", False) else set())
     letters -= defs.names() | _model_names(model)
-    roots = [*parts, *_bodies(defs), *(x for a, _, b in constraints for x in (a, b))]
+    ranged = [x for a, _, b in constraints for x in (a, b)]
+    if "k" in {n.name for r in ranged for n in walk(r) if isinstance(n, Sym)}:
+        letters.discard("k")  # `for: 1 \\le k \\le 3`: k is a step or a power, as usual
+    roots = [*parts, *_bodies(defs), *ranged]
     used = {n.name for r in roots for n in walk(r) if isinstance(n, Sym) and not n.index}
     return (letters & used) - _index_letters(roots) - {v for r in roots for v in bound_vars(r)}
 
