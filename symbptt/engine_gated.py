@@ -112,7 +112,10 @@ def _check_params(
     U0 = P[first]
     if U0.ndim != 2:
         raise InputError(f"params[{first!r}] must be a matrix (n, m); found shape {U0.shape}")
-    n, m = U0.shape
+    inputs = [k for k in keys if k[0] == "U" and k in P and P[k].ndim == 2]
+    shapes = [P[k].shape for k in inputs]  # n, m: the shape most input weights share (a wrong
+    n, m = max(shapes, key=lambda s: (shapes.count(s), s == U0.shape))  # U_z is not U_r's fault)
+    agree = ", ".join(k for k in inputs if P[k].shape == (n, m))
     for k in keys:
         if k not in P:
             continue
@@ -120,7 +123,7 @@ def _check_params(
         what = {"U": "(n, m)", "W": "(n, n)"}.get(k[0], "(n,)")
         if P[k].shape != want:
             raise InputError(
-                f"params[{k!r}] must have shape {what} = {want} (n, m from {first}); "
+                f"params[{k!r}] must have shape {what} = {want} (n, m from {agree}); "
                 f"found shape {P[k].shape}"
             )
     if "V" in P:

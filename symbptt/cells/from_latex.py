@@ -120,7 +120,9 @@ class _Reader:
         self.latex: dict[str, str] = {}  # key -> the name as written
         self.refs: list[tuple[str, int]] = []  # (quantity key, 0 for t or -1 for t-1)
         self.at = ""  # the equation being read (file:line), for parameters' first uses
+        self.text = ""  # ... and its text, quoted when a parameter's uses conflict
         self.param_at: dict[str, str] = {}
+        self.use_at: dict[str, dict[str, tuple[str, str]]] = {}  # key -> use -> (where, text)
 
     # -- time indices
     def _offset(self, node: A.Node) -> int | None:
@@ -175,6 +177,7 @@ class _Reader:
     def _use(self, key: str, how: str) -> None:
         self.uses.setdefault(key, set()).add(how)
         self.param_at.setdefault(key, self.at)
+        self.use_at.setdefault(key, {}).setdefault(how, (self.at, self.text))
 
     # -- expressions
     def expr(self, node: A.Node) -> Expr:
@@ -254,13 +257,24 @@ class _Reader:
         return Apply(fn, self.expr(args[0]))
 
 
-def _shape(key: str, uses: set[str], where: str) -> tuple[str, ...]:
+def _shape(
+    key: str, uses: set[str], where: str, at: Mapping[str, tuple[str, str]] | None = None
+) -> tuple[str, ...]:
+    """The shape a parameter's use implies; InputError at the equation whose use conflicts with
+    the first one (`at`: use -> (file:line, equation text) of its first occurrence)."""
     if len(uses) > 1:
         kinds = {"n": "multiplies a state", "m": "multiplies the input", "vector": "is a vector"}
-        raise InputError(
-            f"parameter {key}: used in two shapes ({' and '.join(kinds[u] for u in sorted(uses))})",
-            where=where,
-        )
+        what = " and ".join(kinds[u] for u in sorted(uses))
+        if at and all(u in at for u in uses):
+            first, *later = sorted(uses, key=lambda u: list(at).index(u))
+            place, text = at[later[0]]
+            before = "" if place == at[first][0] else f" at {at[first][0]} ('{at[first][1]}')"
+            raise InputError(
+                f"parameter {key}: used in two shapes ({what}): in equation '{text}' it "
+                f"{kinds[later[0]]}, but{before} it {kinds[first]}",
+                where=place,
+            )
+        raise InputError(f"parameter {key}: used in two shapes ({what})", where=where)
     (use,) = uses
     return {"n": ("n", "n"), "m": ("n", "m"), "vector": ("n",)}[use]
 
@@ -301,7 +315,7 @@ def cell_from_latex(
                 where=src.where,
             )
         reader.refs = []
-        reader.at = src.where
+        reader.at, reader.text = src.where, src.text
         try:
             rhs = reader.expr(tree.parts[1])
         except _Bad as exc:
@@ -341,7 +355,7 @@ def cell_from_latex(
     params: list[Param] = []
     stated = dict(shapes or {})
     for key, uses in reader.uses.items():
-        inferred = _shape(key, uses, reader.param_at.get(key, where))
+        inferred = _shape(key, uses, reader.param_at.get(key, where), reader.use_at.get(key))
         if key in stated and tuple(stated[key]) != inferred:
             raise InputError(
                 f"parameter {reader.latex.get(key, key)}: stated shape ({', '.join(stated[key])}) "

@@ -142,6 +142,8 @@ class CellPrinter:
                     continue
                 if diag:  # consecutive diagonal factors multiply entrywise: one diag
                     inner = " \\odot ".join(self._group(d, Add) for d in diag)
+                    if len(diag) == 1:  # diag(1 - z), not diag((1 - z))
+                        inner = _unwrap(inner)
                     parts.append(f"\\operatorname{{diag}}\\left({inner}\\right)")
                     diag = []
                 if f is not None:
@@ -193,3 +195,22 @@ def printer(model: Model) -> CellPrinter:
         loss=nt.loss.latex,
         step_loss=nt.step_loss.latex,
     )
+
+
+def _unwrap(text: str) -> str:
+    """`\\left(1 - z_t\\right)` -> `1 - z_t`: one group that spans all of text loses its
+    parentheses (diag's own are enough); anything else is returned unchanged."""
+    left, right = "\\left(", "\\right)"
+    if not (text.startswith(left) and text.endswith(right)):
+        return text
+    depth, i = 0, 0
+    while i < len(text):
+        if text.startswith(left, i):
+            depth, i = depth + 1, i + len(left)
+        elif text.startswith(right, i):
+            depth, i = depth - 1, i + len(right)
+            if depth == 0 and i < len(text):
+                return text  # the first group closes before the end: (a) (b)
+        else:
+            i += 1
+    return text[len(left) : -len(right)]
