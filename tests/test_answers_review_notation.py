@@ -444,3 +444,12 @@ def test_k_ranged_by_for_is_an_index_not_the_output_size() -> None:
         "\\|W_{hh}^{k}\\| \\le \\rho(W_{hh})^{k} / 10", "elman", range="1 \\le k \\le 3"
     )
     assert got == "wrong" and "k = 1" in why, why
+
+
+def test_beta_table_agrees_with_what_derive_prints() -> None:
+    # The checker's beta_f values are the ones symbolic/general.py prints for each activation.
+    from symbptt.answers.betas import BETA_F
+    from symbptt.symbolic.general import _BETA_F
+
+    for act, value in _BETA_F.items():
+        assert BETA_F[act] == value
