@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from symbptt.cells.functions import FUNCTIONS
 from symbptt.eigen import numeric_eigenvalues
 from symbptt.errors import InputError
 from symbptt.matrixtext import to_float_matrix
@@ -40,27 +41,12 @@ __all__ = [
     "trajectory",
 ]
 
-# gamma = sup |f'(x)|: the bound on every entry of diag(f'(net)).
-GAMMA: dict[str, float] = {"tanh": 1.0, "identity": 1.0, "sigmoid": 0.25, "relu": 1.0}
-ACTIVATIONS: tuple[str, ...] = tuple(GAMMA)
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))  # overflow-free logistic
-
-
-_F: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "tanh": np.tanh,
-    "sigmoid": _sigmoid,
-    "relu": lambda x: np.maximum(x, 0.0),
-    "identity": lambda x: x,
-}
-_DF: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "tanh": lambda x: 1.0 - np.tanh(x) ** 2,
-    "sigmoid": lambda x: _sigmoid(x) * (1.0 - _sigmoid(x)),
-    "relu": lambda x: (x > 0).astype(float),  # f'(0) taken as 0
-    "identity": np.ones_like,
-}
+#: the activations a vanilla RNN's flow report takes, from the one function table
+ACTIVATIONS: tuple[str, ...] = ("tanh", "identity", "sigmoid", "relu")
+# gamma = sup |f'(x)|: the bound on every entry of diag(f'(net)) (FUNCTIONS[...].bound).
+GAMMA: dict[str, float] = {a: float(FUNCTIONS[a].bound) for a in ACTIVATIONS}  # type: ignore[arg-type]
+_F: dict[str, Callable[[np.ndarray], np.ndarray]] = {a: FUNCTIONS[a].numpy for a in ACTIVATIONS}
+_DF: dict[str, Callable[[np.ndarray], np.ndarray]] = {a: FUNCTIONS[a].d_in for a in ACTIVATIONS}
 
 
 def _check_activation(activation: str) -> str:

@@ -30,6 +30,7 @@ from symbptt.answers.evaluate import (
     to_float,
 )
 from symbptt.answers.layout import orient
+from symbptt.cells.functions import FUNCTIONS
 from symbptt.model import Model, Name, Role
 
 EPS = 1e-6
@@ -68,8 +69,7 @@ def greek_key(key: str) -> str:
     return "\\" + key if key in _GREEK else key
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+_sigmoid = FUNCTIONS["sigmoid"].numpy
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -77,15 +77,11 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=0, keepdims=True)
 
 
+#: f and f' by (name, order): the activations from the one function table (cells.functions),
+#: plus the functions an answer may apply that no cell does (exp, log, softmax)
 FUNCS: dict[tuple[str, int], Callable[[np.ndarray], np.ndarray]] = {
-    ("tanh", 0): np.tanh,
-    ("tanh", 1): lambda x: 1.0 - np.tanh(x) ** 2,
-    ("sigmoid", 0): _sigmoid,
-    ("sigmoid", 1): lambda x: _sigmoid(x) * (1.0 - _sigmoid(x)),
-    ("relu", 0): lambda x: np.maximum(x, 0.0),
-    ("relu", 1): lambda x: (x > 0).astype(float),
-    ("identity", 0): lambda x: x,
-    ("identity", 1): np.ones_like,
+    **{(a, 0): FUNCTIONS[a].numpy for a in ("tanh", "sigmoid", "relu", "identity")},
+    **{(a, 1): FUNCTIONS[a].d_in for a in ("tanh", "sigmoid", "relu", "identity")},
     ("exp", 0): np.exp,
     ("exp", 1): np.exp,
     ("log", 0): np.log,
