@@ -92,8 +92,8 @@ def test_elman_tanh_squared_by_hand() -> None:
 
 
 @pytest.mark.parametrize(
-    "spelling", [r"\tanh^2(a_t)", r"\tanh^2 a_t", r"\tanh^{2}\left(a_{t}\right)"]
-)
+    "spelling", [r"\tanh^2(a_t)", r"\tanh^2 a_t", r"\tanh^{2}\left(a_{t}\right)", r"f^{2}(a_t)"]
+)  # elman's f is tanh
 def test_tanh_squared_spellings_are_correct_elman(spelling: str) -> None:
     v = _verdict(
         "elman", rf"\frac{{\partial h_t}}{{\partial a_t}} = \operatorname{{diag}}(1 - {spelling})"
@@ -289,3 +289,24 @@ def test_no_range_sum_without_lhs_order_keeps_its_bounds() -> None:
     v = _verdict("homework3-lstm", r"t - k + 1 = \sum_{i=k}^{t} 1")
     assert v["verdict"] == "correct", v["reason"]
     assert "k \\le t + 1" in v["reason"]
+
+
+def test_no_range_transposed_left_side_keeps_its_order() -> None:
+    """(dh_t/dh_k)^T = prod_{i=k+1}^{t} W_hh^T diag(1 - h_i^2) (factor k+1 leftmost: the transpose
+    of the chain checked by hand above) for k <= t; judged only there."""
+    e = Elman()
+    hs = e.hs()
+    for k in range(0, e.T + 1):
+        for t in range(k, e.T + 1):
+            num = jac(lambda hk, k=k, t=t: e.run_from(k, hk, t), hs[k])
+            want = np.eye(len(e.b))
+            for i in range(k + 1, t + 1):
+                want = want @ e.Whh.T @ np.diag(1 - hs[i] ** 2)
+            assert np.allclose(num.T, want, atol=1e-6)
+    answer = (
+        r"\left(\frac{\partial h_t}{\partial h_k}\right)^\top = "
+        r"\prod_{i=k+1}^{t} W_{hh}^\top \operatorname{diag}(1 - h_i^2)"
+    )
+    v = _verdict("elman", answer)
+    assert v["verdict"] == "correct", v["reason"]
+    assert "k \\le t (the order" in v["reason"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from symbptt.answers.ast import Add, Big, Deriv, Node, Num, Sym, show, walk
+from symbptt.answers.ast import Add, Big, Deriv, Node, Num, Sym, Transpose, show, walk
 
 __all__ = ["implied_range"]
 
@@ -43,7 +43,7 @@ def implied_range(
     time = set(free) - components
     out: list[Constraint] = []
     why: list[str] = []
-    lhs = parts[0]
+    lhs = parts[0].a if isinstance(parts[0], Transpose) else parts[0]  # (dh_t/dh_k)^T
     if (
         isinstance(lhs, Deriv)
         and isinstance(lhs.den, Sym)
