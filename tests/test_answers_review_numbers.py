@@ -366,3 +366,19 @@ def test_huge_power_sums_are_exact_like_fractions(
     assert (s - bx == c * y) and ((bx + by == bx) == (y == 0))
     if x + c * y != 0 and x != c * y:
         assert (s > x) == (c * y > 0)
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        # W/4 written as a sum of ten rounded multiples of W (affine: the range is the sum of
+        # each decimal's own range): 0.05 in [0.045, 0.06), 0.01 in [0.005, 0.02)
+        ("\\sigma'(0) W = " + " + ".join(["0.05 W"] * 4 + ["0.01 W"] * 6), "correct"),  # >= 0.21
+        ("\\sigma'(0) W = " + " + ".join(["0.06 W"] * 4 + ["0.02 W"] * 6), "wrong"),  # >= 0.33
+        # nine rounded factors (past the corners): not linear in them, so not judged
+        ("\\frac{1}{10} = " + " \\cdot ".join(["0.1"] * 9) + " \\cdot (-10^{8})", "undecided"),
+    ],
+)
+def test_many_rounded_decimals(answer: str, expected: str) -> None:
+    got, why = verdict(answer)
+    assert got == expected, why

@@ -7,8 +7,8 @@ interval, and nothing else absorbs an error:
 
 1. Range: the truth lies, entry by entry, between the least and greatest values the step takes
    at the corners of the box of intervals (exact for steps monotone in each decimal, as sums,
-   products and quotients of positive intervals are; past 10 decimals, the signed first-order
-   range). A sum of magnitudes is never used, so a wrong sign is never reached.
+   products and quotients of positive intervals are; past 8 decimals, 4 in a symbolic answer,
+   the signed first-order range, exact for a step affine in its decimals). A sum of magnitudes is never used, so a wrong sign is never reached.
 2. Exact parts: when the step is affine in its decimals (checked exactly), the difference
    between the truth and the step as written must be a combination of the decimals' own
    directions, exactly: Q diag(0.0424, 0.4^{29}) Q^{-1} for W^{30} leaves 0.4^{30} - 0.4^{29}
@@ -32,6 +32,7 @@ import numpy as np
 
 from symbptt.answers.ast import Add, Div, Mul, Neg, Node, Num, Sub, Sym, walk
 from symbptt.answers.bignum import LogNumber
+from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.tolerance import (
     EXACT_FLOOR,
     EXACT_RELATIVE,
@@ -44,7 +45,8 @@ from symbptt.answers.tolerance import (
     rounded_literals,
 )
 
-MAX_CORNERS = 10  # decimals whose 2^k corners are all evaluated
+MAX_CORNERS = 8  # decimals whose 2^k corners are all evaluated (numeric answers: one point)
+MAX_CORNERS_FLOAT = 4  # the same at each of a symbolic answer's random points
 MAX_LHS_TERMS = 12  # terms of a left-hand sum searched for the step's exact terms
 
 
@@ -89,7 +91,7 @@ def rounded_compare(
 def _in_range(step, found, evaluate, g, w, tol, exact) -> tuple[bool, str]:  # noqa: ANN001
     values = [g]
     k = len(found)
-    if k <= MAX_CORNERS:
+    if k <= (MAX_CORNERS if exact else MAX_CORNERS_FLOAT):
         for corner in itertools.product((0, 1), repeat=k):
             node = step
             for (pos, num), end in zip(found, corner, strict=True):
@@ -100,18 +102,8 @@ def _in_range(step, found, evaluate, g, w, tol, exact) -> tuple[bool, str]:  # n
                 values.append(v)
         lo = _reduce(values, min)
         hi = _reduce(values, max)
-    else:  # signed first order: each decimal alone at its two ends
-        lo_d = np.zeros(g.shape, dtype=object if exact else float)
-        hi_d = lo_d.copy()
-        for pos, num in found:
-            for end in interval(num):
-                v = _try(evaluate, perturbed(step, pos, end - num.value), g.shape, exact)
-                if v is None:
-                    continue
-                d = v - g
-                lo_d = _pick(lo_d, d, min)
-                hi_d = _pick(hi_d, d, max)
-        lo, hi = g + lo_d, g + hi_d
+    else:  # many decimals: exact as a sum of each decimal's own range if the step is affine
+        lo, hi = _affine_range(step, found, evaluate, g, exact)
     noise: Any = 0
     if not exact:
         base = tol.value[2]
@@ -127,6 +119,51 @@ def _in_range(step, found, evaluate, g, w, tol, exact) -> tuple[bool, str]:  # n
                 f"at entry {idx[0] + 1},{idx[1] + 1}, which misses {_fmt(_one(x))}"
             )
     return True, ""
+
+
+def _affine_range(step, found, evaluate, g, exact) -> tuple[Any, Any]:  # noqa: ANN001
+    """The range of a step affine in its decimals: g plus each decimal's signed change at its
+    two ends, added up. A step that is not affine (a product of decimals) is not judged."""
+    lo, hi = g.copy(), g.copy()
+    ends = []
+    for pos, num in found:
+        a, b = interval(num)
+        va = _try(evaluate, perturbed(step, pos, a - num.value), g.shape, exact)
+        vb = _try(evaluate, perturbed(step, pos, b - num.value), g.shape, exact)
+        if va is None or vb is None:
+            raise LimitExceeded("a rounded decimal's interval leaves the step's domain")
+        da, db = va - g, vb - g
+        sa, sb = (
+            (a - num.value, b - num.value)
+            if exact
+            else (float(a - num.value), float(b - num.value))
+        )
+        if not _close(da * sb, db * sa, exact):
+            raise _not_affine(len(found))
+        lo, hi = (
+            lo + _pick(_pick(da, db, min), 0 * g, min),
+            hi + _pick(_pick(da, db, max), 0 * g, max),
+        )
+        ends.append((pos, b - num.value, db))
+    for (pi, ei, di), (pj, ej, dj) in itertools.combinations(ends, 2):
+        both = _try(evaluate, perturbed(perturbed(step, pi, ei), pj, ej), g.shape, exact)
+        if both is None or not _close(both - g, di + dj, exact):
+            raise _not_affine(len(found))
+    return lo, hi
+
+
+def _not_affine(k: int) -> LimitExceeded:
+    return LimitExceeded(
+        f"{k} rounded decimals in a step that is not linear in them (corners are tried up to "
+        f"{MAX_CORNERS}, {MAX_CORNERS_FLOAT} in a symbolic answer); give a tolerance"
+    )
+
+
+def _close(a: np.ndarray, b: np.ndarray, exact: bool) -> bool:
+    if exact:
+        return _equal(a, b)
+    scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))), 1e-300)
+    return bool(np.all(np.abs(a - b) <= 1e-9 * scale))
 
 
 def _exact_parts(step, found, evaluate, g, w) -> str:  # noqa: ANN001
