@@ -119,3 +119,9 @@ class Derivation:
         from symbptt.latex.formats import to_text
 
         return to_text(self)
+
+    def _repr_markdown_(self) -> str:
+        """Notebook display: the Markdown page (math for MathJax, checks as a table)."""
+        from symbptt.latex.formats import to_markdown
+
+        return to_markdown(self)
