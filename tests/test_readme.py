@@ -53,3 +53,14 @@ def test_readme_first_command_runs_and_ends_where_a_newcomer_can_read() -> None:
         last = r.stdout.rstrip().splitlines()
         assert not re.search(r"\\[A-Za-z]", r.stdout), "raw LaTeX on the newcomer's terminal"
         assert last[-1].startswith("Next: "), last[-3:]
+
+
+def test_readme_cell_file_verifies(tmp_path: Path) -> None:
+    """The README's own-cell example is a whole derivation file that verifies as it stands."""
+    text = (ROOT / "README.md").read_text()
+    (block,) = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+    path = tmp_path / "mgu.yaml"
+    path.write_text(block, encoding="utf-8")
+    r = CliRunner().invoke(cli, ["verify", str(path)])
+    assert r.exit_code == 0, r.output
+    assert "all passed" in r.output
