@@ -453,3 +453,23 @@ def test_beta_table_agrees_with_what_derive_prints() -> None:
 
     for act, value in _BETA_F.items():
         assert BETA_F[act] == value
+
+
+def test_a_sum_of_chains_per_loss_keeps_the_total_derivative() -> None:
+    # By hand: E = sum_t E_t and E_t reaches b_h only through h_t, so dE/db_h = sum_t dE_t/dh_t
+    # dh_t/db_h with the TOTAL dh_t/db_h (the start E_t moves with t: not a sum over copies).
+    got, why = verdict(
+        "\\frac{\\partial E}{\\partial b_{h}} = \\sum_{t=1}^{T} \\frac{\\partial E_t}{\\partial h_t}"
+        " \\frac{\\partial h_t}{\\partial b_{h}}",
+        "elman",
+    )
+    assert got == "correct" and "immediate" not in why, why
+    # ... while a sum over k of chains from the one loss E_t is over the copies of b_h (the
+    # path sum verified numerically above, for any t).
+    got, why = verdict(
+        "\\frac{\\partial E_t}{\\partial b_{h}} = \\sum_{k=1}^{t} \\frac{\\partial E_t}{\\partial h_t}"
+        " \\frac{\\partial h_t}{\\partial h_k} \\frac{\\partial h_k}{\\partial b_{h}}",
+        "elman",
+        range="1 \\le t \\le T",
+    )
+    assert got == "correct" and "immediate partial" in why, why

@@ -13,7 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from symbptt.answers.ast import Add, Big, Deriv, Mul, Nabla, Neg, Node, Sub, Sym, rebuild, show
+from symbptt.answers.ast import (
+    Add,
+    Big,
+    Deriv,
+    Mul,
+    Nabla,
+    Neg,
+    Node,
+    Sub,
+    Sym,
+    rebuild,
+    show,
+    walk,
+)
 from symbptt.answers.evaluate import compound_key
 from symbptt.model import Model
 
@@ -23,13 +36,8 @@ def immediate_paths(node: Node, names: Mapping[str, tuple]) -> tuple[Node, list[
     notes: list[str] = []
 
     def fix(n: Node) -> Node:
-        terms = _terms(n)
-        if len(terms) >= 2 or (isinstance(n, Big) and n.op == "sum"):
-            bodies = [n.body] if isinstance(n, Big) else terms
-            if sum(1 for b in bodies if _chain_end(b, names) is not None) >= 1 and (
-                isinstance(n, Big) or sum(1 for b in bodies if _is_chain(b, names)) >= 2
-            ):
-                return _rewrite(n, names, notes)
+        if _over_copies(n, names):
+            return _rewrite(n, names, notes)
         return rebuild(n, fix)
 
     out = fix(node)
@@ -40,6 +48,37 @@ def immediate_paths(node: Node, names: Mapping[str, tuple]) -> tuple[Node, list[
         f"{shown} in the sum over paths read as the immediate partial (only the copy of the "
         "parameter used at that step), as derive's path sums define it"
     ]
+
+
+def _over_copies(n: Node, names: Mapping[str, tuple]) -> bool:
+    """A sum over the copies of a parameter: chains from one start (the same loss) that end in
+    dh_k/dP at different steps k. \\sum_t dL_t/dh_t dh_t/dP starts at L_t, which moves with t:
+    that is the chain rule per loss, with the total derivative."""
+    if isinstance(n, Big) and n.op == "sum":
+        end, start = _chain_end(n.body, names), _start(n.body)
+        if end is None or start is None:
+            return False
+        step = end.num.index[0]  # type: ignore[attr-defined]
+        return n.var in _letters(step) and n.var not in _letters(start)
+    terms = _terms(n)
+    chains = [t for t in terms if _chain_end(t, names) is not None]
+    if len(terms) < 2 or len(chains) < 2:
+        return False
+    starts = {_start(t) for t in chains}
+    ends = {_chain_end(t, names) for t in chains}
+    return len(starts) == 1 and len(ends) >= 2
+
+
+def _start(n: Node) -> Node | None:
+    """The numerator of a product's first derivative factor (E_3 in dE_3/dy_3 ...)."""
+    if isinstance(n, Neg):
+        n = n.a
+    first = next((f for f in _factors(n) if isinstance(f, Deriv)), None)
+    return first.num if first is not None else None
+
+
+def _letters(n: Node) -> set[str]:
+    return {x.name for x in walk(n) if isinstance(x, Sym) and not x.index}
 
 
 def _rewrite(n: Node, names: Mapping[str, tuple], notes: list[str]) -> Node:
