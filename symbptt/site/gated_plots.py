@@ -27,6 +27,10 @@ def carried_state(cell: Cell) -> tuple[str, str]:
         st = carousel.carried(cell, s).statement
         if st.startswith("diag("):
             return s, st[5:-1]
+    for s in cell.states:  # peepholes: the gates read c_{t-1}; plot the c equation's own term
+        st = carousel.direct_term(cell, s, s).statement
+        if st.startswith("diag("):
+            return s, st[5:-1]
     raise ValueError(f"cell {cell.name!r} has no state with a diag(gate) step partial")
 
 
@@ -98,9 +102,8 @@ def flow_figure(model: Model, *, gate_bias: float = 0.0, seed: int = 0) -> Figur
     mean_gate = float(gates.mean())
     caption = (
         f"Gradient flow in {model.name} at a random point (n = {N}, {STEPS} steps{shift}; mean "
-        f"{q} = {mean_gate:.2f}). Green: the direct path, the product of diag({written}_i), "
-        f"which is what d{s}_t/d{s}_(t-1) = diag({written}_t) gives when everything else is "
-        "held fixed. "
+        f"{q} = {mean_gate:.2f}). Green: the direct path, the product of diag({written}_i): "
+        f"d{s}_t/d{s}_(t-1) through the {s} equation alone, every gate held fixed. "
         "Blue (and red): the total Jacobians through every path, computed by the generated "
         "engine's backward pass. They differ: the carousel statement holds along the direct "
         "path only."
