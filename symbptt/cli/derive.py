@@ -114,6 +114,9 @@ def derive(
     else:
         write_new(output, text, force=force, option="-o")
     ran, failed = check_counts(derivation)
+    if output is not None and not failed:
+        checked = f"; {ran} check(s) passed" if ran else ""
+        click.echo(f"wrote {output} ({fmt}{checked})", err=True)
     if failed:
         where = "stdout" if output is None else str(output)
         click.echo(

@@ -323,6 +323,14 @@ def judge_file(path: str, *, api: str | None, limits: sandbox.Limits, trusted: b
         result.functions = [FunctionResult(fn, "error", msg) for fn, _ in fns]
         return result
     defined = set(load.get("defined", [fn for fn, _ in fns]))
+    if load.get("status") == "ok" and not defined & {fn for fn, _ in fns}:
+        try:
+            other = apis.infer_api(source, path)
+        except InputError:
+            other = None
+        hint = f" (its functions are {other}'s; leave out --api)" if other and other != api else ""
+        result.error = f"defines none of the {api} functions{hint}"
+        return result
     for fn, kind in fns:
         mine = [ch for ch in checks if ch.fn == fn]
         if load.get("status") == "ok" and fn not in defined:

@@ -68,7 +68,7 @@ SLIPS: dict[str, Slip] = {
         ),
         Slip(
             "transpose_fwd",
-            "a missing transpose: the recurrent weight is applied transposed in the forward step"
+            "a transpose slip: the recurrent weight is applied transposed in the forward step"
             " (for a backward: in the forward that made its cache)",
             frozenset({"step_fwd", "seq_fwd", "step_bwd", "seq_bwd"}),
         ),
