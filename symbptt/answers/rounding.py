@@ -15,11 +15,10 @@ interval, and nothing else absorbs an error:
    in a direction no decimal moves, so it is wrong however small. When the directions are
    independent the combination is unique, and each decimal's value in it must lie in that
    decimal's own interval (Q diag(0.0424, 1.163e-12) Q^{-1} is wrong: 0.4^{30} = 1.1529e-12).
-3. Exact terms: the terms of the step without a rounded decimal (sums multiplied out) must be
-   exactly a part of the left side's terms, when the left side is written out in numbers or
-   is a sum: for 0.9^{30} + 0.4^{30}, 0.0424 + 0.4^{29} is wrong (0.4^{29} is no term of it),
-   and 0.9^{10^{12}} = 0.9^{30} - 0.0424 is wrong (0.9^{30} is not 0.9^{10^{12}}). A left side
-   that is one name (W^{30}) is left to rule 2.
+3. Exact terms: when the left side is a sum (products multiplied out), the terms of the step
+   without a rounded decimal must be exactly a part of the left side's terms: for
+   0.9^{30} + 0.4^{30}, 0.0424 + 0.4^{29} is wrong (0.4^{29} is no term of it). A left side of
+   one term is left to rules 1 and 2 (1.9^{2} = 1 + 2 \\cdot 0.9 + 0.81 is a fair expansion).
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Add, Div, Mul, Neg, Node, Num, Sub, Sym, walk
+from symbptt.answers.ast import Add, Div, Mul, Neg, Node, Num, Sub
 from symbptt.answers.bignum import LogNumber
 from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.tolerance import (
@@ -209,10 +208,8 @@ def _exact_parts(step, found, evaluate, g, w) -> str:  # noqa: ANN001
 def _exact_terms(step: Node, lhs: Node, tol: Tolerance, evaluate: Any) -> str:
     """'' unless the step's terms without rounded decimals match no part of a left-hand sum."""
     lhs_terms = _terms(lhs)
-    if len(lhs_terms) > MAX_LHS_TERMS:
-        return ""
-    if len(lhs_terms) == 1 and any(isinstance(n, Sym) for n in walk(lhs)):
-        return ""  # a name (W^{30}, x): its terms are not written out here
+    if not 2 <= len(lhs_terms) <= MAX_LHS_TERMS:
+        return ""  # one term (W^{30}, 1.9^{2} = 1 + 2 \\cdot 0.9 + 0.81): rules 1 and 2 only
     data = tol.value[1]
     exact_terms = []
     has_rounded = False
