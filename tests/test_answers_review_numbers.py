@@ -104,9 +104,13 @@ def test_exact_terms_of_a_sum_must_be_terms_of_the_left_side() -> None:
     assert verdict("0.9^{30}+0.4^{30} = 0.0424 + 0.4^{29}")[0] == "wrong"
     assert verdict("0.9^{30}+0.4^{30} = 0.0424 + 0.4^{30}")[0] == "correct"
     assert verdict("0.9^{30}+0.4^{30} = 0.0424")[0] == "correct"  # 0.0423911... + 1.2e-12
-    # products are multiplied out; a one-term left side is judged by range and exact parts
-    # only, so that an expansion such as (1 + 0.9)^2 = 1 + 2 * 0.9 + 0.81 stays right
+    # like bases are compared exactly: 0.9^{30} is no power of 0.9 on the left
+    assert verdict("0.9^{10^{12}} = 0.9^{30} - 0.0424")[0] == "wrong"
+    # exact terms in other numbers are free, so that an expansion such as
+    # (1 + 0.9)^2 = 1 + 2 * 0.9 + 0.81 stays right, also beside a like-base term
     assert verdict("1.9^{2} = 1 + 2 \\cdot 0.9 + 0.81")[0] == "correct"  # 3.61 exactly
+    assert verdict("1.9^{2} + 0.4^{30} = 1 + 2 \\cdot 0.9 + 0.81 + 0.4^{30}")[0] == "correct"
+    assert verdict("1.9^{2} + 0.4^{30} = 1 + 2 \\cdot 0.9 + 0.81 + 0.4^{29}")[0] == "wrong"
     # 1 + 2 [0.895, 0.91) + [0.705, 0.72) stays below 3.54 < 3.61
     assert verdict("1.9^{2} = 1 + 2 \\cdot 0.90 + 0.71")[0] == "wrong"
     half = "\\frac{1}{2}(0.9^{30}+0.4^{30})"

@@ -15,10 +15,12 @@ interval, and nothing else absorbs an error:
    in a direction no decimal moves, so it is wrong however small. When the directions are
    independent the combination is unique, and each decimal's value in it must lie in that
    decimal's own interval (Q diag(0.0424, 1.163e-12) Q^{-1} is wrong: 0.4^{30} = 1.1529e-12).
-3. Exact terms: when the left side is a sum (products multiplied out), the terms of the step
-   without a rounded decimal must be exactly a part of the left side's terms: for
-   0.9^{30} + 0.4^{30}, 0.0424 + 0.4^{29} is wrong (0.4^{29} is no term of it). A left side of
-   one term is left to rules 1 and 2 (1.9^{2} = 1 + 2 \\cdot 0.9 + 0.81 is a fair expansion).
+3. Exact terms, like bases: the terms of the step without a rounded decimal that are powers
+   of some numbers (sums and products multiplied out) must add up exactly to a part of the left
+   side's terms in powers of the same numbers: for 0.9^{30} + 0.4^{30}, 0.0424 + 0.4^{29} is
+   wrong (0.4^{29} is no term in 0.4 of it), and 0.9^{10^{12}} = 0.9^{30} - 0.0424 is wrong.
+   Exact terms in numbers the left side has no power of are free (1.9^{2} = 1 + 2 * 0.9 + 0.81
+   is a fair expansion), and so is everything in a left side that is a name (W^{30}).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Add, Div, Mul, Neg, Node, Num, Sub
+from symbptt.answers.ast import Add, Div, Mul, Neg, Node, Num, Pow, Sub
 from symbptt.answers.bignum import LogNumber
 from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.tolerance import (
@@ -206,10 +208,12 @@ def _exact_parts(step, found, evaluate, g, w) -> str:  # noqa: ANN001
 
 
 def _exact_terms(step: Node, lhs: Node, tol: Tolerance, evaluate: Any) -> str:
-    """'' unless the step's terms without rounded decimals match no part of a left-hand sum."""
+    """'' unless the step's exact terms with a power of some numbers (0.4^{29}) differ from the
+    left side's terms with powers of the same numbers (0.4^{30}): like bases are compared
+    exactly. Exact terms of other bases (the 1 of an expansion 1 + 2 * 0.9 + 0.81) are free."""
     lhs_terms = _terms(lhs)
-    if not 2 <= len(lhs_terms) <= MAX_LHS_TERMS:
-        return ""  # one term (W^{30}, 1.9^{2} = 1 + 2 \\cdot 0.9 + 0.81): rules 1 and 2 only
+    if len(lhs_terms) > MAX_LHS_TERMS:
+        return ""
     data = tol.value[1]
     exact_terms = []
     has_rounded = False
@@ -220,20 +224,45 @@ def _exact_terms(step: Node, lhs: Node, tol: Tolerance, evaluate: Any) -> str:
             exact_terms.append((sign, term))
     if not exact_terms or not has_rounded:
         return ""
-    try:
-        total = sum((s * _as2d(evaluate(t)) for s, t in exact_terms), start=Fraction(0))
-        parts = [s * _as2d(evaluate(t)) for s, t in lhs_terms]
-    except Exception:  # noqa: BLE001 - a term alone may not evaluate (a shape): no claim
-        return ""
-    for r in range(len(parts) + 1):
-        for pick in itertools.combinations(parts, r):
-            s = sum(pick, start=Fraction(0)) if pick else Fraction(0)
-            if _equal(_as2d(s) if not isinstance(s, np.ndarray) else s, _as2d(total)):
-                return ""
-    return (
-        "the step's exact terms (those without a rounded decimal) are no part of the left-hand "
-        "side: a rounded decimal absorbs only its own rounding, not a wrong exact term"
-    )
+    for key in {_bases(t) for _, t in exact_terms} - {frozenset()}:
+        mine = [(s, t) for s, t in exact_terms if _bases(t) == key]
+        theirs = [(s, t) for s, t in lhs_terms if _bases(t) == key]
+        if not theirs:
+            continue  # no power of these numbers on the left: part of an expansion
+        try:
+            total = sum((s * _as2d(evaluate(t)) for s, t in mine), start=Fraction(0))
+            parts = [s * _as2d(evaluate(t)) for s, t in theirs]
+        except Exception:  # noqa: BLE001 - a term alone may not evaluate (a shape): no claim
+            continue
+        if not any(
+            _equal(_as2d(sum(pick, start=Fraction(0))), _as2d(total))
+            for r in range(len(parts) + 1)
+            for pick in itertools.combinations(parts, r)
+        ):
+            shown = ", ".join(sorted(f"{float(b):g}" for b in key))
+            return (
+                f"the step's exact terms in powers of {shown} are not the left-hand side's "
+                "terms in powers of the same numbers: a rounded decimal absorbs only its own "
+                "rounding, not a wrong exact term"
+            )
+    return ""
+
+
+def _bases(term: Node) -> frozenset[Fraction]:
+    """The numbers raised to a power in a term (0.4 in 2 \\cdot 0.4^{29}), not inside exponents."""
+    out: set[Fraction] = set()
+
+    def go(n: Node) -> None:
+        if isinstance(n, Pow):
+            if isinstance(n.base, Num):
+                out.add(abs(n.base.value))
+            go(n.base)
+            return
+        for c in n.children():
+            go(c)
+
+    go(term)
+    return frozenset(out)
 
 
 def _rounded_inside(term: Node, data: frozenset) -> bool:
