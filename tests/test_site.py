@@ -330,7 +330,7 @@ def test_claims_page_lists_every_claim(built_site: Any, server: str, browser: An
     by_key = {(r["text"], r["id"]): r for r in rows}
     assert len(by_key) == len(rows), "a claim appears twice"
     claim_files = sorted((Path(__file__).parents[1] / "derivations" / "claims").glob("*.yaml"))
-    assert len(claim_files) == 5
+    assert len(claim_files) == 6  # blog, course-notes, dl4nlp, goodfellow, homework3, tutorial
     for path in claim_files:
         for item in yaml.safe_load(path.read_text(encoding="utf-8"))["answers"]:
             row = by_key.get((path.stem, item["id"]))
