@@ -11,6 +11,7 @@ from symbptt import catalog
 from symbptt.errors import InputError
 from symbptt.model import ENGINE_KEY, Role
 from symbptt.symbolic import steplemma as S
+from symbptt.symbolic.codegen import compile_gradients
 
 MODELS = ["tutorial", "course-notes", "blog", "homework3", "dl4nlp", "elman"]
 
@@ -194,7 +195,7 @@ def _setup(T, n=3, m=2, k=2, seed=0):
 def test_compiled_matches_finite_differences(act: str, T: int) -> None:
     model = dataclasses.replace(catalog.load("elman"), activation=act)
     P, xs, h0, Y = _setup(T)
-    grads = S.compile_gradients(model, 3)(P, xs, h0, targets=Y)
+    grads = compile_gradients(model, 3)(P, xs, h0, targets=Y)
     for key in ("W", "U", "b", "V", "c"):
         fd = _central(P, key, lambda Q: _loss(Q, xs, h0, Y, act))
         err = np.abs(grads[key] - fd).max() / max(1.0, np.abs(fd).max())
@@ -210,7 +211,7 @@ def test_compiled_t1_by_hand() -> None:
     z = P["V"] @ h1 + P["c"]
     yhat = np.exp(z) / np.exp(z).sum()
     delta = (1 - h1**2) * (P["V"].T @ (yhat - Y[0]))
-    g = S.compile_gradients(model, 3)(P, xs, h0, targets=Y)
+    g = compile_gradients(model, 3)(P, xs, h0, targets=Y)
     np.testing.assert_allclose(g["W"], np.outer(delta, h0), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(g["U"], np.outer(delta, xs[0]), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(g["V"], np.outer(yhat - Y[0], h1), rtol=1e-12, atol=1e-14)
@@ -228,7 +229,7 @@ def test_compiled_matches_engine(name: str) -> None:
     trace = engine.forward(
         P, xs, h0, activation=act, output=None if model.output == "none" else model.output
     )
-    fn = S.compile_gradients(model, n)
+    fn = compile_gradients(model, n)
     if model.has_output_layer:
         mine, ref = (
             fn(P, xs, h0, targets=Y),
@@ -246,7 +247,7 @@ def test_compiled_matches_engine(name: str) -> None:
 
 def test_compiled_bad_input() -> None:
     model = catalog.load("elman")
-    fn = S.compile_gradients(model, 3)
+    fn = compile_gradients(model, 3)
     P, xs, h0, Y = _setup(2)
     with pytest.raises(InputError, match="'V'"):
         fn({k: v for k, v in P.items() if k != "V"}, xs, h0, targets=Y)
@@ -255,7 +256,7 @@ def test_compiled_bad_input() -> None:
     with pytest.raises(InputError, match="exactly one"):
         fn(P, xs, h0)
     with pytest.raises(InputError, match="no output layer"):
-        S.compile_gradients(catalog.load("homework3"), 3)(P, xs, h0, targets=Y)
+        compile_gradients(catalog.load("homework3"), 3)(P, xs, h0, targets=Y)
 
 
 def test_proof_claims_use_the_models_letters() -> None:

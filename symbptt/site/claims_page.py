@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from symbptt.site.generate import SiteBuildError
+from symbptt.site.errors import SiteBuildError
 
 TITLE = "Claims of the six texts"
 PATH = "claims.md"

@@ -16,8 +16,8 @@ from typing import Any
 
 from symbptt import catalog
 from symbptt.catalog import Entry
-from symbptt.errors import SymbpttError
 from symbptt.site import pages, plots
+from symbptt.site.errors import SiteBuildError  # noqa: F401  (re-exported: site.generate.SiteBuildError)
 
 #: Hand-written pages in docs/, in navigation order, after the generated ones.
 STATIC_NAV: tuple[tuple[str, str], ...] = (
@@ -31,10 +31,6 @@ STATIC_NAV: tuple[tuple[str, str], ...] = (
 
 #: The notebook shown as "A tour in a notebook" (under docs/), executed at every build.
 TOUR = Path("examples") / "tour.ipynb"
-
-
-class SiteBuildError(SymbpttError):
-    """The site cannot be built: a check failed or a page could not be generated."""
 
 
 @dataclass

@@ -548,12 +548,3 @@ def vector_gt_T(model: Model) -> str:
 def _jacobian_claim(sc: _SymbolicCell) -> bool:
     c = sc.cell(sc.parts(sc.net)[2])
     return _same(c.h.jacobian(sc.h_prev), sp.diag(*c.fp) * sc.P[Role.RECURRENT])
-
-
-def __getattr__(name: str) -> Any:
-    """`compile_gradients` lives in codegen (which imports this module): re-exported lazily."""
-    if name == "compile_gradients":
-        from symbptt.symbolic.codegen import compile_gradients
-
-        return compile_gradients
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
