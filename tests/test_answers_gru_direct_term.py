@@ -96,3 +96,22 @@ def test_derive_s_direct_term_typed_back_with_derivative_partial_is_correct(
     assert got["default"]["verdict"] == "wrong", got["default"]["reason"]
     assert "direct term" in got["default"]["reason"]  # the note names the other meaning
     assert got["swapped"]["verdict"] == "wrong", got["swapped"]["reason"]
+
+
+def test_the_peephole_step_partial_derive_prints_is_judged_correct(tmp_path: Path) -> None:
+    """Peepholes: derive's printed dc_t/dc_{t-1} (tests/test_gated_printed_truth.py holds it
+    equal to a numpy loop of the peephole equations) typed back is correct; diag(f_t) is not."""
+    model = str(ROOT / "derivations" / "examples" / "peephole-lstm.yaml")
+    doc = gated_document.build(catalog.load(model), checks=False)
+    (step,) = [s for s in doc.steps if s.kind == "step partial"]
+    lhs = "\\frac{\\partial c_t}{\\partial c_{t-1}}"
+    path = tmp_path / "peephole.yaml"
+    path.write_text(
+        f"model: {model}\nstudent: s1\nanswers:\n"
+        f"  - id: printed\n    answer: '{lhs} = {step.rhs}'\n"
+        f"  - id: diag-f\n    answer: '{lhs} = \\operatorname{{diag}}(f_t)'\n",
+        encoding="utf-8",
+    )
+    (res,) = grade([str(path)], jobs=1)
+    got = {a["id"]: a["verdict"] for a in res.answers}
+    assert got == {"printed": "correct", "diag-f": "wrong"}
