@@ -158,7 +158,7 @@ def test_bad_input_in_process(args: list[str], expected: str) -> None:
 @pytest.mark.parametrize(
     "name, expected",
     [
-        ("bad_ragged", "symbptt: error: --matrix: ragged matrix: rows have lengths [1, 2]"),
+        ("bad_ragged", "symbptt: error: --matrix: ragged matrix: rows have lengths [2, 1]"),
         (
             "bad_activation",
             "symbptt: error: --activation: unknown activation 'softplus'; "
