@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 HERE = Path(__file__).parent / "answers"
 RIGHT = "0.9^{30} \\approx 0.0424"  # 0.9^30 = 0.0423911...
 WRONG = "0.9^{30} \\approx 0.0426"  # two units off in the last digit
@@ -56,6 +58,7 @@ def test_markdown_submission(tmp_path: Path) -> None:
     assert f["student"] == "md-student"
 
 
+@pytest.mark.slow
 def test_class_of_twenty_with_one_broken_file(tmp_path: Path) -> None:
     files = []
     for i in range(20):

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BLOCK = "import sys\nfor m in ('matplotlib', 'mkdocs', 'material', 'pymdownx', 'playwright'):\n    sys.modules[m] = None\n"
 
 
@@ -14,6 +16,7 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_help_and_every_commands_help_work_without_the_docs_extra() -> None:
     r = _run(["--help"])
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr

@@ -34,6 +34,7 @@ def section(d: document.Derivation, prefix: str) -> document.Section:
     return sec
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_checks_run_for_every_builtin(name: str) -> None:
     model = catalog.load(name)

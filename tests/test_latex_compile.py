@@ -40,6 +40,7 @@ def document(name: str) -> str:
     return to_tex(dataclasses.replace(d, checks=d.checks + SAMPLE_CHECKS))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
 def test_every_builtin_document_compiles(tmp_path: Path) -> None:
     texs = {name: document(name) for name in NAMES}
@@ -77,6 +78,7 @@ def test_bold_vectors_compile(tmp_path: Path) -> None:
 @pytest.mark.skipif(
     find_node() is None or find_katex() is None, reason="node or the vendored KaTeX missing"
 )
+@pytest.mark.slow
 def test_every_fragment_is_valid_katex() -> None:
     display, inline = [], []
     for name in NAMES:

@@ -185,6 +185,7 @@ def page_problems(info: dict[str, Any], network: list[str]) -> list[str]:
     return problems
 
 
+@pytest.mark.slow
 def test_every_page_renders_offline(
     built_site: Any, server: str, browser: Any, shots_dir: Path
 ) -> None:
@@ -218,6 +219,7 @@ def test_every_page_renders_offline(
     assert counts["matrix-powers/index.html"][1] >= 1
 
 
+@pytest.mark.slow
 def test_an_unknown_macro_is_caught(built_site: Any, server: str, browser: Any) -> None:
     """The same checker on a page with an unknown macro reports it: the checks can fail."""
     bad = built_site.out_dir / "_negative" / "index.html"
@@ -314,6 +316,7 @@ _CLAIM_ROWS_JS = """
 """
 
 
+@pytest.mark.slow
 def test_claims_page_lists_every_claim(built_site: Any, server: str, browser: Any) -> None:
     """Each text's answer-file claims are rows of its table, their LaTeX rendered, and the texts'
     known mistakes (and only those) are marked WRONG with the reason."""
