@@ -206,7 +206,7 @@ def _run(
             step.q[eq.name] = override[1][None, :]
         else:
             step.q[eq.name] = step.ev(eq.rhs)
-    return {q: v[0] for q, v in step.q.items()}
+    return {q: np.atleast_2d(v)[0] for q, v in step.q.items()}  # a quantity of parameters only is (n,)
 
 
 def total_jacobian(
