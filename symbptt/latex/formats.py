@@ -11,9 +11,12 @@ import json
 import math
 import re
 import textwrap
+from typing import TYPE_CHECKING
 
-from symbptt.latex.steps import CheckResult, Derivation, Step
 from symbptt.latex.text import prose_to_text, tex_to_text
+
+if TYPE_CHECKING:  # types only: steps imports this module to print itself
+    from symbptt.latex.steps import CheckResult, Derivation, Step
 
 FORMATS = ("text", "tex", "fragment", "markdown", "json")
 
