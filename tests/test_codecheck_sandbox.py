@@ -64,6 +64,7 @@ def test_hostile_function_is_killed_and_the_others_are_judged(name, reason, tmp_
     assert not (tmp_path / "pwned.txt").exists()
 
 
+@pytest.mark.slow
 def test_a_file_that_loops_while_loading_is_killed_everywhere():
     r = judge_file(str(CORPUS / "hostile_toplevel.py"), api=None, limits=FAST, trusted=False)
     assert {f.verdict for f in r.functions} == {"killed"}

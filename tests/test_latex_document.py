@@ -146,6 +146,7 @@ def test_markdown_uses_display_dollars_and_tex_is_standalone() -> None:
     assert used <= {"amsmath", "amssymb", "bm"}
 
 
+@pytest.mark.slow
 def test_every_step_has_a_reason() -> None:
     for name in catalog.builtin_names():
         for s in build(catalog.load(name), checks=False).steps:
