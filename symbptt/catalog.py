@@ -143,6 +143,9 @@ def load_entry(name_or_path: str | Path) -> Entry:
     path = Path(name_or_path)
     if path.is_file():
         return load_file(path)
+    shipped = _shipped(path)
+    if shipped is not None:  # derivations/examples/mgu.yaml from any folder, as the docs write it
+        return load_file(shipped)
     if path.is_dir():
         raise InputError(f"{path} is a directory; expected a derivation file (.yaml)")
     if isinstance(name_or_path, str) and not looks_like_path(name_or_path):
@@ -153,6 +156,20 @@ def load_entry(name_or_path: str | Path) -> Entry:
     raise InputError(
         f"{name_or_path}: file not found (expected a derivation file or a built-in name)"
     )
+
+
+def _shipped(path: Path) -> Path | None:
+    """A relative path that names a shipped file (derivations/examples/x.yaml, examples/x)."""
+    if path.is_absolute():
+        return None
+    parts = path.parts[1:] if path.parts[:1] == ("derivations",) else path.parts
+    if not parts or ".." in parts:
+        return None
+    for candidate in (DERIVATIONS_DIR.joinpath(*parts),
+                      DERIVATIONS_DIR.joinpath(*parts).with_suffix(".yaml")):  # fmt: skip
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def looks_like_path(ref: str) -> bool:

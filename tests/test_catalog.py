@@ -255,3 +255,20 @@ def test_missing_file_directory_and_unknown_name(tmp_path: Path) -> None:
         InputError, match=r"unknown model 'homework99'; built-in names are .*homework3"
     ):
         load("homework99")
+
+
+def test_shipped_examples_load_by_their_documented_path_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`derivations/examples/mgu.yaml`, as `symbptt list` prints it, works outside the clone."""
+    from click.testing import CliRunner
+
+    from symbptt.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    listed = CliRunner().invoke(cli, ["list"]).output
+    assert "derivations/examples/mgu.yaml" in listed
+    for ref in ("derivations/examples/mgu.yaml", "examples/mgu"):
+        assert load(ref).name == "mgu"
+    with pytest.raises(InputError, match="file not found"):
+        load("derivations/../derivations/examples/mgu.yaml")
