@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -240,8 +241,15 @@ def test_forged_frames_on_the_answer_pipe_are_refused_not_unpickled():
     assert killed is not None and killed.startswith("killed: unreadable answer")
 
 
+def _python_under_tmp() -> int:
+    """1 when the Python the sandbox runs lives under /tmp (a venv there is bound read-only
+    into the sandbox's /tmp, so its first folder shows up there), else 0."""
+    roots = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.executable)}
+    return len({Path(r).parts[2] for r in roots if Path(r).parts[1:2] == ("tmp",)})
+
+
 def test_home_is_private_and_empty():
     head, arrays, _ = probe(
         "return np.array([len(os.listdir(os.environ['HOME'])), len(os.listdir('/tmp'))])"
     )
-    assert head["status"] == "ok" and arrays[0].tolist() == [0, 0]
+    assert head["status"] == "ok" and arrays[0].tolist() == [0, _python_under_tmp()]
