@@ -45,7 +45,7 @@ from symbptt.engine_core import (
     _targets,
     empty,
     release_buffers,
-    zeros,
+    upstream,
 )
 from symbptt.engine_gated import CELLS, GatedTrace
 from symbptt.engine_gated_back import GatedGradients
@@ -467,41 +467,7 @@ def backward(
 
     # delta starts as the upstream dE/dh_t (a fresh array of our own, updated in place below):
     # from the output layer (one matmul over all T*B rows), or given directly
-    if targets is not None:
-        Y = _targets(trace, targets)
-        out = OUTPUTS[trace.output]  # type: ignore[index]
-        V = P["V"]
-        Yh = trace._Y
-        assert Yh is not None
-        if loss_at == "last":
-            dZl = out.dz(Yh[-1], Y[-1])  # (B, k)
-            delta = zeros((T, B, n), dt)
-            dZl.dot(V, out=delta[-1])
-            grads["V"] = dZl.T.dot(H[-1])
-            if "c" in P:
-                grads["c"] = _add_reduce(dZl, axis=0)
-        else:
-            dZf = out.dz(Yh, Y).reshape(TB, -1)
-            delta = empty((T, B, n), dt)
-            np.dot(dZf, V, out=delta.reshape(TB, n))
-            grads["V"] = dZf.T.dot(H[1:].reshape(TB, n))
-            if "c" in P:
-                grads["c"] = _add_reduce(dZf, axis=0)
-    else:
-        dha = _as_array(dh, dt, "dh")
-        if dha.shape != trace.h.shape:
-            note = ""
-            if dha.ndim >= 1 and dha.shape[0] != T:
-                note = f" (T differs: xs has T = {T}, dh has {dha.shape[0]})"
-            raise InputError(
-                f"dh must have shape {trace.h.shape} like trace.h; found shape {dha.shape}{note}"
-            )
-        _check_finite(dha, "dh")
-        delta = empty((T, B, n), dt)
-        delta[...] = dha if trace.batched else dha[:, None, :]
-        for k in ("V", "c"):
-            if k in P:
-                grads[k] = np.zeros_like(P[k])
+    delta = upstream(trace, targets, dh, loss_at, grads)
 
     # delta_t = f'(net_t) (.) (dE/dh_t + W^T delta_{t+1}); rows are batch items, so W^T v -> v W
     W = P["W"]

@@ -224,6 +224,50 @@ def _targets(trace: Any, targets: object) -> Array:
     return ya if trace.batched else ya[:, None, :]
 
 
+def upstream(trace: Any, targets: object, dh: object, loss_at: str, grads: dict) -> Array:
+    """dE/dh_t from the head (one matmul over all rows) or as given, as a fresh (T, B, n).
+
+    Shared by every engine: the trace has `params`, `_H` (T + 1, B, n), `_Y`, `output`, `h`
+    and `batched`. The head's gradients (V, c) go into `grads`."""
+    P, H = trace.params, trace._H
+    T, B, n = H.shape[0] - 1, H.shape[1], H.shape[2]
+    dt = H.dtype
+    if targets is not None:
+        Y = _targets(trace, targets)
+        out = OUTPUTS[trace.output]  # type: ignore[index]
+        V, Yh = P["V"], trace._Y
+        if loss_at == "last":
+            dZl = out.dz(Yh[-1], Y[-1])  # type: ignore[index]
+            D = zeros((T, B, n), dt)
+            dZl.dot(V, out=D[-1])
+            grads["V"] = dZl.T.dot(H[-1])
+            if "c" in P:
+                grads["c"] = _add_reduce(dZl, axis=0)
+        else:
+            dZf = out.dz(Yh, Y).reshape(T * B, -1)
+            D = empty((T, B, n), dt)
+            np.dot(dZf, V, out=D.reshape(T * B, n))
+            grads["V"] = dZf.T.dot(H[1:].reshape(T * B, n))
+            if "c" in P:
+                grads["c"] = _add_reduce(dZf, axis=0)
+        return D
+    dha = _as_array(dh, dt, "dh")
+    if dha.shape != trace.h.shape:
+        note = ""
+        if dha.ndim >= 1 and dha.shape[0] != T:
+            note = f" (T differs: xs has T = {T}, dh has {dha.shape[0]})"
+        raise InputError(
+            f"dh must have shape {trace.h.shape} like trace.h; found shape {dha.shape}{note}"
+        )
+    _check_finite(dha, "dh")
+    D = empty((T, B, n), dt)
+    D[...] = dha if trace.batched else dha[:, None, :]
+    for k in ("V", "c"):
+        if k in P:
+            grads[k] = np.zeros_like(P[k])
+    return D
+
+
 def _check_loss_at(loss_at: str) -> None:
     if loss_at not in _LOSS_AT:
         raise InputError(f"loss_at must be one of {list(_LOSS_AT)}; found {loss_at!r}")

@@ -13,15 +13,12 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from symbptt.engine_core import (
-    OUTPUTS,
     _add_reduce,
-    _as_array,
     _check_backward_options,
-    _check_finite,
     _check_loss_at,
     _clip,
-    _targets,
     empty,
+    upstream,
     zeros,
 )
 from symbptt.engine_gated import CELLS, GatedTrace, param_keys
@@ -88,47 +85,6 @@ class GatedGradients(dict):
     def as_dict(self) -> dict[str, Array]:
         """A plain dict copy of the gradients (without the per-step terms)."""
         return dict(self)
-
-
-def _upstream(trace: GatedTrace, targets, dh, loss_at: str, grads: dict) -> Array:
-    """dE/dh_t from the head (one matmul over all rows) or as given, as a fresh (T, B, n)."""
-    P, H = trace.params, trace._H
-    T, B, n = H.shape[0] - 1, H.shape[1], H.shape[2]
-    dt = H.dtype
-    if targets is not None:
-        Y = _targets(trace, targets)
-        out = OUTPUTS[trace.output]  # type: ignore[index]
-        V, Yh = P["V"], trace._Y
-        if loss_at == "last":
-            dZl = out.dz(Yh[-1], Y[-1])  # type: ignore[index]
-            D = zeros((T, B, n), dt)
-            dZl.dot(V, out=D[-1])
-            grads["V"] = dZl.T.dot(H[-1])
-            if "c" in P:
-                grads["c"] = _add_reduce(dZl, axis=0)
-        else:
-            dZf = out.dz(Yh, Y).reshape(T * B, -1)
-            D = empty((T, B, n), dt)
-            np.dot(dZf, V, out=D.reshape(T * B, n))
-            grads["V"] = dZf.T.dot(H[1:].reshape(T * B, n))
-            if "c" in P:
-                grads["c"] = _add_reduce(dZf, axis=0)
-        return D
-    dha = _as_array(dh, dt, "dh")
-    if dha.shape != trace.h.shape:
-        note = ""
-        if dha.ndim >= 1 and dha.shape[0] != T:
-            note = f" (T differs: xs has T = {T}, dh has {dha.shape[0]})"
-        raise InputError(
-            f"dh must have shape {trace.h.shape} like trace.h; found shape {dha.shape}{note}"
-        )
-    _check_finite(dha, "dh")
-    D = empty((T, B, n), dt)
-    D[...] = dha if trace.batched else dha[:, None, :]
-    for k in ("V", "c"):
-        if k in P:
-            grads[k] = np.zeros_like(P[k])
-    return D
 
 
 # --------------------------------------------------------------------------- one step, per cell
@@ -284,7 +240,7 @@ def backward(
     _check_loss_at(loss_at)
     _check_backward_options(truncate, clip)
     grads: dict[str, Array] = {}
-    Dh = _upstream(trace, targets, dh, loss_at, grads)  # becomes the total dE/dh_t
+    Dh = upstream(trace, targets, dh, loss_at, grads)  # becomes the total dE/dh_t
     cell = trace.cell
     kind = trace.kind
     lstm = kind == "lstm"
