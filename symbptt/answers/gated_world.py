@@ -172,30 +172,9 @@ class GatedWorld(World):
             return False
         return not comps and key[0] == "param" and self.cell.param(key[1]).is_matrix
 
-    def _slot(self, den: Node, ev: Evaluator, scope: dict[str, int]) -> tuple:
-        """('param', key), (q, t) for a quantity or state, ('x', t), ('sym', name, idx)."""
-        if not isinstance(den, Sym):
-            raise ShapeError(f"cannot differentiate with respect to {show(den)}")
-        name, index = den.name, den.index
-        if len(index) == 1 and isinstance(index[0], Sym) and not index[0].index:
-            if self.has(f"{name}_{index[0].name}"):
-                name, index = f"{name}_{index[0].name}", ()
-        idx = tuple(ev.index(i, scope) for i in index)
-        if name in self.defs.where or name in self.defs.given:
-            return ("sym", name, idx)
-        kind = self.names.get(name)
-        if kind is None:
-            raise Unknown(f"unknown symbol {name}")
-        if kind[0] == "param":
-            return ("param", kind[1])
-        if kind[0] == "loss":
-            raise ShapeError("cannot differentiate with respect to the loss")
-        if len(idx) != 1:
-            raise ShapeError(f"{name} needs one time index")
-        low = 0 if kind[1] in self.cell.states else 1
-        if not low <= idx[0] <= self.T:
-            raise Undefined(f"{name}_{idx[0]} does not exist for T = {self.T}")
-        return (kind[1], idx[0])
+    def _has_step_zero(self, key: str) -> bool:
+        """Every state of the cell exists at t = 0 (h_0, c_0 are given); gates start at 1."""
+        return key in self.cell.states
 
     def quantity_at(self, num: Node, ev: Evaluator, scope: dict[str, int]) -> tuple | None:
         """(q, t) for a cell quantity q_t, ('loss', t or None) for L or L_t; else None."""

@@ -21,7 +21,6 @@ from symbptt.answers.ast import (
     Deriv,
     Entries,
     Entry,
-    Mul,
     Nabla,
     Node,
     Sym,
@@ -45,7 +44,7 @@ from symbptt.answers.instance import as_text, instance, names_used, rounded, siz
 from symbptt.answers.layout import choose_layout
 from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.norms import is_complex
-from symbptt.answers.notation import arities, bound_vars, component_vars, resolve
+from symbptt.answers.notation import arities, bound_vars, component_vars, letter_run, resolve
 from symbptt.answers.parse import ParseError, parse_index_pattern, parse_latex
 from symbptt.answers.paths import immediate_paths, step_gradients
 from symbptt.answers.rounding import rounded_compare
@@ -593,7 +592,7 @@ def _pattern(key: str, what: str) -> tuple[str, tuple[str, ...]]:
         return parse_index_pattern(greek_key(str(key)))
     except ParseError as exc:
         node = _parse_field(greek_key(str(key)), f"{what} key")
-        letters = _letter_run(node.index[0]) if isinstance(node, Sym) and node.index else None
+        letters = letter_run(node.index[0]) if isinstance(node, Sym) and node.index else None
         if letters and len(node.index) == 1 and len(letters) > 1:  # type: ignore[union-attr]
             return f"{node.name}_{''.join(letters)}", ()  # type: ignore[union-attr]  # W_{hh}
         one = isinstance(node, Sym) and len(node.index) == 1
@@ -601,16 +600,6 @@ def _pattern(key: str, what: str) -> tuple[str, tuple[str, ...]]:
         if key is not None:  # \\beta_{W_{hh}}: one name
             return f"{node.name}_{key}", ()  # type: ignore[union-attr]
         raise ParseError(f"{what} key {key!r}: {exc}") from None
-
-
-def _letter_run(node: Node) -> list[str] | None:
-    """`hh` (a product of one-letter names) -> ['h', 'h'], as in elman's W_{hh}; else None."""
-    if isinstance(node, Mul):
-        a, b = _letter_run(node.a), _letter_run(node.b)
-        return a + b if a is not None and b is not None else None
-    if isinstance(node, Sym) and not node.index and len(node.name) == 1:
-        return [node.name]
-    return None
 
 
 def _constraints(text: str | None) -> list[tuple[Node, str, Node]]:

@@ -101,7 +101,7 @@ def _compound(node: Sym, arity: Mapping[str, int]) -> Sym | None:
     if len(node.index) != 1:
         return None
     idx = node.index[0]
-    letters = _letter_run(idx)
+    letters = letter_run(idx)
     if letters is None or len(letters) < 2:
         return None
     joined = "".join(letters)
@@ -110,10 +110,10 @@ def _compound(node: Sym, arity: Mapping[str, int]) -> Sym | None:
     return None
 
 
-def _letter_run(node: Node) -> list[str] | None:
+def letter_run(node: Node) -> list[str] | None:
     """`hh`, `xh` (a product of bare one-letter names) -> ['h', 'h']; None for anything else."""
     if isinstance(node, Mul):
-        a, b = _letter_run(node.a), _letter_run(node.b)
+        a, b = letter_run(node.a), letter_run(node.b)
         return a + b if a is not None and b is not None else None
     if isinstance(node, Sym) and not node.index and len(node.name) == 1:
         return [node.name]

@@ -486,6 +486,10 @@ class World:
             names.add(f"{sym.name}_{sym.index[0].name}")
         return any(n in self.defs.where or n in self.defs.given for n in names)
 
+    def _has_step_zero(self, key: str) -> bool:
+        """True for a quantity that exists at t = 0 (the state: h_0 is given)."""
+        return key == "h"
+
     def _slot(self, den: Node, ev: Evaluator, scope: dict[str, int]) -> tuple:
         if not isinstance(den, Sym):
             raise ShapeError(f"cannot differentiate with respect to {show(den)}")
@@ -507,7 +511,7 @@ class World:
         if len(idx) != 1:
             raise ShapeError(f"{name} needs one time index")
         t = idx[0]
-        low = 0 if kind[1] == "h" else 1
+        low = 0 if self._has_step_zero(kind[1]) else 1
         if not low <= t <= self.T:
             raise Undefined(f"{name}_{t} does not exist for T = {self.T}")
         return (kind[1], t)
