@@ -1,15 +1,13 @@
 """Every check of a cell at concrete T and n: exact identities, the step lemma, numbers, carousel.
 
-Returns plain `Outcome` rows (name, form, passed, max error, seconds, detail) that `verify`
-turns into its report, so this layer imports nothing above it. Exact checks use a generic
+Returns `Outcome` rows (the one row type, `symbptt.checkrow.CheckRow`) that `verify` puts in
+its report, so this layer imports nothing above it. Exact checks use a generic
 per-step loss L_t(h_t) (its gradient as free symbols); numeric checks use the linear stand-in
 L_t = <g_t, h_t> with random g_t, the cell's own functions (a generic f as tanh).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,8 +19,10 @@ from symbptt.cells.expr import Add, Apply, Hadamard, ParamRef, Prev, Ref, walk
 from symbptt.cells.functions import LAMBDIFY_MODULE
 from symbptt.cells.steplemma import prove
 from symbptt.cells.symbolic import Unrolled, bptt, direct_equals_bptt, unroll
+from symbptt.checkrow import CheckRow
+from symbptt.checkrow import timed as _timed
 
-__all__ = ["MAX_N", "MAX_T", "TOLERANCE", "FD_TOLERANCE", "Outcome", "run"]
+__all__ = ["MAX_N", "MAX_T", "TOLERANCE", "FD_TOLERANCE", "Outcome", "run", "step_lemma"]
 
 #: Gated cells unroll at T <= 3, n <= 2 (the exact identity's polynomials grow fast beyond).
 MAX_T, MAX_N = 3, 2
@@ -31,22 +31,8 @@ TOLERANCE = 1e-8
 FD_TOLERANCE = 1e-6
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One check's result: what was compared, whether it held, the worst error, the time."""
-
-    name: str
-    form: str
-    passed: bool
-    max_error: float | None
-    seconds: float
-    detail: str = ""
-
-
-def _timed(name: str, form: str, body: Callable[[], tuple[bool, float | None, str]]) -> Outcome:
-    start = time.perf_counter()
-    ok, err, detail = body()
-    return Outcome(name, form, ok, err, time.perf_counter() - start, detail)
+#: One check's result (the one row type of every check, `symbptt.checkrow`).
+Outcome = CheckRow
 
 
 def _rel(a: np.ndarray, b: np.ndarray) -> float:
@@ -85,15 +71,14 @@ def _exact(cell: Cell, T: int, n: int) -> Outcome:
     )
 
 
-def _step_lemma(cell: Cell, n: int) -> Outcome:
+def step_lemma(cell: Cell, n: int) -> Outcome:
+    """The cell's step lemma and base case, proved exactly at n (`cells.steplemma.prove`)."""
+
     def body() -> tuple[bool, float | None, str]:
         proof = prove(cell, n)
         failed = [c for c, ok in proof.steps if not ok]
-        return (
-            proof.passed,
-            0.0 if proof.passed else None,
-            "failed: " + "; ".join(failed) if failed else "",
-        )
+        detail = "" if proof.passed else "failed: " + "; ".join(failed or ["no claims"])
+        return proof.passed, 0.0 if proof.passed else None, detail
 
     return _timed(f"exact: step lemma + base case, every T (n={n})", "step lemma", body)
 
@@ -356,7 +341,7 @@ def _total(cell: Cell, s: str, statement: str, n: int, seed: int) -> Outcome:
 
 def run(cell: Cell, T: int, n: int, *, seed: int = 0) -> list[Outcome]:
     """Every check of cell at T steps and n hidden units (sizes checked by the caller)."""
-    out = [_exact(cell, T, n), _step_lemma(cell, n)]
+    out = [_exact(cell, T, n), step_lemma(cell, n)]
     out.append(_symbolic_vs_engine(cell, T, n, seed))
     out.append(_engine_vs_fd(cell, T, n, seed))
     out.append(_engine_vs_mp40(cell, T, n, seed))
