@@ -29,6 +29,7 @@ __all__ = [
     "Sigmoid",
     "Step",
     "function",
+    "numeric_name",
 ]
 
 Array = np.ndarray
@@ -214,6 +215,11 @@ def function(name: str, *, where: str = "") -> Function:
         raise InputError(
             f"unknown function {name!r}{at}; expected one of {', '.join(FUNCTIONS)}"
         ) from None
+
+
+def numeric_name(name: str) -> str:
+    """The function numbers run with for name: itself, or NUMERIC_STAND_IN for a generic f."""
+    return NUMERIC_STAND_IN if function(name).sympy is GenericF else name
 
 
 #: numpy namespace for lambdify: the SymPy atoms above evaluated by their numeric forms.
