@@ -53,8 +53,8 @@ def run_checks(model: Any, T: int | None = None, n: int | None = None, *, seed: 
 def derive(model: Any, T: int | None = None, n: int | None = None, **options: Any) -> Any:
     """The derivation of `model` (a name, a path or a Model) as a value that prints itself.
 
-    Options as `symbptt.latex.document.build`: wrt, form ('all', 'general', ...), seed, checks."""
-    from symbptt.latex.document import build
+    Options as `symbptt.derive.vanilla.build`: wrt, form ('all', 'general', ...), seed, checks."""
+    from symbptt.derive.vanilla import build
 
     return build(load(model) if isinstance(model, str) else model, T, n, **options)
 

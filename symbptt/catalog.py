@@ -101,7 +101,7 @@ def builtin_names(*, gated: bool = False) -> list[str]:
     """The names of the shipped vanilla derivations (gated=True: the gated ones too).
 
     Gated derivations (cell: lstm, gru, ...) print a different document
-    (`latex.gated_document`: no small-T expansions), so callers that walk the vanilla
+    (`derive.gated`: no small-T expansions), so callers that walk the vanilla
     document's sections ask for the vanilla ones.
     """
     return [p.stem for p in builtin_paths() if gated or not _is_gated_file(p)]

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from symbptt import verify
 from symbptt.cli import cli
-from symbptt.latex import document
+from symbptt.derive import vanilla as document
 from symbptt.latex.text import prose_to_text, tex_to_text
 
 

@@ -22,7 +22,7 @@ from printed_cells import GatedNet, Parser, index
 
 from symbptt import catalog
 from symbptt.cli import cli
-from symbptt.latex import gated_document
+from symbptt.derive import gated as gated_document
 from symbptt.latex.formats import display_math, inline_math, render
 from symbptt.latex.katex_check import katex_errors
 from symbptt.latex.steps import Derivation, Step

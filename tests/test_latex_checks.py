@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from symbptt import catalog, verify
 from symbptt.cli import cli
-from symbptt.latex import document
-from symbptt.latex.document import build
+from symbptt.derive import vanilla as document
+from symbptt.derive.vanilla import build
 from symbptt.latex.formats import to_markdown, to_tex
 from symbptt.symbolic import general
 

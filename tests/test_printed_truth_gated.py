@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from symbptt import catalog
-from symbptt.latex import gated_document
+from symbptt.derive import gated as gated_document
 from symbptt.latex.steps import Step
 
 EPS = 1e-6

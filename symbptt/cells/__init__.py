@@ -7,8 +7,8 @@ engine), `symbolic` (SymPy unrolling, direct = BPTT), `steplemma` (the per-step 
 T), `carousel` (derived Jacobian statements such as dc_t/dc_{t-1} = diag(f_t)), `checks`
 (every check `symbptt verify` runs on a gated cell), `from_latex` (a cell stated as LaTeX).
 
-Printers live elsewhere: `latex.cell_ir` (the IR in LaTeX), `latex.gated_document` (the
-derivation document), `site.gated` (the site page).
+Printers live elsewhere: `latex.cell_ir` (the IR in LaTeX), `derive.gated` (the
+derivation document, built), `site.gated` (the site page).
 """
 
 from symbptt.cells.builtin import CELLS, builtin_cell

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from symbptt import catalog
+from symbptt.derive import gated as gated_document
+from symbptt.derive.vanilla import FORMS, build
 from symbptt.errors import InputError
-from symbptt.latex import gated_document
-from symbptt.latex.document import FORMS, build
 from symbptt.latex.formats import FORMATS, check_counts, render
 from symbptt.outfile import check_target, write_new
 

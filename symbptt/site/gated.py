@@ -1,6 +1,6 @@
 """The site page of a gated derivation (cell: lstm, gru, ...): prints the derivation value.
 
-The page prints the one `Derivation` that `symbptt derive` prints (`latex.gated_document.build`,
+The page prints the one `Derivation` that `symbptt derive` prints (`derive.gated.build`,
 built once by the site generator): the cell and its sizes, the reverse step for every T, the
 step partials and the total Jacobian; then the checks table and the gradient-flow figures. It
 never calls the algebra. Small-T expansions, path sums and Jacobian products exist for the

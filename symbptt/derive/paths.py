@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import sympy as sp
 
-from symbptt.latex.claims import is_builtin
+from symbptt.derive.claims import is_builtin
 from symbptt.latex.notation import Names
 from symbptt.latex.statement import statement_step
 from symbptt.latex.steps import Section, Step

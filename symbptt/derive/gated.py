@@ -247,7 +247,7 @@ def build(
 ) -> Derivation:
     """The derivation of a gated model; T and n (default: the model's) size the checks."""
     if not model.is_gated:
-        raise InputError(f"{model.name!r} is a vanilla model; use symbptt.latex.document.build")
+        raise InputError(f"{model.name!r} is a vanilla model; use symbptt.derive.vanilla.build")
     if wrt:
         raise InputError("--wrt is not supported for a gated cell yet (every parameter is shown)")
     T = model.sizes.T if T is None else T

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from symbptt import verify
+from symbptt.derive.claims import claims
+from symbptt.derive.paths import jacobian_section, paths_section
 from symbptt.latex.cells import engine_cells
-from symbptt.latex.claims import claims
 from symbptt.latex.expansion import check_sizes, expansion_section
 from symbptt.latex.model_section import model_section
-from symbptt.latex.paths import jacobian_section, paths_section
 from symbptt.latex.printer import vector
 from symbptt.latex.statement import statement_step
 from symbptt.latex.steps import CheckResult, Derivation, Section, Step
@@ -99,9 +99,9 @@ def build(
     if form not in FORMS:
         raise ValueError(f"form {form!r} not in {FORMS}")
     if model.is_gated:  # a cell stated as data (lstm, gru, a file's cell): its own document
-        from symbptt.latex import gated_document
+        from symbptt.derive import gated
 
-        return gated_document.build(model, T, n, wrt=wrt or (), seed=seed, checks=checks)
+        return gated.build(model, T, n, wrt=wrt or (), seed=seed, checks=checks)
     T = model.sizes.T if T is None else T
     n = model.sizes.n if n is None else n
     roles = resolve_wrt(model, wrt)
