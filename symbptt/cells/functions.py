@@ -130,6 +130,13 @@ class Function:
     d_out: Callable[[Array], Array] | None
     sympy_d_out: Callable[[sp.Expr], sp.Expr] | None
     bound: Fraction | None
+    #: f in SymPy's own functions when `sympy` is an atom of this module (sigma, relu): the
+    #: form the unrolled vanilla graph uses, so numpy and mpmath lambdify it (None: `sympy`).
+    closed: Callable[[sp.Expr], sp.Expr] | None = None
+
+    def sympy_closed(self, x: sp.Expr) -> sp.Expr:
+        """f(x) in SymPy's own functions (1 / (1 + e^{-x}) for sigma, Max(0, x) for relu)."""
+        return (self.closed or self.sympy)(x)
 
     def prime(self, x: Array, y: Array) -> Array:
         """f'(x) from the input x and the output y = f(x), by the output form when there is one."""
@@ -157,6 +164,7 @@ FUNCTIONS: Mapping[str, Function] = MappingProxyType(
             lambda y: y * (1.0 - y),
             lambda y: y * (1 - y),
             Fraction(1, 4),
+            closed=lambda x: 1 / (1 + sp.exp(-x)),
         ),
         "tanh": Function(
             "tanh",
@@ -179,6 +187,7 @@ FUNCTIONS: Mapping[str, Function] = MappingProxyType(
             None,
             None,
             Fraction(1),
+            closed=lambda x: sp.Max(0, x),
         ),
         "identity": Function(
             "identity",
