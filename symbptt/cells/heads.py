@@ -6,21 +6,25 @@ cross-entropy. The `generic` head has no output layer: E_t = L_t(h_t) is any sca
 the state. For the algebra its gradient dL_t/dh_t is a vector of free symbols (which proves an
 identity for every loss, since BPTT is linear in it); numerically it runs as the linear stand-in
 L_t = <g_t, h_t> with a given g_t (the course notes' upstream-gradient case).
+
+The SymPy forms are the unrolled graph's (`symbolic.unroll`): yhat = g(z) in SymPy's own
+functions (so numpy and mpmath lambdify them) and E_t as the published formula of yhat and y,
+cross-entropy written with log-sum-exp so its derivatives stay small. A generic loss on an
+output layer runs numerically as squared error of yhat (`numeric_head`), decided here once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import numpy as np
 import sympy as sp
 
-from symbptt.cells.functions import Sigmoid
 from symbptt.errors import InputError
 
-__all__ = ["HEADS", "Head", "head"]
+__all__ = ["GENERIC_LOSS_STAND_IN", "HEADS", "Head", "head", "head_for", "numeric_head"]
 
 Array = np.ndarray
 
@@ -34,9 +38,34 @@ def _logistic(z: Array) -> Array:
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
-def _sym_softmax(z: Sequence[sp.Expr]) -> list[sp.Expr]:
-    den = sum(sp.exp(v) for v in z)
+Sym = Sequence[sp.Expr]
+
+
+def _sym_softmax(z: Sym) -> list[sp.Expr]:
+    den = sp.Add(*[sp.exp(v) for v in z])
     return [sp.exp(v) / den for v in z]
+
+
+def _sym_logistic(z: Sym) -> list[sp.Expr]:
+    return [1 / (1 + sp.exp(-v)) for v in z]
+
+
+def _sym_ce(z: Sym, yhat: Sym, y: Sym) -> sp.Expr:
+    """-sum_j y_j log softmax_j(z), as -sum_j y_j (z_j - log sum_i e^{z_i}) (log-sum-exp)."""
+    lse = sp.log(sp.Add(*[sp.exp(v) for v in z]))
+    return -sp.Add(*[yj * (zj - lse) for yj, zj in zip(y, z, strict=True)])
+
+
+def _sym_se(z: Sym, yhat: Sym, y: Sym) -> sp.Expr:
+    """1/2 sum_j (yhat_j - y_j)^2."""
+    return sp.Rational(1, 2) * sp.Add(*[(p - yj) ** 2 for p, yj in zip(yhat, y, strict=True)])
+
+
+def _sym_bce(z: Sym, yhat: Sym, y: Sym) -> sp.Expr:
+    """-sum_j y_j log yhat_j + (1 - y_j) log(1 - yhat_j)."""
+    return -sp.Add(
+        *[yj * sp.log(p) + (1 - yj) * sp.log(1 - p) for yj, p in zip(y, yhat, strict=True)]
+    )
 
 
 def _ce(z: Array, y: Array) -> Array:
@@ -64,13 +93,27 @@ class Head:
     numpy_loss: Callable[[Array, Array], Array] | None
     #: dE_t/dz per row (the head's error term, yhat - y for all three matched pairs).
     numpy_grad: Callable[[Array, Array], Array] | None
-    #: E_t as SymPy from the lists z and y.
-    sympy_loss: Callable[[Sequence[sp.Expr], Sequence[sp.Expr]], sp.Expr] | None
+    #: yhat = g(z) as SymPy from the list z (SymPy's own functions: numpy and mpmath print them).
+    sympy_output: Callable[[Sym], list[sp.Expr]] | None
+    #: E_t as SymPy from the lists z, yhat = sympy_output(z) and y (the published formula).
+    sympy_step_loss: Callable[[Sym, Sym, Sym], sp.Expr] | None
+    #: True for a numeric stand-in (a generic loss on an output layer), not a published pair.
+    stand_in: bool = False
 
     @property
     def has_output_layer(self) -> bool:
         """True when the head reads z_t = V h_t + c (every head but the generic one)."""
         return self.numpy_output is not None
+
+    def sympy_loss(self, z: Sym, y: Sym) -> sp.Expr:
+        """E_t as SymPy from the lists z and y (yhat written out as g(z))."""
+        if self.sympy_output is None or self.sympy_step_loss is None:
+            raise InputError(f"head {self.name!r} has no closed-form loss (a generic L_t)")
+        return self.sympy_step_loss(z, self.sympy_output(z), y)
+
+
+def _numpy_se(z: Array, y: Array) -> Array:
+    return 0.5 * ((z - y) ** 2).sum(axis=-1)
 
 
 HEADS: Mapping[str, Head] = MappingProxyType(
@@ -83,7 +126,8 @@ HEADS: Mapping[str, Head] = MappingProxyType(
             _softmax,
             _ce,
             lambda z, y: _softmax(z) - y,
-            lambda z, y: -sum(yi * sp.log(p) for yi, p in zip(y, _sym_softmax(z), strict=True)),
+            _sym_softmax,
+            _sym_ce,
         ),
         "identity_squared_error": Head(
             "identity_squared_error",
@@ -91,9 +135,10 @@ HEADS: Mapping[str, Head] = MappingProxyType(
             "squared_error",
             r"\tfrac{1}{2} \lVert \hat{y} - y \rVert^2",
             lambda z: z,
-            lambda z, y: 0.5 * ((z - y) ** 2).sum(axis=-1),
+            _numpy_se,
             lambda z, y: z - y,
-            lambda z, y: sum((zi - yi) ** 2 for zi, yi in zip(z, y, strict=True)) / 2,
+            list,
+            _sym_se,
         ),
         "sigmoid_binary_cross_entropy": Head(
             "sigmoid_binary_cross_entropy",
@@ -103,14 +148,10 @@ HEADS: Mapping[str, Head] = MappingProxyType(
             _logistic,
             _bce,
             lambda z, y: _logistic(z) - y,
-            lambda z, y: (
-                -sum(
-                    yi * sp.log(Sigmoid(zi)) + (1 - yi) * sp.log(1 - Sigmoid(zi))
-                    for zi, yi in zip(z, y, strict=True)
-                )
-            ),
+            _sym_logistic,
+            _sym_bce,
         ),
-        "generic": Head("generic", "none", "generic", "L_t", None, None, None, None),
+        "generic": Head("generic", "none", "generic", "L_t", None, None, None, None, None),
     }
 )
 
@@ -118,6 +159,9 @@ HEADS: Mapping[str, Head] = MappingProxyType(
 BY_OUTPUT_LOSS: Mapping[tuple[str, str], str] = MappingProxyType(
     {(h.output, h.loss): k for k, h in HEADS.items()}
 )
+
+#: What a generic loss on an output layer runs as numerically: E_t = 1/2 ||yhat_t - y_t||^2.
+GENERIC_LOSS_STAND_IN = "squared_error"
 
 
 def head(name: str) -> Head:
@@ -135,3 +179,28 @@ def head_for(output: str, loss: str) -> Head:
         pairs = ", ".join(f"{o} + {lo}" for o, lo in BY_OUTPUT_LOSS)
         raise InputError(f"output {output!r} with loss {loss!r} is not a head; expected {pairs}")
     return HEADS[key]
+
+
+def numeric_head(output: str, loss: str) -> Head:
+    """The head numbers run with: `head_for`, or for a generic loss on an output layer g the
+    stand-in 1/2 ||g(z) - y||^2 (the generic head, without an output layer, stays generic)."""
+    if loss != "generic" or output == "none":
+        return head_for(output, loss)
+    g = next((h for h in HEADS.values() if h.output == output and h.has_output_layer), None)
+    if g is None:
+        known = ", ".join(h.output for h in HEADS.values() if h.has_output_layer)
+        raise InputError(f"output {output!r} is not an output layer; expected one of {known}")
+    se = head_for("identity", GENERIC_LOSS_STAND_IN)
+    if g.output == se.output:
+        return replace(se, stand_in=True)
+    out = g.numpy_output or (lambda z: z)  # found among the heads with an output layer
+    return replace(
+        se,
+        name=f"{output}_{GENERIC_LOSS_STAND_IN}",
+        output=output,
+        numpy_output=out,
+        numpy_loss=lambda z, y: _numpy_se(out(z), y),
+        numpy_grad=None,  # dE/dz = J_g(z)^T (g(z) - y): not a head the engines run
+        sympy_output=g.sympy_output,
+        stand_in=True,
+    )

@@ -26,19 +26,17 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import MpmathPrinter
 
+from symbptt.cells import symbolic as cell_algebra  # the module: its package imports this one
+from symbptt.cells.cell import Cell
+from symbptt.cells.expr import Apply, Expr
+from symbptt.cells.functions import FUNCTIONS, NUMERIC_STAND_IN
+from symbptt.cells.heads import Head, numeric_head
 from symbptt.errors import InputError
-from symbptt.model import Model, Name, Role, Sizes
+from symbptt.model import ENGINE_KEY, Model, Name, Role, Sizes
 
 __all__ = ["Unrolled", "dag_cse", "entry_latex", "unroll"]
 
 _X = sp.Symbol("x")
-#: Concrete activations as SymPy functions (Lambda is callable like a function).
-_ACTIVATIONS: Mapping[str, Any] = {
-    "tanh": sp.tanh,
-    "sigmoid": sp.Lambda(_X, 1 / (1 + sp.exp(-_X))),
-    "relu": sp.Lambda(_X, sp.Max(0, _X)),
-    "identity": sp.Lambda(_X, _X),
-}
 
 
 def entry_latex(base: str, *index: object) -> str:
@@ -350,29 +348,23 @@ class _Names:
         )
 
 
-def _loss_expr(model: Model, z: sp.Matrix, yhat: sp.Matrix, y: sp.Matrix) -> sp.Expr:
-    """E_t for a concrete output and loss (the engine's definitions)."""
-    loss = model.loss
-    if loss == "generic":  # stand-in on an output: squared error
-        loss = "squared_error"
-    if loss == "cross_entropy":
-        # -sum_j y_j log softmax_j(z), written with log-sum-exp so derivatives stay small
-        lse = sp.log(sp.Add(*[sp.exp(zj) for zj in z]))
-        return -sp.Add(*[yj * (zj - lse) for yj, zj in zip(y, z, strict=True)])
-    if loss == "binary_cross_entropy":
-        return -sp.Add(
-            *[yj * sp.log(pj) + (1 - yj) * sp.log(1 - pj) for yj, pj in zip(y, yhat, strict=True)]
+def _vanilla_step(model: Model) -> tuple[str, Expr]:
+    """The cell's one statement h_t = f(net_t): the function's name and net_t as IR."""
+    cell: Cell = model.cell_def
+    eqs = cell.equations
+    if cell.states != ("h",) or len(eqs) != 1 or not isinstance(eqs[0].rhs, Apply):
+        raise InputError(
+            f"model {model.name!r}: cell {cell.name!r} is not h_t = f(net_t); the vanilla "
+            "graph cannot unroll it (symbptt.cells.symbolic.unroll unrolls any cell)"
         )
-    return sp.Rational(1, 2) * sp.Add(*[(pj - yj) ** 2 for pj, yj in zip(yhat, y, strict=True)])
+    rhs = eqs[0].rhs
+    return rhs.function, rhs.arg
 
 
-def _output(model: Model, z: sp.Matrix) -> sp.Matrix:
-    if model.output == "softmax":
-        s = sp.Add(*[sp.exp(zj) for zj in z])
-        return sp.Matrix([sp.exp(zj) / s for zj in z])
-    if model.output == "sigmoid":
-        return z.applyfunc(lambda v: 1 / (1 + sp.exp(-v)))
-    return sp.Matrix(z)
+def _activation(name: str) -> Any:
+    """f as a SymPy callable from the functions table (a generic f: the numeric stand-in)."""
+    fn = FUNCTIONS[NUMERIC_STAND_IN if name == "generic" else name]
+    return sp.Lambda(_X, fn.sympy_closed(_X))
 
 
 def unroll(
@@ -395,8 +387,11 @@ def unroll(
     for key, value, lo in (("T", T, 1), ("n", n, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < lo:
             raise InputError(f"{key} must be a whole number >= {lo}; found {value!r}")
+    function_name, net_ir = _vanilla_step(model)
+    # the head's table entry (a generic loss on an output layer: its numeric stand-in)
+    head: Head = numeric_head(model.output, model.loss)
     m = model.sizes.m if m is None else m
-    has_output = model.has_output_layer and not upstream
+    has_output = head.has_output_layer and not upstream
     k = (model.sizes.k if k is None else k) if has_output else 0
     if m < 1 or (has_output and k < 1):
         raise InputError(f"m and k must be >= 1; found m={m}, k={k}")
@@ -411,21 +406,19 @@ def unroll(
         params[role] = names.matrix(
             nt.param(role), model.shape(role, sizes), f"the {role.value} parameter"
         )
-    U, W = params[Role.INPUT], params[Role.RECURRENT]
-    b = params.get(Role.HIDDEN_BIAS)
+    # the cell reads its parameters by its own keys (U, W, b), the graph keeps them by role
+    by_key = {ENGINE_KEY[r]: P for r, P in params.items()}
     V, c = params.get(Role.OUTPUT), params.get(Role.OUTPUT_BIAS)
 
-    if generic:
-        f: Any = sp.Function(nt.activation.ascii)
-    else:
-        f = _ACTIVATIONS["tanh" if model.activation == "generic" else model.activation]
+    f: Any = sp.Function(nt.activation.ascii) if generic else _activation(function_name)
 
     xs = [names.vector(nt.input, t, m, "the input") for t in range(1, T + 1)]
     h0 = names.vector(nt.state, 0, n, "the state")
     every = model.loss_at == "every"
     taken = [every or t == T for t in range(1, T + 1)]
 
-    state_loss_linear = not generic and (upstream or (model.loss == "generic" and not has_output))
+    # without an output layer a loss of the state runs as the linear stand-in <a_t, h_t>
+    state_loss_linear = not generic and not has_output
     targets: list[sp.Matrix] = []
     if has_output and not generic:
         targets = [names.vector(nt.target, t, k, "the target") for t in range(1, T + 1)]
@@ -444,11 +437,9 @@ def unroll(
     for t in range(1, T + 1):
         net_t = names.vector(nt.preactivation, t, n, "the pre-activation")
         h_t = names.vector(nt.state, t, n, "the state")
-        d = U * xs[t - 1] + W * h_prev
-        if b is not None:
-            d = d + b
+        env = cell_algebra.Env(by_key, xs[t - 1], {"h": h_prev}, {}, {}, {})
         net_sym.append(net_t)
-        net_def.append(d)
+        net_def.append(cell_algebra.to_sympy(net_ir, env))
         h_sym.append(h_t)
         h_def.append(net_t.applyfunc(f))
         L_t = None
@@ -463,9 +454,9 @@ def unroll(
                 L_t = sp.Function(f"{nt.step_loss.ascii}_{t}")
                 e_t = L_t(*z_t)
             else:
-                yh = _output(model, z_t)
+                yh = sp.Matrix(head.sympy_output(list(z_t)))  # type: ignore[misc]
                 yhat_def.append(yh)
-                e_t = _loss_expr(model, z_t, yh, targets[t - 1])
+                e_t = head.sympy_step_loss(list(z_t), list(yh), list(targets[t - 1]))  # type: ignore[misc]
         elif generic:
             L_t = sp.Function(f"{nt.step_loss.ascii}_{t}")
             e_t = L_t(*h_t)
