@@ -99,6 +99,8 @@ class Head:
     sympy_step_loss: Callable[[Sym, Sym, Sym], sp.Expr] | None
     #: True for a numeric stand-in (a generic loss on an output layer), not a published pair.
     stand_in: bool = False
+    #: E_t(yhat, y) per row as the published formula of the output (for d E_t / d yhat_t).
+    numpy_output_loss: Callable[[Array, Array], Array] | None = None
 
     @property
     def has_output_layer(self) -> bool:
@@ -128,6 +130,7 @@ HEADS: Mapping[str, Head] = MappingProxyType(
             lambda z, y: _softmax(z) - y,
             _sym_softmax,
             _sym_ce,
+            numpy_output_loss=lambda yh, y: -(y * np.log(yh)).sum(axis=-1),
         ),
         "identity_squared_error": Head(
             "identity_squared_error",
@@ -139,6 +142,7 @@ HEADS: Mapping[str, Head] = MappingProxyType(
             lambda z, y: z - y,
             list,
             _sym_se,
+            numpy_output_loss=_numpy_se,
         ),
         "sigmoid_binary_cross_entropy": Head(
             "sigmoid_binary_cross_entropy",
@@ -150,6 +154,9 @@ HEADS: Mapping[str, Head] = MappingProxyType(
             lambda z, y: _logistic(z) - y,
             _sym_logistic,
             _sym_bce,
+            numpy_output_loss=lambda yh, y: (
+                -(y * np.log(yh) + (1 - y) * np.log(1 - yh)).sum(axis=-1)
+            ),
         ),
         "generic": Head("generic", "none", "generic", "L_t", None, None, None, None, None),
     }
