@@ -21,7 +21,7 @@ on the generated engine behind the same contract (`symbptt.engine_generic`).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -130,14 +130,44 @@ def transpose(a: Array) -> Array:
     return np.transpose(a)
 
 
-def rnn_cell_forward_step(U: Array, W: Array, b: Array, x: Array, h_prev: Array) -> Array:
-    """One tanh RNN step h_t = tanh(U x_t + W h_{t-1} + b) on column vectors (for rendering)."""
-    return np.tanh(U @ x + W @ h_prev + b)
+# One step on column vectors, the activation f (or f') passed in; latexify renders these in
+# each text's notation and term order (symbptt.latex.cells), and tests/test_engine_steps.py
+# holds them equal to the generated engine (symbptt.cells.numeric) step by step.
 
 
-def rnn_cell_backward_step(W: Array, net: Array, dh: Array, delta_next: Array) -> Array:
-    """One tanh BPTT step delta_t = tanh'(net_t) (.) (dE/dh_t + W^T delta_{t+1}) (for rendering)."""
-    return (1 - np.tanh(net) ** 2) * (dh + transpose(W) @ delta_next)
+def rnn_cell_forward_step(
+    U: Array, W: Array, b: Array, x: Array, h_prev: Array, f: Callable[[Array], Array]
+) -> Array:
+    """One RNN step h_t = f(U x_t + W h_{t-1} + b)."""
+    return f(U @ x + W @ h_prev + b)
+
+
+def rnn_cell_forward_step_recurrent_first(
+    U: Array, W: Array, b: Array, x: Array, h_prev: Array, f: Callable[[Array], Array]
+) -> Array:
+    """The same step as the recurrent-first texts write it: h_t = f(W h_{t-1} + U x_t + b)."""
+    return f(W @ h_prev + U @ x + b)
+
+
+def rnn_cell_forward_step_no_bias(
+    U: Array, W: Array, x: Array, h_prev: Array, f: Callable[[Array], Array]
+) -> Array:
+    """The step of a cell without a hidden bias: h_t = f(U x_t + W h_{t-1})."""
+    return f(U @ x + W @ h_prev)
+
+
+def rnn_cell_forward_step_recurrent_first_no_bias(
+    U: Array, W: Array, x: Array, h_prev: Array, f: Callable[[Array], Array]
+) -> Array:
+    """Without a hidden bias, recurrent term first: h_t = f(W h_{t-1} + U x_t)."""
+    return f(W @ h_prev + U @ x)
+
+
+def rnn_cell_backward_step(
+    W: Array, net: Array, dh: Array, delta_next: Array, fprime: Callable[[Array], Array]
+) -> Array:
+    """One BPTT step delta_t = f'(net_t) (.) (dE_t/dh_t + W^T delta_{t+1})."""
+    return fprime(net) * (dh + transpose(W) @ delta_next)
 
 
 def _check_params(params: Mapping[str, object], dt: np.dtype, need_v: bool) -> dict[str, Array]:

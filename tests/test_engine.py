@@ -349,11 +349,13 @@ def test_cell_functions_agree_with_engine():
     col = lambda v: np.asarray(v).reshape(-1, 1)  # noqa: E731
     h = col(h0[0])
     for t in range(3):
-        h = engine.rnn_cell_forward_step(p["U"], p["W"], col(p["b"]), col(xs[t, 0]), h)
+        h = engine.rnn_cell_forward_step(p["U"], p["W"], col(p["b"]), col(xs[t, 0]), h, np.tanh)
         np.testing.assert_allclose(h[:, 0], tr.h[t], rtol=1e-14)
     delta_next = np.zeros((4, 1))
     for t in range(2, -1, -1):
-        delta_next = engine.rnn_cell_backward_step(p["W"], col(tr.net[t]), col(dh[t]), delta_next)
+        delta_next = engine.rnn_cell_backward_step(
+            p["W"], col(tr.net[t]), col(dh[t]), delta_next, lambda a: 1 - np.tanh(a) ** 2
+        )
         np.testing.assert_allclose(delta_next[:, 0], g.delta[t], rtol=1e-12)
 
 
@@ -361,8 +363,8 @@ def test_cell_functions_render_with_latexify():
     latexify = pytest.importorskip("latexify")
     fwd = latexify.get_latex(engine.rnn_cell_forward_step)
     bwd = latexify.get_latex(engine.rnn_cell_backward_step)
-    assert r"\tanh" in fwd and "U x" in fwd and r"W \cdot \mathrm{h\_prev}" in fwd
-    assert r"\mathbf{W}^\intercal" in bwd and r"\tanh" in bwd and "^{2}" in bwd
+    assert r"f \mathopen{}\left( U x" in fwd and r"W \cdot \mathrm{h\_prev}" in fwd
+    assert r"\mathbf{W}^\intercal" in bwd and r"\mathrm{fprime} \mathopen{}\left(" in bwd
     for tex in (fwd, bwd):
         assert "np." not in tex and ".T" not in tex and "transpose" not in tex
 
