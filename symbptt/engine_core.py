@@ -71,16 +71,45 @@ ACTIVATIONS: Mapping[str, Activation] = {
 }
 
 
+# exp(-x) for x below this stays a normal number (float64 from -708, float32 from -87)
+_EXP_RANGE = {np.dtype(np.float64): 700.0, np.dtype(np.float32): 80.0}
+
+
+def rowsum(a: Array) -> Array:
+    """Sums over the last axis, kept as a trailing axis of 1, by one BLAS product with ones.
+
+    A reduction along a short contiguous axis is slow in numpy (one inner loop per row): at
+    (1600, 64) the product takes 21 us where `np.add.reduce` takes 35 us."""
+    return a.dot(np.ones(a.shape[-1], a.dtype))[..., None]
+
+
+def colsum(a: Array) -> Array:
+    """Sums over the rows of a matrix by one BLAS product (19 us where a reduce takes 42 us at
+    (1600, 128))."""
+    return np.ones(a.shape[0], a.dtype).dot(a)
+
+
 def _softmax(z: Array) -> Array:
-    e = np.subtract(z, _max_reduce(z, axis=-1, keepdims=True), out=empty(z.shape, z.dtype))
+    """softmax over the last axis, stable: shifted by the global max when the whole range of z
+    fits the exponent range (no entry underflows, so each row is as exact as with its own max),
+    else by each row's max."""
+    e = empty(z.shape, z.dtype)
+    flat = z.reshape(-1)
+    hi = flat.max()
+    if hi - flat.min() < _EXP_RANGE[z.dtype]:
+        np.subtract(z, hi, out=e)
+    else:
+        np.subtract(z, _max_reduce(z, axis=-1, keepdims=True), out=e)
     np.exp(e, out=e)
-    e /= _add_reduce(e, axis=-1, keepdims=True)
+    s = rowsum(e)
+    np.reciprocal(s, out=s)
+    e *= s
     return e
 
 
 def _softmax_dz(yh: Array, y: Array) -> Array:
     """dE/dz = yhat sum_j y_j - y for softmax + cross-entropy, with one full-size temporary."""
-    d = np.multiply(yh, _add_reduce(y, axis=-1, keepdims=True), out=empty(yh.shape, yh.dtype))
+    d = np.multiply(yh, rowsum(y), out=empty(yh.shape, yh.dtype))
     d -= y
     return d
 
@@ -249,7 +278,7 @@ def upstream(trace: Any, targets: object, dh: object, loss_at: str, grads: dict)
             np.dot(dZf, V, out=D.reshape(T * B, n))
             grads["V"] = dZf.T.dot(H[1:].reshape(T * B, n))
             if "c" in P:
-                grads["c"] = _add_reduce(dZf, axis=0)
+                grads["c"] = colsum(dZf)
         return D
     dha = _as_array(dh, dt, "dh")
     if dha.shape != trace.h.shape:

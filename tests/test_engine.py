@@ -489,3 +489,22 @@ def test_pooled_buffers_never_overwrite_what_the_caller_keeps():
     tr2 = engine.forward(p, xs, h0)
     for k, v in kept.items():
         np.testing.assert_array_equal(getattr(tr2, k), v)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("spread", [3.0, 1e3])
+def test_softmax_is_exact_for_narrow_and_wide_logit_ranges(dtype, spread):
+    """yhat against softmax written per row (shifted by that row's max), whether the logits'
+    whole range fits the exponent range (global shift) or not (per-row shift)."""
+    rs = np.random.RandomState(21)
+    T, B, n, m, k = 4, 3, 3, 2, 5
+    p = {"U": rs.randn(n, m), "W": rs.randn(n, n) * 0.3, "V": rs.randn(k, n) * spread}
+    p["c"] = np.linspace(-spread, spread, k)
+    xs = rs.randn(T, B, m)
+    tr = engine.forward(p, xs, output="softmax", dtype=dtype)
+    tol = 1e-12 if dtype == "float64" else 2e-5
+    for t in range(T):
+        for b in range(B):
+            z = p["V"] @ tr.h[t, b].astype(np.float64) + p["c"]
+            e = np.exp(z - z.max())
+            np.testing.assert_allclose(tr.yhat[t, b], e / e.sum(), rtol=tol, atol=tol * 1e-3)
