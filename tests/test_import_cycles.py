@@ -1,7 +1,8 @@
 """No import cycle among symbptt's modules (issue 10), read from their import statements.
 
 Every `import` and `from ... import` in every module counts, also those inside functions (a
-function-level import only defers a cycle, it does not break it); imports under
+function-level import only defers a cycle, it does not break it), and so does a module named by
+a string literal to `optional_module(...)` or `importlib.import_module(...)`; imports under
 `if TYPE_CHECKING:` do not run and are left out. An edge goes to the module named (or to the
 submodule when `from package import name` names one); a package's __init__ is its own node.
 """
@@ -41,17 +42,25 @@ def _is_type_checking(node: ast.AST) -> bool:
     )
 
 
-def _imports(name: str, path: Path) -> set[str]:
-    """The symbptt modules `name` imports anywhere in its body."""
+#: Calls that import a module named by a string literal (the site's optional modules).
+_BY_NAME = {"optional_module", "import_module"}
+
+
+def _import_statements(name: str, path: Path) -> list[tuple[str, str | None, int]]:
+    """Every import in `name`'s body as (module, imported name or None, line).
+
+    The module is the symbptt module the statement loads (the submodule when `from package import
+    name` names one, the name then None); `import x` and `optional_module("x")` give (x, None).
+    """
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
+    found: list[tuple[str, str | None, int]] = []
 
     def visit(node: ast.AST) -> None:
         if _is_type_checking(node):
             return
         if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
+            found.extend((a.name, None, node.lineno) for a in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -61,12 +70,25 @@ def _imports(name: str, path: Path) -> set[str]:
                 mod = node.module or ""
             for a in node.names:
                 sub = f"{mod}.{a.name}"
-                found.add(sub if sub in MODULES else mod)
+                found.append(
+                    (sub, None, node.lineno) if sub in MODULES else (mod, a.name, node.lineno)
+                )
+        elif isinstance(node, ast.Call):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            arg = node.args[0] if node.args else None
+            if called in _BY_NAME and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                found.append((arg.value, None, node.lineno))
         for child in ast.iter_child_nodes(node):
             visit(child)
 
     visit(tree)
-    return {m for m in found if m in MODULES and m != name}
+    return [f for f in found if f[0] in MODULES and f[0] != name]
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """The symbptt modules `name` imports anywhere in its body."""
+    return {mod for mod, _, _ in _import_statements(name, path)}
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -130,6 +152,9 @@ def test_the_cycle_finder_finds_a_function_level_cycle(tmp_path: Path) -> None:
     b = tmp_path / "b.py"
     b.write_text("def f():\n    from symbptt.flow import GAMMA\n    return GAMMA\n")
     assert _imports("symbptt.zz", b) == {"symbptt.flow"}
+    c = tmp_path / "c.py"
+    c.write_text('def g():\n    return optional_module("symbptt.eigen")\n')
+    assert _imports("symbptt.zz", c) == {"symbptt.eigen"}
 
 
 @pytest.mark.slow

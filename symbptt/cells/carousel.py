@@ -35,6 +35,7 @@ from symbptt.symbolic.exact import same
 __all__ = [
     "Partial",
     "carried",
+    "carried_state",
     "describe",
     "direct_term",
     "direct_path",
@@ -108,6 +109,20 @@ def carried(cell: Cell, state: str, n: int = 2, m: int | None = None) -> Partial
     if len(cell.states) > 1:
         return partial(cell, state, state, n, m)
     return direct_term(cell, state, state, n, m)
+
+
+def carried_state(cell: Cell) -> tuple[str, str]:
+    """(state, gate) with d state_t / d state_{t-1} = diag(gate) or diag(1 - gate) along the
+    direct path (the gate is returned as written: 'f', or '1 - z' for the MGU's update)."""
+    for s in cell.states:
+        st = carried(cell, s).statement
+        if st.startswith("diag("):
+            return s, st[5:-1]
+    for s in cell.states:  # peepholes: the gates read c_{t-1}; plot the c equation's own term
+        st = direct_term(cell, s, s).statement
+        if st.startswith("diag("):
+            return s, st[5:-1]
+    raise ValueError(f"cell {cell.name!r} has no state with a diag(gate) step partial")
 
 
 def describe(J: sp.Matrix, names: Mapping[str, sp.Matrix]) -> str:

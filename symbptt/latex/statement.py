@@ -1,5 +1,8 @@
 """One `symbolic.general.Statement` as a document `Step`, printed in the model's notation.
 
+A printing helper: it reads the statement's data types (`symbolic.printable`) and never calls
+the algebra; the builders (`symbptt.derive`) make the statements.
+
 The output function is printed under the text's name (the blog's sigma, not `sigmoid`), an
 identity output is no function at all (o_t = v_t), and the bound on |f'| is beta of the text's f.
 """
@@ -14,7 +17,7 @@ from symbptt.latex.notation import OUTPUT_TEX
 from symbptt.latex.printer import latex
 from symbptt.latex.steps import Step
 from symbptt.model import Model, Name
-from symbptt.symbolic import general
+from symbptt.symbolic.printable import Elementwise, Statement
 
 #: `general.Statement.relation` ('=', ':=' definition, '<=' bound) as LaTeX.
 RELATION = {"=": "=", ":=": ":=", "<=": r"\le"}
@@ -31,7 +34,7 @@ def as_in_text(model: Model, expr: Any) -> Any:
         })  # fmt: skip
 
     def ours(e: Any) -> bool:
-        return isinstance(e, general.Elementwise) and e.function == model.output
+        return isinstance(e, Elementwise) and e.function == model.output
 
     if model.output == "identity":
         return expr.replace(lambda e: ours(e) and e.order == 0, lambda e: e.arg)
@@ -39,10 +42,10 @@ def as_in_text(model: Model, expr: Any) -> Any:
     if not tex:
         return expr
     name = Name(model.output, tex)
-    return expr.replace(ours, lambda e: general.Elementwise.of(name, e.arg, e.order))
+    return expr.replace(ours, lambda e: Elementwise.of(name, e.arg, e.order))
 
 
-def statement_step(model: Model, s: general.Statement) -> Step:
+def statement_step(model: Model, s: Statement) -> Step:
     """The statement as a step: lhs, relation, rhs and reason in the model's notation."""
 
     def tex(expr: Any) -> str:

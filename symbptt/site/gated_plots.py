@@ -1,7 +1,8 @@
 """Gradient-flow figures of a gated cell: the direct path prod diag(q_i) against the total Jacobians.
 
 For the state s whose step partial is diag(q) (the LSTM's c with its forget gate f, the GRU's h
-with its update gate z; found by `cells.carousel.partial`, not typed in), plotted against t - k
+with its update gate z; found by `cells.carousel.carried_state`, not typed in, and passed in by
+the site's build driver `site.generate`: this module runs numbers, never the algebra), plotted against t - k
 at a random point of the generated engine (`cells.numeric`): ||prod_{i=k+1}^{t} diag(q_i)||_2
 (the direct path), the total ||ds_t/ds_k||_2 and, for a two-state cell, ||dh_t/dh_k||_2 (all
 paths after step k, the states at k independent). Deterministic: fixed seeds, no timestamps.
@@ -11,27 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from symbptt.cells import carousel
 from symbptt.cells.cell import Cell
 from symbptt.cells.numeric import backward, forward
 from symbptt.model import Model
 from symbptt.site.plots import Figure, _png, plt
 
 STEPS, N = 30, 6
-
-
-def carried_state(cell: Cell) -> tuple[str, str]:
-    """(state, gate) with d state_t / d state_{t-1} = diag(gate) or diag(1 - gate) along the
-    direct path (the gate is returned as written: 'f', or '1 - z' for the MGU's update)."""
-    for s in cell.states:
-        st = carousel.carried(cell, s).statement
-        if st.startswith("diag("):
-            return s, st[5:-1]
-    for s in cell.states:  # peepholes: the gates read c_{t-1}; plot the c equation's own term
-        st = carousel.direct_term(cell, s, s).statement
-        if st.startswith("diag("):
-            return s, st[5:-1]
-    raise ValueError(f"cell {cell.name!r} has no state with a diag(gate) step partial")
 
 
 def jacobian_norms(
@@ -57,10 +43,13 @@ def jacobian_norms(
     return np.array(out)
 
 
-def flow_figure(model: Model, *, gate_bias: float = 0.0, seed: int = 0) -> Figure:
-    """The direct path against the total Jacobians, with the carried gate's bias shifted."""
+def flow_figure(
+    model: Model, state_gate: tuple[str, str], *, gate_bias: float = 0.0, seed: int = 0
+) -> Figure:
+    """The direct path against the total Jacobians, with the carried gate's bias shifted;
+    `state_gate` is `cells.carousel.carried_state(model.cell_def)`: (state, gate as written)."""
     cell = model.cell_def
-    s, written = carried_state(cell)
+    s, written = state_gate
     q = written.removeprefix("1 - ")
     complement = q != written  # diag(1 - z): the carousel opens as z -> 0
     rng = np.random.default_rng(seed)

@@ -188,6 +188,7 @@ def derivation_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.S
 
 def _gated_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.Section], str]:
     """A gated cell's page (symbptt.site.gated): its equations, reverse step and checks."""
+    from symbptt.cells import carousel
     from symbptt.derive import gated as gated_document
     from symbptt.site import gated, gated_plots
 
@@ -201,13 +202,13 @@ def _gated_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.Secti
     t0 = time.perf_counter()
     parts = []
     try:  # a cell stated in a file may carry no state through a diag(gate) (MGU: diag(1 - z))
-        gated_plots.carried_state(model.cell_def)
+        carried = carousel.carried_state(model.cell_def)
         biases: tuple[float, ...] = (0.0, 4.0)
     except ValueError as exc:
         biases = ()
         parts.append(f"No figure: {exc}; the figures plot the direct path prod diag(gate).")
     for bias in biases:
-        fig = gated_plots.flow_figure(model, gate_bias=bias)
+        fig = gated_plots.flow_figure(model, carried, gate_bias=bias)
         site.images[f"plots/{fig.name}"] = fig.png
         parts.append(pages.figure_markdown(f"../plots/{fig.name}", fig.alt, fig.caption))
     site.timings[f"plots:{model.name}"] = time.perf_counter() - t0
