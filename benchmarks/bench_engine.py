@@ -8,9 +8,9 @@ bracket is the spread (quartiles) of the per-round ratios. torch runs what a tor
 lax.scan with the gates stacked. Matmul FLOPs per forward + backward (G gates: rnn 1, gru 3,
 lstm 4): 2 T B (3 G m n + 3 G n^2 + 3 n k) -- input projection, dU, dxs; the recurrent
 product, its transpose in backward, dW; the head V h, dE/dh = dz V, dV. Elementwise work is not
-counted. torch and JAX are asked for the parameter gradients only, so they skip dxs and dh0
-(10% of the FLOPs at large): the comparison is conservative for the engine; `--grad-xs` asks
-them for dxs too.
+counted. All three are asked for the parameter gradients only (the engine with
+`backward(..., grad_xs=False)`), so the dxs term drops to 2 G m n; `--grad-xs` asks all three
+for dxs too.
 """
 
 from __future__ import annotations
@@ -49,10 +49,10 @@ SIZES = {
 GATES = {"rnn": ("",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 
 
-def flops(model: str, B: int, T: int, n: int, m: int, k: int) -> float:
+def flops(model: str, B: int, T: int, n: int, m: int, k: int, grad_xs: bool = True) -> float:
     """Matmul FLOPs of one forward + backward pass (see the module docstring)."""
     G = len(GATES[model])
-    return 2.0 * T * B * (3 * G * m * n + 3 * G * n * n + 3 * n * k)
+    return 2.0 * T * B * ((3 if grad_xs else 2) * G * m * n + 3 * G * n * n + 3 * n * k)
 
 
 def _key(w: str, g: str) -> str:
@@ -78,13 +78,13 @@ def make_data(model: str, B: int, T: int, n: int, m: int, k: int, dtype: str):
     return p, xs, h0, ys
 
 
-def engine_step(model, p, xs, h0, ys) -> Callable[[], dict]:
+def engine_step(model, p, xs, h0, ys, grad_xs: bool = False) -> Callable[[], dict]:
     dtype = xs.dtype.name  # the engine defaults to float64; ask for the data's dtype
     c0 = h0 if model == "lstm" else None
 
     def run() -> dict:
         tr = engine.forward(p, xs, h0, cell=model, c0=c0, output="softmax", dtype=dtype)
-        return engine.backward(tr, targets=ys)
+        return engine.backward(tr, targets=ys, grad_xs=grad_xs)
 
     return run
 
@@ -253,7 +253,7 @@ def main() -> int:
     ap.add_argument(
         "--grad-xs",
         action="store_true",
-        help="ask torch and JAX for dE/dxs too (the engine always computes it)",
+        help="ask all three for dE/dxs too (default: parameter gradients only, as in training)",
     )
     ap.add_argument(
         "--threads", default="1", help="BLAS/OpenMP/XLA threads for all three (default 1)"
@@ -314,7 +314,7 @@ def main() -> int:
             r = {"tiny": 3 * rounds, "medium": rounds, "large": max(3, rounds // 3)}[size]
             for dt in args.dtypes.split(","):
                 p, xs, h0, ys = make_data(model, **dims, dtype=dt)
-                fns = {"engine": engine_step(model, p, xs, h0, ys)}
+                fns = {"engine": engine_step(model, p, xs, h0, ys, args.grad_xs)}
                 fns["torch"], unpack = torch_step(torch, model, p, xs, h0, ys, args.grad_xs)
                 fns["jax"], compile_s = jax_step(jax, model, p, xs, h0, ys, args.grad_xs)
                 if size != "tiny":  # the matmul peak, measured in the same rounds
@@ -330,7 +330,7 @@ def main() -> int:
                     for name in names[i % len(names) :] + names[: i % len(names)]:
                         times[name].append(timed(fns[name], 1 if name == "peak" else inner))
                 med = {name: statistics.median(v) for name, v in times.items()}
-                gf = flops(model, **dims) / med["engine"] / 1e9
+                gf = flops(model, **dims, grad_xs=args.grad_xs) / med["engine"] / 1e9
                 if "peak" in med:
                     peak = 2.0 * PEAK_SIZE**3 / med["peak"] / 1e9
                     peak_s = f"{peak:6.1f} {100 * gf / peak:5.0f}%"

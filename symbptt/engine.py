@@ -32,7 +32,6 @@ from symbptt.engine_core import (
     OUTPUTS,
     Activation,
     Output,
-    _add_reduce,
     _as_array,
     _check_backward_options,
     _check_finite,
@@ -43,6 +42,7 @@ from symbptt.engine_core import (
     _lookup,
     _sumsq,
     _targets,
+    colsum,
     empty,
     release_buffers,
     upstream,
@@ -458,6 +458,7 @@ def backward(
     loss_at: str = "every",
     truncate: int | None = None,
     clip: float | None = None,
+    grad_xs: bool = True,
 ) -> Gradients | GatedGradients:
     """Gradients of E for every parameter, h0 and xs, by BPTT (optionally truncated / clipped).
 
@@ -470,19 +471,33 @@ def backward(
 
     clip=threshold: when the global norm of the parameter gradients (U, W, b, V, c) exceeds
     threshold, they are all rescaled by threshold / norm; h0, xs and the per-step terms are not.
+
+    grad_xs=False leaves out dE/dxs (one matmul over all T*B rows, about a tenth of the work),
+    as torch does for an input without requires_grad; the result then has no 'xs' key.
     """
     if (targets is None) == (dh is None):
         raise InputError("backward needs exactly one of targets= or dh=")
+    if not isinstance(grad_xs, bool):
+        raise InputError(f"grad_xs must be True or False; found {grad_xs!r}")
     if not isinstance(trace, Trace | GatedTrace):
         from symbptt import engine_generic
 
         if isinstance(trace, engine_generic.GenericTrace):
-            return engine_generic.backward(  # type: ignore[return-value]
+            g = engine_generic.backward(
                 trace, targets=targets, dh=dh, loss_at=loss_at, truncate=truncate, clip=clip
             )
+            if not grad_xs:
+                g.pop("xs", None)
+            return g  # type: ignore[return-value]
     if isinstance(trace, GatedTrace):
         return engine_gated_back.backward(
-            trace, targets=targets, dh=dh, loss_at=loss_at, truncate=truncate, clip=clip
+            trace,
+            targets=targets,
+            dh=dh,
+            loss_at=loss_at,
+            truncate=truncate,
+            clip=clip,
+            grad_xs=grad_xs,
         )
     _check_loss_at(loss_at)
     _check_backward_options(truncate, clip)
@@ -536,16 +551,17 @@ def backward(
         grads["U"] = deltaf.T.dot(Xf)
     grads["W"] = deltaf.T.dot(H[:-1].reshape(TB, n))
     if "b" in P:
-        grads["b"] = _add_reduce(deltaf, axis=0)
+        grads["b"] = colsum(deltaf)
     dh0 = delta[0].dot(W)
     if trace._h0_shared:
         dh0 = dh0.sum(axis=0)
     elif not trace.batched:
         dh0 = dh0[0]
     grads["h0"] = dh0
-    dxs = empty((T, B, m), dt)
-    np.dot(deltaf, P["U"], out=dxs.reshape(TB, m))
-    grads["xs"] = dxs if trace.batched else dxs[:, 0]
+    if grad_xs:
+        dxs = empty((T, B, m), dt)
+        np.dot(deltaf, P["U"], out=dxs.reshape(TB, m))
+        grads["xs"] = dxs if trace.batched else dxs[:, 0]
 
     norm, clipped = _clip(grads, _PARAM_KEYS, clip)
 

@@ -17,6 +17,7 @@ from symbptt.engine_core import (
     _check_backward_options,
     _check_loss_at,
     _clip,
+    colsum,
     empty,
     upstream,
     zeros,
@@ -229,6 +230,7 @@ def backward(
     loss_at: str = "every",
     truncate: int | None = None,
     clip: float | None = None,
+    grad_xs: bool = True,
 ) -> GatedGradients:
     """Gradients of E for every parameter, h0, c0 and xs, by BPTT (optionally truncated/clipped).
 
@@ -283,7 +285,7 @@ def backward(
             inh, inc = ch[1:], (cc[1:] if lstm else None)  # type: ignore[index]
         Dh = total
 
-    _weight_grads(trace, c, o, grads)
+    _weight_grads(trace, c, o, grads, grad_xs)
     grads["h0"] = _state_grad(trace, dh0, trace._h0_shared)
     if lstm:
         grads["c0"] = _state_grad(trace, dc0, trace._c0_shared)
@@ -330,7 +332,9 @@ def _sources(trace: GatedTrace, o: dict[str, Array]) -> dict[str, tuple[Array, A
     return out
 
 
-def _weight_grads(trace: GatedTrace, c, o: dict[str, Array], grads: dict[str, Array]) -> None:
+def _weight_grads(
+    trace: GatedTrace, c, o: dict[str, Array], grads: dict[str, Array], grad_xs: bool
+) -> None:
     """Every weight gradient as one matmul over all T*B rows (stacked gates where they line up)."""
     cell, P, n = trace.cell, trace.params, trace._H.shape[2]
     X, Hp = trace._X, trace._H[:-1]
@@ -346,7 +350,7 @@ def _weight_grads(trace: GatedTrace, c, o: dict[str, Array], grads: dict[str, Ar
         dW = np.concatenate([a[:, : 2 * n].T.dot(Hf), a[:, 2 * n :].T.dot(trace._M.reshape(TB, n))])
     else:
         dW = a.T.dot(Hf)
-    db = _add_reduce(a, axis=0)
+    db = colsum(a)
     for j, g in enumerate(gates):
         rows = slice(j * n, (j + 1) * n)
         grads[f"U_{g}"] = dU[rows]
@@ -355,5 +359,6 @@ def _weight_grads(trace: GatedTrace, c, o: dict[str, Array], grads: dict[str, Ar
             grads[f"b_{g}"] = db[rows]
     if "b_hn" in P:
         grads["b_hn"] = _add_reduce(o["r"].reshape(TB, -1)[:, 2 * n :], axis=0)
-    dxs = a.dot(trace._S["U"]).reshape(T, B, m)
-    grads["xs"] = dxs if trace.batched else dxs[:, 0]
+    if grad_xs:
+        dxs = a.dot(trace._S["U"]).reshape(T, B, m)
+        grads["xs"] = dxs if trace.batched else dxs[:, 0]

@@ -508,3 +508,14 @@ def test_softmax_is_exact_for_narrow_and_wide_logit_ranges(dtype, spread):
             z = p["V"] @ tr.h[t, b].astype(np.float64) + p["c"]
             e = np.exp(z - z.max())
             np.testing.assert_allclose(tr.yhat[t, b], e / e.sum(), rtol=tol, atol=tol * 1e-3)
+
+
+def test_grad_xs_false_leaves_out_xs_only():
+    """Without dE/dxs the parameter and h0 gradients still match the loop reference."""
+    rs = np.random.RandomState(32)
+    p, xs, h0, ys = make_case(rs, 5, 3, 4, 3, 3, True, True, "softmax")
+    g = engine.backward(engine.forward(p, xs, h0), targets=ys, grad_xs=False)
+    assert set(g) == {"U", "W", "b", "V", "c", "h0"}
+    ref = reference_gradients(p, xs, h0, "tanh", "softmax", ys=ys)
+    for k in g:
+        assert_close(g[k], ref[k], k)

@@ -548,3 +548,22 @@ def test_bad_gru_and_backward_input_is_named():
         engine.backward(tr, targets=ys, clip=0.0)
     with pytest.raises(InputError, match=r"targets must have shape \(3, 2\)"):
         engine.backward(tr, targets=np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_grad_xs_false_leaves_out_xs_only(cell):
+    """Without dE/dxs every other gradient still matches the loop BPTT; 'xs' is absent."""
+    rs = np.random.RandomState(31)
+    P, xs, h0, c0, ys = make(cell, rs, T=3, B=2)
+    g = engine.backward(engine.forward(P, xs, h0, cell=cell, c0=c0), targets=ys, grad_xs=False)
+    assert "xs" not in g
+    refs = [
+        ref_backward(cell, P, xs[:, b], h0[b], None if c0 is None else c0[b], ys[:, b])[0]
+        for b in range(2)
+    ]
+    for b in range(2):
+        close(g["h0"][b], refs[b]["h0"], "h0")
+    for key in P:
+        close(g[key], refs[0][key] + refs[1][key], key)
+    with pytest.raises(InputError, match="grad_xs must be True or False"):
+        engine.backward(engine.forward(P, xs, h0, cell=cell, c0=c0), targets=ys, grad_xs=1)
