@@ -18,6 +18,7 @@ from symbptt.model import (
     DELTA_CONVENTIONS,
     GATED_CELLS,
     LOSS_AT,
+    LOSS_OUTPUT,
     LOSSES,
     OUTPUTS,
     USER_CELL,
@@ -327,6 +328,9 @@ def _model_from(doc: YamlDoc) -> Model:
     for key in ("activation", "output", "loss", "loss_at", "delta", "cell", "source"):
         if key in data and not (key == "cell" and user):
             fields[key] = _string(doc, (key,))
+    if gated:  # no head named: a per-step loss L_t(h_t); a loss alone brings its output layer
+        loss = fields.setdefault("loss", "cross_entropy" if "output" in fields else "generic")
+        fields.setdefault("output", LOSS_OUTPUT.get(loss, "none"))
     if user:
         fields["cell"] = USER_CELL
         fields["user_cell"] = user_cell(doc, name, notation)

@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from symbptt.cells.builtin import CELLS, rnn
 from symbptt.cells.cell import Cell
+from symbptt.cells.heads import BY_OUTPUT_LOSS, head_for
 from symbptt.errors import InputError
 
 
@@ -157,7 +158,8 @@ class Model:
     net_t = U x_t + W h_{t-1} + b,  h_t = f(net_t),  z_t = V h_t + c,  yhat_t = g(z_t),
     E = sum_t E_t (or E = E_T when loss_at == "last"), with roles in place of the letters.
     A gated model (`cell` one of `GATED_CELLS`) is the built-in cell of that name
-    (`cell_def`, keyed by the cell's own parameter keys) with a generic per-step loss L_t(h_t);
+    (`cell_def`, keyed by the cell's own parameter keys) with a head of `cells.heads` (output
+    and loss, z_t = V h_t + c) or a generic per-step loss L_t(h_t) (output 'none');
     cell 'user' is the file's own `user_cell`, treated like a gated cell.
     """
 
@@ -213,10 +215,18 @@ class Model:
                 f"parameters: cell {self.cell!r} names its own parameters "
                 f"({', '.join(self.cell_def.param_keys)}); leave out 'parameters'"
             )
-        if self.output != "none" or self.loss != "generic":
+        try:  # a head combines with any cell
+            head_for(self.output, self.loss)
+        except InputError:
+            heads = ", ".join(f"{o} + {lo}" for o, lo in BY_OUTPUT_LOSS if lo != "generic")
             raise InputError(
                 f"output {self.output!r} with loss {self.loss!r}: a gated cell takes output "
-                "'none' and loss 'generic' (a per-step loss L_t of h_t) for now"
+                f"'none' with loss 'generic' (a per-step loss L_t of h_t) or a head ({heads})"
+            ) from None
+        if self.has_output_layer and any(k in self.cell_def.param_keys for k in ("V", "c")):
+            raise InputError(
+                f"output {self.output!r}: the head z_t = V h_t + c needs the names V and c, "
+                "which the cell uses for its own parameters"
             )
 
     @property

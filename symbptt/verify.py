@@ -23,6 +23,7 @@ import sympy as sp
 from symbptt import display, engine, verify_large
 from symbptt.cells import checks as cells_checks
 from symbptt.cells.functions import NUMERIC_STAND_IN
+from symbptt.cells.heads import head_for
 from symbptt.errors import InputError
 from symbptt.latex.notation import UPSTREAM_CHOICES, Names, fresh_letter
 from symbptt.model import ENGINE_KEY, Model, Role, Sizes
@@ -608,7 +609,10 @@ def run_gated_checks(model: Model, T: int, n: int, *, seed: int = 0) -> Report:
     """A gated model's checks (symbptt.cells.checks): exact direct = BPTT, the step lemma, the
     generated engine against the symbolic BPTT and central differences, the carousel statements."""
     check_gated_sizes(T, n)
-    rows = cells_checks.run(model.cell_def, T, n, seed=seed)
+    head = head_for(model.output, model.loss)  # a head (z_t = V h_t + c) or the generic loss
+    rows = cells_checks.run(
+        model.cell_def, T, n, seed=seed, head=head, k=model.sizes.k, loss_at=model.loss_at
+    )
     checks = [
         Check(r.name, r.form, r.passed, r.max_error, r.seconds, r.detail, r.name) for r in rows
     ]

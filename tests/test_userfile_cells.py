@@ -67,7 +67,7 @@ def test_examples_load_as_user_cells() -> None:
     peep = catalog.load(EXAMPLES / "peephole-lstm.yaml")
     assert peep.cell_def.states == ("h", "c")
     assert peep.cell_def.param("P_o").shape == ("n",)
-    assert {e.name for e in catalog.example_entries()} == {"mgu", "peephole-lstm"}
+    assert {e.name for e in catalog.example_entries()} == {"mgu", "peephole-lstm", "lstm-softmax"}
     # the built-in names still name built-in cells, and the examples are not among them
     assert catalog.load("lstm").cell_def.name == "lstm"
     assert not {"mgu", "peephole-lstm"} & set(catalog.builtin_names(gated=True))

@@ -4,11 +4,14 @@ Returns `Outcome` rows (the one row type, `symbptt.checkrow.CheckRow`) that `ver
 its report, so this layer imports nothing above it. Exact checks use a generic
 per-step loss L_t(h_t) (its gradient as free symbols); numeric checks use the linear stand-in
 L_t = <g_t, h_t> with random g_t, the cell's own functions (a generic f as tanh).
+With an output head (`heads.HEADS`) every identity and number is about the head's own loss
+E = sum_t E_t(V h_t + c, y_t): the head's lemma dE_t/dz_t = yhat_t - y_t, direct = BPTT for
+every parameter and V, c, the engine (`numeric.head_loss`) against central differences of E.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
@@ -17,8 +20,9 @@ from symbptt.cells import carousel, jacobian, mp40, numeric
 from symbptt.cells.cell import Cell
 from symbptt.cells.expr import Add, Apply, Hadamard, ParamRef, Prev, Ref, walk
 from symbptt.cells.functions import LAMBDIFY_MODULE
+from symbptt.cells.heads import Head
 from symbptt.cells.steplemma import prove
-from symbptt.cells.symbolic import Unrolled, bptt, direct_equals_bptt, unroll
+from symbptt.cells.symbolic import Unrolled, bptt, direct_equals_bptt, head_gradient, unroll
 from symbptt.checkrow import CheckRow
 from symbptt.checkrow import timed as _timed
 
@@ -35,28 +39,52 @@ FD_TOLERANCE = 1e-6
 Outcome = CheckRow
 
 
-def _rel(a: np.ndarray, b: np.ndarray) -> float:
+def _rel(a: np.ndarray, b: np.ndarray, floor: float = 1e-8) -> float:
     a, b = np.ravel(a), np.ravel(b)
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)))
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), floor)))
 
 
 @dataclass(frozen=True)
 class Point:
-    """A random point: parameters by key, xs (T, 1, m), initial states (1, n), loss gradients g."""
+    """A random point: parameters by key, xs (T, 1, m), initial states (1, n), loss gradients g;
+    with a head also V (k, n), c (k,) in `head_params` and targets (T, 1, k)."""
 
     params: dict[str, np.ndarray]
     xs: np.ndarray
     states0: dict[str, np.ndarray]
     g: np.ndarray  # (T, 1, n): dL_t/dh_t of the linear stand-in
+    head_params: dict[str, np.ndarray] = field(default_factory=dict)
+    targets: np.ndarray | None = None
 
 
-def point(cell: Cell, T: int, n: int, m: int, seed: int = 0) -> Point:
-    """Parameters N(0, 0.6^2), inputs N(0, 1), states N(0, 0.5^2), g N(0, 1)."""
+def point(
+    cell: Cell, T: int, n: int, m: int, seed: int = 0, *, head: Head | None = None, k: int = 2
+) -> Point:
+    """Parameters N(0, 0.6^2), inputs N(0, 1), states N(0, 0.5^2), g N(0, 1); a head's V and c
+    N(0, 0.6^2) and targets of the head's kind: a distribution (softmax + cross-entropy),
+    entries in (0, 1) (sigmoid + BCE), N(0, 1) (squared error)."""
     rng = np.random.default_rng(seed)
     params = {p.key: rng.normal(0.0, 0.6, size=p.size(n, m)) for p in cell.params}
     xs = rng.normal(size=(T, 1, m))
     states0 = {s: rng.normal(0.0, 0.5, size=(1, n)) for s in cell.states}
-    return Point(params, xs, states0, rng.normal(size=(T, 1, n)))
+    g = rng.normal(size=(T, 1, n))
+    if head is None or not head.has_output_layer:
+        return Point(params, xs, states0, g)
+    hp = {"V": rng.normal(0.0, 0.6, size=(k, n)), "c": rng.normal(0.0, 0.6, size=k)}
+    if head.output == "softmax":
+        y = rng.dirichlet(np.ones(k), size=(T, 1))
+    elif head.output == "sigmoid":
+        y = rng.uniform(0.05, 0.95, size=(T, 1, k))
+    else:
+        y = rng.normal(size=(T, 1, k))
+    return Point(params, xs, states0, g, hp, y)
+
+
+def head_label(head: Head) -> str:
+    """'softmax + cross-entropy' as the rows print a head."""
+    return (
+        f"{head.output} + {head.loss.replace('_', ' ').replace('cross entropy', 'cross-entropy')}"
+    )
 
 
 def _exact(cell: Cell, T: int, n: int) -> Outcome:
@@ -66,6 +94,32 @@ def _exact(cell: Cell, T: int, n: int) -> Outcome:
 
     return _timed(
         f"exact: direct = BPTT for an arbitrary per-step loss L_t(h_t) (T={T}, n={n})",
+        "(a)=(b)",
+        body,
+    )
+
+
+def _exact_head(cell: Cell, head: Head, T: int, n: int, k: int, loss_at: str) -> Outcome:
+    """The head's lemma (dE_t/dz_t = yhat_t - y_t by SymPy) and direct = BPTT at z_t, for every
+    cell parameter and V, c: together direct = BPTT for the head's loss."""
+
+    def body() -> tuple[bool, float | None, str]:
+        lemma = head_gradient(head, k)
+        bad = direct_equals_bptt(unroll(cell, T, n, loss_at=loss_at, head=head, k=k))
+        ok = lemma.holds and not bad
+        notes = []
+        if lemma.assumption:
+            notes.append(f"the lemma assumes {lemma.assumption} (y_t a distribution)")
+        if not lemma.holds:
+            notes.append("dE_t/dz_t differs from yhat_t - y_t")
+        if bad:
+            notes.append(f"direct and BPTT differ at {', '.join(bad[:5])}")
+        return ok, 0.0 if ok else None, "; ".join(notes)
+
+    where = "E = E_T" if loss_at == "last" else "E = sum_t E_t"
+    return _timed(
+        f"exact: head {head_label(head)}, z_t = V h_t + c: dE_t/dz_t = yhat_t - y_t, and "
+        f"direct = BPTT for every parameter, V and c ({where}; T={T}, n={n}, k={k})",
         "(a)=(b)",
         body,
     )
@@ -83,32 +137,57 @@ def step_lemma(cell: Cell, n: int) -> Outcome:
     return _timed(f"exact: step lemma + base case, every T (n={n})", "step lemma", body)
 
 
-def _symbolic_vs_engine(cell: Cell, T: int, n: int, seed: int) -> Outcome:
+def _engine_grads(cell: Cell, pt: Point, head: Head | None, loss_at: str) -> dict[str, np.ndarray]:
+    """The generated engine's gradients at pt: of the head's loss (V, c too), or of the linear
+    stand-in."""
+    if head is not None:
+        _, eg = numeric.head_loss(
+            cell, head, pt.params | pt.head_params, pt.xs, pt.states0, pt.targets, loss_at=loss_at
+        )  # type: ignore[arg-type]
+        return eg.params
+    tr = numeric.forward(cell, pt.params, pt.xs, pt.states0)
+    return numeric.backward(cell, tr, {cell.readout: pt.g}).params
+
+
+def _symbolic_vs_engine(
+    cell: Cell, T: int, n: int, seed: int, head: Head | None = None, k: int = 2,
+    loss_at: str = "every",
+) -> Outcome:  # fmt: skip
     def body() -> tuple[bool, float | None, str]:
-        u = unroll(cell, T, n)
-        pt = point(cell, T, n, u.m, seed)
+        u = unroll(cell, T, n, head=head, k=k, loss_at=loss_at if head else "every")
+        pt = point(cell, T, n, u.m, seed, head=head, k=k)
         values: dict[sp.Symbol, float] = {}
-        for k, P in u.params.items():
-            values |= dict(zip(P, np.ravel(pt.params[k]), strict=True))
+        for key, P in u.all_params.items():
+            values |= dict(zip(P, np.ravel((pt.params | pt.head_params)[key]), strict=True))
         for t, x in enumerate(u.xs):
             values |= dict(zip(x, pt.xs[t, 0], strict=True))
         for s, v in u.states0.items():
             values |= dict(zip(v, pt.states0[s][0], strict=True))
-        for t, g in enumerate(u.dloss):
-            values |= dict(zip(g, pt.g[t, 0], strict=True))
-        grads = bptt(u).grads
         named = _named_values(u, values)
-        exprs = [e for k in cell.param_keys for e in grads[k]]
+        for t, g in enumerate(u.dloss):
+            if head is None:
+                values |= dict(zip(g, pt.g[t, 0], strict=True))
+            else:  # the head's error term at the point's z_t: yhat_t - y_t
+                z = np.array([named[s] for s in u.znames[t]])
+                dz = head.numpy_grad(z, pt.targets[t, 0])  # type: ignore[misc,index]
+                values |= {s: float(v) for s, v in zip(g, dz, strict=True) if s.is_Symbol}
+        grads = bptt(u).grads
+        keys = list(u.all_params)
+        exprs = [e for key in keys for e in grads[key]]
         got = evaluate_named(exprs, values | named)
-        tr = numeric.forward(cell, pt.params, pt.xs, pt.states0)
-        eg = numeric.backward(cell, tr, {cell.readout: pt.g})
-        want = np.concatenate([np.ravel(eg.params[k]) for k in cell.param_keys])
+        eg = _engine_grads(cell, pt, head, loss_at)
+        want = np.concatenate([np.ravel(eg[key]) for key in keys])
         err = _rel(got, want)
         return err < TOLERANCE, err, ""
 
+    loss = (
+        f"head {head_label(head)} (z_t = V h_t + c)"
+        if head is not None
+        else "linear stand-in loss L_t = g_t . h_t"
+    )
     return _timed(
         "numeric: two evaluators of the same reverse rules agree (symbolic BPTT vs generated "
-        f"engine), linear stand-in loss L_t = g_t . h_t (T={T}, n={n})",
+        f"engine), {loss} (T={T}, n={n})",
         "(b)",
         body,
     )
@@ -118,26 +197,36 @@ def _symbolic_vs_engine(cell: Cell, T: int, n: int, seed: int) -> Outcome:
 MP40_MAX = 3
 
 
-def _engine_vs_mp40(cell: Cell, T: int, n: int, seed: int) -> Outcome:
-    """The generated engine's dL/dP against mpmath 40-digit central differences of the forward."""
+def _engine_vs_mp40(
+    cell: Cell, T: int, n: int, seed: int, head: Head | None = None, k: int = 2,
+    loss_at: str = "every",
+) -> Outcome:  # fmt: skip
+    """The generated engine's dL/dP against mpmath 40-digit central differences of the forward
+    (with a head: of the head's own loss E, V and c included)."""
 
     def body() -> tuple[bool, float | None, str]:
         Tm, nm = min(T, MP40_MAX), min(n, MP40_MAX)
-        pt = point(cell, Tm, nm, nm, seed)
-        fd = mp40.loss_gradient(cell, pt.params, pt.xs, pt.states0, pt.g)
-        tr = numeric.forward(cell, pt.params, pt.xs, pt.states0)
-        eg = numeric.backward(cell, tr, {cell.readout: pt.g})
-        keys = cell.param_keys
+        pt = point(cell, Tm, nm, nm, seed, head=head, k=k)
+        if head is None:
+            fd = mp40.loss_gradient(cell, pt.params, pt.xs, pt.states0, pt.g)
+        else:
+            fd = mp40.loss_gradient(
+                cell, pt.params | pt.head_params, pt.xs, pt.states0, head=head,
+                targets=pt.targets, loss_at=loss_at,
+            )  # fmt: skip
+        eg = _engine_grads(cell, pt, head, loss_at)
+        keys = [*cell.param_keys, *pt.head_params]
         err = _rel(
-            np.concatenate([np.ravel(eg.params[k]) for k in keys]),
-            np.concatenate([np.ravel(fd[k]) for k in keys]),
+            np.concatenate([np.ravel(eg[key]) for key in keys]),
+            np.concatenate([np.ravel(fd[key]) for key in keys]),
         )
         at = f" (run at T={Tm}, n={nm})" if (Tm, nm) != (T, n) else ""
         return err < TOLERANCE, err, f"relative error {err:.1e}{at}"
 
+    of = f" of the head's loss {head_label(head)}" if head is not None else ""
     return _timed(
         "numeric: generated engine vs mpmath 40-digit central differences of the unrolled "
-        f"forward (T={min(T, MP40_MAX)}, n={min(n, MP40_MAX)})",
+        f"forward{of} (T={min(T, MP40_MAX)}, n={min(n, MP40_MAX)})",
         "(b)",
         body,
     )
@@ -166,21 +255,55 @@ def evaluate_named(exprs: list[sp.Expr], values: dict[sp.Symbol, float]) -> np.n
     return np.array(f(*[values[s] for s in syms]), dtype=float)
 
 
-def _engine_vs_fd(cell: Cell, T: int, n: int, seed: int) -> Outcome:
+def _head_fd(
+    cell: Cell, head: Head, pt: Point, loss_at: str, eps: float = 1e-5
+) -> dict[str, np.ndarray]:
+    """float64 central differences of the head's loss E for every parameter, V and c."""
+    params = pt.params | pt.head_params
+
+    def loss(p: dict[str, np.ndarray]) -> float:
+        y = pt.targets
+        assert y is not None  # a head's point always has targets
+        return numeric.head_loss(cell, head, p, pt.xs, pt.states0, y, loss_at=loss_at)[0]
+
+    fd: dict[str, np.ndarray] = {}
+    for key, v in params.items():
+        out = np.zeros_like(v)
+        for idx in np.ndindex(v.shape):
+            up, dn = v.copy(), v.copy()
+            up[idx] += eps
+            dn[idx] -= eps
+            out[idx] = (loss(params | {key: up}) - loss(params | {key: dn})) / (2 * eps)
+        fd[key] = out
+    return fd
+
+
+def _engine_vs_fd(
+    cell: Cell, T: int, n: int, seed: int, head: Head | None = None, k: int = 2,
+    loss_at: str = "every",
+) -> Outcome:  # fmt: skip
     def body() -> tuple[bool, float | None, str]:
-        pt = point(cell, T, n, n, seed)
-        got, fd = numeric.loss_gradient_check(
-            cell, pt.params, pt.xs, pt.states0, {cell.readout: pt.g}
-        )
-        keys = cell.param_keys
-        err = _rel(
-            np.concatenate([np.ravel(got.params[k]) for k in keys]),
-            np.concatenate([np.ravel(fd[k]) for k in keys]),
-        )
+        pt = point(cell, T, n, n, seed, head=head, k=k)
+        if head is None:
+            g, fd = numeric.loss_gradient_check(
+                cell, pt.params, pt.xs, pt.states0, {cell.readout: pt.g}
+            )
+            got = g.params
+        else:
+            got, fd = _engine_grads(cell, pt, head, loss_at), _head_fd(cell, head, pt, loss_at)
+        keys = [*cell.param_keys, *pt.head_params]
+        want = np.concatenate([np.ravel(fd[key]) for key in keys])
+        # a head's loss E is O(1): its differences (step 1e-5) are good to about 1e-10
+        # absolutely, so an entry far below the largest is compared at 1e-3 of the largest's
+        # scale (the 40-digit row holds every entry to 1e-8 relative)
+        floor = 1e-8 if head is None else max(1e-8, 1e-3 * float(np.abs(want).max()))
+        err = _rel(np.concatenate([np.ravel(got[key]) for key in keys]), want, floor)
         return err < FD_TOLERANCE, err, ""
 
+    of = f" of the head's loss {head_label(head)}" if head is not None else ""
     return _timed(
-        f"numeric: generated engine vs float64 central differences, step 1e-6 (T={T}, n={n})",
+        f"numeric: generated engine vs float64 central differences{of}, step "
+        f"{'1e-6' if head is None else '1e-5'} (T={T}, n={n})",
         "(b)",
         body,
     )
@@ -339,11 +462,29 @@ def _total(cell: Cell, s: str, statement: str, n: int, seed: int) -> Outcome:
     )
 
 
-def run(cell: Cell, T: int, n: int, *, seed: int = 0) -> list[Outcome]:
-    """Every check of cell at T steps and n hidden units (sizes checked by the caller)."""
-    out = [_exact(cell, T, n), step_lemma(cell, n)]
-    out.append(_symbolic_vs_engine(cell, T, n, seed))
-    out.append(_engine_vs_fd(cell, T, n, seed))
-    out.append(_engine_vs_mp40(cell, T, n, seed))
+def run(
+    cell: Cell,
+    T: int,
+    n: int,
+    *,
+    seed: int = 0,
+    head: Head | None = None,
+    k: int = 2,
+    loss_at: str = "every",
+) -> list[Outcome]:
+    """Every check of cell at T steps and n hidden units (sizes checked by the caller).
+
+    With an output head (k outputs; loss_at 'every' or 'last') the identities and numbers are
+    about the head's loss; the step lemma and the carousel do not depend on the loss.
+    """
+    if head is not None and not head.has_output_layer:
+        head = None
+    if head is None:
+        out = [_exact(cell, T, n), step_lemma(cell, n)]
+    else:
+        out = [_exact_head(cell, head, T, n, k, loss_at), step_lemma(cell, n)]
+    out.append(_symbolic_vs_engine(cell, T, n, seed, head, k, loss_at))
+    out.append(_engine_vs_fd(cell, T, n, seed, head, k, loss_at))
+    out.append(_engine_vs_mp40(cell, T, n, seed, head, k, loss_at))
     out += _carousel(cell, T, n, seed)
     return out

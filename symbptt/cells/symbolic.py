@@ -7,12 +7,18 @@ for every differentiable per-step loss; E is then written as sum_t <dL_t/dh_t, h
 derivative w.r.t. a parameter is sum_t (dL_t/dh_t)^T dh_t/dP, the chain rule's direct form.
 Functions are the atoms of `functions` (sigma, tanh, a generic f and f'), so equality is
 decided exactly as polynomials in those atoms (`symbolic.exact.same`), never at a point.
+
+With an output head (`heads.HEADS`: softmax + cross-entropy, identity + squared error, sigmoid
++ BCE) the loss reads z_t = V h_t + c: the unroll adds z_t as named quantities and V, c as
+parameters, and the free gradient is dE_t/dz_t. `head_gradient` proves, exactly, that the
+head's loss differentiated by SymPy is the head's error term yhat_t - y_t; with that lemma,
+direct = BPTT at z (both linear in dE_t/dz_t) is direct = BPTT for that head's loss.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
@@ -35,8 +41,10 @@ from symbptt.cells.expr import (
     Ref,
     Upstream,
 )
-from symbptt.cells.functions import FUNCTIONS, LAMBDIFY_MODULE
+from symbptt.cells.functions import FUNCTIONS, LAMBDIFY_MODULE, Sigmoid
+from symbptt.cells.heads import Head
 from symbptt.cells.reverse import StepAdjoints, adj_label, step_adjoints
+from symbptt.errors import InputError
 from symbptt.symbolic.exact import same
 
 __all__ = [
@@ -46,6 +54,7 @@ __all__ = [
     "direct",
     "direct_equals_bptt",
     "evaluate",
+    "head_gradient",
     "param_symbols",
     "to_sympy",
     "unroll",
@@ -151,38 +160,85 @@ class Unrolled:
     #: names[t-1][q]: the symbols of quantity q at step t; defs[t-1][q] their definitions.
     names: list[dict[str, sp.Matrix]]
     defs: list[dict[str, sp.Matrix]]
-    #: dL_t/dh_t for t = 1..T (free symbols; zero except at T when loss_at == 'last').
+    #: The loss's gradient at what it reads, t = 1..T (free symbols; zero except at T when
+    #: loss_at == 'last'): dL_t/dh_t for the generic loss, dE_t/dz_t (k x 1) with a head.
     dloss: list[sp.Matrix]
+    #: The output head (None: the generic per-step loss L_t(h_t)), its size k, its parameters
+    #: {'V': k x n, 'c': k x 1}, and z_t = V h_t + c as named symbols with their definitions.
+    head: Head | None = None
+    k: int = 0
+    head_params: dict[str, sp.Matrix] = field(default_factory=dict)
+    znames: list[sp.Matrix] = field(default_factory=list)
+    zdefs: list[sp.Matrix] = field(default_factory=list)
+
+    @property
+    def all_params(self) -> dict[str, sp.Matrix]:
+        """The cell's parameters, then the head's V and c."""
+        return {**self.params, **self.head_params}
+
+    def loss_reads(self, t: int) -> sp.Matrix:
+        """What the loss at step t (1-based) reads: h_t, or z_t with a head."""
+        return self.znames[t - 1] if self.head is not None else self.names[t - 1][self.cell.readout]
 
     @property
     def E(self) -> sp.Expr:
-        """sum_t <dL_t/dh_t, h_t> on the named graph (differentiates like the generic loss)."""
-        h = self.cell.readout
-        return sp.Add(*[(g.T * v[h])[0, 0] for g, v in zip(self.dloss, self.names, strict=True)])
+        """sum_t <dL_t/dh_t, h_t> (or sum_t <dE_t/dz_t, z_t>) on the named graph: it
+        differentiates like the loss."""
+        return sp.Add(
+            *[(g.T * self.loss_reads(t))[0, 0] for t, g in enumerate(self.dloss, start=1)]
+        )
 
     def _param_set(self) -> set[sp.Symbol]:
-        return {s for P in self.params.values() for s in P}
+        return {s for P in self.all_params.values() for s in P}
 
     def leaves(self) -> list[sp.Symbol]:
-        """Every free symbol in a fixed order: parameters, inputs, initial states, dL_t/dh_t."""
+        """Every free symbol in a fixed order: parameters (V, c last), inputs, initial states,
+        the loss gradients."""
         out: list[sp.Symbol] = [s for k in self.cell.param_keys for s in self.params[k]]
+        out += [s for P in self.head_params.values() for s in P]
         out += [s for x in self.xs for s in x]
         out += [s for st in self.cell.states for s in self.states0[st]]
         out += [s for g in self.dloss for s in g if isinstance(s, sp.Symbol)]
         return out
 
     def definitions(self) -> list[tuple[sp.Symbol, sp.Expr]]:
-        """Every named quantity with its definition, in evaluation order."""
+        """Every named quantity (z_t after step t's, with a head) with its definition, in
+        evaluation order."""
         out = []
-        for names, defs in zip(self.names, self.defs, strict=True):
+        for t, (names, defs) in enumerate(zip(self.names, self.defs, strict=True)):
             for q in self.cell.quantities:
                 out += list(zip(names[q], defs[q], strict=True))
+            if self.head is not None:
+                out += list(zip(self.znames[t], self.zdefs[t], strict=True))
         return out
 
 
-def unroll(cell: Cell, T: int, n: int, m: int | None = None, *, loss_at: str = "every") -> Unrolled:
-    """Unroll cell for T steps (m defaults to n) with a generic per-step loss of the readout."""
+#: The head's parameter keys: z_t = V h_t + c.
+HEAD_KEYS = ("V", "c")
+
+
+def unroll(
+    cell: Cell,
+    T: int,
+    n: int,
+    m: int | None = None,
+    *,
+    loss_at: str = "every",
+    head: Head | None = None,
+    k: int = 2,
+) -> Unrolled:
+    """Unroll cell for T steps (m defaults to n) with a generic per-step loss of the readout,
+    or with an output head of k outputs (z_t = V h_t + c; `heads.HEADS`)."""
     m = n if m is None else m
+    if head is not None and not head.has_output_layer:
+        head = None  # the generic head: a per-step loss of h_t
+    if head is not None:
+        clash = [key for key in HEAD_KEYS if key in cell.param_keys]
+        if clash:
+            raise InputError(
+                f"cell {cell.name!r} has a parameter {clash[0]!r}, which the output head "
+                "z_t = V h_t + c uses; rename it or use output 'none' with loss 'generic'"
+            )
     params = param_symbols(cell, n, m)
     xs = [vector(f"x_{t}", m) for t in range(1, T + 1)]
     states0 = {s: vector(f"{s}_0", n) for s in cell.states}
@@ -199,11 +255,24 @@ def unroll(cell: Cell, T: int, n: int, m: int | None = None, *, loss_at: str = "
         defs.append(dt)
         prev = {s: env.q[s] for s in cell.states}
     h = cell.readout
+    if head is None:
+        dloss = [
+            vector(f"dL_{t}/d{h}_{t}", n) if loss_at == "every" or t == T else sp.zeros(n, 1)
+            for t in range(1, T + 1)
+        ]
+        return Unrolled(cell, T, n, m, params, xs, states0, names, defs, dloss)
+    V = sp.Matrix(k, n, lambda r, c: sp.Symbol(f"V[{r},{c}]", real=True))
+    c = vector("c", k)
+    znames = [vector(f"z^out_{t}", k) for t in range(1, T + 1)]
+    zdefs = [V * names[t][h] + c for t in range(T)]
     dloss = [
-        vector(f"dL_{t}/d{h}_{t}", n) if loss_at == "every" or t == T else sp.zeros(n, 1)
+        vector(f"dE_{t}/dz_{t}", k) if loss_at == "every" or t == T else sp.zeros(k, 1)
         for t in range(1, T + 1)
     ]
-    return Unrolled(cell, T, n, m, params, xs, states0, names, defs, dloss)
+    return Unrolled(
+        cell, T, n, m, params, xs, states0, names, defs, dloss,
+        head, k, {"V": V, "c": c}, znames, zdefs,
+    )  # fmt: skip
 
 
 def _local(definition: sp.Expr, name: sp.Symbol, s: sp.Symbol) -> sp.Expr:
@@ -223,8 +292,8 @@ def direct(u: Unrolled) -> dict[str, sp.Matrix]:
         for s in deps[sym]:
             local[(sym, s)] = _local(d, sym, s)
     out = {}
-    h = u.cell.readout
-    for k, P in u.params.items():
+    reads = [u.loss_reads(t) for t in range(1, u.T + 1)]
+    for k, P in u.all_params.items():
         M = sp.zeros(*P.shape)
         for idx, p in enumerate(P):
             tan: dict[sp.Symbol, sp.Expr] = {p: sp.S.One}
@@ -234,10 +303,10 @@ def direct(u: Unrolled) -> dict[str, sp.Matrix]:
                     tan[sym] = sp.Add(*terms)
             M[idx] = sp.Add(
                 *[
-                    g[j] * tan[v[h][j]]
-                    for g, v in zip(u.dloss, u.names, strict=True)
-                    for j in range(u.n)
-                    if v[h][j] in tan
+                    g[j] * tan[v[j]]
+                    for g, v in zip(u.dloss, reads, strict=True)
+                    for j in range(len(v))
+                    if v[j] in tan
                 ]
             )
         out[k] = M
@@ -259,14 +328,20 @@ def bptt(u: Unrolled, rev: StepAdjoints | None = None) -> Bptt:
     """Run the cell's reverse step (reverse.step_adjoints, or rev) backwards through time."""
     cell = u.cell
     rev = step_adjoints(cell) if rev is None else rev
-    grads = {k: sp.zeros(*P.shape) for k, P in u.params.items()}
+    grads = {k: sp.zeros(*P.shape) for k, P in u.all_params.items()}
     carry = {s: sp.zeros(u.n, 1) for s in cell.states}
     deltas: list[dict[str, sp.Matrix]] = [{} for _ in range(u.T)]
     dxs: list[sp.Matrix] = [sp.zeros(u.m, 1) for _ in range(u.T)]
     for t in range(u.T - 1, -1, -1):
         prev = {s: (u.names[t - 1][s] if t > 0 else u.states0[s]) for s in cell.states}
         up = dict(carry)
-        up[cell.readout] = up[cell.readout] + u.dloss[t]
+        if u.head is None:
+            up[cell.readout] = up[cell.readout] + u.dloss[t]
+        else:  # z_t = V h_t + c: dE_t/dh_t = V^T dE_t/dz_t, dV += dE_t/dz_t h_t^T, dc += dE_t/dz_t
+            V, dz = u.head_params["V"], u.dloss[t]
+            up[cell.readout] = up[cell.readout] + V.T * dz
+            grads["V"] += dz * u.names[t][cell.readout].T
+            grads["c"] += dz
         env = Env(u.params, u.xs[t], prev, dict(u.names[t]), {}, up)
         for a, e in rev.adjoints:
             env.adj[a] = deltas[t][adj_label(a)] = to_sympy(e, env)
@@ -286,12 +361,66 @@ def direct_equals_bptt(u: Unrolled, rev: StepAdjoints | None = None) -> list[str
     `rev` replaces the cell's reverse step (to show that a wrong rule is refuted).
     """
     d, b = direct(u), bptt(u, rev).grads
-    keys = list(u.params)
+    keys = list(u.all_params)
     lhs = sp.Matrix([e for k in keys for e in d[k]])
     rhs = sp.Matrix([e for k in keys for e in b[k]])
     bad = same(lhs, rhs)
-    labels = [f"{k}[{i}]" for k in keys for i in range(len(u.params[k]))]
+    labels = [f"{k}[{i}]" for k in keys for i in range(len(u.all_params[k]))]
     return [labels[i] for i in bad]
+
+
+def sympy_output(head: Head, z: Sequence[sp.Expr]) -> list[sp.Expr]:
+    """yhat = g(z) in SymPy for a head with an output layer (softmax, identity, sigmoid)."""
+    own = getattr(head, "sympy_output", None)  # the heads table's own form, where it has one
+    if own is not None:
+        return list(own(z))
+    if head.output == "softmax":
+        den = sp.Add(*[sp.exp(v) for v in z])
+        return [sp.exp(v) / den for v in z]
+    if head.output == "sigmoid":
+        return [Sigmoid(v) for v in z]
+    if head.output == "identity":
+        return list(z)
+    raise InputError(f"head {head.name!r} has no output layer")
+
+
+@dataclass(frozen=True)
+class HeadGradient:
+    """The head's lemma at k outputs: dE/dz by SymPy against the stated yhat - y."""
+
+    head: Head
+    k: int
+    #: dE/dz_j by SymPy's differentiation of the head's loss, and the stated yhat_j - y_j.
+    derived: tuple[sp.Expr, ...]
+    stated: tuple[sp.Expr, ...]
+    #: the assumption used (softmax + cross-entropy: the target sums to 1), '' when none.
+    assumption: str
+    holds: bool
+
+
+def head_gradient(head: Head, k: int) -> HeadGradient:
+    """Prove dE(z, y)/dz = g(z) - y exactly for the head's loss E and output g (k outputs).
+
+    Softmax + cross-entropy needs sum_j y_j = 1 (a distribution, one-hot included): without
+    it dE/dz_j = yhat_j sum_i y_i - y_j, so the assumption is substituted and named.
+    """
+    if not head.has_output_layer or head.sympy_loss is None:
+        raise InputError(f"head {head.name!r} has no output layer")
+    z = [sp.Symbol(f"z[{j}]", real=True) for j in range(k)]
+    y = [sp.Symbol(f"y[{j}]", real=True) for j in range(k)]
+    E = head.sympy_loss(z, y)
+    derived = [sp.diff(E, zj) for zj in z]
+    stated = [a - b for a, b in zip(sympy_output(head, z), y, strict=True)]
+    assumption = ""
+    sub: dict[sp.Symbol, sp.Expr] = {}
+    if head.output == "softmax":
+        assumption = "sum_j y_j = 1"
+        sub = {y[-1]: 1 - sp.Add(*y[:-1])}
+    ok = all(
+        sp.simplify((sp.expand_log(d, force=True) - s).xreplace(sub).rewrite(sp.exp)) == 0
+        for d, s in zip(derived, stated, strict=True)
+    )
+    return HeadGradient(head, k, tuple(derived), tuple(stated), assumption, ok)
 
 
 def evaluate(u: Unrolled, exprs: list[sp.Expr], values: Mapping[sp.Symbol, float]) -> np.ndarray:
