@@ -1,15 +1,15 @@
-"""The engine's cell, with the model's activation passed in, rendered by latexify-py.
+"""The engine's own step functions, rendered by latexify-py in each text's notation.
 
-`symbptt.engine.rnn_cell_forward_step` / `rnn_cell_backward_step` are tanh only. The two
-functions here are the same step with the activation f and its derivative f' as arguments
-(taken from `engine.ACTIVATIONS`, so the numbers are the engine's; the tests check them against
-`engine.forward` / `engine.backward` step by step for every activation). They are rendered with
-`latexify.get_latex`, arguments and f, f' mapped to the model's letters (sigma, f), so the reader
-sees that the code computes the printed formula. latexify writes every product as `\\cdot` or
-juxtaposition and
-a transpose as `\\mathbf{W}^\\intercal`; `_tidy` turns matrix products into juxtaposition, the
-elementwise `*` into `\\odot` (checked against the function's syntax tree) and transposes into
-`^\\top`.
+`symbptt.engine.rnn_cell_forward_step` (and its three term orders: recurrent term first, no
+hidden bias) and `rnn_cell_backward_step` take the activation f and its derivative f' as
+arguments; here they get the model's (from `engine.ACTIVATIONS`, so the numbers are the
+engine's; tests/test_engine_steps.py holds the steps equal to the generated engine and
+tests/test_latex_cells.py to `engine.forward` / `engine.backward`, step by step). They are
+rendered with `latexify.get_latex`, arguments and f, f' mapped to the model's letters (sigma,
+f), so the reader sees that the code computes the printed formula. latexify writes every
+product as `\\cdot` or juxtaposition and a transpose as `\\mathbf{W}^\\intercal`; `_tidy` turns
+matrix products into juxtaposition, the elementwise `*` into `\\odot` (checked against the
+function's syntax tree) and transposes into `^\\top`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,14 @@ import latexify
 import numpy as np
 
 from symbptt import engine
-from symbptt.engine import transpose
+from symbptt.cells.functions import NUMERIC_STAND_IN
+from symbptt.engine import (
+    rnn_cell_backward_step,
+    rnn_cell_forward_step,
+    rnn_cell_forward_step_no_bias,
+    rnn_cell_forward_step_recurrent_first,
+    rnn_cell_forward_step_recurrent_first_no_bias,
+)
 from symbptt.latex.notation import ACTIVATION_TEX, Names
 from symbptt.latex.printer import time_index, vector
 from symbptt.model import Model, Role
@@ -34,36 +41,8 @@ Array = np.ndarray
 Elementwise = Callable[[Array], Array]
 
 
-def rnn_cell_forward_step(
-    U: Array, W: Array, b: Array, x: Array, h_prev: Array, f: Elementwise
-) -> Array:
-    """One RNN step h_t = f(U x_t + W h_{t-1} + b) on column vectors, any activation f."""
-    return f(U @ x + W @ h_prev + b)
-
-
-def rnn_cell_forward_step_recurrent_first(
-    U: Array, W: Array, b: Array, x: Array, h_prev: Array, f: Elementwise
-) -> Array:
-    """The same step written as the recurrent-first texts do: h_t = f(W h_{t-1} + U x_t + b)."""
-    return f(W @ h_prev + U @ x + b)
-
-
-def rnn_cell_forward_step_no_bias(
-    U: Array, W: Array, x: Array, h_prev: Array, f: Elementwise
-) -> Array:
-    """The step of a model without a hidden bias: h_t = f(U x_t + W h_{t-1})."""
-    return f(U @ x + W @ h_prev)
-
-
-def rnn_cell_forward_step_recurrent_first_no_bias(
-    U: Array, W: Array, x: Array, h_prev: Array, f: Elementwise
-) -> Array:
-    """The same without a hidden bias, recurrent term first: h_t = f(W h_{t-1} + U x_t)."""
-    return f(W @ h_prev + U @ x)
-
-
 def forward_step_for(model: Model) -> Callable[..., Array]:
-    """The forward step with the model's terms, in the order the model's text writes them."""
+    """The engine's forward step with the model's terms, in the order its text writes them."""
     first = model.notation.recurrent_first
     if Role.HIDDEN_BIAS not in model.notation.parameters:
         return (
@@ -74,16 +53,10 @@ def forward_step_for(model: Model) -> Callable[..., Array]:
     return rnn_cell_forward_step_recurrent_first if first else rnn_cell_forward_step
 
 
-def rnn_cell_backward_step(
-    W: Array, net: Array, dh: Array, delta_next: Array, fprime: Elementwise
-) -> Array:
-    """One BPTT step delta_t = f'(net_t) (.) (dE/dh_t + W^T delta_{t+1}), any activation f."""
-    return fprime(net) * (dh + transpose(W) @ delta_next)
-
-
 def engine_activation(model: Model) -> str:
-    """The engine's activation for the model (a generic f is checked with the tanh stand-in)."""
-    return "tanh" if model.activation == "generic" else model.activation
+    """The engine's activation for the model (a generic f runs as the functions table's
+    numeric stand-in, tanh)."""
+    return NUMERIC_STAND_IN if model.activation == "generic" else model.activation
 
 
 def activation_functions(name: str) -> tuple[Elementwise, Elementwise]:
@@ -206,7 +179,7 @@ def _activation_text(model: Model) -> str:
     f = model.notation.activation.latex
     name = engine_activation(model)
     if model.activation == "generic":
-        return f"${f}$ is any activation; the engine checks it with its `tanh` stand-in"
+        return f"${f}$ is any activation; the engine checks it with its `{name}` stand-in"
     tex = ACTIVATION_TEX[name]
     same = f"${f}$" if tex == f else f"${f} = {tex}$"
     return f"{same} is the engine's `ACTIVATIONS['{name}']`"
