@@ -269,3 +269,149 @@ def test_proof_claims_use_the_models_letters() -> None:
     claims = [c for c, _ in S.prove(catalog.load("homework3"), 1).steps]
     assert "cell Jacobian: dh_t/dh_(t-1) = diag(sigma'(s_t)) W" in claims
     assert not [c for c in claims if "dE" in c or "net" in c]
+
+
+# ----------------------------------------------- the cell and the heads as the one statement
+
+_HEADS = {  # (output, loss) -> (yhat from z, dE_t/dz_t), written here from the published forms
+    ("softmax", "cross_entropy"): (
+        lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(),
+        lambda yhat, y: yhat - y,  # one-hot targets
+    ),
+    ("identity", "squared_error"): (lambda z: z, lambda yhat, y: yhat - y),
+    ("sigmoid", "binary_cross_entropy"): (lambda z: 1 / (1 + np.exp(-z)), lambda yhat, y: yhat - y),
+}
+_ACTS = {  # f and f'; a generic f runs as tanh (the documented numeric stand-in)
+    "tanh": (np.tanh, lambda a: 1 - np.tanh(a) ** 2),
+    "generic": (np.tanh, lambda a: 1 - np.tanh(a) ** 2),
+    "sigmoid": (lambda a: 1 / (1 + np.exp(-a)), lambda a: np.exp(-a) / (1 + np.exp(-a)) ** 2),
+    "relu": (lambda a: np.maximum(a, 0.0), lambda a: (a > 0).astype(float)),
+    "identity": (lambda a: a, np.ones_like),
+}
+
+
+def _loop_bptt(P, xs, h0, Y, act, head, loss_at):
+    """Plain BPTT from the equations: net_t = U x_t + W h_(t-1) + b, h_t = f(net_t),
+    z_t = V h_t + c, e_t = yhat_t - y_t, delta_t = f'(net_t) (.) (V^T e_t + W^T delta_(t+1))."""
+    f, fp = _ACTS[act]
+    out, err = _HEADS[head]
+    T = len(xs)
+    hs, nets = [h0], []
+    for t in range(T):
+        nets.append(P["U"] @ xs[t] + P["W"] @ hs[-1] + P["b"])
+        hs.append(f(nets[-1]))
+    g = {key: np.zeros_like(v) for key, v in P.items()}
+    d_next = np.zeros_like(h0)
+    for t in range(T - 1, -1, -1):
+        e = np.zeros(P["V"].shape[0])
+        if loss_at == "every" or t == T - 1:
+            e = err(out(P["V"] @ hs[t + 1] + P["c"]), Y[t])
+        g["V"] += np.outer(e, hs[t + 1])
+        g["c"] += e
+        d = fp(nets[t]) * (P["V"].T @ e + P["W"].T @ d_next)
+        g["U"] += np.outer(d, xs[t])
+        g["W"] += np.outer(d, hs[t])
+        g["b"] += d
+        d_next = d
+    g["h0"] = P["W"].T @ d_next
+    return g
+
+
+def _head_model(head, act, loss_at="every"):
+    output, loss = head
+    return dataclasses.replace(
+        catalog.load("elman"), output=output, loss=loss, activation=act, loss_at=loss_at
+    )
+
+
+@pytest.mark.parametrize("act", list(_ACTS))
+@pytest.mark.parametrize("head", list(_HEADS), ids=lambda h: h[1])
+def test_compiled_matches_an_independent_loop_for_every_head_and_activation(act, head) -> None:
+    T = 7
+    P, xs, h0, Y = _setup(T, n=3, m=2, k=3, seed=3)
+    if head[1] == "binary_cross_entropy":
+        Y = np.random.default_rng(4).integers(0, 2, size=(T, 3)).astype(float)
+    for loss_at in ("every", "last"):
+        got = compile_gradients(_head_model(head, act, loss_at), 3, k=3)(P, xs, h0, targets=Y)
+        want = _loop_bptt(P, xs, h0, Y, act, head, loss_at)
+        for key, w in want.items():
+            np.testing.assert_allclose(got[key], w, rtol=1e-11, atol=1e-13, err_msg=key)
+
+
+def test_compiled_output_error_is_the_heads_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Codegen's e_t is the table's numpy_grad: a doubled one doubles dV exactly."""
+    from symbptt.symbolic import codegen
+
+    model = catalog.load("elman")
+    P, xs, h0, Y = _setup(3)
+    right = compile_gradients(model, 3)(P, xs, h0, targets=Y)
+    head = S.model_head(model)
+    doubled = dataclasses.replace(head, numpy_grad=lambda z, y: 2 * head.numpy_grad(z, y))
+    monkeypatch.setattr(codegen, "model_head", lambda m: doubled)
+    wrong = compile_gradients(model, 3)(P, xs, h0, targets=Y)
+    np.testing.assert_allclose(wrong["V"], 2 * right["V"], rtol=1e-12)
+    np.testing.assert_allclose(wrong["c"], 2 * right["c"], rtol=1e-12)
+
+
+def test_compiled_targets_need_a_head_with_an_error_term() -> None:
+    model = dataclasses.replace(catalog.load("elman"), loss="generic")  # softmax + generic L_t
+    P, xs, h0, Y = _setup(2)
+    with pytest.raises(InputError, match="give dh="):
+        compile_gradients(model, 3)(P, xs, h0, targets=Y)
+
+
+@pytest.mark.parametrize("head", list(_HEADS), ids=lambda h: h[1])
+def test_output_lemma_is_proved_from_the_heads_loss(head, monkeypatch) -> None:
+    """The lemma differentiates the table's SymPy loss: right for each head, and a loss scaled
+    by 2 in the table (a wrong statement) fails the claim."""
+    model = _head_model(head, "tanh")
+    (lemma,) = [(c, ok) for c, ok in S.prove(model, 1).steps if c.startswith("output lemma")]
+    assert lemma[1], lemma
+    summed = "(sum_j y_tj)" in lemma[0]
+    assert summed == (head[1] == "cross_entropy")  # the CE gradient is yhat sum_j y_j - y
+    right = S.model_head(model)
+    wrong = dataclasses.replace(right, sympy_step_loss=lambda z, p, y: 2 * right.sympy_loss(z, y))
+    monkeypatch.setattr(S, "model_head", lambda m: wrong)
+    (bad,) = [(c, ok) for c, ok in S.prove(model, 1).steps if c.startswith("output lemma")]
+    assert not bad[1], bad
+
+
+def test_the_proofs_step_is_the_cells_statement(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The proof reads net_t from Model.cell_def: a cell with W h_(t-1) twice (a wrong
+    statement for the text's rule) fails the adjoint, dW and Jacobian claims."""
+    from symbptt.cells.builtin import rnn
+    from symbptt.cells.cell import Equation
+    from symbptt.cells.expr import Add, Apply, MatMul, ParamRef, Prev
+    from symbptt.model import Model
+
+    model = catalog.load("elman")
+    cell = rnn("tanh")
+    (eq,) = cell.equations
+    extra = MatMul(ParamRef("W"), Prev("h"))
+    doubled = Equation("h", Apply("tanh", Add((*eq.rhs.arg.terms, extra))))
+    bad_cell = dataclasses.replace(cell, equations=(doubled,))
+    monkeypatch.setattr(Model, "cell_def", property(lambda self: bad_cell))
+    proof = S.prove(model, 2)
+    failed = [c for c, ok in proof.steps if not ok]
+    rec = model.notation.param(Role.RECURRENT).ascii
+    assert any("rule's adjoint" in c for c in failed)
+    assert any(c.startswith("cell Jacobian") for c in failed)
+    assert any(f"d{rec} = per-step term" in c for c in failed)
+
+
+def test_a_gated_cell_is_not_the_vanilla_lemmas() -> None:
+    with pytest.raises(InputError, match="not a vanilla cell"):
+        S.prove(catalog.load("lstm"), 1)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_every_claim_has_latex_wording(name: str) -> None:
+    """The printing side words every claim; the algebra returns ASCII and data only."""
+    from symbptt.latex.proof_letters import labels
+
+    model = catalog.load(name)
+    proof = S.prove(model, 1)
+    words = labels(model, proof)
+    assert list(words) == [c for c, _ in proof.steps]
+    for claim, text in words.items():
+        assert text and text.count("$") % 2 == 0 and "{E}" not in text, (claim, text)

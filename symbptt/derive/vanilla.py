@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from symbptt import verify
 from symbptt.derive.claims import claims
 from symbptt.derive.paths import jacobian_section, paths_section
+from symbptt.latex import proof_letters
 from symbptt.latex.cells import engine_cells
 from symbptt.latex.expansion import check_sizes, expansion_section
 from symbptt.latex.model_section import model_section
@@ -66,7 +67,7 @@ def proof_checks(model: Model, n: int) -> list[CheckResult]:
     )
     if not proof.steps:
         return [CheckResult("the proof has no steps", "step-lemma proof", False, None, detail)]
-    labels = getattr(proof, "labels", {})
+    labels = proof_letters.labels(model, proof)
     return [
         CheckResult(claim, "step-lemma proof", ok, None, detail, label=labels.get(claim, ""))
         for claim, ok in proof.steps

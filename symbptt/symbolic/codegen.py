@@ -2,7 +2,10 @@
 
 The per-step backward rule (`steplemma.rule_for`, proved exactly by `steplemma.prove`) is built
 once over MatrixSymbols and lambdified with cse into numpy code; `compile_gradients` runs it in a
-numeric loop forward and backward over any T, so nothing symbolic grows with T.
+numeric loop forward and backward over any T, so nothing symbolic grows with T. The forward step
+is the cell's own statement (`Model.cell_def`, its argument of f lambdified); f and f' are the
+function table's numpy forms (`cells.functions`), the output error e_t = dE_t/dz_t the head
+table's `numpy_grad` (`cells.heads`), which the output lemma proves.
 """
 
 from __future__ import annotations
@@ -13,37 +16,22 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symbptt.cells.functions import FUNCTIONS
+from symbptt.cells.heads import Head
 from symbptt.errors import InputError
 from symbptt.model import ENGINE_KEY, Model, Role
-from symbptt.symbolic.steplemma import Cell, StepRule, net_of, param_shapes, rule_for, sizes_for
+from symbptt.symbolic.steplemma import (
+    Cell,
+    StepRule,
+    model_head,
+    net_of,
+    param_shapes,
+    rule_for,
+    sizes_for,
+    vanilla_step,
+)
 
 __all__ = ["compile_gradients"]
-
-_NU = sp.Symbol("nu")
-#: Each activation as a SymPy expression in nu; f' is derived from it by sp.diff. The sigmoid is
-#: written 0.5 (1 + tanh(nu / 2)) so that f and f' stay finite for any nu; generic runs as tanh.
-_ACTIVATION_EXPR = {
-    "tanh": sp.tanh(_NU),
-    "generic": sp.tanh(_NU),
-    "sigmoid": (1 + sp.tanh(_NU / 2)) / 2,
-    "relu": sp.Piecewise((_NU, _NU > 0), (0, True)),
-    "identity": _NU,
-}
-
-
-def _elementwise(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
-    fn = sp.lambdify(_NU, expr, modules="numpy")
-    return lambda a: np.asarray(fn(a), dtype=float) * np.ones_like(a)
-
-
-def _output_error(output: str, z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """e = dE_t/dz_t as the output lemma states it (proved exactly by `steplemma.prove`)."""
-    if output == "softmax":
-        p = np.exp(z - z.max())
-        p /= p.sum()
-        return p * y.sum() - y
-    yhat = z if output == "identity" else 0.5 * (1.0 + np.tanh(0.5 * z))
-    return yhat - y
 
 
 def compile_gradients(
@@ -77,9 +65,9 @@ def compile_gradients(
         raise InputError(f"rule {rule.name!r} gives no per-step term for {', '.join(missing)}")
     args = [*P.values(), hp, x, h, fp, *([e] if out else []), dh, g]
     backward = sp.lambdify(args, [res.adjoint, *(res.terms[r] for r in roles)], cse=True)
-    net_fn = sp.lambdify([*P.values(), hp, x], net_of(P, hp, x), cse=True)
-    act = _ACTIVATION_EXPR[model.activation]
-    f, df = _elementwise(act), _elementwise(sp.diff(act, _NU))
+    net_fn = sp.lambdify([*P.values(), hp, x], net_of(model.cell_def, P, hp, x), cse=True)
+    fn = FUNCTIONS[vanilla_step(model.cell_def)[1]]  # a generic f runs as its numeric stand-in
+    head = model_head(model)
 
     def grads(
         params: Mapping[str, Any], xs: Any, h0: Any = None, *, targets: Any = None, dh: Any = None
@@ -93,9 +81,10 @@ def compile_gradients(
             H[0] = _array(h0, "h0", (n,)).reshape(n, 1)
         FP = np.empty((T, n, 1))
         for t in range(T):
-            net = net_fn(*Pv, H[t], X[t].reshape(m, 1))
-            H[t + 1], FP[t] = f(net), df(net)
-        E, D = _errors(model, Pv, H, T, n, k, targets, dh)
+            net = np.asarray(net_fn(*Pv, H[t], X[t].reshape(m, 1)), dtype=float)
+            H[t + 1] = fn.numpy(net)
+            FP[t] = fn.prime(net, H[t + 1])
+        E, D = _errors(model, head, Pv, H, T, n, k, targets, dh)
         total = [np.zeros(s.shape) for s in P.values()]
         adj = np.zeros((n, 1))
         for t in range(T - 1, -1, -1):
@@ -145,9 +134,18 @@ def _shape_like(a: np.ndarray, like: Any) -> np.ndarray:
 
 
 def _errors(
-    model: Model, Pv: list[np.ndarray], H: np.ndarray, T: int, n: int, k: int, targets: Any, dh: Any
+    model: Model,
+    head: Head | None,
+    Pv: list[np.ndarray],
+    H: np.ndarray,
+    T: int,
+    n: int,
+    k: int,
+    targets: Any,
+    dh: Any,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-step e_t = dE_t/dz_t (targets) or upstream dh_t: exactly one of them is given."""
+    """Per-step e_t = dE_t/dz_t by the head's numpy_grad (targets) or upstream dh_t: exactly
+    one of them is given."""
     if (targets is None) == (dh is None):
         raise InputError("give exactly one of targets= or dh=")
     E, D = np.zeros((T, k, 1)), np.zeros((T, n, 1))
@@ -156,13 +154,18 @@ def _errors(
         return E, D
     if not model.has_output_layer:
         raise InputError(f"model {model.name!r} has no output layer; give dh= instead of targets=")
+    if head is None or head.numpy_grad is None:
+        raise InputError(
+            f"model {model.name!r}: output {model.output!r} with loss {model.loss!r} has no "
+            "error term dE_t/dz_t in the heads table; give dh= instead of targets="
+        )
     Y = np.asarray(targets)
-    if Y.shape == (T,) and np.issubdtype(Y.dtype, np.integer) and model.output == "softmax":
-        Y = np.eye(k)[Y]
+    if Y.shape == (T,) and np.issubdtype(Y.dtype, np.integer) and head.output == "softmax":
+        Y = np.eye(k)[Y]  # class labels for a softmax head
     Y = _array(Y, "targets", (T, k))
     V = Pv[list(model.roles).index(Role.OUTPUT)]
     c = Pv[list(model.roles).index(Role.OUTPUT_BIAS)] if Role.OUTPUT_BIAS in model.roles else 0.0
-    steps = range(T) if model.loss_at == "every" else [T - 1]
-    for t in steps:
-        E[t] = _output_error(model.output, V @ H[t + 1] + c, Y[t].reshape(k, 1))
+    steps = slice(None) if model.loss_at == "every" else slice(T - 1, T)
+    Z = (V @ H[1:] + c)[:, :, 0]  # z_t = V h_t + c as rows (T, k)
+    E[steps, :, 0] = head.numpy_grad(Z[steps], Y[steps])
     return E, D

@@ -16,8 +16,12 @@ sum_{s>=t} term_s(P). C(T+1) is empty (E_{>T} = 0, g = 0). The lemma with g, Gam
 C(t+1) gives C(t); C(1) is dE/dP = sum_t term_t(P). The base case T = 1 is also checked by
 differentiating E = E_1 directly. Because g, Gamma and f, L, R are arbitrary, no T is special.
 
-The same rule, written once over matrices, is lambdified into numpy code by
-`symbptt.symbolic.codegen.compile_gradients` (re-exported here) for any T.
+The cell's step is read from its one statement (`Model.cell_def`, the cell IR: h_t =
+f(a(x_t, h_{t-1})) with a the argument of f, evaluated by `cells.symbolic.to_sympy`), with f made
+generic; the output lemma reads the head's SymPy loss and output from `cells.heads.HEADS`.
+The proof returns ASCII claims with their content as data (`Claim`); a printer words them in a
+text's LaTeX (`symbptt.latex.proof_letters`). The same rule, written once over matrices, is
+lambdified into numpy code by `symbptt.symbolic.codegen.compile_gradients` for any T.
 """
 
 from __future__ import annotations
@@ -29,21 +33,30 @@ from typing import Any
 
 import sympy as sp
 
+from symbptt.cells.cell import Cell as CellDef
+from symbptt.cells.expr import Add, Apply, Expr, Input, MatMul, ParamRef, Prev
+from symbptt.cells.functions import FUNCTIONS
+from symbptt.cells.heads import BY_OUTPUT_LOSS, HEADS, Head
+from symbptt.cells.symbolic import Env, to_sympy
 from symbptt.errors import InputError
 from symbptt.model import ENGINE_KEY, Model, Role
 
 __all__ = [
     "Cell",
+    "Claim",
     "Proof",
     "StepResult",
     "StepRule",
-    "compile_gradients",  # noqa: F822 (lazy, see __getattr__)
+    "delta_kinds",
+    "letters",
+    "model_head",
     "net_of",
     "param_shapes",
     "prove",
     "rule_for",
     "sizes_for",
     "step_terms",
+    "vanilla_step",
 ]
 
 #: What a delta is claimed to equal: the derivative named by the model's convention.
@@ -55,42 +68,14 @@ _MEANING_TEXT = {
     REST: "d{E}_>t/d{net}_t",
     STATE: "d{Et}_t/d{h}_t",
 }
-
-
-def _tex_letters(model: Model) -> dict[str, str]:
-    """The LaTeX pieces of the proof's claims in the model's names (loss of steps >= t, ...)."""
-    from symbptt.latex.notation import Names
-    from symbptt.latex.printer import vector
-
-    nm = Names(model)
-    loss = model.notation.loss
-    return {
-        "ge": vector(loss, r"\ge t"),
-        "gt": vector(loss, ">t"),
-        "Et": nm.E_t("t"),
-        "E": nm.E,
-        "h": nm.h("t"),
-        "hp": nm.h("t-1"),
-        "net": nm.net("t"),
-        "z": nm.z("t"),
-        "R": nm.param(Role.RECURRENT),
-        "diag": nm.diag_fprime(nm.net("t")),
-        "yhat": nm.yhat("t"),
-        "y": nm.y("t"),
-        "yj": nm.y("t,j"),
-        "delta_t": nm.delta("t"),
-        "delta_tt": nm.delta("t", "t"),
-        "delta_tk": nm.delta("t", "k"),
-        "total": nm.total_error("t"),
-    }
-
-
-_MEANING_TEX = {
-    TOTAL: r"\partial {ge} / \partial {net}",
-    LOCAL: r"\partial {Et} / \partial {net}",
-    REST: r"\partial {gt} / \partial {net}",
-    STATE: r"\partial {Et} / \partial {h}",
-}
+#: The kinds of claim a proof makes (`Claim.kind`).
+ADJOINT, PARAM, DELTA, JACOBIAN, OUTPUT, INDUCTION = (
+    "adjoint", "param", "delta", "jacobian", "output", "induction",
+)  # fmt: skip
+#: Which one-step situation a claim is about (`Claim.case`).
+BASE, STEP, STEP_NO_LOSS = "base", "step", "step_no_loss"
+#: The two forms of the output lemma: yhat - y, and yhat (sum_j y_j) - y (cross-entropy).
+PLAIN, SUMMED = "plain", "summed"
 MAX_PROOF_N = 8
 GENERIC_MAX_N = 3
 
@@ -159,12 +144,21 @@ def letters(model: Model) -> dict[str, str]:
     }
 
 
+def delta_kinds(model: Model) -> dict[str, str]:
+    """The ASCII keys `rule_for` gives its deltas -> which delta: t, tt (t,t), tk (t,k), total."""
+    a = letters(model)
+    return {
+        f"{a['d']}_t": "t",
+        f"{a['d']}_{{t,t}}": "tt",
+        f"{a['d']}_{{t,k}}": "tk",
+        f"{a['f']}'({a['net']}_t) (.) ({a['d']}_t + {a['R']}^T nu_{{t+1}})": "total",
+    }
+
+
 def rule_for(model: Model) -> StepRule:
     """The per-step BPTT rule in the model's own delta convention."""
     roles = model.roles
-    a = letters(model)
-    d_t, d_tt, d_tk = f"{a['d']}_t", f"{a['d']}_{{t,t}}", f"{a['d']}_{{t,k}}"
-    total = f"{a['f']}'({a['net']}_t) (.) ({d_t} + {a['R']}^T nu_{{t+1}})"
+    d_t, d_tt, d_tk, total = delta_kinds(model)
 
     def net(c: Cell) -> StepResult:
         d = c.had(c.fp, c.dEdh + c.g)  # delta_t = f'(net_t) (.) (V^T e_t + W^T delta_{t+1})
@@ -187,18 +181,6 @@ def rule_for(model: Model) -> StepRule:
     return StepRule(f"{model.name}:{model.delta}", rules[model.delta])
 
 
-def _delta_claim_tex(model: Model, key: str, says: str) -> str:
-    """`key = says` with a delta key of `rule_for` as LaTeX math; a key of another rule as code."""
-    a, x = letters(model), _tex_letters(model)
-    known = {
-        f"{a['d']}_t": x["delta_t"],
-        f"{a['d']}_{{t,t}}": x["delta_tt"],
-        f"{a['d']}_{{t,k}}": x["delta_tk"],
-        f"{a['f']}'({a['net']}_t) (.) ({a['d']}_t + {a['R']}^T nu_{{t+1}})": x["total"],
-    }
-    return f"${known[key]} = {says}$" if key in known else f"`{key}` = ${says}$"
-
-
 def sizes_for(model: Model, n: int, m: int | None, k: int | None) -> tuple[int, int, int]:
     """(n, m, k) checked as positive integers; m and k default to the model's sizes."""
     for key, v in (("n", n), ("m", m), ("k", k)):
@@ -213,15 +195,68 @@ def param_shapes(model: Model, n: int, m: int, k: int) -> dict[Role, tuple[int, 
     return {r: (s[0], s[1]) if len(s) == 2 else (s[0], 1) for r, s in shapes.items()}
 
 
-def net_of(params: Mapping[Role, Any], h_prev: Any, x: Any) -> Any:
-    """net_t = W h_{t-1} + U x_t (+ b) over explicit matrices or MatrixSymbols."""
-    net = params[Role.RECURRENT] * h_prev + params[Role.INPUT] * x
-    if Role.HIDDEN_BIAS in params:
-        net += params[Role.HIDDEN_BIAS]
-    return net
+def vanilla_step(cell: CellDef) -> tuple[str, str, Expr]:
+    """(state, function, argument) of a one-equation cell h_t = f(a) with a affine in x_t,
+    h_{t-1} and the parameters: the vanilla cell's one statement, read from its IR."""
+    eqs = cell.equations
+    if len(cell.states) != 1 or len(eqs) != 1 or eqs[0].name != cell.states[0]:
+        raise InputError(f"cell {cell.name!r} is not a vanilla cell h_t = f(U x_t + W h_(t-1) + b)")
+    rhs = eqs[0].rhs
+    if not isinstance(rhs, Apply) or not _affine(rhs.arg):
+        raise InputError(f"cell {cell.name!r}: {eqs[0].name} = {rhs} is not f of an affine map")
+    return cell.states[0], rhs.function, rhs.arg
+
+
+def _affine(e: Expr) -> bool:
+    """True for a sum of parameter-times-(x or the previous state) products and biases."""
+    terms = e.terms if isinstance(e, Add) else (e,)
+    return all(
+        isinstance(t, ParamRef)
+        or (isinstance(t, MatMul) and not t.transpose and isinstance(t.vector, Input | Prev))
+        for t in terms
+    )
+
+
+def net_of(cell: CellDef, params: Mapping[Role, Any], h_prev: Any, x: Any) -> Any:
+    """net_t, the argument of the vanilla cell's f, evaluated from the cell's IR over explicit
+    matrices or MatrixSymbols (params by role; the IR names them by `ENGINE_KEY`)."""
+    state, _, arg = vanilla_step(cell)
+    keyed = {ENGINE_KEY[r]: p for r, p in params.items()}
+    return to_sympy(arg, Env(keyed, x, {state: h_prev}, {}, {}, {}))
+
+
+def model_head(model: Model) -> Head | None:
+    """The heads-table entry of the model's output and loss, or None for a pair with no entry."""
+    key = BY_OUTPUT_LOSS.get((model.output, model.loss))
+    return None if key is None else HEADS[key]
 
 
 # --------------------------------------------------------------------------- exact proof
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one claim of a proof says, as data a printer words in a text's letters.
+
+    kind: ADJOINT (dE_>=t/dh_(t-1) = the rule's adjoint), PARAM (dE_>=t/dP = term + rest),
+    DELTA (a delta = its definition), JACOBIAN, OUTPUT (the output lemma), INDUCTION.
+    case: BASE, STEP or STEP_NO_LOSS for the first three; generic: L_t (and E_>t) undefined
+    functions rather than their arbitrary gradients. delta: the rule's key for a delta,
+    `which` its kind from `delta_kinds` ('' for a key of another rule), meaning: TOTAL, LOCAL,
+    REST or STATE. form: PLAIN or SUMMED for the output lemma, with the head and k.
+    """
+
+    kind: str
+    case: str = ""
+    generic: bool = False
+    role: Role | None = None
+    delta: str = ""
+    which: str = ""
+    meaning: str = ""
+    form: str = ""
+    output: str = ""
+    loss: str = ""
+    k: int = 0
 
 
 @dataclass
@@ -234,13 +269,13 @@ class Proof:
     k: int
     steps: list[tuple[str, bool]] = field(default_factory=list)
     seconds: float = 0.0
-    #: Each claim for documents: prose with `$...$` math in the model's LaTeX names.
-    labels: dict[str, str] = field(default_factory=dict)
+    #: What each claim says, as data (`symbptt.latex.proof_letters` words it in LaTeX).
+    claims: dict[str, Claim] = field(default_factory=dict)
 
-    def add(self, claim: str, ok: bool, label: str) -> None:
-        """Record one claim, its verdict and its LaTeX wording."""
+    def add(self, claim: str, ok: bool, data: Claim) -> None:
+        """Record one claim, its verdict and what it says."""
         self.steps.append((claim, ok))
-        self.labels[claim] = label
+        self.claims[claim] = data
 
     @property
     def passed(self) -> bool:
@@ -264,7 +299,10 @@ def _generic(name: str) -> type[sp.Function]:
     return type(name, (sp.Function,), {"fdiff": _fdiff})
 
 
-F_ACT, F_LOSS, F_REST = _generic("f"), _generic("L"), _generic("R")
+#: The generic per-step loss L and rest R of the proof (the step's f is the table's generic f).
+F_LOSS, F_REST = _generic("L"), _generic("R")
+#: The proof's activation: the function table's generic f (an atom with the atom f' as derivative).
+GENERIC_F = "generic"
 
 
 def _grad_at(F: type[sp.Function], point: list[sp.Expr]) -> sp.Matrix:
@@ -312,22 +350,27 @@ def _same(a: sp.Matrix, b: sp.Matrix) -> bool:
 
 
 class _SymbolicCell:
-    """One cell with generic f, generic per-step loss L and a generic rest R, at concrete sizes."""
+    """One cell with generic f, generic per-step loss L and a generic rest R, at concrete sizes.
+
+    The step is the model's cell IR (`Model.cell_def`) with its function made generic:
+    h_t = f(a) with a the IR's argument of f, evaluated by `cells.symbolic.to_sympy`.
+    """
 
     def __init__(
         self, model: Model, n: int, m: int, k: int, *, loss: bool, rest: bool, generic: bool
     ) -> None:
-        self.model, self.f, self.generic = model, F_ACT, generic
+        self.model, self.generic = model, generic
         self.P = {r: _mat(ENGINE_KEY[r], *s) for r, s in param_shapes(model, n, m, k).items()}
         self.h_prev, self.x = _mat("hp", n, 1), _mat("x", m, 1)
         self.nu = _mat("nu", n, 1)  # net_t as free symbols, for the delta definitions
         self.eta = _mat("eta", n, 1)  # h_t as free symbols, for dE_t/dh_t
         self.loss, self.rest = loss, rest
-        self.net = net_of(self.P, self.h_prev, self.x)
+        self.fn = FUNCTIONS[GENERIC_F]
+        self.net = net_of(model.cell_def, self.P, self.h_prev, self.x)
 
     def parts(self, net: sp.Matrix) -> tuple[sp.Expr, sp.Expr, dict[str, Any]]:
         """(E_t, R) as functions of net, with e, dE_t/dh_t and g at that point."""
-        h = net.applyfunc(self.f)
+        h = net.applyfunc(self.fn.sympy)
         Et, e, dEdh = self.step_loss(h)
         R, g = self._outer("R", h) if self.rest else (sp.S.Zero, sp.zeros(net.rows, 1))
         return Et, R, {"h": h, "e": e, "dEdh": dEdh, "g": g}
@@ -362,8 +405,8 @@ class _SymbolicCell:
 
     def cell(self, parts: dict[str, Any]) -> Cell:
         """The Cell a rule sees, at net_t = U x_t + W h_{t-1} + b."""
-        fp = self.net.applyfunc(lambda a: self.f(a).fdiff(1))
-        future = _mat("net_future", self.net.rows, 1).applyfunc(lambda a: self.f(a).fdiff(1))
+        fp = self.net.applyfunc(self.fn.sympy_prime)
+        future = _mat("net_future", self.net.rows, 1).applyfunc(self.fn.sympy_prime)
         e = parts["e"]
         return Cell(
             self.P, self.h_prev, self.x, parts["h"], fp, e, parts["dEdh"], parts["g"], future,
@@ -372,10 +415,10 @@ class _SymbolicCell:
 
 
 def _check_step(
-    sc: _SymbolicCell, rule: StepRule, label: tuple[str, str]
-) -> list[tuple[str, bool, str]]:
+    sc: _SymbolicCell, rule: StepRule, case: str, head: str
+) -> list[tuple[str, bool, Claim]]:
     """Claims (a) adjoint, (b) per-parameter terms, (c) delta definitions for one cell, each
-    (ASCII claim, passed, LaTeX wording); `label` is the cell's (ASCII, LaTeX) heading."""
+    (ASCII claim, passed, what it says); `head` is the cell's ASCII heading."""
     Et, R, parts = sc.parts(sc.net)
     gamma = {r: _mat(f"Gamma{ENGINE_KEY[r]}", *p.shape) for r, p in sc.P.items()}
     direct = sum((sum(g.multiply_elementwise(sc.P[r])) for r, g in gamma.items()), sp.S.Zero)
@@ -384,24 +427,22 @@ def _check_step(
     steps = []
     grad = _gradient(phi)
     adj = sc.h_prev.applyfunc(grad)
-    a, x = letters(sc.model), _tex_letters(sc.model)
+    a = letters(sc.model)
     E, h = a["E"], a["h"]
-    head, tex = label
     steps.append((
         f"{head}: d{E}_>=t/d{h}_(t-1) = rule's adjoint",
         _same(adj, res.adjoint),
-        f"{tex}: $\\partial {x['ge']} / \\partial {x['hp']}$ = the rule's adjoint",
+        Claim(ADJOINT, case, sc.generic),
     ))  # fmt: skip
     for r, p in sc.P.items():
         truth = p.applyfunc(grad)
         term = res.terms.get(r)
         ok = term is not None and _same(truth, term + gamma[r])
-        P, Ptex = sc.model.notation.param(r).ascii, sc.model.notation.param(r).latex
+        P = sc.model.notation.param(r).ascii
         steps.append((
             f"{head}: d{E}_>=t/d{P} = per-step term + d{E}_>t/d{P} at fixed {h}_t",
             ok,
-            f"{tex}: $\\partial {x['ge']} / \\partial {Ptex}$ = the rule's step-$t$ term + "
-            f"$\\partial {x['gt']} / \\partial {Ptex}$ at fixed ${x['h']}$",
+            Claim(PARAM, case, sc.generic, role=r),
         ))  # fmt: skip
     # delta definitions: differentiate with net_t as free symbols, then put net_t back
     Et_nu, R_nu, parts_nu = sc.parts(sc.nu)
@@ -414,57 +455,54 @@ def _check_step(
     # dE_t/dh_t: differentiate E_t with h_t as free symbols, then put h_t = f(net_t) back
     Et_eta = sc.step_loss(sc.eta)[0]
     at_h = dict(zip(sc.eta, parts["h"], strict=True))
+    kinds = delta_kinds(sc.model)
     for name, (value, meaning) in res.deltas.items():
         if meaning == STATE:
             truth = sp.Matrix([sp.diff(Et_eta, v) for v in sc.eta]).xreplace(at_h)
         else:
             truth = sp.Matrix([sp.diff(wrt[meaning], v) for v in sc.nu]).subs(back)
         says = _MEANING_TEXT[meaning].format(**a)
-        says_tex = _MEANING_TEX[meaning].format(**x)
         steps.append((
             f"{head}: {name} = {says}",
             _same(truth, value),
-            f"{tex}: {_delta_claim_tex(sc.model, name, says_tex)}",
+            Claim(DELTA, case, sc.generic, delta=name, which=kinds.get(name, ""), meaning=meaning),
         ))  # fmt: skip
     return steps
 
 
-def _output_lemma(model: Model, k: int) -> tuple[str, bool, str] | None:
-    """dE_t/dz_t = yhat_t (sum y_t) - y_t for the model's output and loss, by direct diff."""
-    z, y = _mat("z", k, 1), _mat("y", k, 1)
-    if model.loss == "cross_entropy":
-        yhat = z.applyfunc(sp.exp) / sum(z.applyfunc(sp.exp))
-        E = -sum(y[j] * sp.log(yhat[j]) for j in range(k))
-        claim = yhat * sum(y) - y
-    elif model.loss == "squared_error":
-        yhat, E, claim = z, sum((z - y).applyfunc(lambda a: a**2)) / 2, z - y
-    elif model.loss == "binary_cross_entropy":
-        yhat = z.applyfunc(lambda a: 1 / (1 + sp.exp(-a)))
-        E = -sum(y[j] * sp.log(yhat[j]) + (1 - y[j]) * sp.log(1 - yhat[j]) for j in range(k))
-        claim = yhat - y
-    else:
+def _output_lemma(model: Model, k: int) -> tuple[str, bool, Claim] | None:
+    """dE_t/dz_t = yhat_t - y_t (or yhat_t (sum_j y_tj) - y_t) for the model's head, by direct
+    differentiation of the head's SymPy loss (`cells.heads`); None for a head without one."""
+    head = model_head(model)
+    if head is None or not head.has_output_layer:
         return None
-    ok = all(
-        sp.expand(sp.numer(sp.together(sp.expand_log(sp.diff(E, z[j]) - claim[j], force=True))))
-        == 0
-        for j in range(k)
-    )
-    a, x = letters(model), _tex_letters(model)
-    dedz = f"d{a['Et']}_t/d{a['z']}_t"
-    rhs = f"{model.notation.output.ascii}_t - {model.notation.target.ascii}_t"
-    rhs_tex = f"{x['yhat']} - {x['y']}"
-    if model.loss == "cross_entropy":
-        rhs = f"{model.notation.output.ascii}_t (sum_j {model.notation.target.ascii}_tj) - " + (
-            f"{model.notation.target.ascii}_t"
-        )
-        rhs_tex = f"{x['yhat']} \\sum_{{j}} {x['yj']} - {x['y']}"
-    what = f"{model.output} output and {model.loss.replace('_', ' ')}"
+    z, y = _mat("z", k, 1), _mat("y", k, 1)
+    E = head.sympy_loss(list(z), list(y))
+    yhat = list(head.sympy_output(list(z)))
+    grad = [sp.diff(E, v) for v in z]
+    forms = {
+        PLAIN: [yh - yv for yh, yv in zip(yhat, y, strict=True)],
+        SUMMED: [yh * sum(y) - yv for yh, yv in zip(yhat, y, strict=True)],
+    }
+    # the strongest form that holds for every y: yhat - y; else yhat (sum_j y_j) - y (equal to
+    # it for targets that sum to 1); a head satisfying neither fails the plain claim
+    holds = {f: all(_zero_lemma(g - c) for g, c in zip(grad, claim, strict=True))
+             for f, claim in forms.items()}  # fmt: skip
+    form = PLAIN if holds[PLAIN] or not holds[SUMMED] else SUMMED
+    a, nt = letters(model), model.notation
+    yh, yt = nt.output.ascii, nt.target.ascii
+    rhs = f"{yh}_t - {yt}_t" if form == PLAIN else f"{yh}_t (sum_j {yt}_tj) - {yt}_t"
     return (
-        f"output lemma: {dedz} = {rhs} for {model.output} + {model.loss} (k={k})",
-        ok,
-        f"output lemma: $\\partial {x['Et']} / \\partial {x['z']} = {rhs_tex}$ for {what} "
-        f"($k = {k}$)",
+        f"output lemma: d{a['Et']}_t/d{a['z']}_t = {rhs} for {head.output} + {head.loss} (k={k})",
+        holds[form],
+        Claim(OUTPUT, form=form, output=head.output, loss=head.loss, k=k),
     )
+
+
+def _zero_lemma(expr: sp.Expr) -> bool:
+    """expr == 0 for a difference of derivatives of logs, exps and sigmoids (exact)."""
+    expr = sp.expand_log(expr.rewrite(sp.exp), force=True)
+    return sp.expand(sp.numer(sp.together(expr))) == 0
 
 
 def prove(
@@ -487,39 +525,29 @@ def prove(
             f"n = {n} is above the exact proof's limit n <= {MAX_PROOF_N}; the proof holds for "
             "every T already"
         )
+    vanilla_step(model.cell_def)  # InputError for a cell that is not the vanilla one
     rule = rule or rule_for(model)
     generic = n <= GENERIC_MAX_N if generic is None else generic
-    a, x = letters(model), _tex_letters(model)
+    a = letters(model)
     Et, E = a["Et"], a["E"]
     arb = "arbitrary" if generic else "arbitrary gradients of"
     how = (
         f"{arb} per-step loss {Et}_t",
         f"{arb} per-step loss {Et}_t and the loss of later steps {E}_>t",
     )
-    how_tex = (
-        f"{'an ' if generic else ''}{arb} per-step loss ${x['Et']}$",
-        f"{'an ' if generic else ''}{arb} per-step loss ${x['Et']}$ and the loss of later steps "
-        f"${x['gt']}$",
-    )
     start = time.perf_counter()
     proof = Proof(model.name, n, m, k)
     base = _SymbolicCell(model, n, m, k, loss=True, rest=False, generic=generic)
-    for claim in _check_step(
-        base, rule, (f"base case T=1 ({how[0]})", f"base case $T = 1$ ({how_tex[0]})")
-    ):
+    for claim in _check_step(base, rule, BASE, f"base case T=1 ({how[0]})"):
         proof.add(*claim)
     jac = f"d{a['h']}_t/d{a['h']}_(t-1) = diag({a['f']}'({a['net']}_t)) {a['R']}"
-    proof.add(
-        f"cell Jacobian: {jac}",
-        _jacobian_claim(base),
-        f"cell Jacobian: $\\partial {x['h']} / \\partial {x['hp']} = {x['diag']} {x['R']}$",
-    )
-    kinds = [("step, loss at t", "step, loss at $t$", True)]
+    proof.add(f"cell Jacobian: {jac}", _jacobian_claim(base), Claim(JACOBIAN))
+    kinds = [("step, loss at t", STEP, True)]
     if model.loss_at == "last":
-        kinds.append(("step, no loss at t < T", "step, no loss at $t < T$", False))
-    for label, label_tex, has_loss in kinds:
+        kinds.append(("step, no loss at t < T", STEP_NO_LOSS, False))
+    for label, case, has_loss in kinds:
         sc = _SymbolicCell(model, n, m, k, loss=has_loss, rest=True, generic=generic)
-        for claim in _check_step(sc, rule, (f"{label} ({how[1]})", f"{label_tex} ({how_tex[1]})")):
+        for claim in _check_step(sc, rule, case, f"{label} ({how[1]})"):
             proof.add(*claim)
     if model.has_output_layer:
         lemma = _output_lemma(model, k)
@@ -530,19 +558,10 @@ def prove(
         f"at t from those at t+1 for any {E}_>t; so the gradient of {E} is the sum over t of the "
         "rule's step-t terms, for every T",
         all(ok for _, ok in proof.steps),
-        f"induction on $t$ from $T$ down to 1: after step $T$, ${vector_gt_T(model)} = 0$; the "
-        f"step gives the claims at $t$ from those at $t+1$ for any ${x['gt']}$; so the gradient "
-        f"of ${x['E']}$ is the sum over $t$ of the rule's step-$t$ terms, for every $T$",
+        Claim(INDUCTION),
     )
     proof.seconds = time.perf_counter() - start
     return proof
-
-
-def vector_gt_T(model: Model) -> str:
-    """The loss after the last step, E_{>T}, in the model's LaTeX."""
-    from symbptt.latex.printer import vector
-
-    return vector(model.notation.loss, ">T")
 
 
 def _jacobian_claim(sc: _SymbolicCell) -> bool:
