@@ -13,22 +13,13 @@ from typing import Any
 import numpy as np
 
 from symbptt import engine
+from symbptt.answers.model_numbers import engine_loss, runs_as
 from symbptt.model import ENGINE_KEY, Role
-
-#: (output, loss) pairs whose loss the engine computes exactly as `truth.World.forward` does.
-ENGINE_LOSSES = {
-    ("softmax", "cross_entropy"),
-    ("identity", "squared_error"),
-    ("identity", "generic"),
-    ("sigmoid", "binary_cross_entropy"),
-}
 
 
 def available(model: Any) -> bool:
     """True when the engine computes this model's loss as the checker's forward pass does."""
-    if model is None:
-        return False
-    return not model.has_output_layer or (model.output, model.loss) in ENGINE_LOSSES
+    return model is not None and engine_loss(model)
 
 
 def derivative(world: Any, num: tuple, den: tuple) -> np.ndarray | None:
@@ -71,7 +62,7 @@ def _run(world: Any, L: int, mode: Any, total: bool) -> _Run:
     if hit is not None:
         return hit
     model = world.model
-    act = "tanh" if model.activation == "generic" else model.activation
+    act = runs_as(model.activation)
     params = {ENGINE_KEY[Role(r)]: v for r, v in world.params.items()}
     params = {k: (v.reshape(-1) if k in ("b", "c") else v) for k, v in params.items()}
     xs, h0 = world.xs[1 : L + 1, :, 0], world.h0[:, 0]

@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Node, Sym, show
-from symbptt.answers.evaluate import Evaluator, NotExact, ShapeError, Undefined, Unknown, to_float
-from symbptt.answers.truth import EPS, FUNCS, Definitions, World, name_keys
+from symbptt.answers.ast import Node, show
+from symbptt.answers.evaluate import Evaluator, NotExact, Undefined, Unknown, to_float
+from symbptt.answers.truth import Definitions, World, name_keys
 from symbptt.cells.cell import Cell
 from symbptt.cells.numeric import _Step, backward
 from symbptt.cells.numeric import forward as cell_forward
@@ -70,6 +70,7 @@ class GatedWorld(World):
         for p in cell.params:
             shape = p.size(n, m) if p.is_matrix else (n, 1)
             self.params[p.key] = rng.normal(0.0, 0.7, shape)
+            self.cell_keys[p.key] = p
             self.names[p.key] = ("param", p.key)  # W_{f} and b_{hn} read back as compounds
         for q in cell.quantities:
             for key in display_keys(cell, q):
@@ -99,21 +100,9 @@ class GatedWorld(World):
 
     # ------------------------------------------------------------------ forward
 
-    def _param_values(self, t: int | None) -> dict[str, np.ndarray]:
-        ov, out = self.overlay, {}
-        for p in self.cell.params:
-            v = self.params[p.key] + ov.get(("param", p.key), 0.0)
-            if t is not None:
-                v = v + ov.get(("param_at", p.key, t), 0.0)
-            out[p.key] = v if p.is_matrix else v.reshape(-1)
-        return out
-
-    def forward(self) -> dict[str, Any]:
+    def _forward(self, model: Model) -> dict[str, Any]:
         """Every cell quantity for t = 1..T (states also at 0) under the current overlay."""
-        if self._fwd is not None:
-            return self._fwd
-        cell, ov, model = self.cell, self.overlay, self.model
-        assert model is not None
+        cell, ov = self.cell, self.overlay
         out: dict[str, Any] = {q: {} for q in cell.quantities}
         out |= {"x": {}, "E_t": {}}
         for s in cell.states:
@@ -125,7 +114,7 @@ class GatedWorld(World):
                 s: ((base if s in self.freeze else out)[s][t - 1] + ov.get(("prev", s, t), 0.0)).T
                 for s in cell.states
             }
-            step = _Step(self._param_values(t), x.T, prev)
+            step = _Step(self.cell_params(t), x.T, prev)
             for eq in cell.equations:
                 at = step
                 if ("own", eq.name, t) in ov:  # only this equation's read of its state moves
@@ -140,7 +129,6 @@ class GatedWorld(World):
             out["E_t"][t] = float((self.loss_weights[t] * out[cell.readout][t]).sum())
         last = model.loss_at == "last"
         out["E"] = out["E_t"][self.T] if last else sum(out["E_t"].values())
-        self._fwd = out
         return out
 
     def _base(self) -> dict[str, Any]:
@@ -158,35 +146,15 @@ class GatedWorld(World):
 
     def function(self, name: str, deriv: int) -> Any:
         """\\sigma is the logistic sigmoid and tanh is tanh in every gated cell."""
-        alias = {"\\sigma": "sigmoid", "ln": "log", "\\phi": "tanh"}.get(name, name)
-        fn = FUNCS.get((alias, deriv))
-        if fn is None:
-            raise Unknown(f"unknown function {name}{chr(39) * deriv}")
-        return fn
+        return self.named_function(name, deriv)
 
-    def _is_weight_matrix(self, den: Node, ev: Evaluator, scope: dict[str, int]) -> bool:
-        base, comps = self._split(den, ev, scope)
-        try:
-            key = self._slot(base, ev, scope)
-        except (ShapeError, Unknown, Undefined):
-            return False
-        return not comps and key[0] == "param" and self.cell.param(key[1]).is_matrix
+    def is_matrix(self, key: str) -> bool:
+        """True for a weight matrix of the cell (not a bias)."""
+        return self.cell.param(key).is_matrix
 
     def _has_step_zero(self, key: str) -> bool:
         """Every state of the cell exists at t = 0 (h_0, c_0 are given); gates start at 1."""
         return key in self.cell.states
-
-    def quantity_at(self, num: Node, ev: Evaluator, scope: dict[str, int]) -> tuple | None:
-        """(q, t) for a cell quantity q_t, ('loss', t or None) for L or L_t; else None."""
-        if not isinstance(num, Sym) or len(num.index) > 1 or self.has_definition(num):
-            return None
-        kind = self.names.get(num.name)
-        idx = tuple(ev.index(i, scope) for i in num.index)
-        if kind == ("loss",):
-            return ("loss", idx[0] if idx else None)
-        if kind is not None and kind[0] == "seq" and kind[1] != "x" and idx:
-            return (kind[1], idx[0])
-        return None
 
     def reading(self, what: tuple | None, key: tuple) -> str:
         """How d what / d key is read here: 'total', 'partial' (one step) or 'direct' (a chain)."""
@@ -218,7 +186,7 @@ class GatedWorld(World):
                                   ev, scope)  # fmt: skip
         key = self._slot(den, ev, scope)
         what = self.quantity_at(num, ev, scope)
-        if key[0] == "param" and self.cell.param(key[1]).is_matrix and self._is_sequence(num):
+        if key[0] == "param" and self.is_matrix(key[1]) and self._is_sequence(num):
             raise Unknown(_TENSOR.format(num=show(num), den=show(den)))
         shape = to_float(ev.ev(den, scope)).shape
         how = self.reading(what, key)
@@ -255,7 +223,7 @@ class GatedWorld(World):
             a[:-1] = 0.0
         xs = self.xs[1:, :, 0][:, None, :]
         s0 = {s: v.T for s, v in self.s0.items()}
-        trace = cell_forward(cell, self._param_values(None), xs, s0)
+        trace = cell_forward(cell, self.cell_params(None), xs, s0)
         g = backward(cell, trace, {cell.readout: a})
         if key[0] == "param":
             return g.params[key[1]].reshape(self.params[key[1]].shape)
@@ -278,25 +246,9 @@ class GatedWorld(World):
 
     def step_jacobian(self, q: str, t: int, s: str) -> np.ndarray:
         """dq_t/ds_{t-1} with only step t's read of s_{t-1} moved (central differences)."""
-        self.fd_used = True
-        saved, saved_fwd = dict(self.overlay), self._fwd
-        cols = []
-        try:
-            for j in range(self.n):
-                e = np.zeros((self.n, 1))
-                e[j, 0] = EPS
-                vals = []
-                for sign in (1.0, -1.0):
-                    self.overlay = dict(saved)
-                    self.overlay[("prev", s, t)] = saved.get(("prev", s, t), 0.0) + sign * e
-                    self._fwd = None
-                    vals.append(self.forward()[q][t])
-                cols.append((vals[0] - vals[1]) / (2 * EPS))
-        finally:
-            self.overlay, self._fwd = saved, saved_fwd
-            if not saved:
-                self._fwd = None
-        return np.hstack(cols)
+        return np.hstack(
+            self.differences(("prev", s, t), (self.n, 1), lambda: self.forward()[q][t])
+        )
 
 
 def has_product(parts: list[Node]) -> bool:

@@ -17,6 +17,7 @@ import numpy as np
 from symbptt.answers.ast import Node, Sym
 from symbptt.answers.bignum import LogNumber
 from symbptt.answers.limits import LimitExceeded
+from symbptt.answers.model_numbers import runs_as
 from symbptt.answers.truth import World, name_keys
 from symbptt.model import Name
 
@@ -115,14 +116,14 @@ def instance(world: World, used: set[str] | None = None) -> dict[str, Any] | Non
     if own is not None:
         values = own()
     elif model is not None and not _needs_forward(world, used):
-        values["activation"] = "tanh" if model.activation == "generic" else model.activation
+        values["activation"] = runs_as(model.activation)
         for role in model.roles:
             name = model.notation.param(role)
             if name_keys(name) & (used or set()):
                 values[_key(name)] = world.params[role.value]
     elif model is not None:
         nt = model.notation
-        values["activation"] = "tanh" if model.activation == "generic" else model.activation
+        values["activation"] = runs_as(model.activation)
         for role in model.roles:
             values[_key(nt.param(role))] = world.params[role.value]
         values[f"{_key(nt.state)}_0"] = world.h0

@@ -1,6 +1,9 @@
 """True values in a model's notation: one random instantiation (T, n, m, k, seed) of the model.
 
-`World` is the evaluator's environment. It runs its own small forward pass and takes every
+`World` is the evaluator's environment. Its forward pass is the model's cell statement
+(`model.cell_def`, evaluated by `cells.numeric`'s step with the pre-activation read off the state's
+equation) and its head (`cells.heads.numeric_head`: output and loss), with a perturbation
+(`overlay`) possible on every quantity; it takes every
 \\frac{\\partial A}{\\partial B} as the total derivative through the computation graph: exactly
 from the engine's BPTT where `exact` provides it (the loss or h_t by parameters and states), else
 by central differences (perturb B where it is computed, recompute downstream, read A; `fd_used`
@@ -30,8 +33,13 @@ from symbptt.answers.evaluate import (
     to_float,
 )
 from symbptt.answers.layout import orient
-from symbptt.cells.functions import FUNCTIONS
-from symbptt.model import Model, Name, Role
+from symbptt.answers.model_numbers import TARGETS, columns, is_generic, model_head
+from symbptt.cells.cell import Cell, Param
+from symbptt.cells.expr import Apply
+from symbptt.cells.functions import FUNCTIONS, NUMERIC_STAND_IN
+from symbptt.cells.heads import HEADS, Head
+from symbptt.cells.numeric import _Step
+from symbptt.model import ENGINE_KEY, Model, Name, Role
 
 EPS = 1e-6
 #: A vector by one of these (a matrix) is a 3-D tensor: not judged (see `_TENSOR`).
@@ -69,16 +77,8 @@ def greek_key(key: str) -> str:
     return "\\" + key if key in _GREEK else key
 
 
-_sigmoid = FUNCTIONS["sigmoid"].numpy
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=0, keepdims=True))
-    return e / e.sum(axis=0, keepdims=True)
-
-
 #: f and f' by (name, order): the activations from the one function table (cells.functions),
-#: plus the functions an answer may apply that no cell does (exp, log, softmax)
+#: plus the functions an answer may apply that no cell does (exp, log, and the heads' softmax)
 FUNCS: dict[tuple[str, int], Callable[[np.ndarray], np.ndarray]] = {
     **{(a, 0): FUNCTIONS[a].numpy for a in ("tanh", "sigmoid", "relu", "identity")},
     **{(a, 1): FUNCTIONS[a].d_in for a in ("tanh", "sigmoid", "relu", "identity")},
@@ -86,7 +86,7 @@ FUNCS: dict[tuple[str, int], Callable[[np.ndarray], np.ndarray]] = {
     ("exp", 1): np.exp,
     ("log", 0): np.log,
     ("log", 1): lambda x: 1.0 / x,
-    ("softmax", 0): _softmax,
+    ("softmax", 0): columns(HEADS["softmax_cross_entropy"].numpy_output),  # type: ignore[arg-type]
 }
 
 
@@ -136,6 +136,7 @@ class World:
         self._fwd: dict[str, Any] | None = None
         self.names: dict[str, tuple] = {}
         self.params: dict[str, np.ndarray] = {}
+        self.cell_keys: dict[str, Param] = {}  # params key -> the cell's parameter it is
         if model is not None:
             self._build(model, rng)
         self.random_given = {
@@ -148,10 +149,14 @@ class World:
 
     def _build(self, model: Model, rng: np.random.Generator) -> None:
         n, m, k, T = self.n, self.m, self.k, self.T
+        self.cell: Cell = model.cell_def
+        self.head: Head = model_head(model)
         shapes = {Role.INPUT: (n, m), Role.RECURRENT: (n, n), Role.HIDDEN_BIAS: (n, 1),
                   Role.OUTPUT: (k, n), Role.OUTPUT_BIAS: (k, 1)}  # fmt: skip
         for role in model.roles:
             self.params[role.value] = rng.normal(0.0, 0.7, shapes[role])
+            if ENGINE_KEY[role] in self.cell.param_keys:
+                self.cell_keys[role.value] = self.cell.param(ENGINE_KEY[role])
             for key in name_keys(model.notation.param(role)):
                 self.names[key] = ("param", role.value)
         nt = model.notation
@@ -164,14 +169,10 @@ class World:
         self.act_keys = name_keys(nt.activation)
         self.xs = rng.normal(0.0, 1.0, (T + 1, m, 1))
         self.h0 = rng.normal(0.0, 0.5, (n, 1))
-        if model.has_output_layer:
-            if model.loss == "cross_entropy":
-                y = rng.uniform(0.1, 1.0, (T + 1, k, 1))
-                self.targets = y / y.sum(axis=1, keepdims=True)
-            elif model.loss == "binary_cross_entropy":
-                self.targets = rng.uniform(0.05, 0.95, (T + 1, k, 1))
-            else:
-                self.targets = rng.normal(0.0, 1.0, (T + 1, k, 1))
+        if self.head.has_output_layer:
+            draw = TARGETS.get(self.head.loss)
+            shape = (T + 1, k, 1)
+            self.targets = draw(rng, shape) if draw else rng.normal(0.0, 1.0, shape)
         else:
             self.loss_weights = rng.normal(0.0, 1.0, (T + 1, n, 1))
 
@@ -189,49 +190,56 @@ class World:
         return rng.normal(0.0, 1.0, tuple(shape))
 
     def act(self, deriv: int) -> Callable[[np.ndarray], np.ndarray]:
-        """The model's activation (a generic f is evaluated as tanh)."""
-        name = self.model.activation if self.model is not None else "tanh"
-        return FUNCS[("tanh" if name == "generic" else name, deriv)]
+        """The model's activation from the function table (a generic f runs as its stand-in)."""
+        fn = FUNCTIONS[self.model.activation if self.model is not None else NUMERIC_STAND_IN]
+        return fn.d_in if deriv else fn.numpy
+
+    def cell_params(self, t: int | None) -> dict[str, np.ndarray]:
+        """The cell's parameters by its own keys under the overlay (with step t's copy moved)."""
+        ov, out = self.overlay, {}
+        for key, p in self.cell_keys.items():
+            v = self.params[key] + ov.get(("param", key), 0.0)
+            if t is not None:
+                v = v + ov.get(("param_at", key, t), 0.0)
+            out[p.key] = v if p.is_matrix else v.reshape(-1)
+        return out
 
     # ------------------------------------------------------------------ forward
 
     def forward(self) -> dict[str, Any]:
-        """Every model quantity for t = 0..T under the current overlay."""
-        if self._fwd is not None:
-            return self._fwd
-        model, ov = self.model, self.overlay
-        assert model is not None
-        P = {r: v + ov.get(("param", r), 0.0) for r, v in self.params.items()}
-        f = self.act(0)
+        """Every model quantity for t = 0..T under the current overlay (cached until it moves)."""
+        if self._fwd is None:
+            assert self.model is not None
+            self._fwd = self._forward(self.model)
+        return self._fwd
+
+    def _forward(self, model: Model) -> dict[str, Any]:
+        ov, head = self.overlay, self.head
+        (state,) = self.cell.equations  # the vanilla cell: h_t = f(net_t)
+        assert isinstance(state.rhs, Apply)
+        f = FUNCTIONS[state.rhs.function].numpy
         h = {0: self.h0 + ov.get(("h", 0), 0.0)}
         out: dict[str, Any] = {"h": h, "x": {}, "net": {}, "z": {}, "yhat": {}, "y": {}, "E_t": {}}
         for t in range(1, self.T + 1):
-            Pt = {r: v + ov.get(("param_at", r, t), 0.0) for r, v in P.items()}  # W used at t
             x = self.xs[t] + ov.get(("x", t), 0.0)
-            net = Pt["input"] @ x + Pt["recurrent"] @ h[t - 1] + ov.get(("net", t), 0.0)
-            if "hidden_bias" in P:
-                net = net + Pt["hidden_bias"]
+            step = _Step(self.cell_params(t), x.T, {state.name: h[t - 1].T})  # W used at t
+            net = step.ev(state.rhs.arg).T + ov.get(("net", t), 0.0)
             h[t] = f(net) + ov.get(("h", t), 0.0)
             out["x"][t], out["net"][t] = x, net
-            if model.has_output_layer:
-                z = Pt["output"] @ h[t] + ov.get(("z", t), 0.0)
-                if "output_bias" in P:
-                    z = z + Pt["output_bias"]
-                g = {"softmax": _softmax, "sigmoid": _sigmoid}.get(model.output, lambda v: v)
-                yhat = g(z) + ov.get(("yhat", t), 0.0)
+            if head.has_output_layer:  # z_t = V h_t + c, the head's input
+                V = self.params["output"] + ov.get(("param", "output"), 0.0)
+                z = (V + ov.get(("param_at", "output", t), 0.0)) @ h[t] + ov.get(("z", t), 0.0)
+                if "output_bias" in self.params:
+                    c = self.params["output_bias"] + ov.get(("param", "output_bias"), 0.0)
+                    z = z + (c + ov.get(("param_at", "output_bias", t), 0.0))
+                yhat = columns(head.numpy_output)(z) + ov.get(("yhat", t), 0.0)  # type: ignore[arg-type]
                 y = self.targets[t] + ov.get(("y", t), 0.0)
                 out["z"][t], out["yhat"][t], out["y"][t] = z, yhat, y
-                if model.loss == "cross_entropy":
-                    e = -float((y * np.log(yhat)).sum())
-                elif model.loss == "binary_cross_entropy":
-                    e = -float((y * np.log(yhat) + (1 - y) * np.log(1 - yhat)).sum())
-                else:
-                    e = 0.5 * float(((yhat - y) ** 2).sum())
+                e = float(head.numpy_output_loss(yhat.T, y.T).sum())  # type: ignore[misc]
             else:
                 e = float((self.loss_weights[t] * h[t]).sum())
             out["E_t"][t] = e
         out["E"] = out["E_t"][self.T] if model.loss_at == "last" else sum(out["E_t"].values())
-        self._fwd = out
         return out
 
     # ------------------------------------------------------------------ Env protocol
@@ -306,7 +314,7 @@ class World:
     def function(self, name: str, deriv: int) -> Callable[[np.ndarray], np.ndarray]:
         """A function by the name a student wrote (f and the model's activation name: the model's)."""
         if name in self.act_keys or name == "f":
-            if self.numeric and (self.model is None or self.model.activation == "generic"):
+            if self.numeric and (self.model is None or is_generic(self.model.activation)):
                 raise Unknown(
                     f"{name} is a generic activation here (no model fixes it): applied to a "
                     "number it has no value; define it under given: or use a named function"
@@ -314,6 +322,10 @@ class World:
             if deriv > 1:
                 raise Unknown(f"{name} with {deriv} primes is not supported")
             return self.act(deriv)
+        return self.named_function(name, deriv)
+
+    def named_function(self, name: str, deriv: int) -> Callable[[np.ndarray], np.ndarray]:
+        """A function every model knows by name (\\sigma, tanh, exp, log, softmax)."""
         alias = {"\\sigma": "sigmoid", "ln": "log", "\\phi": "tanh"}.get(name, name)
         fn = FUNCS.get((alias, deriv))
         if fn is None:
@@ -343,7 +355,11 @@ class World:
             key = self._slot(base, ev, scope)
         except (ShapeError, Unknown, Undefined):
             return False
-        return not comps and key[0] == "param" and key[1] in _MATRIX_ROLES
+        return not comps and key[0] == "param" and self.is_matrix(key[1])
+
+    def is_matrix(self, key: str) -> bool:
+        """True for a weight matrix of the model (input, recurrent, output; not a bias)."""
+        return key in _MATRIX_ROLES
 
     def _eff_shape(self, node: Node, ev: Evaluator, scope: dict[str, int]) -> tuple[int, int]:
         """The shape of the quantity differentiated: (1, 1) for an entry such as h_{t,j}."""
@@ -357,10 +373,10 @@ class World:
             return self._entry_of(self.derivative(num, den, ev, scope), num, num_c, den, den_c,
                                   ev, scope)  # fmt: skip
         key = self._slot(den, ev, scope)
-        if key[0] == "param" and key[1] in _MATRIX_ROLES and self._is_sequence(num):
+        if key[0] == "param" and self.is_matrix(key[1]) and self._is_sequence(num):
             raise Unknown(_TENSOR.format(num=show(num), den=show(den)))
         if self.exact_derivatives and not self.overlay:
-            what = self._num_slot(num, ev, scope)
+            what = self.quantity_at(num, ev, scope)
             value = exact.derivative(self, what, key) if what is not None else None
             if value is not None:
                 return value
@@ -377,7 +393,7 @@ class World:
         if key[1] in _MATRIX_ROLES and self._is_sequence(num):  # dh_k/dW, step k's copy
             raise Unknown(_TENSOR_COPY.format(num=show(num), den=show(wrt)))
         if self.exact_derivatives and not self.overlay:
-            what = self._num_slot(num, ev, scope)
+            what = self.quantity_at(num, ev, scope)
             value = exact.step_term(self, what, key[1], t) if what is not None else None
             if value is not None:
                 return value
@@ -390,6 +406,21 @@ class World:
     def _central(self, num: Node, key: tuple, shape: tuple, den: Node, ev: Evaluator,
                  scope: dict[str, int]) -> Any:  # fmt: skip
         """d num / d (the slot `key`, of this shape) by central differences."""
+        cols = self.differences(key, shape, lambda: to_float(ev.ev(num, scope)))
+        out_shape = cols[0].shape
+        if out_shape == (1, 1):
+            return np.array([c[0, 0] for c in cols]).reshape(shape)
+        if shape == (1, 1):
+            return cols[0]
+        if out_shape[1] == 1 and shape[1] == 1:
+            return np.hstack(cols)
+        raise ShapeError(
+            f"d({show(num)})/d({show(den)}): a {out_shape[0]}x{out_shape[1]} quantity by a "
+            f"{shape[0]}x{shape[1]} one is not a matrix"
+        )
+
+    def differences(self, key: tuple, shape: tuple, value: Callable[[], np.ndarray]) -> list:
+        """Central differences of value() by each entry of the slot `key` (of this shape)."""
         self.fd_used = True
         saved, saved_fwd = dict(self.overlay), self._fwd
         cols = []
@@ -402,23 +433,13 @@ class World:
                     self.overlay = dict(saved)
                     self.overlay[key] = saved.get(key, 0.0) + sign * e
                     self._fwd = None
-                    vals.append(to_float(ev.ev(num, scope)))
+                    vals.append(value())
                 cols.append((vals[0] - vals[1]) / (2 * EPS))
         finally:
             self.overlay, self._fwd = saved, saved_fwd
             if not saved:
                 self._fwd = None
-        out_shape = cols[0].shape
-        if out_shape == (1, 1):
-            return np.array([c[0, 0] for c in cols]).reshape(shape)
-        if shape == (1, 1):
-            return cols[0]
-        if out_shape[1] == 1 and shape[1] == 1:
-            return np.hstack(cols)
-        raise ShapeError(
-            f"d({show(num)})/d({show(den)}): a {out_shape[0]}x{out_shape[1]} quantity by a "
-            f"{shape[0]}x{shape[1]} one is not a matrix"
-        )
+        return cols
 
     def time_arity(self, name: str) -> int:
         """How many leading indices of `name` are time indices (the rest are components)."""
@@ -462,16 +483,17 @@ class World:
             full = full[:, den_c[0] - 1 : den_c[0]]
         return full[0, 0] if full.shape == (1, 1) else full
 
-    def _num_slot(self, num: Node, ev: Evaluator, scope: dict[str, int]) -> tuple | None:
-        """('loss', None) for E, ('loss', t) for E_t, ('h', t) for a state; None for the rest."""
+    def quantity_at(self, num: Node, ev: Evaluator, scope: dict[str, int]) -> tuple | None:
+        """(q, t) for a model quantity q_t (h_t, net_t, c_t, ...), ('loss', None) for E and
+        ('loss', t) for E_t; None for the rest (inputs, parameters, `where:` names)."""
         if not isinstance(num, Sym) or len(num.index) > 1 or self.has_definition(num):
             return None
         kind = self.names.get(num.name)
         idx = tuple(ev.index(i, scope) for i in num.index)
         if kind == ("loss",):
             return ("loss", idx[0] if idx else None)
-        if kind == ("seq", "h") and idx:
-            return ("h", idx[0])
+        if kind is not None and kind[0] == "seq" and kind[1] != "x" and idx:
+            return (kind[1], idx[0])
         return None
 
     def _is_sequence(self, num: Node) -> bool:
