@@ -1,0 +1,160 @@
+"""Small-T path sums for any cell: dL_T/dP written out as the sum over the paths from L_T back to
+P through the states carried across time (h and c for the LSTM), proved equal to direct
+differentiation.
+
+The unrolled graph's states form a layered graph: L_T reads h_T; each state s_i reads every state
+s'_{i-1} of the step before (the step partial d s_i / d s'_{i-1}, the other states at i-1 and x_i
+held fixed: `carousel.partial`'s meaning), and P is used at every step k (its immediate partial
+d s_k / d P, the states at k-1 held fixed). The chain rule on that graph is
+
+    dL_T/dP = sum_k sum_(s_T = h, s_(T-1), ..., s_k) dL_T/dh_T  prod_i ds_i/ds_(i-1)  ds_k/dP,
+
+one path per sequence of states. Each term is computed on `symbolic.unroll`'s named graph (one
+entry of P at a time, forward mode within each step), paths whose immediate partial is zero (c_k
+does not read W_o) are dropped and listed, and the sum is compared exactly with `symbolic.direct`
+(`symbolic.exact.same`: polynomials in the named quantities). A printer only prints the result.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import sympy as sp
+
+from symbptt.cells.cell import Cell
+from symbptt.cells.symbolic import Unrolled, direct, unroll
+from symbptt.errors import InputError
+from symbptt.symbolic.exact import same
+
+__all__ = ["GatedPath", "PathSum", "path_sums"]
+
+#: A path sum is written out up to this many steps (|states|^(T-1) paths for the farthest k).
+MAX_T = 3
+
+
+@dataclass(frozen=True)
+class GatedPath:
+    """One path from L_T to P: the states it passes, latest first, as (state, step)."""
+
+    states: tuple[tuple[str, int], ...]
+    param: str
+    #: the path's term for every entry of P (P's shape), on the unrolled named graph
+    term: sp.Matrix
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """('L_2', 'h_2', 'c_1', 'W_f'): the path as names with steps."""
+        T = self.states[0][1]
+        return (f"L_{T}", *(f"{s}_{i}" for s, i in self.states), self.param)
+
+    @property
+    def k(self) -> int:
+        """The step where the path reaches P."""
+        return self.states[-1][1]
+
+
+@dataclass(frozen=True)
+class PathSum:
+    """dL_T/dP as a sum over paths, with the exact comparison against direct differentiation."""
+
+    cell: str
+    param: str
+    T: int
+    n: int
+    paths: tuple[GatedPath, ...]
+    #: paths whose immediate partial d s_k / dP is zero (s_k does not read P at step k)
+    zero: tuple[tuple[tuple[str, int], ...], ...]
+    #: True when the sum of the terms equals direct differentiation of L_T, entry by entry
+    equal: bool
+
+
+def _step_defs(u: Unrolled, i: int) -> list[tuple[sp.Symbol, sp.Expr]]:
+    """Step i's named quantities (1-based) with their definitions, in evaluation order."""
+    return [
+        (sym, d)
+        for q in u.cell.quantities
+        for sym, d in zip(u.names[i - 1][q], u.defs[i - 1][q], strict=True)
+    ]
+
+
+def _tangent(defs: list[tuple[sp.Symbol, sp.Expr]], seed: sp.Symbol) -> dict[sp.Symbol, sp.Expr]:
+    """Forward mode through one step's definitions from one seed (a state at i-1 or a
+    parameter entry): d(name)/d(seed) for every name it reaches; the definitions' own names
+    written back (sigma' as sigma (1 - sigma)), as `symbolic.direct` writes them."""
+    tan: dict[sp.Symbol, sp.Expr] = {seed: sp.S.One}
+    for sym, d in defs:
+        terms = [sp.diff(d, s).xreplace({d: sym}) * tan[s] for s in d.free_symbols if s in tan]
+        terms = [t for t in terms if t != 0]
+        if terms:
+            tan[sym] = sp.Add(*terms)
+    return tan
+
+
+def _prev(u: Unrolled, i: int, s: str) -> sp.Matrix:
+    """s_{i-1}'s symbols as step i reads them."""
+    return u.names[i - 2][s] if i > 1 else u.states0[s]
+
+
+def _step_jacobian(u: Unrolled, i: int, of: str, wrt: str) -> sp.Matrix:
+    """d of_i / d wrt_{i-1}, the other states at i-1 and x_i held fixed (n x n)."""
+    defs = _step_defs(u, i)
+    J = sp.zeros(u.n, u.n)
+    for b, seed in enumerate(_prev(u, i, wrt)):
+        tan = _tangent(defs, seed)
+        for a, sym in enumerate(u.names[i - 1][of]):
+            J[a, b] = tan.get(sym, sp.S.Zero)
+    return J
+
+
+def _immediate(u: Unrolled, k: int, of: str, param: str) -> list[sp.Matrix]:
+    """d of_k / d P_e for every entry e of P at step k only (the states at k-1 held fixed)."""
+    defs = _step_defs(u, k)
+    out = []
+    for p in u.params[param]:
+        tan = _tangent(defs, p)
+        out.append(sp.Matrix([tan.get(sym, sp.S.Zero) for sym in u.names[k - 1][of]]))
+    return out
+
+
+def path_sums(cell: Cell, param: str, T: int, n: int = 2, m: int | None = None) -> PathSum:
+    """Every path from L_T to the cell parameter `param` at T steps and n units (T <= MAX_T),
+    and whether their sum equals direct differentiation of L_T exactly."""
+    if param not in cell.param_keys:
+        raise InputError(
+            f"{param!r} is not a parameter of cell {cell.name!r}; its parameters are "
+            f"{', '.join(cell.param_keys)}"
+        )
+    if not 1 <= T <= MAX_T:
+        raise InputError(f"T={T}: path sums are written out for 1 <= T <= {MAX_T}")
+    u = unroll(cell, T, n, m, loss_at="last")
+    g = u.dloss[T - 1]  # dL_T/dh_T (free symbols)
+    h = cell.readout
+    jac: dict[tuple[int, str, str], sp.Matrix] = {}
+    imm: dict[tuple[int, str], list[sp.Matrix]] = {}
+    paths: list[GatedPath] = []
+    zero: list[tuple[tuple[str, int], ...]] = []
+    shape = u.params[param].shape
+    for k in range(T, 0, -1):
+        for middle in itertools.product(cell.states, repeat=T - k):
+            seq = (h, *middle)  # the states at T, T-1, ..., k
+            states = tuple((s, T - j) for j, s in enumerate(seq))
+            if (k, seq[-1]) not in imm:
+                imm[(k, seq[-1])] = _immediate(u, k, seq[-1], param)
+            parts = imm[(k, seq[-1])]
+            if all(v == 0 for col in parts for v in col):
+                zero.append(states)
+                continue
+            row = g.T
+            for j in range(len(seq) - 1):
+                i = T - j
+                key = (i, seq[j], seq[j + 1])
+                if key not in jac:
+                    jac[key] = _step_jacobian(u, i, seq[j], seq[j + 1])
+                row = row * jac[key]
+            term = sp.Matrix(shape[0], shape[1], [(row * col)[0, 0] for col in parts])
+            paths.append(GatedPath(states, param, term))
+    want = direct(u)[param]
+    total = sum((p.term for p in paths), sp.zeros(*shape))
+    equal = not same(sp.Matrix(list(total)), sp.Matrix(list(want)))
+    return PathSum(cell.name, param, T, n, tuple(paths), tuple(zero), equal)
