@@ -14,12 +14,14 @@ from fractions import Fraction
 
 from symbptt.answers.ast import Node, Norm, Num, Sym, walk
 from symbptt.answers.evaluate import compound_key
+from symbptt.answers.model_numbers import runs_as
 from symbptt.answers.truth import Definitions, name_keys
+from symbptt.cells.functions import FUNCTIONS
 from symbptt.model import Model, Role
 
-#: The largest |f'| of each activation, as symbolic/general.py's _BETA_F prints it (a generic f
-#: is evaluated as tanh, see truth.World.act, so its bound is tanh's).
-BETA_F = {"sigmoid": "1/4", "tanh": "1", "relu": "1", "identity": "1", "generic": "1"}
+#: The largest |f'| of each activation, from the function table's bound, as derive prints it
+#: (a generic f runs as the table's stand-in, tanh, so its bound is tanh's).
+BETA_F = {name: str(FUNCTIONS[runs_as(name)].bound) for name in FUNCTIONS}
 
 
 def add_betas(defs: Definitions, model: Model | None, roots: list[Node]) -> list[str]:

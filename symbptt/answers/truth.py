@@ -80,8 +80,8 @@ def greek_key(key: str) -> str:
 #: f and f' by (name, order): the activations from the one function table (cells.functions),
 #: plus the functions an answer may apply that no cell does (exp, log, and the heads' softmax)
 FUNCS: dict[tuple[str, int], Callable[[np.ndarray], np.ndarray]] = {
-    **{(a, 0): FUNCTIONS[a].numpy for a in ("tanh", "sigmoid", "relu", "identity")},
-    **{(a, 1): FUNCTIONS[a].d_in for a in ("tanh", "sigmoid", "relu", "identity")},
+    **{(a, 0): FUNCTIONS[a].numpy for a in FUNCTIONS if not is_generic(a)},
+    **{(a, 1): FUNCTIONS[a].d_in for a in FUNCTIONS if not is_generic(a)},
     ("exp", 0): np.exp,
     ("exp", 1): np.exp,
     ("log", 0): np.log,
