@@ -79,6 +79,10 @@ def _bce(z: Array, y: Array) -> Array:
     return (np.logaddexp(0.0, z) - y * z).sum(axis=-1)
 
 
+def _real_targets(rng: np.random.Generator, T: int, k: int) -> Array:
+    return rng.normal(0.0, 1.0, size=(T, k))
+
+
 @dataclass(frozen=True)
 class Head:
     """An output nonlinearity with its loss: numpy forms, the gradient w.r.t. z, SymPy forms."""
@@ -101,6 +105,8 @@ class Head:
     stand_in: bool = False
     #: E_t(yhat, y) per row as the published formula of the output (for d E_t / d yhat_t).
     numpy_output_loss: Callable[[Array, Array], Array] | None = None
+    #: Random targets (T, k) as the loss reads them: a class one-hot, 0/1 labels, reals.
+    sample_targets: Callable[[np.random.Generator, int, int], Array] = _real_targets
 
     @property
     def has_output_layer(self) -> bool:
@@ -131,6 +137,7 @@ HEADS: Mapping[str, Head] = MappingProxyType(
             _sym_softmax,
             _sym_ce,
             numpy_output_loss=lambda yh, y: -(y * np.log(yh)).sum(axis=-1),
+            sample_targets=lambda rng, T, k: np.eye(k)[rng.integers(0, k, size=T)],
         ),
         "identity_squared_error": Head(
             "identity_squared_error",
@@ -157,6 +164,7 @@ HEADS: Mapping[str, Head] = MappingProxyType(
             numpy_output_loss=lambda yh, y: (
                 -(y * np.log(yh) + (1 - y) * np.log(1 - yh)).sum(axis=-1)
             ),
+            sample_targets=lambda rng, T, k: rng.integers(0, 2, size=(T, k)).astype(float),
         ),
         "generic": Head("generic", "none", "generic", "L_t", None, None, None, None, None),
     }
