@@ -95,7 +95,8 @@ class Head:
     numpy_output: Callable[[Array], Array] | None
     #: E_t(z, y) per row.
     numpy_loss: Callable[[Array, Array], Array] | None
-    #: dE_t/dz per row (the head's error term, yhat - y for all three matched pairs).
+    #: dE_t/dz per row (the head's error term; yhat - y for all three matched pairs when the
+    #: softmax targets sum to 1, yhat sum_j y_j - y for any targets).
     numpy_grad: Callable[[Array, Array], Array] | None
     #: yhat = g(z) as SymPy from the list z (SymPy's own functions: numpy and mpmath print them).
     sympy_output: Callable[[Sym], list[sp.Expr]] | None
@@ -133,7 +134,8 @@ HEADS: Mapping[str, Head] = MappingProxyType(
             r"-\sum_j y_j \log \hat{y}_j",
             _softmax,
             _ce,
-            lambda z, y: _softmax(z) - y,
+            # the true gradient for any y: softmax(z) sum_j y_j - y (targets need not sum to 1)
+            lambda z, y: _softmax(z) * np.sum(y, axis=-1, keepdims=True) - y,
             _sym_softmax,
             _sym_ce,
             numpy_output_loss=lambda yh, y: -(y * np.log(yh)).sum(axis=-1),
