@@ -5,6 +5,11 @@ matrices of symbols, each entry defined from the previous step's symbols::
 
     net_t = U x_t + W h_{t-1} + b,   h_t = f(net_t),   z_t = V h_t + c,   E_t = loss(z_t, y_t)
 
+Nothing of it is written here: net_t is the argument of the cell's one statement h = f(net)
+(`Model.cell_def`, evaluated by `cells.symbolic.to_sympy`), f the functions table's closed
+SymPy form, and yhat_t and E_t the heads table's (`cells.heads`, with its stand-in for a generic
+loss on an output layer).
+
 Keeping the names (instead of substituting h_{t-1} into net_t) keeps every expression small:
 the fully substituted tree grows like n^T, while the DAG grows like T n^2. The substituted forms
 are still available (`.net`, `.h`, `.E`, ...) and share subtrees in memory.
