@@ -22,26 +22,56 @@ generic; the output lemma reads the head's SymPy loss and output from `cells.hea
 The proof returns ASCII claims with their content as data (`Claim`); a printer words them in a
 text's LaTeX (`symbptt.latex.proof_letters`). The same rule, written once over matrices, is
 lambdified into numpy code by `symbptt.symbolic.codegen.compile_gradients` for any T.
+
+The rule and one step's quantities are in `symbolic.step_rule`, the symbolic cell the proof
+builds in `symbolic.lemma_cell`; this module proves the rule (their names are re-exported here).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import sympy as sp
 
-from symbptt.cells.cell import Cell as CellDef
-from symbptt.cells.expr import Add, Apply, Expr, Input, MatMul, ParamRef, Prev
-from symbptt.cells.functions import FUNCTIONS
-from symbptt.cells.heads import BY_OUTPUT_LOSS, HEADS, Head
-from symbptt.cells.symbolic import Env, to_sympy
 from symbptt.errors import InputError
 from symbptt.model import ENGINE_KEY, Model, Role
+from symbptt.symbolic.lemma_cell import (
+    F_LOSS,
+    F_REST,
+    GENERIC_F,
+    _gradient,
+    _mat,
+    _same,
+    _SymbolicCell,
+)
+from symbptt.symbolic.step_rule import (
+    LOCAL,
+    REST,
+    STATE,
+    TOTAL,
+    Cell,
+    StepResult,
+    StepRule,
+    delta_kinds,
+    letters,
+    model_head,
+    net_of,
+    param_shapes,
+    rule_for,
+    sizes_for,
+    step_terms,
+    vanilla_step,
+)
 
 __all__ = [
+    "F_LOSS",
+    "F_REST",
+    "GENERIC_F",
+    "LOCAL",
+    "REST",
+    "STATE",
+    "TOTAL",
     "Cell",
     "Claim",
     "Proof",
@@ -59,8 +89,6 @@ __all__ = [
     "vanilla_step",
 ]
 
-#: What a delta is claimed to equal: the derivative named by the model's convention.
-TOTAL, LOCAL, REST, STATE = "dE_>=t/dnet_t", "dE_t/dnet_t", "dE_>t/dnet_t", "dE_t/dh_t"
 #: The same derivatives written in a model's letters ({E} loss, {net} pre-activation, ...).
 _MEANING_TEXT = {
     TOTAL: "d{E}_>=t/d{net}_t",
@@ -78,157 +106,6 @@ BASE, STEP, STEP_NO_LOSS = "base", "step", "step_no_loss"
 PLAIN, SUMMED = "plain", "summed"
 MAX_PROOF_N = 8
 GENERIC_MAX_N = 3
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One step's quantities, explicit SymPy matrices (proof) or MatrixSymbols (code generation).
-
-    `fp` is f'(net_t); `e` is dE_t/dz_t (None without an output layer); `dEdh` is the local
-    dE_t/dh_t; `g` the incoming adjoint dE_{>t}/dh_t; `fp_future` is f'(net_s) of a later step s,
-    there only so that a wrong rule can use it.
-    """
-
-    params: Mapping[Role, Any]
-    h_prev: Any
-    x: Any
-    h: Any
-    fp: Any
-    e: Any
-    dEdh: Any
-    g: Any
-    fp_future: Any
-    had: Callable[[Any, Any], Any]
-
-    def __getitem__(self, role: Role) -> Any:
-        return self.params[role]
-
-
-@dataclass(frozen=True)
-class StepResult:
-    """A rule's output for one cell: deltas with what they stand for, adjoint, per-step terms."""
-
-    deltas: Mapping[str, tuple[Any, str]]
-    adjoint: Any
-    terms: Mapping[Role, Any]
-
-
-@dataclass(frozen=True)
-class StepRule:
-    """A per-step backward rule; the model's own comes from `rule_for`, tests build wrong ones."""
-
-    name: str
-    backward: Callable[[Cell], StepResult]
-
-
-def step_terms(c: Cell, d: Any, roles: tuple[Role, ...]) -> dict[Role, Any]:
-    """The per-step gradient terms from the hidden delta d = dE/dnet_t and the output error e."""
-    out = {Role.INPUT: d * c.x.T, Role.RECURRENT: d * c.h_prev.T, Role.HIDDEN_BIAS: d}
-    if c.e is not None:
-        out |= {Role.OUTPUT: c.e * c.h.T, Role.OUTPUT_BIAS: c.e}
-    return {r: out[r] for r in roles}
-
-
-def letters(model: Model) -> dict[str, str]:
-    """The model's ASCII names for the proof's claims: loss, state, pre-activation, W, ..."""
-    nt = model.notation
-    return {
-        "E": nt.loss.ascii,
-        "Et": nt.step_loss.ascii,
-        "h": nt.state.ascii,
-        "net": nt.preactivation.ascii,
-        "f": nt.activation.ascii,
-        "d": nt.delta.ascii,
-        "R": nt.param(Role.RECURRENT).ascii,
-        "z": nt.output_preactivation.ascii,
-    }
-
-
-def delta_kinds(model: Model) -> dict[str, str]:
-    """The ASCII keys `rule_for` gives its deltas -> which delta: t, tt (t,t), tk (t,k), total."""
-    a = letters(model)
-    return {
-        f"{a['d']}_t": "t",
-        f"{a['d']}_{{t,t}}": "tt",
-        f"{a['d']}_{{t,k}}": "tk",
-        f"{a['f']}'({a['net']}_t) (.) ({a['d']}_t + {a['R']}^T nu_{{t+1}})": "total",
-    }
-
-
-def rule_for(model: Model) -> StepRule:
-    """The per-step BPTT rule in the model's own delta convention."""
-    roles = model.roles
-    d_t, d_tt, d_tk, total = delta_kinds(model)
-
-    def net(c: Cell) -> StepResult:
-        d = c.had(c.fp, c.dEdh + c.g)  # delta_t = f'(net_t) (.) (V^T e_t + W^T delta_{t+1})
-        return StepResult({d_t: (d, TOTAL)}, c[Role.RECURRENT].T * d, step_terms(c, d, roles))
-
-    def per_step(c: Cell) -> StepResult:
-        dtt = c.had(c.fp, c.dEdh)  # delta_{t,t} = f'(s_t) (.) V^T (yhat_t - y_t)
-        dtk = c.had(c.fp, c.g)  # delta_{t,k} = f'(s_k) (.) U^T delta_{t,k+1}
-        d = dtt + dtk  # the inner sum over t >= k of the double sum
-        deltas = {d_tt: (dtt, LOCAL), d_tk: (dtk, REST)}
-        return StepResult(deltas, c[Role.RECURRENT].T * d, step_terms(c, d, roles))
-
-    def step_state(c: Cell) -> StepResult:
-        local = c.dEdh  # delta_t = dL_t/dh_t: local, so the total adds the incoming adjoint
-        d = c.had(c.fp, local + c.g)
-        deltas = {d_t: (local, STATE), total: (d, TOTAL)}
-        return StepResult(deltas, c[Role.RECURRENT].T * d, step_terms(c, d, roles))
-
-    rules = {"net": net, "per_step": per_step, "step_state": step_state}
-    return StepRule(f"{model.name}:{model.delta}", rules[model.delta])
-
-
-def sizes_for(model: Model, n: int, m: int | None, k: int | None) -> tuple[int, int, int]:
-    """(n, m, k) checked as positive integers; m and k default to the model's sizes."""
-    for key, v in (("n", n), ("m", m), ("k", k)):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
-            raise InputError(f"{key} must be a positive integer; found {v!r}")
-    return n, m or model.sizes.m, k or model.sizes.k
-
-
-def param_shapes(model: Model, n: int, m: int, k: int) -> dict[Role, tuple[int, int]]:
-    """Each parameter's shape as a matrix (biases are columns), for the proof and the codegen."""
-    shapes = {r: model.shape(r, type(model.sizes)(1, n, m, k)) for r in model.roles}
-    return {r: (s[0], s[1]) if len(s) == 2 else (s[0], 1) for r, s in shapes.items()}
-
-
-def vanilla_step(cell: CellDef) -> tuple[str, str, Expr]:
-    """(state, function, argument) of a one-equation cell h_t = f(a) with a affine in x_t,
-    h_{t-1} and the parameters: the vanilla cell's one statement, read from its IR."""
-    eqs = cell.equations
-    if len(cell.states) != 1 or len(eqs) != 1 or eqs[0].name != cell.states[0]:
-        raise InputError(f"cell {cell.name!r} is not a vanilla cell h_t = f(U x_t + W h_(t-1) + b)")
-    rhs = eqs[0].rhs
-    if not isinstance(rhs, Apply) or not _affine(rhs.arg):
-        raise InputError(f"cell {cell.name!r}: {eqs[0].name} = {rhs} is not f of an affine map")
-    return cell.states[0], rhs.function, rhs.arg
-
-
-def _affine(e: Expr) -> bool:
-    """True for a sum of parameter-times-(x or the previous state) products and biases."""
-    terms = e.terms if isinstance(e, Add) else (e,)
-    return all(
-        isinstance(t, ParamRef)
-        or (isinstance(t, MatMul) and not t.transpose and isinstance(t.vector, Input | Prev))
-        for t in terms
-    )
-
-
-def net_of(cell: CellDef, params: Mapping[Role, Any], h_prev: Any, x: Any) -> Any:
-    """net_t, the argument of the vanilla cell's f, evaluated from the cell's IR over explicit
-    matrices or MatrixSymbols (params by role; the IR names them by `ENGINE_KEY`)."""
-    state, _, arg = vanilla_step(cell)
-    keyed = {ENGINE_KEY[r]: p for r, p in params.items()}
-    return to_sympy(arg, Env(keyed, x, {state: h_prev}, {}, {}, {}))
-
-
-def model_head(model: Model) -> Head | None:
-    """The heads-table entry of the model's output and loss, or None for a pair with no entry."""
-    key = BY_OUTPUT_LOSS.get((model.output, model.loss))
-    return None if key is None else HEADS[key]
 
 
 # --------------------------------------------------------------------------- exact proof
@@ -281,137 +158,6 @@ class Proof:
     def passed(self) -> bool:
         """True when every claim holds."""
         return bool(self.steps) and all(ok for _, ok in self.steps)
-
-
-def _mat(name: str, r: int, c: int) -> sp.Matrix:
-    return sp.Matrix(r, c, lambda i, j: sp.Symbol(f"{name}_{i}{j}" if c > 1 else f"{name}_{i}"))
-
-
-def _fdiff(self: sp.Function, argindex: int = 1) -> sp.Expr:
-    name = type(self).__name__
-    if len(self.args) == 1:
-        return sp.Function(f"{name}'")(*self.args)
-    return sp.Function(f"D{argindex}{name}")(*self.args)
-
-
-def _generic(name: str) -> type[sp.Function]:
-    """A generic differentiable function: its derivatives are undefined functions f', D_iL."""
-    return type(name, (sp.Function,), {"fdiff": _fdiff})
-
-
-#: The generic per-step loss L and rest R of the proof (the step's f is the table's generic f).
-F_LOSS, F_REST = _generic("L"), _generic("R")
-#: The proof's activation: the function table's generic f (an atom with the atom f' as derivative).
-GENERIC_F = "generic"
-
-
-def _grad_at(F: type[sp.Function], point: list[sp.Expr]) -> sp.Matrix:
-    """The gradient of a generic scalar function at a point, in the form `diff` produces."""
-    applied = F(*point)
-    return sp.Matrix([applied.fdiff(i + 1) for i in range(len(point))])
-
-
-def _gradient(phi: sp.Expr) -> Callable[[sp.Symbol], sp.Expr]:
-    """v -> d phi / d v, by SymPy's diff of each factor and the sum and product rules.
-
-    The same derivative as sp.diff(phi, v), but each distinct factor (such as f(net_a)) is
-    differentiated once per symbol instead of once per term it appears in.
-    """
-    cache: dict[tuple[sp.Expr, sp.Symbol], sp.Expr] = {}
-
-    def d(factor: sp.Expr, v: sp.Symbol) -> sp.Expr:
-        if (factor, v) not in cache:
-            cache[factor, v] = sp.diff(factor, v)
-        return cache[factor, v]
-
-    acc: dict[sp.Symbol, list[sp.Expr]] = {}
-    for term in sp.Add.make_args(sp.expand(phi, deep=False)):
-        factors = sp.Mul.make_args(term)
-        for v in term.free_symbols:
-            for i, fac in enumerate(factors):
-                if v in fac.free_symbols:
-                    rest = factors[:i] + factors[i + 1 :]
-                    acc.setdefault(v, []).append(sp.Mul(*rest, d(fac, v)))
-    return lambda v: sp.Add(*acc.get(v, ()))
-
-
-def _expand_mul(expr: sp.Expr) -> sp.Expr:
-    """Distribute products over sums at the top level only (function arguments stay as atoms)."""
-    return sp.expand(expr, deep=False, power_exp=False, power_base=False, multinomial=False,
-                     log=False, basic=False)  # fmt: skip
-
-
-def _zero(expr: sp.Expr) -> bool:
-    return expr == 0 or _expand_mul(expr) == 0 or sp.expand(expr) == 0
-
-
-def _same(a: sp.Matrix, b: sp.Matrix) -> bool:
-    return a.shape == b.shape and all(_zero(u - v) for u, v in zip(a, b, strict=True))
-
-
-class _SymbolicCell:
-    """One cell with generic f, generic per-step loss L and a generic rest R, at concrete sizes.
-
-    The step is the model's cell IR (`Model.cell_def`) with its function made generic:
-    h_t = f(a) with a the IR's argument of f, evaluated by `cells.symbolic.to_sympy`.
-    """
-
-    def __init__(
-        self, model: Model, n: int, m: int, k: int, *, loss: bool, rest: bool, generic: bool
-    ) -> None:
-        self.model, self.generic = model, generic
-        self.P = {r: _mat(ENGINE_KEY[r], *s) for r, s in param_shapes(model, n, m, k).items()}
-        self.h_prev, self.x = _mat("hp", n, 1), _mat("x", m, 1)
-        self.nu = _mat("nu", n, 1)  # net_t as free symbols, for the delta definitions
-        self.eta = _mat("eta", n, 1)  # h_t as free symbols, for dE_t/dh_t
-        self.loss, self.rest = loss, rest
-        self.fn = FUNCTIONS[GENERIC_F]
-        self.net = net_of(model.cell_def, self.P, self.h_prev, self.x)
-
-    def parts(self, net: sp.Matrix) -> tuple[sp.Expr, sp.Expr, dict[str, Any]]:
-        """(E_t, R) as functions of net, with e, dE_t/dh_t and g at that point."""
-        h = net.applyfunc(self.fn.sympy)
-        Et, e, dEdh = self.step_loss(h)
-        R, g = self._outer("R", h) if self.rest else (sp.S.Zero, sp.zeros(net.rows, 1))
-        return Et, R, {"h": h, "e": e, "dEdh": dEdh, "g": g}
-
-    def step_loss(self, h: sp.Matrix) -> tuple[sp.Expr, Any, sp.Matrix]:
-        """E_t as a function of h (through z = V h + c with an output layer), e and V^T e."""
-        P, n = self.P, h.rows
-        e, Et, dEdh = None, sp.S.Zero, sp.zeros(n, 1)
-        if Role.OUTPUT in P:
-            z = P[Role.OUTPUT] * h
-            if Role.OUTPUT_BIAS in P:
-                z += P[Role.OUTPUT_BIAS]
-            e = sp.zeros(z.rows, 1)
-            if self.loss:
-                Et, e = self._outer("L", z)
-                dEdh = P[Role.OUTPUT].T * e
-        elif self.loss:
-            Et, dEdh = self._outer("L", h)
-        return Et, e, dEdh
-
-    def _outer(self, name: str, at: sp.Matrix) -> tuple[sp.Expr, sp.Matrix]:
-        """A generic scalar function of `at` and its gradient there.
-
-        generic: an undefined function F(at). linear: <a, at> with arbitrary symbols a, which
-        has the same first derivatives as any F whose gradient at the point is a.
-        """
-        if self.generic:
-            F = {"L": F_LOSS, "R": F_REST}[name]
-            return F(*at), _grad_at(F, list(at))
-        a = _mat(f"d{name}", at.rows, 1)
-        return (a.T * at)[0, 0], a
-
-    def cell(self, parts: dict[str, Any]) -> Cell:
-        """The Cell a rule sees, at net_t = U x_t + W h_{t-1} + b."""
-        fp = self.net.applyfunc(self.fn.sympy_prime)
-        future = _mat("net_future", self.net.rows, 1).applyfunc(self.fn.sympy_prime)
-        e = parts["e"]
-        return Cell(
-            self.P, self.h_prev, self.x, parts["h"], fp, e, parts["dEdh"], parts["g"], future,
-            lambda a, b: a.multiply_elementwise(b),
-        )  # fmt: skip
 
 
 def _check_step(
