@@ -7,11 +7,13 @@ repeated squaring (numeric).
 
 Exact route: entries are read by `symbptt.matrixtext` (decimal strings and floats become the
 rational they spell), so rationals in give rationals out.
+
+The result value is in `eigen_result`, the exact route and the power limits in `eigen_exact`;
+this module holds the numeric route, the entry points and the homework's exercises.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,12 +21,27 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symbptt.eigen_exact import (
+    _X,
+    MAX_EXACT_DIGITS,
+    MAX_EXACT_POWER,
+    _char_factors,
+    _check_exact_digits,
+    _check_power,
+    _clean_exact,
+    _exact_jordan,
+    _exact_power,
+    _has_short_radicals,
+)
+from symbptt.eigen_result import PowerResult, Step, _diagonalized, _not_diagonalized
 from symbptt.errors import InputError
 from symbptt.matrixtext import MatrixLike, parse_number, to_exact_matrix, to_float_matrix
 
 __all__ = [
     "COND_LIMIT",
     "EXACT_JORDAN_MAX_SIZE",
+    "MAX_EXACT_DIGITS",
+    "MAX_EXACT_POWER",
     "HomeworkResult",
     "PowerResult",
     "UnitEigenvalueDemo",
@@ -41,259 +58,6 @@ __all__ = [
 COND_LIMIT = 1e8
 # The numeric route reports an exact Jordan form (sympy) only for matrices up to this size.
 EXACT_JORDAN_MAX_SIZE = 4
-
-Step = tuple[str, Any]
-
-
-#: Exact powers grow without bound in size (rational entries with ~n digits): cap them.
-MAX_EXACT_POWER = 5000
-
-
-def _check_power(n: Any, *, where: str = "n", exact: bool = False) -> int:
-    """n must be a non-negative int (at most MAX_EXACT_POWER on the exact route)."""
-    if isinstance(n, bool) or not isinstance(n, int | np.integer):
-        raise InputError(f"expected a non-negative integer power, got {n!r}", where=where)
-    if n < 0:
-        raise InputError(f"expected a non-negative integer power, got {n}", where=where)
-    if exact and n > MAX_EXACT_POWER:
-        raise InputError(
-            f"power {n} is above the exact route's limit of {MAX_EXACT_POWER} (exact entries "
-            "grow with n); drop --exact for a float64 power",
-            where=where,
-        )
-    return int(n)
-
-
-#: Exact entries of M^n have about n * (digits of the common denominator and of the largest
-#: scaled entry) digits; beyond this the radical algebra takes minutes (and Python refuses to
-#: print integers of more than 4300 digits).
-MAX_EXACT_DIGITS = 1000
-
-
-def _check_exact_digits(entries: Sequence[Any], size: int, n: int, *, where: str = "n") -> None:
-    """InputError when exact entries of an n-th power of a size x size matrix would be too long."""
-    rationals = [sp.Rational(e) for e in entries if isinstance(e, sp.Rational)]
-    if n < 2 or not rationals:
-        return
-    denominator = math.lcm(*(int(r.q) for r in rationals))
-    largest = max(abs(int(r.p)) * (denominator // int(r.q)) for r in rationals)
-    digits = n * (math.log10(denominator) + math.log10(max(1, size * largest)))
-    if digits > MAX_EXACT_DIGITS:
-        raise InputError(
-            f"exact entries of the power {n} would have about {digits:.0f} digits, above the "
-            f"exact route's limit of {MAX_EXACT_DIGITS}; drop --exact for a float64 power or "
-            "use a smaller power",
-            where=where,
-        )
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class PowerResult:
-    """M^n with how it was obtained; matrices are numpy arrays (numeric) or sympy Matrices (exact).
-
-    `Q`, `Lambda`, `Lambda_n` are None when M is not diagonalizable; then `jordan_P`, `jordan_J`
-    hold M = P J P^{-1}. `steps` is a tuple of (description, matrix) for LaTeX and doc pages.
-    """
-
-    M: Any
-    n: int
-    exact: bool
-    power: Any
-    eigenvalues: tuple[Any, ...]
-    diagonalizable: bool | None  # None: numerically ill-conditioned and no exact form to decide
-    Q: Any
-    Lambda: Any
-    Lambda_n: Any
-    Q_inv: Any
-    jordan_P: Any
-    jordan_J: Any
-    method: str  # "eigendecomposition", "jordan" or "repeated-squaring"
-    steps: tuple[Step, ...]
-    condition: float | None = None  # cond(Q) on the numeric route
-
-    def __str__(self) -> str:
-        """The route, the eigenvalues and each step's matrix, as `symbptt eigen` prints them."""
-        from symbptt.matrixreport import format_power
-
-        return format_power(self)
-
-    def _repr_markdown_(self) -> str:
-        """Notebook display: the route taken, then each step's matrix."""
-        from symbptt import display
-
-        kind = "exactly" if self.exact else "numerically"
-        out = [f"$M^{{{self.n}}}$ {kind}, by {self.method}:"]
-        for what, value in self.steps:
-            if value is not None:
-                out += [f"`{what}`", display.math_block(display.matrix(value))]
-        return "\n\n".join(out)
-
-
-def _exact_jordan(M: sp.Matrix) -> tuple[sp.Matrix, sp.Matrix]:
-    """Jordan form M = P J P^{-1} (sympy)."""
-    P, J = M.jordan_form()
-    return P, J
-
-
-def _diagonalized(
-    M: Any,
-    n: int,
-    exact: bool,
-    factors: tuple[Any, Any, Any, Any],
-    power: Any,
-    eigs: tuple[Any, ...],
-    *,
-    given: bool,
-    cond: float | None = None,
-) -> PowerResult:
-    """The eigendecomposition route's result from factors (Q, Lambda, Q^{-1}, Lambda^n).
-
-    given=True: Q and Lambda were the input and M = Q Lambda Q^{-1} is derived from them.
-    """
-    Q, Lam, Q_inv, Lam_n = factors
-    if given:
-        head: tuple[Step, ...] = (
-            ("Q", Q),
-            ("Lambda", Lam),
-            ("Q^{-1}", Q_inv),
-            ("M = Q Lambda Q^{-1}", M),
-        )
-    else:
-        head = (
-            ("M", M),
-            ("Q (eigenvectors as columns)", Q),
-            ("Lambda (eigenvalues)", Lam),
-            ("Q^{-1}", Q_inv),
-        )
-    steps = head + ((f"Lambda^{n}", Lam_n), (f"M^{n} = Q Lambda^{n} Q^{{-1}}", power))
-    return PowerResult(
-        M,
-        n,
-        exact,
-        power,
-        eigs,
-        True,
-        Q,
-        Lam,
-        Lam_n,
-        Q_inv,
-        None,
-        None,
-        "eigendecomposition",
-        steps,
-        cond,
-    )
-
-
-def _not_diagonalized(
-    M: Any,
-    n: int,
-    exact: bool,
-    power: Any,
-    eigs: tuple[Any, ...],
-    diagonalizable: bool | None,
-    jordan: tuple[Any, Any],
-    method: str,
-    steps: tuple[Step, ...],
-    cond: float | None = None,
-) -> PowerResult:
-    """A result without Q, Lambda: the Jordan route or repeated squaring; jordan is (P, J)."""
-    P, J = jordan
-    return PowerResult(
-        M, n, exact, power, eigs, diagonalizable, None, None, None, None, P, J, method, steps, cond
-    )
-
-
-_X = sp.Symbol("x")
-
-
-def _clean_exact(e: sp.Expr) -> sp.Expr:
-    """Bring an algebraic-number expression to canonical form (radicals out of denominators)."""
-    return sp.expand(sp.radsimp(sp.expand(e)))
-
-
-def _char_factors(M: sp.Matrix) -> list[tuple[sp.Expr, int]] | None:
-    """Irreducible factors (with multiplicity) of det(xI - M) over Q; None if M is not rational."""
-    if not all(e.is_Rational for e in M):
-        return None
-    _, factors = sp.factor_list(M.charpoly(_X).as_expr(), _X)
-    return factors
-
-
-def _poly_at(f: sp.Expr, M: sp.Matrix) -> sp.Matrix:
-    """f(M) for a polynomial f in x, by Horner's rule in exact arithmetic."""
-    acc = sp.zeros(M.rows, M.cols)
-    for c in sp.Poly(f, _X).all_coeffs():
-        acc = acc * M + c * sp.eye(M.rows)
-    return acc
-
-
-def _is_diagonalizable(M: sp.Matrix, factors: list[tuple[sp.Expr, int]] | None) -> bool:
-    """Diagonalizable over C iff the product of the distinct irreducible factors annihilates M."""
-    if factors is None:
-        return bool(M.is_diagonalizable())
-    product = sp.eye(M.rows)
-    for f, _ in factors:
-        product = product * _poly_at(f, M)
-    return product.is_zero_matrix
-
-
-def _has_short_radicals(factors: list[tuple[sp.Expr, int]] | None) -> bool:
-    """True if every eigenvalue is rational or a quadratic surd (no Cardano-style expressions)."""
-    return factors is None or all(sp.degree(f, _X) <= 2 for f, _ in factors)
-
-
-def _exact_power(M: sp.Matrix, n: int) -> PowerResult:
-    """Exact route: diagonalize if possible, else use the Jordan form; never an invalid Q."""
-    direct = M**n  # repeated squaring in exact arithmetic: the reference value
-    factors = _char_factors(M)
-    diagonalizable = _is_diagonalizable(M, factors)
-    if not _has_short_radicals(factors):
-        # An irreducible factor of degree >= 3: sympy's radical forms explode (minutes even for
-        # 3 x 3), so report exact eigenvalues as CRootOf and take the power by repeated squaring.
-        eigs = tuple(sp.Poly(M.charpoly(_X).as_expr(), _X).all_roots())
-        degree = max(sp.degree(f, _X) for f, _ in factors or [])
-        steps: tuple[Step, ...] = (
-            ("M", M),
-            (
-                f"eigenvalues include roots of an irreducible cubic or higher (degree {degree}); "
-                f"M^{n} by exact repeated squaring",
-                direct,
-            ),
-        )
-        return _not_diagonalized(
-            M, n, True, direct, eigs, diagonalizable, (None, None), "repeated-squaring", steps
-        )
-    if diagonalizable:
-        Q, Lam = M.diagonalize()
-        Q_inv = Q.inv()
-        Lam_n = Lam**n
-        power = (Q * Lam_n * Q_inv).applyfunc(_clean_exact)
-        if power != direct:
-            # Same value in another radical form: check it, then report the canonical (rational
-            # when M is rational) form.
-            if not all(sp.simplify(d) == 0 for d in (power - direct)):  # pragma: no cover
-                raise ArithmeticError("Q Lambda^n Q^{-1} disagrees with M^n")
-            power = direct
-        eigs = tuple(Lam[i, i] for i in range(Lam.rows))
-        return _diagonalized(M, n, True, (Q, Lam, Q_inv, Lam_n), power, eigs, given=False)
-    P, J = _exact_jordan(M)
-    J_n = J**n
-    power = (P * J_n * P.inv()).applyfunc(_clean_exact)
-    if power != direct:
-        power = direct
-    eigs = tuple(J[i, i] for i in range(J.rows))
-    steps = (
-        ("M", M),
-        ("M is not diagonalizable; Jordan form M = P J P^{-1}: P", P),
-        ("J", J),
-        (f"J^{n}", J_n),
-        (f"M^{n} = P J^{n} P^{{-1}}", power),
-    )
-    return _not_diagonalized(M, n, True, power, eigs, False, (P, J), "jordan", steps)
 
 
 def numeric_eigenvalues(values: np.ndarray) -> tuple[complex | float, ...]:
