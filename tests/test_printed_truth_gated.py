@@ -387,7 +387,41 @@ def check_total(r: Run, step: Step) -> None:
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7, err_msg=step.latex)
 
 
+_PATH_FACTOR = re.compile(r"\\frac\{\\partial (.+?)\}\{\\partial (.+?)\}(?=\s*\\frac|\s*$)")
+
+
+def check_path_sum(r: Run, step: Step) -> None:
+    """dL_T/dP = sum of chains dL_T/dh_T ds_T/ds'_(T-1) ... ds_k/dP: every factor by central
+    differences of the loop (a step partial: s'_(i-1) moved, the other states at i-1 fixed; the
+    last: P moved with every quantity before step k held), the sum against dL_T/dP."""
+    m = re.fullmatch(r"\\frac\{\\partial L_\{(\d+)\}\}\{\\partial (.+)\}", step.lhs)
+    assert m and step.rhs == " + ".join(step.terms), step.latex
+    T, key = int(m.group(1)), m.group(2)
+    total = np.zeros(r.P[key].size)
+    for chain in step.terms:
+        nodes = [a for a, _ in _PATH_FACTOR.findall(chain)] + [_PATH_FACTOR.findall(chain)[-1][1]]
+        assert nodes[0] == f"L_{{{T}}}" and nodes[-1] == key, chain
+        states = [re.fullmatch(r"(\w+)_\{(\d+)\}", v).groups() for v in nodes[1:-1]]
+        states = [(s, int(i)) for s, i in states]
+        steps = [i for _, i in states]
+        assert states[0] == ("h", T) and steps == list(range(T, T - len(states), -1))
+        row = (r.w[T] * np.cos(r.base[("h", T)])).T
+        for (s, i), (s2, _) in zip(states, states[1:], strict=False):
+            row = row @ r.fd(lambda e, s=s, s2=s2, i=i: r.run(bump=("carry", s2, i - 1, e))[(s, i)],
+                             (r.n, 1))  # fmt: skip
+        s, k = states[-1]
+        held = {qt: v for qt, v in r.base.items() if 1 <= qt[1] < k}
+        row = row @ r.fd(
+            lambda e, s=s, k=k, held=held: r.run(P={**r.P, key: r.P[key] + e}, force=held)[(s, k)],
+            r.P[key].shape,
+        )
+        total += np.ravel(row)
+    want = r.fd(lambda e: r.loss(r.run(P={**r.P, key: r.P[key] + e}), only=T), r.P[key].shape)
+    np.testing.assert_allclose(total, np.ravel(want), rtol=1e-5, atol=1e-7, err_msg=step.latex)
+
+
 CHECKS: dict[str, Callable[[Run, Step], None]] = {
+    "path sum": check_path_sum,
     "cell equation": check_equation,
     "reverse step": check_reverse,
     "step partial": check_step_partial,

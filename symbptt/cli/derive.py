@@ -100,9 +100,9 @@ def derive(
         if value is not None and value < 1:
             raise InputError(f"{key} must be a whole number >= 1; found {value}")
     fmt = fmt or _FORMAT_OF_SUFFIX.get(output.suffix.lower() if output else "", "text")
-    if model.is_gated:  # the cell, its reverse step, step partials, checks (no expansions yet)
+    if model.is_gated:  # the cell, its head, reverse step, step partials, path sums, checks
         derivation = gated_document.build(
-            model, T, n, wrt=list(wrt), seed=seed, checks=not no_checks
+            model, T, n, wrt=list(wrt), form=form, seed=seed, checks=not no_checks
         )
     else:
         derivation = build(model, T, n, wrt=list(wrt), form=form, seed=seed, checks=not no_checks)

@@ -4,18 +4,26 @@ Built from the cell's statement as data: its equations, the reverse step derived
 `cells.reverse` (proved by the step lemma), the step partials derived by `cells.carousel`
 (d c_t / d c_{t-1} = diag(f_t) for the LSTM, whose gates do not read c_{t-1}), and the checks of `symbptt verify`. The
 result is the same `Derivation` value the vanilla document is, so every format prints it.
-Small-T expansions, path sums and Jacobian products are written for the vanilla cell only.
+With an output head (`cells.heads`) the head's section follows the cell, and the small-T path
+sums dL_T/dP through the carried states come from `cells.paths` (`derive.gated_paths`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from symbptt import verify
 from symbptt.cells import carousel
 from symbptt.cells.expr import Adj, Apply
 from symbptt.cells.jacobian import step_partial_terms, total_jacobian_terms
 from symbptt.cells.reverse import StepAdjoints, step_adjoints
+from symbptt.derive.gated_paths import (
+    default_path_param,
+    head_section,
+    paths_section,
+    resolve_wrt,
+)
 from symbptt.errors import InputError
 from symbptt.latex.cell_ir import CellPrinter, printer
 from symbptt.latex.steps import CheckResult, Derivation, Section, Step
@@ -24,10 +32,15 @@ from symbptt.model import Model
 __all__ = ["build"]
 
 _NOTE = (
-    "For a gated cell this document holds the cell, its reverse step for every $T$, the derived "
-    "step partials and the checks; the small-$T$ expansions, path sums and Jacobian products "
-    "are written for the vanilla RNN only so far."
+    "For a gated cell this document holds the cell, its output head (if any), its reverse step "
+    "for every $T$, the derived step partials, the path sums at the derivation's $T$ and the "
+    "checks; the vanilla RNN's per-entry expansions of direct differentiation are not written "
+    "for a gated cell (direct = BPTT is proved exactly in the checks)."
 )
+#: The --form values a gated derivation prints: every section; what holds for every T (the
+#: cell, the head, the reverse step, the step partials); the cell, head and reverse step; the
+#: cell and the path sums.
+GATED_FORMS = ("all", "general", "bptt", "paths")
 
 
 def _split(line: str) -> tuple[str, str]:
@@ -242,22 +255,43 @@ def build(
     n: int | None = None,
     *,
     wrt: Sequence[str] = (),
+    form: str = "all",
     seed: int = 0,
     checks: bool = True,
 ) -> Derivation:
-    """The derivation of a gated model; T and n (default: the model's) size the checks."""
+    """The derivation of a gated model; T and n (default: the model's) size the checks and the
+    path sums. `wrt` (parameter keys) keeps those parameters' gradient lines and path sums;
+    `form` is one of GATED_FORMS."""
     if not model.is_gated:
         raise InputError(f"{model.name!r} is a vanilla model; use symbptt.derive.vanilla.build")
-    if wrt:
-        raise InputError("--wrt is not supported for a gated cell yet (every parameter is shown)")
+    if form not in GATED_FORMS:
+        raise InputError(
+            f"--form {form}: a gated cell's derivation prints the forms {', '.join(GATED_FORMS)} "
+            "(direct differentiation is not written out for a gated cell; the checks prove "
+            "direct = BPTT exactly)"
+        )
+    keys = resolve_wrt(model, wrt)
     T = model.sizes.T if T is None else T
     n = model.sizes.n if n is None else n
     verify.check_gated_sizes(T, n)
-    sections = (
-        cell_section(model),
-        reverse_section(model, step_adjoints(model.cell_def)),
-        partials_section(model),
-    )
+    cell = model.cell_def
+    rev = step_adjoints(cell)
+    if keys:
+        rev = replace(rev, params=tuple((k, e) for k, e in rev.params if k in keys))
+    path_keys = [k for k in keys if k in cell.param_keys] if keys else [default_path_param(cell)]
+    head = head_section(model, model.sizes.k, keys) if form != "paths" else None
+    sections = tuple(
+        s
+        for s in (
+            cell_section(model),
+            head,
+            reverse_section(model, rev) if form != "paths" else None,
+            partials_section(model) if form in ("all", "general") else None,
+            paths_section(model, path_keys, T, n) if form in ("all", "paths") and path_keys
+            else None,
+        )
+        if s is not None
+    )  # fmt: skip
     rows = tuple(check_rows(model, T, n, seed)) if checks else ()
     title = f"BPTT for {model.name}: {model.description}"
     return Derivation(model.name, title, T, n, sections, rows, (_NOTE,))

@@ -102,7 +102,7 @@ def build(
     if model.is_gated:  # a cell stated as data (lstm, gru, a file's cell): its own document
         from symbptt.derive import gated
 
-        return gated.build(model, T, n, wrt=wrt or (), seed=seed, checks=checks)
+        return gated.build(model, T, n, wrt=wrt or (), form=form, seed=seed, checks=checks)
     T = model.sizes.T if T is None else T
     n = model.sizes.n if n is None else n
     roles = resolve_wrt(model, wrt)
