@@ -19,6 +19,9 @@ import importlib
 import os
 from typing import Any
 
+# `symbptt.derive(model, ...)` is the builders' package, callable (symbptt/derive/__init__.py:
+# a plain function here would be hidden by the package's name once the package is imported).
+from symbptt import derive as derive
 from symbptt.catalog import load
 from symbptt.errors import InputError, SymbpttError
 
@@ -48,15 +51,6 @@ def run_checks(model: Any, T: int | None = None, n: int | None = None, *, seed: 
 
     m = load(model) if isinstance(model, str | os.PathLike) else model
     return run(m, m.sizes.T if T is None else T, m.sizes.n if n is None else n, seed=seed)
-
-
-def derive(model: Any, T: int | None = None, n: int | None = None, **options: Any) -> Any:
-    """The derivation of `model` (a name, a path or a Model) as a value that prints itself.
-
-    Options as `symbptt.derive.vanilla.build`: wrt, form ('all', 'general', ...), seed, checks."""
-    from symbptt.derive.vanilla import build
-
-    return build(load(model) if isinstance(model, str) else model, T, n, **options)
 
 
 def __getattr__(name: str) -> Any:

@@ -164,3 +164,13 @@ def test_the_checks_find_a_printer_calling_the_algebra(tmp_path: Path) -> None:
     low.write_text("def f():\n    from symbptt.latex import formats\n")
     found = {"symbptt.cells.reverse": _import_statements("symbptt.cells.reverse", low)}
     assert upward_imports(found) == {("symbptt.cells.reverse", "symbptt.latex.formats")}
+
+
+def test_symbptt_derive_is_the_builders_package_and_the_function() -> None:
+    """Importing derive/ binds `symbptt.derive` to the package; it stays the public function."""
+    import symbptt
+    from symbptt.derive import gated
+
+    assert symbptt.derive.gated is gated and callable(symbptt.derive)
+    d = symbptt.derive("elman", form="general", checks=False)
+    assert (d.model, d.T, d.n) == ("elman", None, None)

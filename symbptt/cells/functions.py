@@ -133,6 +133,14 @@ class Function:
     #: f in SymPy's own functions when `sympy` is an atom of this module (sigma, relu): the
     #: form the unrolled vanilla graph uses, so numpy and mpmath lambdify it (None: `sympy`).
     closed: Callable[[sp.Expr], sp.Expr] | None = None
+    #: f' in LaTeX from the output y as written (1 - (y)^2, y (.) (1 - y)), for the texts that
+    #: write it so (notation `derivative: output`); None: f' is written of the input only.
+    latex_d_out: Callable[[str], str] | None = None
+
+    @property
+    def generic(self) -> bool:
+        """True for the generic f: an undefined function, nothing known about it."""
+        return self.sympy is GenericF
 
     def sympy_closed(self, x: sp.Expr) -> sp.Expr:
         """f(x) in SymPy's own functions (1 / (1 + e^{-x}) for sigma, Max(0, x) for relu)."""
@@ -165,6 +173,7 @@ FUNCTIONS: Mapping[str, Function] = MappingProxyType(
             lambda y: y * (1 - y),
             Fraction(1, 4),
             closed=lambda x: 1 / (1 + sp.exp(-x)),
+            latex_d_out=lambda y: rf"{y} \odot \left(1 - {y}\right)",
         ),
         "tanh": Function(
             "tanh",
@@ -176,6 +185,7 @@ FUNCTIONS: Mapping[str, Function] = MappingProxyType(
             _TANH_D_OUT,
             lambda y: 1 - y**2,
             Fraction(1),
+            latex_d_out=lambda y: rf"1 - \left({y}\right)^{{2}}",
         ),
         "relu": Function(
             "relu",

@@ -6,6 +6,7 @@ written from the `Model` (no derivation happens here).
 
 from __future__ import annotations
 
+from symbptt.cells.functions import function
 from symbptt.latex.notation import ACTIVATION_TEX, OUTPUT_TEX, Names
 from symbptt.latex.printer import transposed
 from symbptt.latex.steps import Section, Step
@@ -27,7 +28,7 @@ def _forward(nm: Names) -> list[Step]:
         order.insert(at, "bias")
     f_is = (
         "an arbitrary differentiable activation"
-        if model.activation == "generic"
+        if function(model.activation).generic
         else f"${nm.f} = {ACTIVATION_TEX[model.activation]}$ elementwise"
         if ACTIVATION_TEX[model.activation] != nm.f
         else f"${nm.f}$ applied elementwise"

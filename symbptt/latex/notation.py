@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from symbptt.cells.functions import FUNCTIONS
 from symbptt.latex.printer import time_index, vector
 from symbptt.model import Model, Role
 
@@ -151,12 +152,10 @@ class Names:
         """f'(arg), elementwise; with activation_derivative: output, f'(a_t) = 1 - (h_t)^2."""
         nt = self.model.notation
         pre = nt.preactivation.latex
-        from_output = nt.derivative_from_output and self.model.activation in ("tanh", "sigmoid")
-        if from_output and arg.startswith(pre):
-            h = nt.state.latex + arg[len(pre) :]
-            if self.model.activation == "tanh":
-                return rf"\left(1 - \left({h}\right)^{{2}}\right)"
-            return rf"\left({h} \odot \left(1 - {h}\right)\right)"
+        fn = FUNCTIONS.get(self.model.activation)  # f' of the output, as the table writes it
+        with_output = fn.latex_d_out if fn is not None and nt.derivative_from_output else None
+        if with_output is not None and arg.startswith(pre):
+            return rf"\left({with_output(nt.state.latex + arg[len(pre) :])}\right)"
         return f"{self.f}'\\left({arg}\\right)"
 
     def diag_fprime(self, arg: str) -> str:

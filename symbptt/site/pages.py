@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from symbptt.catalog import Entry
+from symbptt.latex.notation import OUTPUT_TEX
 from symbptt.latex.printer import vector
 from symbptt.model import Model, Role
 
@@ -20,7 +21,6 @@ _ROLE_TEXT = {
     Role.OUTPUT: "output weight",
     Role.OUTPUT_BIAS: "output bias",
 }
-_OUTPUT_TEX = {"softmax": r"\operatorname{softmax}", "identity": "", "sigmoid": r"\sigma"}
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def model_equations(model: Model) -> list[str]:
         if Role.OUTPUT_BIAS in p:
             z_rhs += " + " + vector(p[Role.OUTPUT_BIAS], bold_vectors=bold)
         lines.append(f"{v(nt.output_preactivation)} = {z_rhs}")
-        g = _OUTPUT_TEX[model.output]
+        g = OUTPUT_TEX[model.output]
         lines.append(
             f"{v(nt.output)} = {g}({v(nt.output_preactivation)})"
             if g

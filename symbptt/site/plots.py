@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from symbptt import engine  # noqa: E402
+from symbptt.cells.functions import numeric_name  # noqa: E402
 from symbptt.flow import GAMMA, gradient_flow  # noqa: E402
 from symbptt.model import Model, Role  # noqa: E402
 
@@ -37,7 +38,7 @@ class Figure:
 
 def numeric_activation(model: Model) -> str:
     """The activation used for numbers: a generic f stands in as tanh (docs/architecture.md)."""
-    return "tanh" if model.activation == "generic" else model.activation
+    return numeric_name(model.activation)
 
 
 def recurrent_matrix(model: Model, radius: float, *, seed: int = 0) -> np.ndarray:
