@@ -271,3 +271,34 @@ def test_a_gated_file_with_a_mismatched_head_names_the_pairs(tmp_path: Path) -> 
     with pytest.raises(DerivationFileError, match=r"softmax \+ cross_entropy") as err:
         load(path)
     assert "g.yaml" in str(err.value)
+
+
+@pytest.mark.parametrize("head", HEAD_NAMES)
+@pytest.mark.parametrize("cell", ["lstm", "gru", "mgu"])
+def test_engine_api_with_a_head_matches_the_loop(cell: str, head: str) -> None:
+    """symbptt.engine with output= (the fast path for lstm/gru, engine_generic for a file's
+    cell) gives the gradients of the head's loss, V and c included: the loop's central
+    differences for lstm/gru, the generated engine's (held to its loop above) for mgu."""
+    from symbptt import engine
+    from symbptt.catalog import load
+
+    if cell == "mgu":
+        path = Path(__file__).parents[1] / "derivations" / "examples" / "mgu.yaml"
+        c = load(path).cell_def
+        key: object = c
+    else:
+        c, key = CELLS[cell], cell
+    pt = point(c, 3, 2, 2, 9, head=HEADS[head], k=3)
+    P = pt.params | pt.head_params
+    s0 = {s: v[0] for s, v in pt.states0.items()}
+    tr = engine.forward(
+        P, pt.xs[:, 0], s0["h"], cell=key, output=HEADS[head].output,
+        **({"c0": s0["c"]} if "c" in s0 else {}),
+    )  # fmt: skip
+    grads = engine.backward(tr, targets=pt.targets[:, 0])
+    if cell == "mgu":
+        want = numeric.head_loss(c, HEADS[head], P, pt.xs, pt.states0, pt.targets)[1].params
+    else:
+        want = loop_gradient(cell, head, P, pt.xs, pt.states0, pt.targets)
+    for k in P:
+        np.testing.assert_allclose(grads[k], want[k], rtol=1e-5, atol=1e-8, err_msg=k)
