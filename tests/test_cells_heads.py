@@ -302,3 +302,9 @@ def test_engine_api_with_a_head_matches_the_loop(cell: str, head: str) -> None:
         want = loop_gradient(cell, head, P, pt.xs, pt.states0, pt.targets)
     for k in P:
         np.testing.assert_allclose(grads[k], want[k], rtol=1e-5, atol=1e-8, err_msg=k)
+
+
+def test_exact_identity_with_a_head_on_the_last_step_only() -> None:
+    u = unroll(CELLS["gru"], 2, 2, loss_at="last", head=HEADS["sigmoid_binary_cross_entropy"])
+    assert u.dloss[0] == sp.zeros(2, 1)  # E = E_T: no free gradient at t = 1
+    assert direct_equals_bptt(u) == []
