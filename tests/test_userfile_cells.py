@@ -378,3 +378,20 @@ def test_engine_says_what_a_file_cell_needs() -> None:
         engine.forward(P, np.ones((2, 2)), cell=cell)
     with pytest.raises(InputError, match="params has 'Q', not a parameter of cell 'mgu'"):
         engine.forward({**P, "Q": np.eye(2)}, np.ones((2, 2)), cell=cell, output=None)
+
+
+def test_a_user_cell_with_a_head_verifies(tmp_path: Path) -> None:
+    """A cell stated in the file combines with a head (issue 10): identity + squared error."""
+    from symbptt.verify import run_checks
+
+    text = (EXAMPLES / "mgu.yaml").read_text(encoding="utf-8")
+    text = text.replace("output: none", "output: identity").replace(
+        "loss: generic", "loss: squared_error"
+    )
+    path = tmp_path / "mgu-se.yaml"
+    path.write_text(text, encoding="utf-8")
+    model = catalog.load(path)
+    assert (model.cell, model.output, model.loss) == ("user", "identity", "squared_error")
+    report = run_checks(model, 2, 1)
+    assert all(c.passed for c in report.checks), [c.name for c in report.checks if not c.passed]
+    assert any("head identity + squared error" in c.name for c in report.checks)
