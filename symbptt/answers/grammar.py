@@ -21,7 +21,7 @@ Conventions the grammar cannot decide, fixed here:
   (1 / (1 + e^{-x})); with a matrix it is an error. e^{x} is exp(x) where no e is named.
 - a function name with a power before its argument (\\tanh^2(x), \\tanh^{2} x, \\sigma^2(x),
   f^2(x)) is the power of the value, (\\tanh x)^2, never the composition; the power must be a
-  positive whole number (\\tanh^{-1} is refused: inverse or reciprocal?) (`parse._FuncPow`).
+  positive whole number (\\tanh^{-1} is refused: inverse or reciprocal?) (`parse_forms._FuncPow`).
 - `a/b` is a quotient like \\frac{a}{b}; `\\sum_t` / `\\sum_{t}` without limits runs over the
   model's time range 1..T (`notation.resolve` refuses it over an entry index); `^{\\prime}` is a
   prime (`normalise`).

@@ -32,7 +32,7 @@ def to_float(v: Any) -> np.ndarray:
     return np.array([[float(v)]])
 
 
-#: Apply names of the spectral functions (built by `parse._spectral`).
+#: Apply names of the spectral functions (built by `parse_forms._spectral`).
 SPECTRAL_NAMES = {"\\rho", "\\sigma_{\\max}", "\\sigma_{\\min}", "\\lambda_{\\max}",
                   "\\lambda_{\\min}", "\\lambda_", "\\sigma_"}  # fmt: skip
 
