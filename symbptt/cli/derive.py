@@ -34,7 +34,8 @@ from symbptt.outfile import check_target, write_new
     type=click.Choice(FORMS),
     default="all",
     show_default=True,
-    help="Which gradient forms to write out; 'general' writes only what holds for every T.",
+    help="Which gradient forms to write out; 'general' writes only what holds for every T "
+    "(a gated cell prints all, general, bptt or paths).",
 )
 @click.option(
     "--format",

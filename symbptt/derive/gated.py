@@ -66,8 +66,14 @@ def cell_section(model: Model) -> Section:
     text = (
         f"One step ${p.t}$ of the cell `{cell.name}`, printed from its statement as data; it "
         f"carries the state{'s' if len(cell.states) > 1 else ''} {states} to the next step. "
-        f"The loss is ${p.loss} = \\sum_{{{p.t}}} {p.step_loss}_{{{p.t}}}$, a per-step loss of "
-        f"${p.at(cell.readout)}$. {_sizes(p)}"
+        + (
+            f"The loss is ${p.loss} = {p.step_loss}_T$, the last step's loss of "
+            f"${p.name(cell.readout)}_T$. "
+            if model.loss_at == "last"
+            else f"The loss is ${p.loss} = \\sum_{{{p.t}}} {p.step_loss}_{{{p.t}}}$, a per-step "
+            f"loss of ${p.at(cell.readout)}$. "
+        )
+        + _sizes(p)
     )
     return Section("The cell", tuple(steps), text)
 
