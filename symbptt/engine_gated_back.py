@@ -19,6 +19,7 @@ from symbptt.engine_core import (
     _clip,
     colsum,
     empty,
+    ones,
     upstream,
     zeros,
 )
@@ -124,9 +125,13 @@ def _f_order(W: Array, G: int) -> Array:
     return np.ascontiguousarray(W.reshape(G, n, n).transpose(0, 2, 1)).transpose(0, 2, 1)
 
 
-def _back(da: Array, W: Array) -> Array:
-    """sum_k da_k W_k over the gate-major stack: one stacked matmul, then a sum of G blocks."""
-    return _add_reduce(np.matmul(da, W if da.ndim == 3 else W[:, None]), axis=0)
+def _back(da: Array, W: Array, scratch: Array) -> Array:
+    """sum_k da_k W_k over the gate-major stack: one stacked matmul, then a sum of G blocks.
+
+    One step (da is (G, B, n)) writes the products into scratch; many steps allocate."""
+    if da.ndim == 3:
+        return _add_reduce(np.matmul(da, W, out=scratch[: len(W)]), axis=0)
+    return _add_reduce(np.matmul(da, W[:, None]), axis=0)
 
 
 class _LSTM:
@@ -144,6 +149,7 @@ class _LSTM:
             _lstm_factors(G, self.TC, self.D, self.OT)
         self.W3 = _f_order(tr._S["W"], 4)
         self.gates = 4
+        self._prod = np.empty((4, *G.shape[2:]), G.dtype)
 
     def local(self, sl, dh: Array, dcin: Array | None, o: dict[str, Array]):
         g, da, dc = self.G[:, sl], o["a"], o["c"]
@@ -164,7 +170,7 @@ class _LSTM:
         np.multiply(dh, self.TC[sl], out=da[2])
         np.multiply(dc, g[0], out=da[3])
         da *= D
-        return _back(da, self.W3), np.multiply(dc, g[1])
+        return _back(da, self.W3, self._prod), np.multiply(dc, g[1])
 
 
 def _gru_factors(G: Array, Hp: Array, M: Array, after: bool, F: Array) -> None:
@@ -203,6 +209,7 @@ class _GRU:
             self.W3 = self.W3[:2]
             self.Wn = np.asfortranarray(P["W_n"])
         self.gates = 3
+        self._prod = np.empty((3, *G.shape[2:]), G.dtype)
 
     def local(self, sl, dh: Array, dcin: Array | None, o: dict[str, Array]):
         g, da = self.G[:, sl], o["a"]
@@ -221,13 +228,13 @@ class _GRU:
             np.multiply(an, F[2], out=da[1])
             dr[:2] = da[:2]
             np.multiply(an, r, out=dr[2])
-            carry += _back(dr, self.W3)
+            carry += _back(dr, self.W3, self._prod)
         else:
             drh = np.matmul(an, self.Wn)  # dE/d(r h_{t-1})
             np.multiply(drh, F[2], out=da[1])
             drh *= r
             carry += drh
-            carry += _back(da[:2], self.W3)
+            carry += _back(da[:2], self.W3, self._prod)
         return carry, None
 
 
@@ -373,7 +380,7 @@ def _weight_grads(
         dW = np.concatenate([np.matmul(aT[:2], Hf), aT[2:].dot(trace._M.reshape(TB, n))])
     else:
         dW = np.matmul(aT, Hf)
-    db = np.matmul(np.ones(TB, a.dtype), a)  # (G, n): column sums as BLAS products
+    db = np.matmul(ones(TB, a.dtype), a)  # (G, n): column sums as BLAS products
     for j, g in enumerate(gates):
         grads[f"U_{g}"] = dU[j]
         grads[f"W_{g}"] = dW[j]
