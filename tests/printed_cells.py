@@ -102,7 +102,7 @@ def mgu(P: dict, x: np.ndarray, h: np.ndarray, r: Rec) -> None:
 
 
 def foreign_gru(P: dict, xi: np.ndarray, s: np.ndarray, r: Rec) -> None:
-    """A user's GRU-like cell in foreign letters (tests/test_gated_printed_truth.py's file):
+    """A user's GRU-like cell in foreign letters (tests/test_printed_truth_gated.py's file):
     gamma = sigma(Theta_g s + Lambda_g xi + beta_g), s~ = tanh(Theta s + Lambda xi + beta),
     s' = gamma * s + (1 - gamma) * s~."""
     g = P["\\Theta_g"] @ s + P["\\Lambda_g"] @ xi + P["\\beta_g"]

@@ -99,7 +99,7 @@ def test_derive_s_direct_term_typed_back_with_derivative_partial_is_correct(
 
 
 def test_the_peephole_step_partial_derive_prints_is_judged_correct(tmp_path: Path) -> None:
-    """Peepholes: derive's printed dc_t/dc_{t-1} (tests/test_gated_printed_truth.py holds it
+    """Peepholes: derive's printed dc_t/dc_{t-1} (tests/test_printed_truth_gated.py holds it
     equal to a numpy loop of the peephole equations) typed back is correct; diag(f_t) is not."""
     model = str(ROOT / "derivations" / "examples" / "peephole-lstm.yaml")
     doc = gated_document.build(catalog.load(model), checks=False)
