@@ -108,6 +108,10 @@ class Head:
     numpy_output_loss: Callable[[Array, Array], Array] | None = None
     #: Random targets (T, k) as the loss reads them: a class one-hot, 0/1 labels, reals.
     sample_targets: Callable[[np.random.Generator, int, int], Array] = _real_targets
+    #: dE_t/dz as the texts write it, SymPy from the lists yhat and y (the output lemma proves it).
+    sympy_grad: Callable[[Sym, Sym], list[sp.Expr]] = lambda yhat, y: [  # noqa: E731
+        p - yj for p, yj in zip(yhat, y, strict=True)
+    ]
 
     @property
     def has_output_layer(self) -> bool:
@@ -140,6 +144,8 @@ HEADS: Mapping[str, Head] = MappingProxyType(
             _sym_ce,
             numpy_output_loss=lambda yh, y: -(y * np.log(yh)).sum(axis=-1),
             sample_targets=lambda rng, T, k: np.eye(k)[rng.integers(0, k, size=T)],
+            # yhat sum_j y_j - y: yhat - y for targets summing to 1, the true gradient for any y
+            sympy_grad=lambda yhat, y: [p * sp.Add(*y) - yj for p, yj in zip(yhat, y, strict=True)],
         ),
         "identity_squared_error": Head(
             "identity_squared_error",

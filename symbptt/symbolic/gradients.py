@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from symbptt.cells.heads import numeric_head
 from symbptt.errors import InputError
 from symbptt.model import Role
 from symbptt.symbolic.unroll import Unrolled, entry_latex
@@ -185,13 +186,11 @@ def output_error(u: Unrolled, t: int) -> sp.Matrix:
     z = u.z_sym[t - 1]
     if e is None:
         return sp.zeros(u.k, 1)
-    model = u.model
-    if u.generic or model.loss == "generic":
+    head = numeric_head(u.model.output, u.model.loss)
+    if u.generic or head.stand_in:  # dL_t/dz_t itself (a generic loss, or its stand-in)
         return sp.Matrix([sp.diff(e, zj) for zj in z])
     yhat, y = u.yhat_def[t - 1], u.targets[t - 1]
-    if model.loss == "cross_entropy":  # softmax: yhat * sum(y) - y (yhat - y for one-hot y)
-        return yhat * sp.Add(*y) - y
-    return yhat - y  # identity + squared error, sigmoid + binary cross-entropy
+    return sp.Matrix(head.sympy_grad(list(yhat), list(y)))
 
 
 def state_error(u: Unrolled, t: int) -> sp.Matrix:

@@ -235,12 +235,15 @@ def _output_lemma(model: Model, k: int) -> tuple[str, bool, Claim] | None:
     holds = {f: all(_zero_lemma(g - c) for g, c in zip(grad, claim, strict=True))
              for f, claim in forms.items()}  # fmt: skip
     form = PLAIN if holds[PLAIN] or not holds[SUMMED] else SUMMED
+    # the table's own dE/dz (what symbolic.gradients prints as e_t) must be the derivative too
+    table = head.sympy_grad(yhat, list(y))
+    table_ok = all(_zero_lemma(g - c) for g, c in zip(grad, table, strict=True))
     a, nt = letters(model), model.notation
     yh, yt = nt.output.ascii, nt.target.ascii
     rhs = f"{yh}_t - {yt}_t" if form == PLAIN else f"{yh}_t (sum_j {yt}_tj) - {yt}_t"
     return (
         f"output lemma: d{a['Et']}_t/d{a['z']}_t = {rhs} for {head.output} + {head.loss} (k={k})",
-        holds[form],
+        holds[form] and table_ok,
         Claim(OUTPUT, form=form, output=head.output, loss=head.loss, k=k),
     )
 
