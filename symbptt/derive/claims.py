@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from symbptt import catalog
-from symbptt.latex.expansion import _entry
+from symbptt.latex.expansion import entry
 from symbptt.latex.notation import Names
 from symbptt.latex.steps import CheckResult, Section, Step
 from symbptt.model import Model, Role
@@ -63,8 +63,8 @@ def _claim(model: Model) -> Claim | None:
             lhs=f"\\frac{{\\partial {nm.E}}}{{\\partial {R}}}",
             rhs=f"\\sum_{{{t}=1}}^{{T}} \\left({nm.fprime(nm.net(t))} \\odot {nm.delta(t)}\\right)"
             f" {nm.h(f'{t}-1')}^\\top",
-            what=f"entries ${_entry(nm.delta(t), 'j')} {nm.f}'\\left({_entry(nm.net(t), 'j')}\\right) "
-            f"{_entry(nm.h(f'{t}-1'), 'i')}$ summed over ${t}$, with the local "
+            what=f"entries ${entry(nm.delta(t), 'j')} {nm.f}'\\left({entry(nm.net(t), 'j')}\\right) "
+            f"{entry(nm.h(f'{t}-1'), 'i')}$ summed over ${t}$, with the local "
             f"${nm.delta(t)} = \\partial {nm.E_t(t)} / \\partial {nm.h(t)}$; it drops "
             f"${R}^\\top \\nu_{{{t}+1}}$, the later losses reaching ${nm.h(t)}$ "
             f"through ${nm.net(f'{t}+1')}$",

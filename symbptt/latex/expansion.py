@@ -73,7 +73,7 @@ def _factor(nm: Names, role: Role, t: str, k: str) -> tuple[str, int | None]:
     return "", 0
 
 
-def _entry(vec: str, idx: str) -> str:
+def entry(vec: str, idx: str) -> str:
     """Entry idx of a time-indexed vector: h_{t-1} -> h_{t-1,i}, \\bm{h}_{2} -> h_{2,i}."""
     plain = vec.replace(r"\bm{", "{")
     if "^{(" in plain:  # time as a superscript: h^{(2)} -> h^{(2)}_{i}
@@ -94,8 +94,8 @@ def term_matrix(nm: Names, role: Role, t: str, n: int, m: int, k: int) -> str:
     for j in range(1, rows + 1):
         row = []
         for i in range(1, cols + 1):
-            a = _entry(left, str(j))
-            row.append(a if not right else f"{a} {_entry(right, str(i))}")
+            a = entry(left, str(j))
+            row.append(a if not right else f"{a} {entry(right, str(i))}")
         body.append(" & ".join(row))
     return r"\begin{pmatrix} " + r" \\ ".join(body) + r" \end{pmatrix}"
 
