@@ -15,6 +15,7 @@ from symbptt.symbolic import gradients as G
 from symbptt.symbolic import unroll
 from symbptt.verify import (
     TOLERANCE,
+    Check,
     check_delta_definitions,
     check_direct_equals_bptt,
     check_direct_equals_paths,
@@ -244,3 +245,49 @@ def test_cli_verify_gru_reset_before_exits_0() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["model"] == "gru-reset-before" and all(c["passed"] for c in data["checks"])
+
+
+# ---------------------------------------------------------------------- one row type; stand-ins
+
+
+def test_every_check_is_one_row_type() -> None:
+    """verify.Check, cells.checks.Outcome and the scaling checks' rows are the one CheckRow."""
+    from symbptt.cells import checks as cells_checks
+    from symbptt.checkrow import CheckRow
+
+    assert Check is CheckRow and cells_checks.Outcome is CheckRow
+    for model, T, n in ((load("homework3"), 2, 2), (load("gru"), 2, 1), (load("elman"), 40, 3)):
+        report = run_checks(model, T, n)
+        assert report.checks and all(type(c) is CheckRow for c in report.checks)
+        assert all(c.label for c in report.checks), (
+            model.name
+        )  # every row names itself for documents
+
+
+@pytest.mark.parametrize(
+    ("output", "engine_rows"), [("sigmoid", False), ("identity", True), ("softmax", False)]
+)
+def test_a_generic_loss_on_an_output_layer_runs_as_squared_error(
+    tmp_path: Path, output: str, engine_rows: bool
+) -> None:
+    """The head table's stand-in: 1/2 ||yhat - y||^2 on the file's output. The engine runs it
+    only on the identity output (its error term yhat - y); elsewhere every form is checked
+    against central differences instead, and the report still passes."""
+    text = (Path(__file__).parents[1] / "derivations" / "elman.yaml").read_text()
+    for old, new in (
+        ("output: softmax", f"output: {output}"),
+        ("loss: cross_entropy", "loss: generic"),
+    ):
+        assert f"\n{old}\n" in text, old
+        text = text.replace(f"\n{old}\n", f"\n{new}\n")
+    path = tmp_path / "stand-in.yaml"
+    path.write_text(text)
+    report = run_checks(load(path), 2, 2)
+    assert [(c.name, c.detail) for c in report.checks if not c.passed] == []
+    engine = [c for c in report.checks if "vs engine" in c.name and "upstream" not in c.name]
+    central = [c for c in report.checks if "central differences" in c.name]
+    if engine_rows:
+        assert [c.form for c in engine] == ["(b)", "(a)", "(c)"] and len(central) == 1
+        assert all(f"{output} + squared-error stand-in" in c.name for c in engine)
+    else:
+        assert engine == [] and [c.form for c in central] == ["(b)", "(a)", "(c)"]

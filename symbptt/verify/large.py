@@ -5,26 +5,25 @@ Vanilla models: the step lemma's per-step rule, compiled once into numpy code
 gradient) and against float64 central differences of the engine's loss on sampled entries.
 Gated cells: the generated engine (`cells.numeric`, the cell's reverse step interpreted) against
 the hand-written fast path (`engine_gated`) and against central differences. The step lemma
-itself is proved symbolically at a small n by the caller (`verify`). The unrolled checks come
-back as skipped rows naming the limit, never as passed ones.
+itself is proved symbolically at a small n by the caller (`verify`, `cells.checks.step_lemma`).
+The unrolled checks come back as skipped rows naming the limit, never as passed ones.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 
 from symbptt import engine
 from symbptt.cells import builtin, numeric
 from symbptt.cells.cell import Cell
-from symbptt.cells.functions import NUMERIC_STAND_IN
-from symbptt.cells.steplemma import prove
+from symbptt.checkrow import CheckRow, rel, skipped, timed
 from symbptt.engine_gated import CELLS as FAST_CELLS
 from symbptt.errors import InputError
 from symbptt.model import ENGINE_KEY, Model, Sizes
+from symbptt.verify.stand_ins import engine_has_loss, numeric_activation, sample_targets
 
 __all__ = [
     "FD_ENTRIES",
@@ -36,9 +35,7 @@ __all__ = [
     "MAX_WORK",
     "PROOF_N",
     "TOLERANCE",
-    "Row",
     "check_bound",
-    "gated_lemma",
     "gated_rows",
     "gated_skipped",
     "skipped",
@@ -61,19 +58,6 @@ FD_ENTRIES = 2
 Array = np.ndarray
 
 
-@dataclass(frozen=True)
-class Row:
-    """One check's result (or a skipped check with its reason in detail)."""
-
-    name: str
-    form: str
-    passed: bool
-    max_error: float | None
-    seconds: float
-    detail: str = ""
-    skipped: bool = False
-
-
 def check_bound(T: int, n: int) -> None:
     """InputError unless the scaling checks can run: n*n*T <= 2^24, n <= 1024, T <= 4096."""
     if n > MAX_N or T > MAX_T or n * n * T > MAX_WORK:
@@ -81,17 +65,6 @@ def check_bound(T: int, n: int) -> None:
             f"T={T}, n={n} is too large to check: the scaling checks run up to n*n*T <= "
             f"{MAX_WORK:,} (4x n=64, T=1000), n <= {MAX_N} and T <= {MAX_T}; choose smaller sizes"
         )
-
-
-def _timed(name: str, form: str, body: Callable[[], tuple[bool, float | None, str]]) -> Row:
-    start = time.perf_counter()
-    ok, err, detail = body()
-    return Row(name, form, ok, err, time.perf_counter() - start, detail)
-
-
-def _rel(a: Array, b: Array, floor: float = 1e-8) -> float:
-    a, b = np.ravel(np.asarray(a, float)), np.ravel(np.asarray(b, float))
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), floor)))
 
 
 def _weights(rng: np.random.Generator, shape: tuple[int, ...]) -> Array:
@@ -127,12 +100,12 @@ def _fd_row(
     loss: Callable[[Mapping[str, Array]], float],
     params: Mapping[str, Array],
     entries: list[tuple],
-) -> Row:
+) -> CheckRow:
     def body() -> tuple[bool, float | None, str]:
         g = grads()
         got = np.array([g[key][idx] for key, idx in entries])
         fd = np.array(_central(loss, params, entries))
-        err = _rel(got, fd, FD_FLOOR)
+        err = rel(got, fd, FD_FLOOR)
         where = ", ".join(f"{k}[{','.join(str(int(i)) for i in idx)}]" for k, idx in entries)
         detail = (
             f"entries {where}; step {FD_STEP:g}, relative error floored at {FD_FLOOR:g}, "
@@ -140,12 +113,7 @@ def _fd_row(
         )
         return err < FD_TOLERANCE, err, detail
 
-    return _timed(name, "(b)", body)
-
-
-def skipped(name: str, form: str, reason: str) -> Row:
-    """A check that did not run at these sizes, with the reason."""
-    return Row(name, form, False, None, 0.0, reason, skipped=True)
+    return timed(name, "(b)", body)
 
 
 # ---------------------------------------------------------------------- vanilla
@@ -157,15 +125,9 @@ def _vanilla_point(model: Model, T: int, n: int, seed: int) -> tuple:
     params = {ENGINE_KEY[r]: _weights(rng, model.shape(r, sizes)) for r in model.roles}
     xs = rng.normal(size=(T, sizes.m))
     h0 = rng.normal(0.0, 0.5, size=n)
-    k = sizes.k
     targets = dh = None
     if model.has_output_layer:
-        if model.loss == "cross_entropy":
-            targets = np.eye(k)[rng.integers(0, k, size=T)]
-        elif model.loss == "binary_cross_entropy":
-            targets = rng.integers(0, 2, size=(T, k)).astype(float)
-        else:
-            targets = rng.normal(size=(T, k))
+        targets = sample_targets(model, rng, T, sizes.k)
     else:
         dh = rng.normal(size=(T, n))
         if model.loss_at == "last":
@@ -173,11 +135,11 @@ def _vanilla_point(model: Model, T: int, n: int, seed: int) -> tuple:
     return rng, params, xs, h0, targets, dh
 
 
-def vanilla_rows(model: Model, T: int, n: int, *, seed: int = 0) -> list[Row]:
+def vanilla_rows(model: Model, T: int, n: int, *, seed: int = 0) -> list[CheckRow]:
     """The generated per-step code at T and n against the engine and central differences."""
     from symbptt.symbolic.codegen import compile_gradients
 
-    act = NUMERIC_STAND_IN if model.activation == "generic" else model.activation
+    act = numeric_activation(model)
     output = model.output if model.has_output_layer else None
     h = model.notation.state.ascii
     t = "T" if model.loss_at == "last" else "t"
@@ -190,7 +152,7 @@ def vanilla_rows(model: Model, T: int, n: int, *, seed: int = 0) -> list[Row]:
         f"numeric: generated code vs float64 central differences of "
         f"{model.notation.loss.ascii}, {len(entries)} sampled entries (T={T}, n={n})",
     )
-    if model.has_output_layer and model.loss == "generic" and model.output != "identity":
+    if not engine_has_loss(model):
         why = "skipped: the engine has no loss for a generic loss on this output"
         return [skipped(names[0], "(b)", why), skipped(names[1], "(b)", why)]
     cache: dict[str, Mapping[str, Array]] = {}
@@ -217,17 +179,17 @@ def vanilla_rows(model: Model, T: int, n: int, *, seed: int = 0) -> list[Row]:
         else:
             eg = engine.backward(tr, dh=dh, loss_at=model.loss_at)
         keys = [*params, "h0"]
-        err = _rel(np.concatenate([np.ravel(g[k]) for k in keys]),
+        err = rel(np.concatenate([np.ravel(g[k]) for k in keys]),
                    np.concatenate([np.ravel(eg[k]) for k in keys]))  # fmt: skip
         return err < TOLERANCE, err, f"compared: {', '.join(keys)}"
 
     return [
-        _timed(names[0], "(b)", vs_engine),
+        timed(names[0], "(b)", vs_engine),
         _fd_row(names[1], generated, engine_loss, params, entries),
     ]
 
 
-def vanilla_skipped(model: Model, reason: str) -> list[Row]:
+def vanilla_skipped(model: Model, reason: str) -> list[CheckRow]:
     """The unrolled checks of `verify.run_checks`, as skipped rows."""
     E, Et = model.notation.loss.ascii, model.notation.step_loss.ascii
     rows = [
@@ -251,22 +213,7 @@ def _has_fast_path(cell: Cell) -> bool:
     return cell.name in FAST_CELLS and builtin.CELLS.get(cell.name) == cell
 
 
-def gated_lemma(cell: Cell, n: int) -> Row:
-    """The cell's step lemma and base case, proved exactly at n (`cells.steplemma.prove`)."""
-
-    def body() -> tuple[bool, float | None, str]:
-        proof = prove(cell, n)
-        failed = [c for c, ok in proof.steps if not ok]
-        return (
-            proof.passed,
-            0.0 if proof.passed else None,
-            "failed: " + "; ".join(failed or ["no claims"]) if not proof.passed else "",
-        )
-
-    return _timed(f"exact: step lemma + base case, every T (n={n})", "step lemma", body)
-
-
-def gated_rows(cell: Cell, T: int, n: int, *, seed: int = 0) -> list[Row]:
+def gated_rows(cell: Cell, T: int, n: int, *, seed: int = 0) -> list[CheckRow]:
     """The generated engine at T and n against the fast path and central differences."""
     rng = np.random.default_rng(seed)
     params = {p.key: _weights(rng, p.size(n, n)) for p in cell.params}
@@ -299,11 +246,11 @@ def gated_rows(cell: Cell, T: int, n: int, *, seed: int = 0) -> list[Row]:
             tr = engine.forward(params, xs, states0["h"], cell=cell.name, c0=c0, output=None)
             eg = engine.backward(tr, dh=g)
             keys = cell.param_keys
-            err = _rel(np.concatenate([np.ravel(got[k]) for k in keys]),
+            err = rel(np.concatenate([np.ravel(got[k]) for k in keys]),
                        np.concatenate([np.ravel(eg[k]) for k in keys]))  # fmt: skip
             return err < TOLERANCE, err, ""
 
-        rows.append(_timed(fast, "(b)", vs_fast))
+        rows.append(timed(fast, "(b)", vs_fast))
     else:  # a cell stated in a file: the generated engine is its only engine
         entries_note = f"no hand-written fast path for {cell.name!r} to compare with; "
     name = (
@@ -312,11 +259,11 @@ def gated_rows(cell: Cell, T: int, n: int, *, seed: int = 0) -> list[Row]:
     )
     fd = _fd_row(name, generated, loss, params, entries)
     if not rows:
-        fd = Row(fd.name, fd.form, fd.passed, fd.max_error, fd.seconds, entries_note + fd.detail)
+        fd = replace(fd, detail=entries_note + fd.detail)
     return [*rows, fd]
 
 
-def gated_skipped(cell: Cell, reason: str) -> list[Row]:
+def gated_skipped(cell: Cell, reason: str) -> list[CheckRow]:
     """The unrolled and symbolic checks of `cells.checks.run`, as skipped rows."""
     return [
         skipped("exact: direct = BPTT for an arbitrary per-step loss L_t(h_t)", "(a)=(b)", reason),
