@@ -22,6 +22,7 @@ from types import MappingProxyType
 import numpy as np
 import sympy as sp
 
+from symbptt.cells.functions import FUNCTIONS
 from symbptt.errors import InputError
 
 __all__ = ["GENERIC_LOSS_STAND_IN", "HEADS", "Head", "head", "head_for", "numeric_head"]
@@ -30,12 +31,14 @@ Array = np.ndarray
 
 
 def _softmax(z: Array) -> Array:
+    """softmax over the last axis (rows), max-shifted: the one numpy softmax (not elementwise,
+    so not in cells.functions); other modules read it as HEADS[...].numpy_output."""
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _logistic(z: Array) -> Array:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+_logistic = FUNCTIONS["sigmoid"].numpy
+_SIGMOID_CLOSED = FUNCTIONS["sigmoid"].sympy_closed
 
 
 Sym = Sequence[sp.Expr]
@@ -47,7 +50,7 @@ def _sym_softmax(z: Sym) -> list[sp.Expr]:
 
 
 def _sym_logistic(z: Sym) -> list[sp.Expr]:
-    return [1 / (1 + sp.exp(-v)) for v in z]
+    return [_SIGMOID_CLOSED(v) for v in z]
 
 
 def _sym_ce(z: Sym, yhat: Sym, y: Sym) -> sp.Expr:
