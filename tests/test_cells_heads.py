@@ -165,15 +165,17 @@ def test_head_lemma_holds_for_every_table_head(head: str) -> None:
     assert lemma.assumption == ("sum_j y_j = 1" if head == "softmax_cross_entropy" else "")
 
 
-def test_head_lemma_needs_the_target_to_be_a_distribution() -> None:
-    """Without sum y = 1, d/dz of -sum y log softmax(z) is yhat sum(y) - y (hand computation):
-    at z = 0, k = 2, y = (1, 1) it is (1/2 * 2 - 1, ...) = (0, 0), while yhat - y = (-1/2, -1/2)."""
+def test_head_lemma_needs_the_target_to_be_a_distribution_for_yhat_minus_y() -> None:
+    """d/dz of -sum y log softmax(z) is yhat sum(y) - y (hand computation): at z = 0, k = 2,
+    y = (1, 1) it is (1/2 * 2 - 1, ...) = (0, 0), while the textbook yhat - y = (-1/2, -1/2)."""
     lemma = head_gradient(HEADS["softmax_cross_entropy"], 2)
     z, y = sp.symbols("z[0] z[1]", real=True), sp.symbols("y[0] y[1]", real=True)
     at = {z[0]: 0, z[1]: 0, y[0]: 1, y[1]: 1}
     derived = [sp.nsimplify(d.subs(at)) for d in lemma.derived]
     stated = [sp.nsimplify(s.subs(at)) for s in lemma.stated]
-    assert derived == [0, 0] and stated == [-sp.Rational(1, 2)] * 2
+    assert derived == stated == [0, 0]
+    yhat = [sp.Rational(1, 2)] * 2
+    assert [p - 1 for p in yhat] == [-sp.Rational(1, 2)] * 2 != derived
 
 
 def test_a_wrong_head_gradient_is_refuted() -> None:

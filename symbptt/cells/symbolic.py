@@ -386,41 +386,49 @@ def sympy_output(head: Head, z: Sequence[sp.Expr]) -> list[sp.Expr]:
 
 @dataclass(frozen=True)
 class HeadGradient:
-    """The head's lemma at k outputs: dE/dz by SymPy against the stated yhat - y."""
+    """The head's lemma at k outputs: dE/dz by SymPy against the heads table's dE/dz
+    (`Head.sympy_grad`), and when that equals the textbook yhat - y."""
 
     head: Head
     k: int
-    #: dE/dz_j by SymPy's differentiation of the head's loss, and the stated yhat_j - y_j.
+    #: dE/dz_j by SymPy's differentiation of the head's loss, and the table's dE/dz_j.
     derived: tuple[sp.Expr, ...]
     stated: tuple[sp.Expr, ...]
-    #: the assumption used (softmax + cross-entropy: the target sums to 1), '' when none.
-    assumption: str
+    #: True when derived == stated for every target y
     holds: bool
+    #: when the table's dE/dz is yhat - y: '' always, 'sum_j y_j = 1' (softmax + cross-entropy:
+    #: yhat sum_j y_j - y), 'never' when no such assumption makes it so
+    assumption: str
+
+
+def _zero(e: sp.Expr, sub: Mapping[sp.Symbol, sp.Expr] | None = None) -> bool:
+    e = sp.expand_log(e, force=True)
+    return sp.simplify(e.xreplace(dict(sub or {})).rewrite(sp.exp)) == 0
 
 
 def head_gradient(head: Head, k: int) -> HeadGradient:
-    """Prove dE(z, y)/dz = g(z) - y exactly for the head's loss E and output g (k outputs).
-
-    Softmax + cross-entropy needs sum_j y_j = 1 (a distribution, one-hot included): without
-    it dE/dz_j = yhat_j sum_i y_i - y_j, so the assumption is substituted and named.
-    """
+    """Prove dE(z, y)/dz = the table's sympy_grad(g(z), y) exactly for the head's loss E and
+    output g (k outputs, any y), and say when it is the textbook g(z) - y: always for squared
+    error and BCE, for a target summing to 1 (one-hot included) for softmax + cross-entropy."""
     if not head.has_output_layer or head.sympy_loss is None:
         raise InputError(f"head {head.name!r} has no output layer")
     z = [sp.Symbol(f"z[{j}]", real=True) for j in range(k)]
     y = [sp.Symbol(f"y[{j}]", real=True) for j in range(k)]
     E = head.sympy_loss(z, y)
+    yhat = sympy_output(head, z)
     derived = [sp.diff(E, zj) for zj in z]
-    stated = [a - b for a, b in zip(sympy_output(head, z), y, strict=True)]
-    assumption = ""
-    sub: dict[sp.Symbol, sp.Expr] = {}
-    if head.output == "softmax":
+    stated = list(head.sympy_grad(yhat, y))
+    ok = all(_zero(d - s) for d, s in zip(derived, stated, strict=True))
+    textbook = [a - b for a, b in zip(yhat, y, strict=True)]
+    if all(_zero(s - t) for s, t in zip(stated, textbook, strict=True)):
+        assumption = ""
+    elif all(
+        _zero(s - t, {y[-1]: 1 - sp.Add(*y[:-1])}) for s, t in zip(stated, textbook, strict=True)
+    ):
         assumption = "sum_j y_j = 1"
-        sub = {y[-1]: 1 - sp.Add(*y[:-1])}
-    ok = all(
-        sp.simplify((sp.expand_log(d, force=True) - s).xreplace(sub).rewrite(sp.exp)) == 0
-        for d, s in zip(derived, stated, strict=True)
-    )
-    return HeadGradient(head, k, tuple(derived), tuple(stated), assumption, ok)
+    else:
+        assumption = "never"
+    return HeadGradient(head, k, tuple(derived), tuple(stated), ok, assumption)
 
 
 def evaluate(u: Unrolled, exprs: list[sp.Expr], values: Mapping[sp.Symbol, float]) -> np.ndarray:

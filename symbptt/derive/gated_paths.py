@@ -140,13 +140,19 @@ def head_section(model: Model, k: int, wrt: Sequence[str] = ()) -> Section | Non
            "sigmoid": f"\\sigma\\left({z}\\right)", "identity": z}[head.output]  # fmt: skip
     lemma = head_gradient(head, k)
     err = f"{yhat} - {y}"
-    proved = (
-        f"SymPy's derivative of ${Et}$ by ${z}$ equals ${err}$ exactly (k = {k})"
-        + (f", for a target that sums to 1 ($\\sum_{{j}} {nt.target.latex}_{{{t},j}} = 1$, one-hot included)"
-           if lemma.assumption else "")
-        if lemma.holds
-        else f"NOT equal to ${err}$: SymPy's derivative of ${Et}$ differs"
-    )  # fmt: skip
+    target = f"\\sum_{{j}} {nt.target.latex}_{{{t},j}} = 1"
+    if not lemma.holds or lemma.assumption == "never":
+        proved = f"NOT shown: SymPy's derivative of ${Et}$ by ${z}$ is not ${err}$"
+    elif lemma.assumption:
+        proved = (
+            f"SymPy's derivative of ${Et}$ by ${z}$ is ${yhat} \\sum_{{j}} "
+            f"{nt.target.latex}_{{{t},j}} - {y}$ exactly (k = {k}), so ${err}$ for a target "
+            f"that sums to 1 (${target}$, one-hot included)"
+        )
+    else:
+        proved = (
+            f"SymPy's derivative of ${Et}$ by ${z}$ equals ${err}$ exactly (k = {k}, any ${y}$)"
+        )
     steps = [
         Step(z, f"V {p.at(h)} + c", "the head's input: a linear readout of the state",
              kind="output head"),
