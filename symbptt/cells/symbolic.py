@@ -41,7 +41,7 @@ from symbptt.cells.expr import (
     Ref,
     Upstream,
 )
-from symbptt.cells.functions import FUNCTIONS, LAMBDIFY_MODULE, Sigmoid
+from symbptt.cells.functions import FUNCTIONS, LAMBDIFY_MODULE
 from symbptt.cells.heads import Head
 from symbptt.cells.reverse import StepAdjoints, adj_label, step_adjoints
 from symbptt.errors import InputError
@@ -370,18 +370,10 @@ def direct_equals_bptt(u: Unrolled, rev: StepAdjoints | None = None) -> list[str
 
 
 def sympy_output(head: Head, z: Sequence[sp.Expr]) -> list[sp.Expr]:
-    """yhat = g(z) in SymPy for a head with an output layer (softmax, identity, sigmoid)."""
-    own = getattr(head, "sympy_output", None)  # the heads table's own form, where it has one
-    if own is not None:
-        return list(own(z))
-    if head.output == "softmax":
-        den = sp.Add(*[sp.exp(v) for v in z])
-        return [sp.exp(v) / den for v in z]
-    if head.output == "sigmoid":
-        return [Sigmoid(v) for v in z]
-    if head.output == "identity":
-        return list(z)
-    raise InputError(f"head {head.name!r} has no output layer")
+    """yhat = g(z) in SymPy for a head with an output layer (the heads table's form)."""
+    if head.sympy_output is None:
+        raise InputError(f"head {head.name!r} has no output layer")
+    return list(head.sympy_output(z))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from symbptt.cells.paths import GatedPath, path_sums
 from symbptt.cells.symbolic import head_gradient
 from symbptt.errors import InputError
 from symbptt.latex.cell_ir import CellPrinter, printer
+from symbptt.latex.notation import OUTPUT_TEX
 from symbptt.latex.steps import Section, Step
 from symbptt.model import Model
 
@@ -136,8 +137,8 @@ def head_section(model: Model, k: int, wrt: Sequence[str] = ()) -> Section | Non
     nt, p, h = model.notation, printer(model), model.cell_def.readout
     t, E, Et = p.t, p.loss, f"{p.step_loss}_{{{p.t}}}"
     z, yhat, y = (f"{s.latex}_{{{t}}}" for s in (nt.output_preactivation, nt.output, nt.target))
-    out = {"softmax": f"\\operatorname{{softmax}}\\left({z}\\right)",
-           "sigmoid": f"\\sigma\\left({z}\\right)", "identity": z}[head.output]  # fmt: skip
+    g = OUTPUT_TEX[head.output]
+    out = f"{g}\\left({z}\\right)" if g else z
     lemma = head_gradient(head, k)
     err = f"{yhat} - {y}"
     target = f"\\sum_{{j}} {nt.target.latex}_{{{t},j}} = 1"
