@@ -137,8 +137,11 @@ def _spec(doc: YamlDoc, kp: tuple[Any, ...], item: Any) -> AnswerSpec:
         layout=_layout(
             item.get("layout"), label, doc.where(*kp, "layout") if "layout" in item else where
         ),
-        derivative=_meaning(item.get("derivative"), label, doc.where(*kp, "derivative")
-                            if "derivative" in item else where),  # fmt: skip
+        derivative=_meaning(
+            item.get("derivative"),
+            label,
+            doc.where(*kp, "derivative") if "derivative" in item else where,
+        ),
     )
 
 
