@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from symbptt.cells.heads import HEADS
 from symbptt.codecheck import slips_lstm as L
 from symbptt.codecheck.calls import Check, Registry
 from symbptt.codecheck.instances import Instance
@@ -120,9 +121,13 @@ def _dlai_grads(g: dict[str, Array]) -> dict[str, Array]:
     return out
 
 
+#: softmax over the rows' last axis: the heads table's entry (cells.heads), not a copy.
+_softmax_rows = HEADS["softmax_cross_entropy"].numpy_output
+
+
 def _softmax_cols(z: Array) -> Array:
-    e = np.exp(z - z.max(axis=0, keepdims=True))
-    return e / e.sum(axis=0, keepdims=True)
+    """softmax down each column (deeplearning.ai's layout): the table's row softmax of z^T."""
+    return _softmax_rows(z.T).T
 
 
 _GRAD_KEYS = ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo")
@@ -165,8 +170,7 @@ def dlai_checks(inst: Instance, reg: Registry) -> list[Check]:
 
     def seq_f(s: tuple[str, ...]) -> dict[str, Array]:
         hs, cs, _ = L.forward(P, xs, h0, zeros, s)
-        y = np.exp(hs @ inst.V.T + inst.c)
-        y /= y.sum(axis=-1, keepdims=True)
+        y = _softmax_rows(hs @ inst.V.T + inst.c)
         return {"a": hs.transpose(2, 1, 0), "y": y.transpose(2, 1, 0), "c": cs.transpose(2, 1, 0)}
 
     out.append(Check("lstm_forward", "cols_lstm_seq_fwd", inst, "", [call],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from symbptt.codecheck.slips_lstm import PERMUTATIONS
+from symbptt.codecheck.slips_lstm import PERMUTATIONS, tanh_prime
 
 __all__ = ["SLIPS", "Slip", "backward", "forward", "describe"]
 
@@ -134,12 +134,7 @@ def backward(U: Array, W: Array, b: Array, xs: Array, h0: Array, dh: Array,
     dprev = np.zeros_like(h0)
     for t in reversed(range(_steps(T, N, slips))):
         prev = h0 if t == 0 else hs[t - 1]
-        if "tanh_tanh" in slips:
-            fp = 1 - np.tanh(hs[t]) ** 2
-        elif "pre_act" in slips:
-            fp = 1 - nets[t] ** 2
-        else:
-            fp = 1 - hs[t] ** 2
+        fp = tanh_prime(hs[t], nets[t], slips)  # the table's tanh', or as tanh_tanh/pre_act take it
         upstream = dh[t] if "no_prev" in slips else dh[t] + dprev
         delta = upstream * fp
         terms = (delta.T @ xs[t], delta.T @ prev, delta.sum(axis=0))

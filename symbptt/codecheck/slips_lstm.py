@@ -12,15 +12,17 @@ import itertools
 
 import numpy as np
 
-__all__ = ["GATES", "PERMUTATIONS", "backward", "forward", "permuted"]
+from symbptt.cells.functions import FUNCTIONS
+
+__all__ = ["GATES", "PERMUTATIONS", "backward", "forward", "permuted", "tanh_prime"]
 
 Array = np.ndarray
 GATES = "ifog"  # CS231n's stacking order
 PERMUTATIONS = tuple("".join(p) for p in itertools.permutations(GATES) if "".join(p) != GATES)
 
 
-def _sig(a: Array) -> Array:
-    return 1.0 / (1.0 + np.exp(-a))
+_sig = FUNCTIONS["sigmoid"].numpy  # the table's overflow-free sigma (no slip is about its form)
+_TANH = FUNCTIONS["tanh"]
 
 
 def permuted(P: dict[str, Array], order: str) -> dict[str, Array]:
@@ -69,12 +71,14 @@ def forward(P: dict[str, Array], xs: Array, h0: Array, c0: Array,
     return hs, cs, keep
 
 
-def _tanh_prime(act: Array, pre: Array, slips: tuple[str, ...]) -> Array:
+def tanh_prime(act: Array, pre: Array, slips: tuple[str, ...]) -> Array:
+    """tanh' from the output act = tanh(pre), or as the slips take it: the table's f' of the
+    input applied to the output (tanh_tanh), its f' of the output applied to the input (pre_act)."""
     if "tanh_tanh" in slips:
-        return 1 - np.tanh(act) ** 2
+        return _TANH.d_in(act)
     if "pre_act" in slips:
-        return 1 - pre**2
-    return 1 - act**2
+        return _TANH.d_out(pre)
+    return _TANH.d_out(act)
 
 
 def backward(P: dict[str, Array], xs: Array, h0: Array, c0: Array, dh: Array, dcT: Array,
@@ -93,12 +97,12 @@ def backward(P: dict[str, Array], xs: Array, h0: Array, c0: Array, dh: Array, dc
         i, f, o, g = v["i"][t], v["f"][t], v["o"][t], v["g"][t]
         tc = np.tanh(cs[t])
         dh_t = dh[t] if "no_prev" in slips else dh[t] + carry_h
-        dc = carry_c + dh_t * o * _tanh_prime(tc, cs[t], slips)
+        dc = carry_c + dh_t * o * tanh_prime(tc, cs[t], slips)
         da = {
             "i": dc * g * i * (1 - i),
             "f": dc * c_prev * f * (1 - f),
             "o": dh_t * tc * o * (1 - o),
-            "g": dc * i * _tanh_prime(g, v["ag"][t], slips),
+            "g": dc * i * tanh_prime(g, v["ag"][t], slips),
         }
         for k in GATES:
             terms = (da[k].T @ xs[t], da[k].T @ h_prev, da[k].sum(axis=0))

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from symbptt import engine
+from symbptt.cells.functions import FUNCTIONS
 from symbptt.errors import InputError
 
 __all__ = [
@@ -94,8 +95,7 @@ def rnn_step_backward(dnext_h: Any, cache: tuple) -> tuple[Array, Array, Array, 
     return dx[:, 0, :], dh0, dWx, dWh, db
 
 
-def _sigmoid(a: Array) -> Array:
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
+_sigmoid = FUNCTIONS["sigmoid"].numpy  # the functions table's sigma, not a copy
 
 
 def lstm_step_forward(

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from symbptt import engine
+from symbptt.cells.functions import FUNCTIONS
+from symbptt.cells.heads import HEADS
 from symbptt.errors import InputError
 
 __all__ = [
@@ -143,13 +145,13 @@ def rnn_cell_backward(da_next: Any, cache: tuple) -> dict[str, Array]:
 _LSTM_KEYS = ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo", "Wy", "by")
 
 
-def _sigmoid(a: Array) -> Array:
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
+_sigmoid = FUNCTIONS["sigmoid"].numpy  # the functions table's sigma, not a copy
+_softmax_rows = HEADS["softmax_cross_entropy"].numpy_output  # the heads table's softmax
 
 
 def _softmax(z: Array) -> Array:
-    e = np.exp(z - z.max(axis=0, keepdims=True))
-    return e / e.sum(axis=0, keepdims=True)
+    """softmax down each column (the assignment's layout): the table's row softmax of z^T."""
+    return _softmax_rows(z.T).T
 
 
 def lstm_cell_forward(
