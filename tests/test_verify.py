@@ -291,3 +291,22 @@ def test_a_generic_loss_on_an_output_layer_runs_as_squared_error(
         assert all(f"{output} + squared-error stand-in" in c.name for c in engine)
     else:
         assert engine == [] and [c.form for c in central] == ["(b)", "(a)", "(c)"]
+
+
+def test_random_targets_are_what_each_loss_reads() -> None:
+    """Cross-entropy reads a class (a one-hot row), binary cross-entropy 0/1 labels, squared
+    error (and its stand-in) any reals: the head table's draw for each model."""
+    import numpy as np
+
+    from symbptt.verify.stand_ins import sample_targets
+
+    def draw(name: str) -> np.ndarray:
+        return sample_targets(load(name), np.random.default_rng(3), 50, 3)
+
+    ce, bce = draw("elman"), draw("blog")
+    assert ce.shape == (50, 3) and set(np.unique(ce)) == {0.0, 1.0}
+    assert (ce.sum(axis=1) == 1).all() and len(set(ce.argmax(axis=1))) == 3
+    assert set(np.unique(bce)) == {0.0, 1.0} and (bce.sum(axis=1) != 1).any()
+    identity = dataclasses.replace(load("elman"), output="identity", loss="squared_error")
+    se = sample_targets(identity, np.random.default_rng(3), 50, 3)
+    assert len(np.unique(se)) == se.size and (se < 0).any()
