@@ -235,7 +235,7 @@ def test_example_lstm_softmax_verifies() -> None:
 
     path = Path(__file__).parents[1] / "derivations" / "examples" / "lstm-softmax.yaml"
     model = load(path)
-    assert (model.cell, model.output, model.loss) == ("lstm", "softmax", "cross_entropy")
+    assert (model.cell, model.output, model.loss) == ("user", "softmax", "cross_entropy")
     report = run_checks(model, 2, 2)
     assert all(c.passed for c in report.checks)
     names = " ".join(c.name for c in report.checks)
