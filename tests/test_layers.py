@@ -18,6 +18,7 @@ also imports inside functions and modules named to `optional_module`). The lines
 from __future__ import annotations
 
 import importlib
+from functools import cache
 from pathlib import Path
 
 from test_import_cycles import MODULES, _import_statements
@@ -106,6 +107,7 @@ def upward_imports(statements: Statements) -> set[tuple[str, str]]:
     }
 
 
+@cache
 def _statements() -> Statements:
     return {name: _import_statements(name, path) for name, path in MODULES.items()}
 
