@@ -310,3 +310,31 @@ def test_exact_identity_with_a_head_on_the_last_step_only() -> None:
     u = unroll(CELLS["gru"], 2, 2, loss_at="last", head=HEADS["sigmoid_binary_cross_entropy"])
     assert u.dloss[0] == sp.zeros(2, 1)  # E = E_T: no free gradient at t = 1
     assert direct_equals_bptt(u) == []
+
+
+PAIRS = [
+    ("softmax", "cross_entropy"),
+    ("identity", "squared_error"),
+    ("sigmoid", "binary_cross_entropy"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize(("output", "loss"), PAIRS)
+def test_symbptt_verify_passes_for_a_builtin_gated_cell_with_each_head(
+    tmp_path: Path, cell: str, output: str, loss: str
+) -> None:
+    from click.testing import CliRunner
+
+    from symbptt.cli import cli
+
+    path = tmp_path / f"{cell}-{output}.yaml"
+    path.write_text(
+        f"name: x\ndescription: d\ncell: {cell}\noutput: {output}\nloss: {loss}\n"
+        "sizes: {T: 2, n: 1, m: 2, k: 2}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["verify", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "all passed" in result.output and "head " in result.output
