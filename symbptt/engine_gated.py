@@ -115,20 +115,10 @@ def _check_params(
     U0 = P[first]
     if U0.ndim != 2:
         raise InputError(f"params[{first!r}] must be a matrix (n, m); found shape {U0.shape}")
-    inputs = [k for k in keys if k[0] == "U" and k in P and P[k].ndim == 2]
-    shapes = [P[k].shape for k in inputs]  # n, m: the shape most input weights share (a wrong
-    n, m = max(shapes, key=lambda s: (shapes.count(s), s == U0.shape))  # U_z is not U_r's fault)
-    agree = ", ".join(k for k in inputs if P[k].shape == (n, m))
-    for k in keys:
-        if k not in P:
-            continue
-        want = {"U": (n, m), "W": (n, n)}.get(k[0], (n,))
-        what = {"U": "(n, m)", "W": "(n, n)"}.get(k[0], "(n,)")
-        if P[k].shape != want:
-            raise InputError(
-                f"params[{k!r}] must have shape {what} = {want} (n, m from {agree}); "
-                f"found shape {P[k].shape}"
-            )
+    n, m = U0.shape
+    wants = {"U": (n, m), "W": (n, n), "b": (n,)}
+    if any(P[k].shape != wants.get(k[0], (n,)) for k in keys if k in P):
+        _shape_error(P, keys, U0.shape)
     if "V" in P:
         V = P["V"]
         if V.ndim != 2 or V.shape[1] != n:
@@ -156,6 +146,24 @@ def _check_params(
         for k, a in P.items():
             _check_finite(a, f"params[{k!r}]")
     return P, S
+
+
+def _shape_error(P: dict[str, Array], keys: tuple[str, ...], u0: tuple[int, ...]) -> None:
+    """Name the parameter whose shape is wrong, with n, m from the shape most U_k share."""
+    inputs = [k for k in keys if k[0] == "U" and k in P and P[k].ndim == 2]
+    shapes = [P[k].shape for k in inputs]  # n, m: the shape most input weights share (a wrong
+    n, m = max(shapes, key=lambda s: (shapes.count(s), s == u0))  # U_z is not U_r's fault)
+    agree = ", ".join(k for k in inputs if P[k].shape == (n, m))
+    for k in keys:
+        if k not in P:
+            continue
+        want = {"U": (n, m), "W": (n, n)}.get(k[0], (n,))
+        what = {"U": "(n, m)", "W": "(n, n)"}.get(k[0], "(n,)")
+        if P[k].shape != want:
+            raise InputError(
+                f"params[{k!r}] must have shape {what} = {want} (n, m from {agree}); "
+                f"found shape {P[k].shape}"
+            )
 
 
 def _state0(value: object, name: str, n: int, B: int, batched: bool, dt: np.dtype) -> Array:
