@@ -83,6 +83,26 @@ def _chain(p: CellPrinter, path: GatedPath, T: int) -> str:
     )
 
 
+def _carried_factors(cell: Cell, paths: Sequence[GatedPath], p: CellPrinter) -> str:
+    """'the factors dc_i/dc_(i-1) are diag(f_i)' for a multi-state cell's carried state whose
+    step partial is a diagonal (`carousel.carried`), when some path runs along it."""
+    if len(cell.states) < 2:
+        return ""
+    out = []
+    for s in cell.states:
+        statement = carousel.carried(cell, s).statement
+        runs = any((a[0], b[0]) == (s, s) for path in paths
+                   for a, b in zip(path.states, path.states[1:], strict=False))  # fmt: skip
+        if runs and statement.startswith("diag("):
+            q = statement[5:-1]
+            gate = f"1 - {p.name(q[4:])}_i" if q.startswith("1 - ") else f"{p.name(q)}_i"
+            out.append(
+                f"each factor $\\partial {p.name(s)}_i / \\partial {p.name(s)}_{{i-1}}$ is "
+                f"$\\operatorname{{diag}}\\left({gate}\\right)$ (its step partial)"
+            )
+    return "; ".join(out)
+
+
 def paths_section(model: Model, params: Sequence[str], T: int, n: int) -> Section:
     """dL_T/dP for each P as the sum over the paths through the carried states, at T and n."""
     cell = model.cell_def
@@ -105,6 +125,9 @@ def paths_section(model: Model, params: Sequence[str], T: int, n: int) -> Sectio
         )
         if zero:
             reason += f"; left out as zero (the state does not read ${p.param(key)}$): {zero}"
+        carried = _carried_factors(cell, ps.paths, p)
+        if carried:
+            reason += f"; {carried}"
         reason += (
             f"; {'equal' if ps.equal else 'NOT equal'} to direct differentiation of "
             f"${p.step_loss}_{{{T}}}$ (exact, every entry, $n = {n}$)"
