@@ -6,7 +6,10 @@ written from the `Model` (no derivation happens here).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from symbptt.cells.functions import function
+from symbptt.cells.heads import BY_OUTPUT_LOSS
 from symbptt.latex.notation import ACTIVATION_TEX, OUTPUT_TEX, Names
 from symbptt.latex.printer import transposed
 from symbptt.latex.steps import Section, Step
@@ -57,21 +60,40 @@ def _forward(nm: Names) -> list[Step]:
     return steps
 
 
+def _cross_entropy(nm: Names, t: str) -> tuple[str, str]:
+    y, yh = nm.y(t), nm.yhat(t)
+    return f"-{transposed(y)} \\log {yh}", "cross-entropy with a one-hot target"
+
+
+def _squared_error(nm: Names, t: str) -> tuple[str, str]:
+    y, yh = nm.y(t), nm.yhat(t)
+    return f"\\tfrac{{1}}{{2}} \\left\\lVert {yh} - {y} \\right\\rVert^{{2}}", "squared error"
+
+
+def _binary_cross_entropy(nm: Names, t: str) -> tuple[str, str]:
+    yj, yhj = nm.y(f"{t},j"), nm.yhat(f"{t},j")
+    rhs = (
+        f"-\\sum_{{j}} \\left[ {yj} \\log {yhj} + "
+        f"\\left(1 - {yj}\\right) \\log\\left(1 - {yhj}\\right) \\right]"
+    )
+    return rhs, "binary cross-entropy, the loss that goes with a sigmoid output"
+
+
+#: E_t of each head of `cells.heads.HEADS` in the text's letters, and what it is (the generic
+#: head, and a generic loss on an output layer, print as an arbitrary l_t).
+_STEP_LOSS_TEX: dict[str, Callable[[Names, str], tuple[str, str]]] = {
+    "softmax_cross_entropy": _cross_entropy,
+    "identity_squared_error": _squared_error,
+    "sigmoid_binary_cross_entropy": _binary_cross_entropy,
+}
+
+
 def _step_loss(nm: Names) -> Step:
     model, t = nm.model, nm.t
-    y, yh = nm.y(t), nm.yhat(t)
-    yj, yhj = nm.y(f"{t},j"), nm.yhat(f"{t},j")
-    if model.loss == "cross_entropy":
-        rhs, why = f"-{transposed(y)} \\log {yh}", "cross-entropy with a one-hot target"
-    elif model.loss == "squared_error":
-        rhs = f"\\tfrac{{1}}{{2}} \\left\\lVert {yh} - {y} \\right\\rVert^{{2}}"
-        why = "squared error"
-    elif model.loss == "binary_cross_entropy":
-        rhs = (
-            f"-\\sum_{{j}} \\left[ {yj} \\log {yhj} + "
-            f"\\left(1 - {yj}\\right) \\log\\left(1 - {yhj}\\right) \\right]"
-        )
-        why = "binary cross-entropy, the loss that goes with a sigmoid output"
+    yh = nm.yhat(t)
+    head = BY_OUTPUT_LOSS.get((model.output, model.loss), "generic")
+    if head in _STEP_LOSS_TEX:
+        rhs, why = _STEP_LOSS_TEX[head](nm, t)
     else:
         arg = yh if model.has_output_layer else nm.h(t)
         rhs = f"\\ell_{{{t}}}\\left({arg}\\right)"
