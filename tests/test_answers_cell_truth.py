@@ -101,3 +101,19 @@ def test_a_generic_loss_on_an_output_layer_runs_as_squared_error() -> None:
     assert not exact.available(model)
     assert exact.available(dataclasses.replace(model, output="identity"))
     assert exact.available(load("course-notes"))
+
+
+@pytest.mark.parametrize(
+    ("tex", "verdict"),
+    [
+        (r"\sum_{t=1}^{T} \nabla_{W_f,t} L = \frac{\partial L}{\partial W_f}", "correct"),
+        (r"\sum_{t=1}^{T} \nabla_{W_f,t} L = 2 \frac{\partial L}{\partial W_f}", "wrong"),
+    ],
+)
+def test_a_gated_step_copy_gradient_is_judged(tex: str, verdict: str) -> None:
+    """The gradient by W_f is the sum over t of the gradients by step t's copy of W_f (every
+    BPTT text's sum over time); a gated cell's step copy is not the vanilla engine's."""
+    from symbptt.answers.judge import AnswerSpec, judge
+
+    v = judge(AnswerSpec("a", tex), load("lstm"))
+    assert v.verdict == verdict, v.reason

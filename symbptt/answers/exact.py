@@ -18,8 +18,9 @@ from symbptt.model import ENGINE_KEY, Role
 
 
 def available(model: Any) -> bool:
-    """True when the engine computes this model's loss as the checker's forward pass does."""
-    return model is not None and engine_loss(model)
+    """True when the vanilla engine computes this model's loss as the checker's forward pass
+    does (a gated cell's exact loss gradients come from `gated_world.GatedWorld.exact_loss`)."""
+    return model is not None and not model.is_gated and engine_loss(model)
 
 
 def derivative(world: Any, num: tuple, den: tuple) -> np.ndarray | None:
