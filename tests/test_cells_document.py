@@ -131,3 +131,10 @@ def test_a_head_prints_its_section_and_the_gradients_of_V_and_c() -> None:
     assert not [
         s for s in data["steps"] if s["section"].startswith("Path sums")
     ]  # V: no cell parameter
+
+
+def test_wrt_takes_the_printed_name_too() -> None:
+    """--wrt 'W_{f}' (as the document prints it) names the key W_f."""
+    data = _json("lstm", "--wrt", "W_{f}", "--form", "paths")
+    sums = [s["lhs"] for s in data["steps"] if s["section"].startswith("Path sums")]
+    assert sums == [r"\frac{\partial L_{3}}{\partial W_{f}}"]
