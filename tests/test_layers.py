@@ -10,7 +10,7 @@ also imports inside functions and modules named to `optional_module`). The lines
   build driver `site.generate` is the one exception (it calls the builders and `verify` and hands
   their values to the page printers). The printing helpers that render the algebra's objects
   (`latex.printer`, `notation`, `cell_ir`, `statement`) may import its data types (classes) only;
-- below them all, the algebra and the engines (`symbolic/`, `cells/`, `engine*`, `verify*`,
+- below them all, the algebra and the engines (`symbolic/`, `cells/`, `engine*`, `verify/`,
   `gradcheck`, `eigen`, `flow`, `model`) import nothing of `latex/`, `site/`, `derive/`, `cli/`;
   `display` is a leaf (it imports nothing of symbptt), so any result may print itself with it.
 """
