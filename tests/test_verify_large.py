@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import symbptt
-from symbptt.catalog import builtin_names
+from symbptt.catalog import builtin_names, load
 from symbptt.cells import numeric, reverse
 from symbptt.cli import cli
 from symbptt.model import Role
@@ -170,3 +170,64 @@ def test_a_generated_engine_that_drops_the_carry_fails_the_scaling_checks(
     assert len(bad) == 2 and all("generated engine vs" in n for n in bad), bad
     lemma = [c for c in rows if "step lemma" in c["name"]]
     assert lemma[0]["passed"]  # the lemma proves the cell's own rule; the engine broke it
+
+
+def _gated_with_head(tmp_path, cell: str, output: str, loss: str, loss_at: str):  # noqa: ANN001, ANN202
+    path = tmp_path / f"{cell}-{output}.yaml"
+    path.write_text(
+        f"name: {cell}-{output}\ndescription: d\ncell: {cell}\noutput: {output}\nloss: {loss}\n"
+        f"loss_at: {loss_at}\nsizes: {{T: 2, n: 2, m: 2, k: 3}}\n"
+    )
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("cell", "output", "loss", "loss_at"),
+    [
+        ("lstm", "softmax", "cross_entropy", "every"),
+        ("gru", "sigmoid", "binary_cross_entropy", "last"),
+        ("gru-reset-before", "identity", "squared_error", "every"),
+    ],
+)
+def test_a_gated_cell_with_a_head_checks_the_head_beyond_the_unrolled_limit(
+    tmp_path,
+    cell: str,
+    output: str,
+    loss: str,
+    loss_at: str,  # noqa: ANN001
+) -> None:
+    """Beyond T <= 3, n <= 2 the scaling checks run the file's head (z_t = V h_t + c, k = 3),
+    V and c among the compared gradients and the sampled central differences."""
+    path = _gated_with_head(tmp_path, cell, output, loss, loss_at)
+    result = run("verify", path, "--T", "40", "--n", "6", "--json")
+    assert result.exit_code == 0, result.output
+    rows = [c for c in json.loads(result.output)["checks"] if not c.get("skipped")]
+    head = f"{output} + {loss.replace('_', ' ').replace('cross entropy', 'cross-entropy')}"
+    scaled = [c["name"] for c in rows[1:]]
+    assert len(scaled) == 2 and all(f"({head} of z_t = V h_t + c" in n for n in scaled), scaled
+    assert all(("at T only" in n) == (loss_at == "last") for n in scaled)
+    assert "generated engine vs hand-written fast path" in scaled[0]
+    keys = len(load(path).cell_def.param_keys) + 2  # one entry of each, V and c among them
+    assert f"{keys} sampled entries" in scaled[1], scaled[1]
+    skipped = [c["name"] for c in json.loads(result.output)["checks"] if c.get("skipped")]
+    assert skipped[0].startswith(f"exact: head {head}, z_t = V h_t + c")
+
+
+def test_a_head_gradient_that_is_off_fails_the_scaling_checks(
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+) -> None:
+    real = numeric.head_loss
+
+    def no_c(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        E, grads = real(*args, **kwargs)
+        grads.params["c"] = 0 * grads.params["c"]  # the output bias's gradient lost
+        return E, grads
+
+    monkeypatch.setattr(numeric, "head_loss", no_c)
+    path = _gated_with_head(tmp_path, "lstm", "softmax", "cross_entropy", "every")
+    result = run("verify", path, "--T", "40", "--n", "6", "--json")
+    assert result.exit_code == 1, result.output
+    bad = [c["name"] for c in json.loads(result.output)["checks"]
+           if not c["passed"] and not c.get("skipped")]  # fmt: skip
+    assert len(bad) == 2 and all("generated engine vs" in n for n in bad), bad

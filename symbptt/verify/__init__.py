@@ -80,9 +80,14 @@ def run_large_checks(model: Model, T: int, n: int, reason: str, *, seed: int = 0
     against the engine (or fast path) and central differences; the unrolled checks skipped."""
     small = min(n, large.PROOF_N)
     if model.is_gated:
-        cell = model.cell_def
-        rows = [cells_checks.step_lemma(cell, small), *large.gated_rows(cell, T, n, seed=seed)]
-        rows += large.gated_skipped(cell, reason)
+        cell, head = model.cell_def, head_for(model.output, model.loss)
+        rows = [
+            cells_checks.step_lemma(cell, small),
+            *large.gated_rows(
+                cell, T, n, seed=seed, head=head, k=model.sizes.k, loss_at=model.loss_at
+            ),
+        ]
+        rows += large.gated_skipped(cell, reason, head)
         checks = []
     else:
         rows = [*large.vanilla_rows(model, T, n, seed=seed)]

@@ -18,7 +18,9 @@ import numpy as np
 
 from symbptt import engine
 from symbptt.cells import builtin, numeric
+from symbptt.cells import checks as cells_checks
 from symbptt.cells.cell import Cell
+from symbptt.cells.heads import Head
 from symbptt.checkrow import CheckRow, rel, skipped, timed
 from symbptt.engine_gated import CELLS as FAST_CELLS
 from symbptt.errors import InputError
@@ -100,15 +102,23 @@ def _fd_row(
     loss: Callable[[Mapping[str, Array]], float],
     params: Mapping[str, Array],
     entries: list[tuple],
+    scaled_floor: bool = False,
 ) -> CheckRow:
+    """Sampled entries against central differences of loss. scaled_floor: the floor also covers
+    the rounding of a large loss, 10 eps |E| / (step * tolerance) (a head's E sums T losses)."""
+
     def body() -> tuple[bool, float | None, str]:
         g = grads()
         got = np.array([g[key][idx] for key, idx in entries])
         fd = np.array(_central(loss, params, entries))
-        err = rel(got, fd, FD_FLOOR)
+        floor = FD_FLOOR
+        if scaled_floor:
+            rounding = 10 * np.finfo(float).eps * abs(loss(params)) / (FD_STEP * FD_TOLERANCE)
+            floor = max(FD_FLOOR, float(rounding))
+        err = rel(got, fd, floor)
         where = ", ".join(f"{k}[{','.join(str(int(i)) for i in idx)}]" for k, idx in entries)
         detail = (
-            f"entries {where}; step {FD_STEP:g}, relative error floored at {FD_FLOOR:g}, "
+            f"entries {where}; step {FD_STEP:g}, relative error floored at {floor:.2g}, "
             f"tolerance {FD_TOLERANCE:g}"
         )
         return err < FD_TOLERANCE, err, detail
@@ -213,25 +223,57 @@ def _has_fast_path(cell: Cell) -> bool:
     return cell.name in FAST_CELLS and builtin.CELLS.get(cell.name) == cell
 
 
-def gated_rows(cell: Cell, T: int, n: int, *, seed: int = 0) -> list[CheckRow]:
-    """The generated engine at T and n against the fast path and central differences."""
+def gated_rows(
+    cell: Cell,
+    T: int,
+    n: int,
+    *,
+    seed: int = 0,
+    head: Head | None = None,
+    k: int = 2,
+    loss_at: str = "every",
+) -> list[CheckRow]:
+    """The generated engine at T and n against the fast path and central differences: with a
+    head (z_t = V h_t + c, k outputs) its loss and V, c too; else the linear stand-in."""
     rng = np.random.default_rng(seed)
     params = {p.key: _weights(rng, p.size(n, n)) for p in cell.params}
     xs = rng.normal(size=(T, 1, n))
     states0 = {s: rng.normal(0.0, 0.5, size=(1, n)) for s in cell.states}
     g = rng.normal(size=(T, 1, n))
-    stand_in = f"L_t = g_t . {cell.readout}_t"
+    with_head = head is not None and head.has_output_layer
+    if with_head:
+        assert head is not None
+        params |= {"V": _weights(rng, (k, n)), "c": _weights(rng, (k,))}
+        targets = head.sample_targets(rng, T, k)[:, None, :]
+        mask = np.ones(T) if loss_at == "every" else np.eye(T)[-1]
+        stand_in = f"{cells_checks.head_label(head)} of z_t = V {cell.readout}_t + c" + (
+            ", at T only" if loss_at == "last" else ""
+        )
+    else:
+        stand_in = f"L_t = g_t . {cell.readout}_t"
     entries = _entries(rng, params, 1)
-    cache: dict[str, numeric.Grads] = {}
+    cache: dict[str, Mapping[str, Array]] = {}
 
     def generated() -> Mapping[str, Array]:
         if "g" not in cache:
-            tr = numeric.forward(cell, params, xs, states0)
-            cache["g"] = numeric.backward(cell, tr, {cell.readout: g})
-        return cache["g"].params
+            if with_head:
+                _, grads = numeric.head_loss(
+                    cell, head, params, xs, states0, targets, loss_at=loss_at
+                )
+            else:
+                grads = numeric.backward(
+                    cell, numeric.forward(cell, params, xs, states0), {cell.readout: g}
+                )
+            cache["g"] = grads.params
+        return cache["g"]
 
     def loss(p: Mapping[str, Array]) -> float:
-        return float((numeric.forward(cell, p, xs, states0).values[cell.readout] * g).sum())
+        cell_p = {key: v for key, v in p.items() if key not in ("V", "c")}
+        H = numeric.forward(cell, cell_p, xs, states0).values[cell.readout]
+        if not with_head:
+            return float((H * g).sum())
+        per_step = head.numpy_loss(H @ p["V"].T + p["c"], targets)  # type: ignore[union-attr,misc]
+        return float((per_step * mask[:, None]).sum())
 
     rows = []
     fast = (
@@ -243,11 +285,15 @@ def gated_rows(cell: Cell, T: int, n: int, *, seed: int = 0) -> list[CheckRow]:
         def vs_fast() -> tuple[bool, float | None, str]:
             got = generated()
             c0 = states0[cell.states[-1]] if len(cell.states) > 1 else None
-            tr = engine.forward(params, xs, states0["h"], cell=cell.name, c0=c0, output=None)
-            eg = engine.backward(tr, dh=g)
-            keys = cell.param_keys
+            output = head.output if with_head else None  # type: ignore[union-attr]
+            tr = engine.forward(params, xs, states0["h"], cell=cell.name, c0=c0, output=output)
+            if with_head:
+                eg = engine.backward(tr, targets=targets, loss_at=loss_at)
+            else:
+                eg = engine.backward(tr, dh=g)
+            keys = [*cell.param_keys, *(("V", "c") if with_head else ())]
             err = rel(np.concatenate([np.ravel(got[k]) for k in keys]),
-                       np.concatenate([np.ravel(eg[k]) for k in keys]))  # fmt: skip
+                      np.concatenate([np.ravel(eg[k]) for k in keys]))  # fmt: skip
             return err < TOLERANCE, err, ""
 
         rows.append(timed(fast, "(b)", vs_fast))
@@ -257,16 +303,22 @@ def gated_rows(cell: Cell, T: int, n: int, *, seed: int = 0) -> list[CheckRow]:
         f"numeric: generated engine vs float64 central differences, {len(entries)} sampled "
         f"entries ({stand_in}; T={T}, n={n})"
     )
-    fd = _fd_row(name, generated, loss, params, entries)
+    fd = _fd_row(name, generated, loss, params, entries, scaled_floor=with_head)
     if not rows:
         fd = replace(fd, detail=entries_note + fd.detail)
     return [*rows, fd]
 
 
-def gated_skipped(cell: Cell, reason: str) -> list[CheckRow]:
+def gated_skipped(cell: Cell, reason: str, head: Head | None = None) -> list[CheckRow]:
     """The unrolled and symbolic checks of `cells.checks.run`, as skipped rows."""
+    exact = "exact: direct = BPTT for an arbitrary per-step loss L_t(h_t)"
+    if head is not None and head.has_output_layer:
+        exact = (
+            f"exact: head {cells_checks.head_label(head)}, z_t = V h_t + c: direct = BPTT for "
+            "every parameter, V and c"
+        )
     return [
-        skipped("exact: direct = BPTT for an arbitrary per-step loss L_t(h_t)", "(a)=(b)", reason),
+        skipped(exact, "(a)=(b)", reason),
         skipped(
             "numeric: two evaluators of the same reverse rules agree (symbolic BPTT vs "
             "generated engine)",
