@@ -14,14 +14,13 @@ from fractions import Fraction
 
 from symbptt.answers.ast import Node, Norm, Num, Sym, walk
 from symbptt.answers.evaluate import compound_key
-from symbptt.answers.model_numbers import runs_as
 from symbptt.answers.truth import Definitions, name_keys
-from symbptt.cells.functions import FUNCTIONS
+from symbptt.cells.functions import FUNCTIONS, numeric_name
 from symbptt.model import Model, Role
 
 #: The largest |f'| of each activation, from the function table's bound, as derive prints it
 #: (a generic f runs as the table's stand-in, tanh, so its bound is tanh's).
-BETA_F = {name: str(FUNCTIONS[runs_as(name)].bound) for name in FUNCTIONS}
+BETA_F = {name: str(FUNCTIONS[numeric_name(name)].bound) for name in FUNCTIONS}
 
 
 def add_betas(defs: Definitions, model: Model | None, roots: list[Node]) -> list[str]:

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from symbptt import engine
-from symbptt.answers.model_numbers import engine_loss, runs_as
+from symbptt.answers.model_numbers import engine_loss
+from symbptt.cells.functions import numeric_name
 from symbptt.model import ENGINE_KEY, Role
 
 
@@ -63,7 +64,7 @@ def _run(world: Any, L: int, mode: Any, total: bool) -> _Run:
     if hit is not None:
         return hit
     model = world.model
-    act = runs_as(model.activation)
+    act = numeric_name(model.activation)
     params = {ENGINE_KEY[Role(r)]: v for r, v in world.params.items()}
     params = {k: (v.reshape(-1) if k in ("b", "c") else v) for k, v in params.items()}
     xs, h0 = world.xs[1 : L + 1, :, 0], world.h0[:, 0]

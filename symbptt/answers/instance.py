@@ -17,8 +17,8 @@ import numpy as np
 from symbptt.answers.ast import Node, Sym
 from symbptt.answers.bignum import LogNumber
 from symbptt.answers.limits import LimitExceeded
-from symbptt.answers.model_numbers import runs_as
 from symbptt.answers.truth import World, name_keys
+from symbptt.cells.functions import numeric_name
 from symbptt.model import Name
 
 #: Show the values only when there are at most this many numbers (T <= 2, n <= 2 always fit).
@@ -116,14 +116,14 @@ def instance(world: World, used: set[str] | None = None) -> dict[str, Any] | Non
     if own is not None:
         values = own()
     elif model is not None and not _needs_forward(world, used):
-        values["activation"] = runs_as(model.activation)
+        values["activation"] = numeric_name(model.activation)
         for role in model.roles:
             name = model.notation.param(role)
             if name_keys(name) & (used or set()):
                 values[_key(name)] = world.params[role.value]
     elif model is not None:
         nt = model.notation
-        values["activation"] = runs_as(model.activation)
+        values["activation"] = numeric_name(model.activation)
         for role in model.roles:
             values[_key(nt.param(role))] = world.params[role.value]
         values[f"{_key(nt.state)}_0"] = world.h0

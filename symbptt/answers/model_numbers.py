@@ -1,8 +1,9 @@
 """What a model's numbers run as in the truth of answers, looked up in the cells' tables.
 
 The activation runs as its entry of `cells.functions.FUNCTIONS` (a generic f as the table's
-`NUMERIC_STAND_IN`); output and loss as `cells.heads.numeric_head` (a generic loss on an output
-layer as its squared-error stand-in); random targets are drawn where the head's loss is defined.
+stand-in, `numeric_name`); output and loss as `cells.heads.numeric_head` (a generic loss on an
+output layer as its squared-error stand-in); random targets are drawn where the head's loss is
+defined (soft targets, the checker's own random points: not the heads' one-hot `sample_targets`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.cells.functions import FUNCTIONS, NUMERIC_STAND_IN, GenericF
+from symbptt.cells.functions import numeric_name
 from symbptt.cells.heads import HEADS, Head, numeric_head
 
-__all__ = ["TARGETS", "columns", "engine_loss", "is_generic", "model_head", "runs_as"]
+__all__ = ["TARGETS", "columns", "engine_loss", "is_generic", "model_head"]
 
 Array = np.ndarray
 
@@ -26,13 +27,8 @@ def columns(rows: Callable[[Array], Array]) -> Callable[[Array], Array]:
 
 
 def is_generic(activation: str) -> bool:
-    """True for an activation no model fixes (an undefined f for the algebra)."""
-    return FUNCTIONS[activation].sympy is GenericF
-
-
-def runs_as(activation: str) -> str:
-    """The function an activation's numbers run as: itself, a generic f the table's stand-in."""
-    return NUMERIC_STAND_IN if is_generic(activation) else activation
+    """True for an activation no model fixes (its numbers run as the table's stand-in)."""
+    return numeric_name(activation) != activation
 
 
 def model_head(model: Any) -> Head:
