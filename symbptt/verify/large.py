@@ -4,7 +4,9 @@ Vanilla models: the step lemma's per-step rule, compiled once into numpy code
 (`symbolic.codegen.compile_gradients`), run at the requested T and n against the engine (every
 gradient) and against float64 central differences of the engine's loss on sampled entries.
 Gated cells: the generated engine (`cells.numeric`, the cell's reverse step interpreted) against
-the hand-written fast path (`engine_gated`) and against central differences. The step lemma
+the hand-written fast path (`engine_gated`) and against central differences, on the file's
+output head (z_t = V h_t + c, `numeric.head_loss`) when it has one, else on the linear stand-in
+L_t = <g_t, h_t>. The step lemma
 itself is proved symbolically at a small n by the caller (`verify`, `cells.checks.step_lemma`).
 The unrolled checks come back as skipped rows naming the limit, never as passed ones.
 """
