@@ -1,5 +1,8 @@
 """The evaluator's reductions: \\sum and \\prod, \\max and \\min, entries (a_{ij}) and how far an
-index runs, norms, |...| and spectra (\\rho, \\lambda_i, \\sigma_{\\max}); a mixin of `Evaluator`."""
+index runs, norms, |...| and spectra (\\rho, \\lambda_i, \\sigma_{\\max}).
+
+A mixin of `Evaluator`: its methods call the evaluator's ev, index, _plus, _times and _check.
+"""
 
 from __future__ import annotations
 
