@@ -19,9 +19,7 @@ import importlib
 import os
 from typing import Any
 
-# `symbptt.derive(model, ...)` is the builders' package, callable (symbptt/derive/__init__.py:
-# a plain function here would be hidden by the package's name once the package is imported).
-from symbptt import derive as derive
+from symbptt.builders import derive
 from symbptt.catalog import load
 from symbptt.errors import InputError, SymbpttError
 

@@ -16,7 +16,7 @@ import pytest
 
 from symbptt import catalog
 from symbptt.answers.grade import grade
-from symbptt.derive import gated as gated_document
+from symbptt.builders import gated as gated_document
 
 ROOT = Path(__file__).parents[1]
 EPS = 1e-6

@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symbptt import verify
+from symbptt.builders import vanilla as document
 from symbptt.cli import cli
-from symbptt.derive import vanilla as document
 from symbptt.latex.text import prose_to_text, tex_to_text
 
 

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from symbptt import catalog, verify
+from symbptt.builders import vanilla as document
+from symbptt.builders.vanilla import build
 from symbptt.cli import cli
-from symbptt.derive import vanilla as document
-from symbptt.derive.vanilla import build
 from symbptt.latex.formats import to_markdown, to_tex
 from symbptt.symbolic import general
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import compile_latex
 
 from symbptt import catalog
-from symbptt.derive.vanilla import build
+from symbptt.builders.vanilla import build
 from symbptt.latex.formats import display_math, inline_math, to_tex
 from symbptt.latex.katex_check import find_katex, find_node, katex_errors
 from symbptt.latex.steps import CheckResult

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from symbptt import catalog
-from symbptt.derive.vanilla import build
+from symbptt.builders.vanilla import build
 from symbptt.errors import InputError
 from symbptt.latex.expansion import MAX_T, term_matrix
 from symbptt.latex.formats import render, to_markdown, to_tex

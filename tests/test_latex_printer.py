@@ -106,7 +106,7 @@ def test_homework3_cells_are_sigmoid_and_keep_the_local_delta_apart() -> None:
 
 
 def _general(name: str) -> dict[str, str]:
-    from symbptt.derive.vanilla import general_section
+    from symbptt.builders.vanilla import general_section
     from symbptt.symbolic import general
 
     model = catalog.load(name)

@@ -14,7 +14,7 @@ import pytest
 import sympy as sp
 
 from symbptt import catalog
-from symbptt.derive.vanilla import build
+from symbptt.builders.vanilla import build
 from symbptt.model import Role
 from symbptt.symbolic import gradients
 from symbptt.symbolic.exact import same

@@ -16,7 +16,7 @@ import pytest
 from conftest import compile_latex
 
 from symbptt import catalog
-from symbptt.derive.vanilla import build
+from symbptt.builders.vanilla import build
 from symbptt.latex.formats import to_markdown, to_tex
 
 USER_FILE = r"""name: mycourse

@@ -22,7 +22,7 @@ import sympy as sp
 from printed_numbers import ACT, OUT, Evaluator, Net, Undefined  # tests/printed_numbers.py
 
 from symbptt import catalog
-from symbptt.derive.vanilla import build
+from symbptt.builders.vanilla import build
 from symbptt.latex.notation import Names
 from symbptt.latex.steps import Step
 from symbptt.model import Model, Role

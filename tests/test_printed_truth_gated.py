@@ -25,8 +25,8 @@ from conftest import compile_latex
 from printed_cells import CELLS, GatedNet, Parser, Rec, index
 
 from symbptt import catalog
+from symbptt.builders import gated as gated_document
 from symbptt.cli import cli
-from symbptt.derive import gated as gated_document
 from symbptt.latex.formats import display_math, inline_math, render
 from symbptt.latex.katex_check import katex_errors
 from symbptt.latex.steps import Derivation, Step

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from symbptt import catalog
-from symbptt.derive import gated as gated_document
-from symbptt.derive.vanilla import FORMS, build
+from symbptt.builders import gated as gated_document
+from symbptt.builders.vanilla import FORMS, build
 from symbptt.errors import InputError
 from symbptt.latex.formats import FORMATS, check_counts, render
 from symbptt.outfile import check_target, write_new

@@ -1,7 +1,7 @@
 """One `symbolic.general.Statement` as a document `Step`, printed in the model's notation.
 
 A printing helper: it reads the statement's data types (`symbolic.printable`) and never calls
-the algebra; the builders (`symbptt.derive`) make the statements.
+the algebra; the builders (`symbptt.builders`) make the statements.
 
 The output function is printed under the text's name (the blog's sigma, not `sigmoid`), an
 identity output is no function at all (o_t = v_t), and the bound on |f'| is beta of the text's f.

@@ -124,14 +124,14 @@ _GROUPS: tuple[tuple[str, str], ...] = (
 
 
 def _document_sections(model: Any, T: int, n: int) -> tuple[list[pages.Section], str | None]:
-    """The derivation from symbptt.derive.vanilla, grouped under this site's headings.
+    """The derivation from symbptt.builders.vanilla, grouped under this site's headings.
 
     Returns the groups and the model section's Markdown (None if the module is absent). The
     document's own section titles carry math, so they become h3 headings, outside the TOC.
     """
-    document = optional_module("symbptt.derive.vanilla")
+    document = optional_module("symbptt.builders.vanilla")
     if document is None:
-        note = '!!! warning "Not available"\n    symbptt.derive.vanilla is not in this build.'
+        note = '!!! warning "Not available"\n    symbptt.builders.vanilla is not in this build.'
         return [pages.Section("Derivation", note)], None
     formats = importlib.import_module("symbptt.latex.formats")
     d = document.build(model, T, n, checks=False)
@@ -188,8 +188,8 @@ def derivation_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.S
 
 def _gated_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.Section], str]:
     """A gated cell's page (symbptt.site.gated): its equations, reverse step and checks."""
+    from symbptt.builders import gated as gated_document
     from symbptt.cells import carousel
-    from symbptt.derive import gated as gated_document
     from symbptt.site import gated, gated_plots
 
     model = entry.model
