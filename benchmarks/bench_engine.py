@@ -22,21 +22,6 @@ import sys
 import time
 from collections.abc import Callable
 
-# OpenBLAS kernels that need AVX-512 (F, CD, BW, DQ, VL) -- what its SkylakeX kernels use
-_AVX512 = ("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl")
-
-
-def _cpu_has_avx512() -> bool:
-    """True when /proc/cpuinfo lists every AVX-512 subset OpenBLAS's SkylakeX kernels use."""
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("flags"):
-                    return set(_AVX512) <= set(line.split())
-    except OSError:
-        pass
-    return False
-
 
 def _arg(name: str, default: str) -> str:
     for i, a in enumerate(sys.argv):
@@ -49,15 +34,12 @@ def _arg(name: str, default: str) -> str:
 # their libraries; see main().
 if __name__ == "__main__":
     _threads = _arg("--threads", "1")
-    # OpenBLAS 0.3.31 (numpy's wheel) does not recognise this machine's AVX-512 CPU (an AMD
-    # EPYC; it reports Haswell) and falls back to AVX2 kernels at about half the FPU's peak,
-    # while torch (oneDNN/MKL) and XLA use AVX-512. "auto" asks for the SkylakeX kernels when the
-    # CPU has the AVX-512 subsets they need (2048^3 float64 60 -> 105 GFLOP/s here).
-    _core = _arg("--openblas-coretype", "auto")
-    if _core == "auto":
-        if "OPENBLAS_CORETYPE" not in os.environ and _cpu_has_avx512():
-            os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
-    elif _core != "default":
+    # OPENBLAS_CORETYPE picks numpy's OpenBLAS kernels. The shared machine's environment sets
+    # Haswell (AVX2), about half the AVX-512 peak that torch and XLA use there; OpenBLAS's own
+    # detection picks SkylakeX (2048^3 float64 60 -> 105 GFLOP/s). Left as the environment says
+    # unless asked; the header prints the kernels in use.
+    _core = _arg("--openblas-coretype", "")
+    if _core:
         os.environ["OPENBLAS_CORETYPE"] = _core
     for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[_var] = _threads
@@ -291,9 +273,9 @@ def main() -> int:
     )
     ap.add_argument(
         "--openblas-coretype",
-        default="auto",
-        help="numpy's OpenBLAS kernels: auto (SkylakeX when the CPU has AVX-512), default "
-        "(OpenBLAS's own detection), or a name for OPENBLAS_CORETYPE",
+        default="",
+        help="set OPENBLAS_CORETYPE (numpy's BLAS kernels, e.g. SkylakeX, Haswell) for this run; "
+        "default: as the environment says",
     )
     ap.add_argument(
         "--clock",
