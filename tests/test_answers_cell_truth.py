@@ -108,6 +108,10 @@ def test_a_generic_loss_on_an_output_layer_runs_as_squared_error() -> None:
     [
         (r"\sum_{t=1}^{T} \nabla_{W_f,t} L = \frac{\partial L}{\partial W_f}", "correct"),
         (r"\sum_{t=1}^{T} \nabla_{W_f,t} L = 2 \frac{\partial L}{\partial W_f}", "wrong"),
+        (r"\nabla_{W_f,t} h_t = 0", "undecided"),  # a vector by a matrix: a 3-D tensor
+        # dc_t/db_f by step t's copy, by hand: c_{t-1} * sigma'(a_t) = c_{t-1} f_t (1 - f_t)
+        (r"\nabla_{b_f,t} c_t = \operatorname{diag}(c_{t-1} \odot f_t \odot (1 - f_t))", "correct"),
+        (r"\nabla_{b_f,t} c_t = \operatorname{diag}(c_{t-1} \odot f_t)", "wrong"),
     ],
 )
 def test_a_gated_step_copy_gradient_is_judged(tex: str, verdict: str) -> None:

@@ -99,7 +99,7 @@ class Derivatives:
             raise ShapeError(f"\\nabla_{{{show(wrt)},t}} needs a parameter, not {show(wrt)}")
         if not 1 <= t <= self.T:
             raise Undefined(f"step {t} does not exist for T = {self.T}")
-        if key[1] in _MATRIX_ROLES and self._is_sequence(num):  # dh_k/dW, step k's copy
+        if self.is_matrix(key[1]) and self._is_sequence(num):  # dh_k/dW, step k's copy
             raise Unknown(_TENSOR_COPY.format(num=show(num), den=show(wrt)))
         if self.exact_derivatives and not self.overlay:
             what = self.quantity_at(num, ev, scope)
