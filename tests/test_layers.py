@@ -3,15 +3,18 @@
 Read from the import statements, as tests/test_import_cycles.py reads them (its scan is reused,
 also imports inside functions and modules named to `optional_module`). The lines drawn:
 
-- the algebra: `symbolic/`, the cell algebra (`cells.symbolic`, `reverse`, `jacobian`,
-  `carousel`, `checks`, `steplemma`, `paths`) and `verify/`;
-- the builders: `builders/`, which call the algebra and return the value;
-- the printers: every module of `latex/` and `site/`, and `display`, import neither; the site's
-  build driver `site.generate` is the one exception (it calls the builders and `verify` and hands
-  their values to the page printers). The printing helpers that render the algebra's objects
-  (`latex.printer`, `notation`, `cell_ir`, `statement`) may import its data types (classes) only;
-- below them all, the algebra and the engines (`symbolic/`, `cells/`, `engine*`, `verify/`,
-  `gradcheck`, `eigen`, `flow`, `model`) import nothing of `latex/`, `site/`, `builders/`, `cli/`;
+- the algebra: `symbolic/` and the cell algebra (`cells.symbolic`, `reverse`, `jacobian`,
+  `carousel`, `checks`, `steplemma`, `paths`);
+- the builders: `builders/`, which call the algebra and `verify/` and return the value; `verify/`
+  stands beside them: both word what they find in a text's letters with the printing helpers;
+- the printers: every module of `latex/` and `site/`, and `display`, import neither the algebra,
+  nor `verify`, nor the builders; the site's build driver `site.generate` is the one exception (it
+  calls the builders and `verify` and hands their values to the page printers). The printing
+  helpers that render the algebra's objects (`latex.printer`, `notation`, `cell_ir`, `statement`)
+  may import its data types (classes) only;
+- below them all, the algebra and the engines (`symbolic/`, `cells/`, `engine*`, `gradcheck`,
+  `eigen`, `flow`, `model`) import nothing of `latex/`, `site/`, `builders/`, `verify/`, `cli/`;
+  `verify/` imports of `latex/` the printing helpers only, and no builder;
   `display` is a leaf (it imports nothing of symbptt), so any result may print itself with it.
 """
 
@@ -32,9 +35,9 @@ ALGEBRA = (
     "symbptt.cells.checks",
     "symbptt.cells.steplemma",
     "symbptt.cells.paths",
-    "symbptt.verify",
 )
-BUILDERS = ("symbptt.builders",)
+#: The builders and, beside them, verify: they call the algebra and word results with helpers.
+BUILDERS = ("symbptt.builders", "symbptt.verify")
 PRINTERS = ("symbptt.latex", "symbptt.site", "symbptt.display")
 #: The site's build driver: it calls the builders and verify and hands the values to the pages.
 DRIVERS = {"symbptt.site.generate"}
@@ -53,20 +56,12 @@ LOWER = (
     "symbptt.engine_gated",
     "symbptt.engine_gated_back",
     "symbptt.engine_generic",
-    "symbptt.verify",
     "symbptt.gradcheck",
     "symbptt.eigen",
     "symbptt.flow",
     "symbptt.model",
 )
-HIGHER = ("symbptt.latex", "symbptt.site", "symbptt.builders", "symbptt.cli")
-#: Lower-to-higher imports not yet removed, each with its reason (the test fails on any other;
-#: remove an entry when its import goes).
-KNOWN_UPWARD = {
-    # verify words its check labels in the model's letters (latex.notation's Names): issue 10
-    ("symbptt.verify.exact", "symbptt.latex.notation"),
-    ("symbptt.verify.numeric", "symbptt.latex.notation"),
-}
+HIGHER = ("symbptt.latex", "symbptt.site", "symbptt.builders", "symbptt.verify", "symbptt.cli")
 
 Statements = dict[str, list[tuple[str, str | None, int]]]
 
@@ -117,7 +112,20 @@ def test_printers_import_neither_the_algebra_nor_the_builders() -> None:
 
 
 def test_no_lower_layer_imports_a_higher_one() -> None:
-    assert upward_imports(_statements()) <= KNOWN_UPWARD
+    assert upward_imports(_statements()) == set()
+
+
+def test_verify_uses_only_the_printing_helpers_and_no_builder() -> None:
+    """verify words its rows with the helpers (a text's letters); it builds no derivation."""
+    found = {
+        (name, mod)
+        for name, imports in _statements().items()
+        if _in(name, ("symbptt.verify",))
+        for mod, _, _ in imports
+        if (_in(mod, ("symbptt.latex",)) and mod not in HELPERS)
+        or _in(mod, ("symbptt.builders", "symbptt.site", "symbptt.cli"))
+    }
+    assert found == set()
 
 
 def test_builders_and_latex_import_neither_the_site_nor_a_command() -> None:
