@@ -24,7 +24,7 @@ from symbptt.cells.functions import LAMBDIFY_MODULE
 from symbptt.cells.heads import Head
 from symbptt.cells.steplemma import prove
 from symbptt.cells.symbolic import Unrolled, bptt, direct_equals_bptt, head_gradient, unroll
-from symbptt.checkrow import CheckRow
+from symbptt.checkrow import CheckRow, rel
 from symbptt.checkrow import timed as _timed
 
 __all__ = ["MAX_N", "MAX_T", "TOLERANCE", "FD_TOLERANCE", "Outcome", "run", "step_lemma"]
@@ -38,11 +38,6 @@ FD_TOLERANCE = 1e-6
 
 #: One check's result (the one row type of every check, `symbptt.checkrow`).
 Outcome = CheckRow
-
-
-def _rel(a: np.ndarray, b: np.ndarray) -> float:
-    a, b = np.ravel(a), np.ravel(b)
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)))
 
 
 @dataclass(frozen=True)
@@ -176,7 +171,7 @@ def _symbolic_vs_engine(
         got = evaluate_named(exprs, values | named)
         eg = _engine_grads(cell, pt, head, loss_at)
         want = np.concatenate([np.ravel(eg[key]) for key in keys])
-        err = _rel(got, want)
+        err = rel(got, want)
         return err < TOLERANCE, err, ""
 
     loss = (
@@ -215,7 +210,7 @@ def _engine_vs_mp40(
             )  # fmt: skip
         eg = _engine_grads(cell, pt, head, loss_at)
         keys = [*cell.param_keys, *pt.head_params]
-        err = _rel(
+        err = rel(
             np.concatenate([np.ravel(eg[key]) for key in keys]),
             np.concatenate([np.ravel(fd[key]) for key in keys]),
         )
@@ -297,7 +292,7 @@ def _engine_vs_fd(
         # absolutely, so the error is measured against the largest entry (normwise); the
         # 40-digit row holds every entry to 1e-8 relative
         err = (
-            _rel(got_v, want)
+            rel(got_v, want)
             if head is None
             else float(np.abs(got_v - want).max() / max(float(np.abs(want).max()), 1e-12))
         )
