@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from symbptt.cells.symbolic import head_gradient
 from symbptt.errors import InputError
 from symbptt.model import ENGINE_KEY, Model, Role
 from symbptt.symbolic.lemma_cell import (
@@ -217,41 +218,24 @@ def _check_step(
 
 
 def _output_lemma(model: Model, k: int) -> tuple[str, bool, Claim] | None:
-    """dE_t/dz_t = yhat_t - y_t (or yhat_t (sum_j y_tj) - y_t) for the model's head, by direct
-    differentiation of the head's SymPy loss (`cells.heads`); None for a head without one."""
+    """dE_t/dz_t = yhat_t - y_t (or yhat_t (sum_j y_tj) - y_t) for the model's head: the heads
+    table's dE/dz proved by direct differentiation of its loss (`cells.symbolic.head_gradient`,
+    the same lemma the gated cells use); None for a head without an output layer."""
     head = model_head(model)
     if head is None or not head.has_output_layer:
         return None
-    z, y = _mat("z", k, 1), _mat("y", k, 1)
-    E = head.sympy_loss(list(z), list(y))
-    yhat = list(head.sympy_output(list(z)))
-    grad = [sp.diff(E, v) for v in z]
-    forms = {
-        PLAIN: [yh - yv for yh, yv in zip(yhat, y, strict=True)],
-        SUMMED: [yh * sum(y) - yv for yh, yv in zip(yhat, y, strict=True)],
-    }
-    # the strongest form that holds for every y: yhat - y; else yhat (sum_j y_j) - y (equal to
-    # it for targets that sum to 1); a head satisfying neither fails the plain claim
-    holds = {f: all(_zero_lemma(g - c) for g, c in zip(grad, claim, strict=True))
-             for f, claim in forms.items()}  # fmt: skip
-    form = PLAIN if holds[PLAIN] or not holds[SUMMED] else SUMMED
-    # the table's own dE/dz (what symbolic.gradients prints as e_t) must be the derivative too
-    table = head.sympy_grad(yhat, list(y))
-    table_ok = all(_zero_lemma(g - c) for g, c in zip(grad, table, strict=True))
+    lemma = head_gradient(head, k)
+    # the table's dE/dz is yhat - y for every y, or yhat (sum_j y_j) - y (softmax + CE: equal to
+    # yhat - y for targets summing to 1); a table entry that is neither fails the plain claim
+    form = PLAIN if lemma.assumption in ("", "never") else SUMMED
     a, nt = letters(model), model.notation
     yh, yt = nt.output.ascii, nt.target.ascii
     rhs = f"{yh}_t - {yt}_t" if form == PLAIN else f"{yh}_t (sum_j {yt}_tj) - {yt}_t"
     return (
         f"output lemma: d{a['Et']}_t/d{a['z']}_t = {rhs} for {head.output} + {head.loss} (k={k})",
-        holds[form] and table_ok,
+        lemma.holds and lemma.assumption != "never",
         Claim(OUTPUT, form=form, output=head.output, loss=head.loss, k=k),
     )
-
-
-def _zero_lemma(expr: sp.Expr) -> bool:
-    """expr == 0 for a difference of derivatives of logs, exps and sigmoids (exact)."""
-    expr = sp.expand_log(expr.rewrite(sp.exp), force=True)
-    return sp.expand(sp.numer(sp.together(expr))) == 0
 
 
 def prove(
