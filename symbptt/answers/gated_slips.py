@@ -7,8 +7,9 @@ tanh' missing on C_t, sigma' of the gate's value instead of its pre-activation (
 out: sigma(f_t)(1 - sigma(f_t)), 1 - tanh^2(C~_t)), or of another
 gate's pre-activation (W_i for W_f), sigma(1 - sigma)
 applied to a pre-activation, z and 1 - z swapped, a gate's own derivative missing, an extra factor
-at the end of a \\prod (or inside its body, where it repeats). One more compares with a changed truth: the recursive term through h
-dropped (h's reads at the next step frozen). Index slips (C_t for C_{t-1}, f_t for f_{t+1}) are
+at the end of a \\prod (or inside its body, where it repeats); with an output head, the error
+term's sign (y_t - yhat_t for yhat_t - y_t) and the factor V^T missing. One more compares with
+a changed truth: the recursive term through h dropped (h's reads at the next step frozen). Index slips (C_t for C_{t-1}, f_t for f_{t+1}) are
 the general `slips` module's.
 """
 
@@ -18,7 +19,21 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
-from symbptt.answers.ast import Add, Apply, Big, Hop, Mul, Node, Num, Pow, Sub, Sym, rebuild, show
+from symbptt.answers.ast import (
+    Add,
+    Apply,
+    Big,
+    Hop,
+    Mul,
+    Node,
+    Num,
+    Pow,
+    Sub,
+    Sym,
+    Transpose,
+    rebuild,
+    show,
+)
 from symbptt.answers.tolerance import Tolerance
 from symbptt.cells.cell import Cell
 from symbptt.cells.expr import Apply as CellApply
@@ -86,6 +101,8 @@ def _fname(fn: str) -> str:
 
 
 def _candidates(ctx: Any, cell: Cell, step: Node) -> Iterator[Edit]:
+    if ctx.model.has_output_layer:
+        yield from _head_slips(step)
     names, gates, inner = _names(ctx), _gates(cell), _inner(cell)
     syms = [n for n in _nodes(step) if isinstance(n, Sym) and n.name in names and n.index]
     for fn, q in inner:  # tanh' missing on C_t
@@ -113,6 +130,26 @@ def _candidates(ctx: Any, cell: Cell, step: Node) -> Iterator[Edit]:
             for target in _vector_spots(step):
                 yield (f"the gate's own derivative missing: {_fname(fn)}' of {q}'s "
                        f"pre-activation, {show(g)}", _replace(step, target, Hop("\\odot", target, g)))  # fmt: skip
+
+
+def _head_slips(step: Node) -> Iterator[Edit]:
+    """Slips through the output head z_t = V h_t + c: y_t - yhat_t written for yhat_t - y_t
+    (any difference of two quantities swapped), and the factor V^T left out."""
+    subs = [n for n in _nodes(step) if isinstance(n, Sub)]
+    for node in subs:
+        if not isinstance(node.a, Num) and not isinstance(node.b, Num):
+            fixed = Sub(node.b, node.a)
+            yield (f"the sign of the error term: {show(node)} written where {show(fixed)} is "
+                   "needed", _replace(step, node, fixed))  # fmt: skip
+    V = Sym("V")
+    if V in _nodes(step):
+        return  # V written: its transpose is the general `slips` module's
+    for spot in list(dict.fromkeys(subs + [step])):
+        yield (
+            "the factor V^T missing: the loss reaches h_t through z_t = V h_t + c, so "
+            "dE_t/dh_t = V^T dE_t/dz_t",
+            _replace(step, spot, Mul(Transpose(V), spot)),
+        )
 
 
 def _wrong_argument(node: Node, step: Node, names: dict, gates: dict) -> Iterator[Edit]:

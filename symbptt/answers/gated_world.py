@@ -23,8 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Node, show
+from symbptt.answers.ast import Node, Sym, show
 from symbptt.answers.evaluate import Evaluator, NotExact, Undefined, Unknown, to_float
+from symbptt.answers.gated_head import HEAD_KINDS, add_head, head_values
+from symbptt.answers.model_numbers import model_head
 from symbptt.answers.truth import Definitions, World, name_keys
 from symbptt.cells.cell import Cell
 from symbptt.cells.numeric import _Step, backward
@@ -58,7 +60,8 @@ def display_keys(cell: Cell, q: str) -> set[str]:
 
 
 class GatedWorld(World):
-    """One random instance of a gated model: the cell's parameters, x_1..x_T, s_0, L_t = <a_t, h_t>."""
+    """One random instance of a gated model: the cell's parameters, x_1..x_T, s_0, and either
+    L_t = <a_t, h_t> or the model's head (V, c, targets y_t; `gated_head`)."""
 
     meaning = "default"  # an answer's `derivative:` (see MEANINGS)
     direct_products = False  # set by the judge when the right-hand side has a \\prod
@@ -66,6 +69,8 @@ class GatedWorld(World):
 
     def _build(self, model: Model, rng: np.random.Generator) -> None:
         cell = self.cell = model.cell_def
+        self.head = model_head(model)
+        self.bare_params: dict[str, str] = {}  # a head letter the cell also uses (c, c_t)
         n, m, T = self.n, self.m, self.T
         for p in cell.params:
             shape = p.size(n, m) if p.is_matrix else (n, 1)
@@ -83,17 +88,26 @@ class GatedWorld(World):
         self.act_keys = set()
         self.xs = rng.normal(0.0, 1.0, (T + 1, m, 1))
         self.s0 = {s: rng.normal(0.0, 0.5, (n, 1)) for s in cell.states}
-        self.loss_weights = rng.normal(0.0, 1.0, (T + 1, n, 1))
+        if self.head.has_output_layer:
+            add_head(self, rng)
+        else:
+            self.loss_weights = rng.normal(0.0, 1.0, (T + 1, n, 1))
 
     def instance_values(self) -> dict[str, Any]:
         """The random point by the names a student writes (a counterexample's values)."""
         model, cell = self.model, self.cell
         assert model is not None
         values: dict[str, Any] = {"cell": cell.name}
-        values |= {k: v for k, v in self.params.items()}
+        values |= {k: v for k, v in self.params.items() if k in self.cell_keys}
         values |= {f"{s}_0": v for s, v in self.s0.items()}
         values |= {f"x_{t}": self.xs[t] for t in range(1, self.T + 1)}
         steps = [self.T] if model.loss_at == "last" else list(range(1, self.T + 1))
+        if self.head.has_output_layer:
+            values |= {"V": self.params["output"], "c": self.params["output_bias"]}
+            values["loss"] = (f"E_t = {self.head.loss} of {self.head.output}(z_t), "
+                              f"z_t = V {cell.readout}_t + c")  # fmt: skip
+            values |= {f"y_{t}": self.targets[t] for t in steps}
+            return values
         values["loss"] = f"L_t = a_t^T {cell.readout}_t"
         values |= {f"a_{t}": self.loss_weights[t] for t in steps}
         return values
@@ -104,7 +118,7 @@ class GatedWorld(World):
         """Every cell quantity for t = 1..T (states also at 0) under the current overlay."""
         cell, ov = self.cell, self.overlay
         out: dict[str, Any] = {q: {} for q in cell.quantities}
-        out |= {"x": {}, "E_t": {}}
+        out |= {"x": {}, "E_t": {}} | {kind: {} for kind in HEAD_KINDS}
         for s in cell.states:
             out[s][0] = self.s0[s] + ov.get((s, 0), 0.0)
         for t in range(1, self.T + 1):
@@ -126,7 +140,10 @@ class GatedWorld(World):
                 step.q[eq.name] = v
                 out[eq.name][t] = v.T
             out["x"][t] = x
-            out["E_t"][t] = float((self.loss_weights[t] * out[cell.readout][t]).sum())
+            if self.head.has_output_layer:
+                out["E_t"][t] = self.head_step(out, t, out[cell.readout][t], HEAD_KINDS)
+            else:
+                out["E_t"][t] = float((self.loss_weights[t] * out[cell.readout][t]).sum())
         last = model.loss_at == "last"
         out["E"] = out["E_t"][self.T] if last else sum(out["E_t"].values())
         return out
@@ -149,8 +166,34 @@ class GatedWorld(World):
         return self.named_function(name, deriv)
 
     def is_matrix(self, key: str) -> bool:
-        """True for a weight matrix of the cell (not a bias)."""
+        """True for a weight matrix of the cell or the head's V (not a bias)."""
+        if key in ("output", "output_bias"):
+            return key == "output"
         return self.cell.param(key).is_matrix
+
+    def _bare(self, name: str, idx: tuple) -> str | None:
+        """The head's parameter a bare letter names (c without an index, where c_t is the cell's
+        state), or None."""
+        role = self.bare_params.get(name)
+        defined = name in self.defs.where or name in self.defs.given
+        return role if role is not None and not idx and not defined else None
+
+    def lookup(self, name: str, idx: tuple[int, ...], ev: Evaluator) -> Any:
+        """A bare head letter (c) is the head's parameter; everything else as in `World`."""
+        role = self._bare(name, idx)
+        if role is None:
+            return super().lookup(name, idx, ev)
+        if ev.exact:
+            raise NotExact
+        return self.params[role] + self.overlay.get(("param", role), 0.0)
+
+    def _slot(self, den: Node, ev: Evaluator, scope: dict[str, int]) -> tuple:
+        """d/dc for a bare head letter is by the head's parameter; else as in `World`."""
+        if isinstance(den, Sym):
+            role = self._bare(den.name, den.index)
+            if role is not None:
+                return ("param", role)
+        return super()._slot(den, ev, scope)
 
     def _has_step_zero(self, key: str) -> bool:
         """Every state of the cell exists at t = 0 (h_0, c_0 are given); gates start at 1."""
@@ -216,6 +259,8 @@ class GatedWorld(World):
             return None
         if t is not None and not 1 <= t <= T:
             raise Undefined(f"L_{t} does not exist for T = {T}")
+        if self.head.has_output_layer:
+            return self._exact_head(t, key)
         a = self.loss_weights[1:, :, 0][:, None, :].copy()  # (T, 1, n)
         if t is not None:
             a[np.arange(T) != t - 1] = 0.0
@@ -224,7 +269,20 @@ class GatedWorld(World):
         xs = self.xs[1:, :, 0][:, None, :]
         s0 = {s: v.T for s, v in self.s0.items()}
         trace = cell_forward(cell, self.cell_params(None), xs, s0)
-        g = backward(cell, trace, {cell.readout: a})
+        return self._from_grads(backward(cell, trace, {cell.readout: a}), key)
+
+    def _exact_head(self, t: int | None, key: tuple) -> np.ndarray | None:
+        """dE/d(key) (or dE_t/d(key)) through the model's head (`gated_head.head_values`)."""
+        mask = np.ones(self.T)
+        if t is not None:
+            mask[np.arange(self.T) != t - 1] = 0.0
+        elif self.model is not None and self.model.loss_at == "last":
+            mask[:-1] = 0.0
+        g = head_values(self, key, mask)
+        return g if g is None or isinstance(g, np.ndarray) else self._from_grads(g, key)
+
+    def _from_grads(self, g: Any, key: tuple) -> np.ndarray | None:
+        """The slot `key` of the cell's backward pass (parameters, inputs, states, quantities)."""
         if key[0] == "param":
             return g.params[key[1]].reshape(self.params[key[1]].shape)
         if key[0] == "x":

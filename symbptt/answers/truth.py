@@ -131,11 +131,15 @@ class World(Derivatives):
         self.xs = rng.normal(0.0, 1.0, (T + 1, m, 1))
         self.h0 = rng.normal(0.0, 0.5, (n, 1))
         if self.head.has_output_layer:
-            draw = TARGETS.get(self.head.loss)
-            shape = (T + 1, k, 1)
-            self.targets = draw(rng, shape) if draw else rng.normal(0.0, 1.0, shape)
+            self.targets = self.draw_targets(rng)
         else:
             self.loss_weights = rng.normal(0.0, 1.0, (T + 1, n, 1))
+
+    def draw_targets(self, rng: np.random.Generator) -> np.ndarray:
+        """Random targets y_1..y_T (k x 1) where the head's loss is defined (`TARGETS`)."""
+        draw = TARGETS.get(self.head.loss)
+        shape = (self.T + 1, self.k, 1)
+        return draw(rng, shape) if draw else rng.normal(0.0, 1.0, shape)
 
     def _random(self, dims: tuple[str, ...], rng: np.random.Generator) -> np.ndarray:
         shape = []
@@ -187,21 +191,28 @@ class World(Derivatives):
             net = step.ev(state.rhs.arg).T + ov.get(("net", t), 0.0)
             h[t] = f(net) + ov.get(("h", t), 0.0)
             out["x"][t], out["net"][t] = x, net
-            if head.has_output_layer:  # z_t = V h_t + c, the head's input
-                V = self.params["output"] + ov.get(("param", "output"), 0.0)
-                z = (V + ov.get(("param_at", "output", t), 0.0)) @ h[t] + ov.get(("z", t), 0.0)
-                if "output_bias" in self.params:
-                    c = self.params["output_bias"] + ov.get(("param", "output_bias"), 0.0)
-                    z = z + (c + ov.get(("param_at", "output_bias", t), 0.0))
-                yhat = columns(head.numpy_output)(z) + ov.get(("yhat", t), 0.0)  # type: ignore[arg-type]
-                y = self.targets[t] + ov.get(("y", t), 0.0)
-                out["z"][t], out["yhat"][t], out["y"][t] = z, yhat, y
-                e = float(head.numpy_output_loss(yhat.T, y.T).sum())  # type: ignore[misc]
+            if head.has_output_layer:
+                e = self.head_step(out, t, h[t])
             else:
                 e = float((self.loss_weights[t] * h[t]).sum())
             out["E_t"][t] = e
         out["E"] = out["E_t"][self.T] if model.loss_at == "last" else sum(out["E_t"].values())
         return out
+
+    def head_step(self, out: dict[str, Any], t: int, h: np.ndarray,
+                  kinds: tuple[str, str, str] = ("z", "yhat", "y")) -> float:  # fmt: skip
+        """The head at step t (z_t = V h_t + c, yhat_t, y_t under the overlay, stored in out
+        under `kinds`) and its loss E_t, from the heads table; shared by every cell's world."""
+        ov, head, (kz, ky, kt) = self.overlay, self.head, kinds
+        V = self.params["output"] + ov.get(("param", "output"), 0.0)
+        z = (V + ov.get(("param_at", "output", t), 0.0)) @ h + ov.get((kz, t), 0.0)
+        if "output_bias" in self.params:
+            c = self.params["output_bias"] + ov.get(("param", "output_bias"), 0.0)
+            z = z + (c + ov.get(("param_at", "output_bias", t), 0.0))
+        yhat = columns(head.numpy_output)(z) + ov.get((ky, t), 0.0)  # type: ignore[arg-type]
+        y = self.targets[t] + ov.get((kt, t), 0.0)
+        out[kz][t], out[ky][t], out[kt][t] = z, yhat, y
+        return float(head.numpy_output_loss(yhat.T, y.T).sum())  # type: ignore[misc]
 
     # ------------------------------------------------------------------ Env protocol
 
