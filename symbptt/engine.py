@@ -45,6 +45,7 @@ from symbptt.engine_core import (
     colsum,
     empty,
     release_buffers,
+    right_operand,
     upstream,
 )
 from symbptt.engine_gated import CELLS, GatedTrace
@@ -319,9 +320,8 @@ def forward(
     np.dot(X.reshape(T * B, m), U.T, out=net.reshape(T * B, n))
     if "b" in P:
         net += P["b"]
-    # W^T in F order (a view of a C-order W): the per-step (B, n) x (n, n) GEMM runs ~15-20%
-    # faster from it than from a C-order copy (OpenBLAS 0.3.31, AVX-512; measured 2026-11-28)
-    WT = np.asfortranarray(W.T)
+    # W^T in the layout this BLAS multiplies fastest (engine_core.right_operand)
+    WT = right_operand(W.T)
     f = np.tanh if act.name == "tanh" else act.f
     hp = H[0]
     for t in range(T):
@@ -516,7 +516,7 @@ def backward(
 
     # delta_t = f'(net_t) (.) (dE/dh_t + W^T delta_{t+1}); rows are batch items, so W^T v -> v W
     W = P["W"]
-    WF = np.asfortranarray(W)  # the faster operand order for the per-step product, as forward
+    WF = right_operand(W)  # the faster layout for the per-step product, as forward
     act = ACTIVATIONS[trace.activation]
     big = TB * n > _BIG
     if truncate is None:

@@ -567,3 +567,28 @@ def test_grad_xs_false_leaves_out_xs_only(cell):
         close(g[key], refs[0][key] + refs[1][key], key)
     with pytest.raises(InputError, match="grad_xs must be True or False"):
         engine.backward(engine.forward(P, xs, h0, cell=cell, c0=c0), targets=ys, grad_xs=1)
+
+
+@pytest.mark.parametrize("c_order", [True, False])
+@pytest.mark.parametrize("cell", CELLS)
+def test_both_recurrent_operand_layouts_match_loop_bptt(cell, c_order, monkeypatch):
+    """The per-step products take W in C or F order (whichever this BLAS runs faster); both
+    layouts, forced here, give the loop reference's gradients."""
+    from symbptt import engine_core
+
+    monkeypatch.setattr(engine_core, "_layout_c", {np.dtype(np.float64): c_order})
+    rs = np.random.RandomState(41)
+    P, xs, h0, c0, ys = make(cell, rs, T=4, B=2)
+    tr = engine.forward(P, xs, h0, cell=cell, c0=c0)
+    g = engine.backward(tr, targets=ys)
+    refs = [
+        ref_backward(cell, P, xs[:, b], h0[b], None if c0 is None else c0[b], ys[:, b])[0]
+        for b in range(2)
+    ]
+    rows = [ref_forward(cell, P, xs[:, b], h0[b], None if c0 is None else c0[b]) for b in range(2)]
+    for b in range(2):
+        close(tr.h[:, b], [w["h"] for w in rows[b]], "h")
+        close(g["h0"][b], refs[b]["h0"], "h0")
+        close(g["xs"][:, b], refs[b]["xs"], "xs")
+    for key in P:
+        close(g[key], refs[0][key] + refs[1][key], key)
