@@ -272,17 +272,62 @@ def test_a_failing_check_stops_the_build(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_cells_are_labelled_where_they_live() -> None:
-    """The rendered cells are symbptt.latex.cells wrappers of the engine step, and say so."""
-    from symbptt import catalog
+    """The rendered cells are the engine's own step functions, labelled symbptt.engine.<name>."""
+    from symbptt import catalog, engine
     from symbptt.site.generate import _cells_section
 
     md = _cells_section(catalog.load("dl4nlp")).markdown
     # dl4nlp: s_t = U h_{t-1} + W x_t, recurrent term first and no bias
-    assert "*`symbptt.latex.cells.rnn_cell_forward_step_recurrent_first_no_bias`*" in md
-    assert "*`symbptt.latex.cells.rnn_cell_backward_step`*" in md
-    assert "symbptt.engine.rnn_cell" not in md and "engine.forward" in md
+    assert "*`symbptt.engine.rnn_cell_forward_step_recurrent_first_no_bias`*" in md
+    assert "*`symbptt.engine.rnn_cell_backward_step`*" in md
+    for name in ("rnn_cell_forward_step_recurrent_first_no_bias", "rnn_cell_backward_step"):
+        assert getattr(engine, name).__module__ == "symbptt.engine"  # the label is where it lives
+    assert "`symbptt.latex.cells.rnn_cell" not in md and "engine.forward" in md
     # dl4nlp's delta has two indices: the engine's total error is printed as nu, and said so
     assert "$\\nu_{t}$ is the engine's total error term" in md
+
+
+def _notation_markdown(name: str) -> tuple[str, Any]:
+    """The page's "Model and notation" section and the document's model section it prints."""
+    from symbptt import catalog
+    from symbptt.site import pages
+    from symbptt.site.generate import _document_sections
+
+    entry = catalog.load_entry(name)
+    _, model_section = _document_sections(entry.model, 2, 2)
+    return pages.notation_section(entry, model_section).markdown, model_section
+
+
+def test_the_page_prints_the_documents_model_section() -> None:
+    """The page's model equations are the derivation's model section (one printer): every step
+    of it appears as a math block with its reason, in the document's order."""
+    from symbptt.latex.formats import display_math
+
+    for name in ("elman", "dl4nlp", "goodfellow", "homework3", "tutorial"):
+        md, section = _notation_markdown(name)
+        at = 0
+        for step in section.steps:
+            block = f"\n$$\n{display_math(step)}\n$$\n"
+            found = md.find(block, at)
+            assert found >= 0, (name, step.latex)
+            assert md[found + len(block) :].startswith(f"\n*{step.reason}*"), (name, step.reason)
+            at = found + len(block)
+
+
+def test_the_error_term_is_written_in_the_texts_notation() -> None:
+    """The error-term line beside the conventions uses the text's own time index: Goodfellow et
+    al. write a^(t) (time as a superscript), dl4nlp delta_{t,k} = dE_t/ds_k (source texts)."""
+    md, _ = _notation_markdown("goodfellow")
+    line = next(x for x in md.splitlines() if x.startswith("- error term"))
+    assert line == (
+        r"- error term (convention `net`): $\delta^{(t)} = \frac{\partial L}{\partial a^{(t)}}$"
+    )
+    md, _ = _notation_markdown("dl4nlp")
+    line = next(x for x in md.splitlines() if x.startswith("- error term"))
+    assert line == (
+        r"- error term (convention `per_step`): "
+        r"$\delta_{t,k} = \frac{\partial E_{t}}{\partial s_{k}}$"
+    )
 
 
 # The texts' known mistakes (../shared/docs/source-material.md): homework 3's Ex 1(b) final

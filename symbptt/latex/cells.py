@@ -25,7 +25,7 @@ import latexify
 import numpy as np
 
 from symbptt import engine
-from symbptt.cells.functions import NUMERIC_STAND_IN
+from symbptt.cells.functions import function, numeric_name
 from symbptt.engine import (
     rnn_cell_backward_step,
     rnn_cell_forward_step,
@@ -56,7 +56,7 @@ def forward_step_for(model: Model) -> Callable[..., Array]:
 def engine_activation(model: Model) -> str:
     """The engine's activation for the model (a generic f runs as the functions table's
     numeric stand-in, tanh)."""
-    return NUMERIC_STAND_IN if model.activation == "generic" else model.activation
+    return numeric_name(model.activation)
 
 
 def activation_functions(name: str) -> tuple[Elementwise, Elementwise]:
@@ -178,7 +178,7 @@ def _activation_text(model: Model) -> str:
     """What f is in the engine, e.g. '$\\sigma$ is the engine's `sigmoid`'."""
     f = model.notation.activation.latex
     name = engine_activation(model)
-    if model.activation == "generic":
+    if function(model.activation).generic:
         return f"${f}$ is any activation; the engine checks it with its `{name}` stand-in"
     tex = ACTIVATION_TEX[name]
     same = f"${f}$" if tex == f else f"${f} = {tex}$"

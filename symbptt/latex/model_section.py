@@ -15,7 +15,9 @@ from symbptt.latex.printer import transposed
 from symbptt.latex.steps import Section, Step
 from symbptt.model import Model, Role
 
-_FWD, _DELTA = "model: forward", "model: delta definition"  # `Step.kind`s
+_FWD = "model: forward"  # `Step.kind` of the forward equations
+#: `Step.kind` of the error term's definition (the site prints it again beside the conventions).
+DELTA_KIND = "model: delta definition"
 
 
 def _forward(nm: Names) -> list[Step]:
@@ -144,7 +146,7 @@ def delta_definition(nm: Names) -> Step:
             nm.delta(t),
             f"\\frac{{\\partial {nm.E}}}{{\\partial {nm.net(t)}}}",
             "the error term: the total derivative of the loss with respect to the pre-activation",
-            kind=_DELTA,
+            kind=DELTA_KIND,
         )
     if conv == "per_step":
         return Step(
@@ -152,13 +154,13 @@ def delta_definition(nm: Names) -> Step:
             f"\\frac{{\\partial {nm.E_t(t)}}}{{\\partial {nm.net('k')}}}",
             f"two indices: the loss at step ${t}$ with respect to the pre-activation at step "
             f"$k \\le {t}$",
-            kind=_DELTA,
+            kind=DELTA_KIND,
         )
     return Step(
         nm.delta(t),
         f"\\frac{{\\partial {nm.E_t(t)}}}{{\\partial {nm.h(t)}}}",
         "local: only the loss at step $" + t + "$, through the state directly",
-        kind=_DELTA,
+        kind=DELTA_KIND,
     )
 
 

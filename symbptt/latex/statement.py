@@ -36,10 +36,10 @@ def as_in_text(model: Model, expr: Any) -> Any:
     def ours(e: Any) -> bool:
         return isinstance(e, Elementwise) and e.function == model.output
 
-    if model.output == "identity":
-        return expr.replace(lambda e: ours(e) and e.order == 0, lambda e: e.arg)
     tex = OUTPUT_TEX.get(model.output)
-    if not tex:
+    if tex == "":  # the table prints this output as no function at all (identity: o_t = v_t)
+        return expr.replace(lambda e: ours(e) and e.order == 0, lambda e: e.arg)
+    if tex is None:
         return expr
     name = Name(model.output, tex)
     return expr.replace(ours, lambda e: Elementwise.of(name, e.arg, e.order))

@@ -93,13 +93,13 @@ def _cells_section(model: Any) -> pages.Section:
         )
     parts = [
         "The numeric engine's step, rendered from Python source by latexify-py with the "
-        "arguments renamed to this text's letters. The rendered functions live in "
-        "`symbptt.latex.cells`: they are the engine's step (`symbptt.engine`) with this model's "
-        "activation passed in, and `tests/test_latex_cells.py` checks them equal to "
+        "arguments renamed to this text's letters. The rendered functions are the engine's own "
+        "step functions (`symbptt.engine`, re-exported by `symbptt.latex.cells`) with this "
+        "model's activation passed in, and `tests/test_latex_cells.py` checks them equal to "
         "`engine.forward` and `engine.backward` step by step for every activation.",
     ]
     for cell in cells.engine_cells(model):
-        parts += [pages.math_block(cell.latex), f"*`symbptt.latex.cells.{cell.function}`*", ""]
+        parts += [pages.math_block(cell.latex), f"*`symbptt.engine.{cell.function}`*", ""]
     nt = model.notation
     same = model.delta == "net"
     total = cells.total_error_name(model)
@@ -123,36 +123,31 @@ _GROUPS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _document_sections(model: Any, T: int, n: int) -> tuple[list[pages.Section], str | None]:
+def _document_sections(model: Any, T: int, n: int) -> tuple[list[pages.Section], Any]:
     """The derivation from symbptt.builders.vanilla, grouped under this site's headings.
 
-    Returns the groups and the model section's Markdown (None if the module is absent). The
-    document's own section titles carry math, so they become h3 headings, outside the TOC.
+    Returns the groups and the document's model section (a `latex.steps.Section`, None if the
+    module is absent), which the notation section prints as `derive` does. The document's own
+    section titles carry math, so they become h3 headings, outside the TOC.
     """
     document = optional_module("symbptt.builders.vanilla")
     if document is None:
         note = '!!! warning "Not available"\n    symbptt.builders.vanilla is not in this build.'
         return [pages.Section("Derivation", note)], None
-    formats = importlib.import_module("symbptt.latex.formats")
     d = document.build(model, T, n, checks=False)
     grouped: dict[str, list[str]] = {}
-    model_md = None
-    for i, sec in enumerate(d.sections):
-        body = [sec.text, ""] if sec.text else []
-        for step in sec.steps:
-            body += [pages.math_block(formats.display_math(step)), f"*{step.reason}*", ""]
-        if i == 0:
-            model_md = "\n".join(body)
-            continue
+    model_section, *rest = d.sections
+    for sec in rest:
         if sec.title.startswith("The engine's code"):
             continue  # shown with the engine's cells below
+        body = pages.steps_markdown(sec.text, sec.steps)
         group = next((g for prefix, g in _GROUPS if sec.title.startswith(prefix)), "More")
-        grouped.setdefault(group, []).append(f"### {sec.title}\n\n" + "\n".join(body))
+        grouped.setdefault(group, []).append(f"### {sec.title}\n\n" + body)
     order = [g for _, g in _GROUPS] + ["More"]
     out = [pages.Section(g, "\n".join(grouped[g])) for g in order if g in grouped]
     if d.notes:
         out.append(pages.Section("Notes", "\n".join(f"- {note}" for note in d.notes)))
-    return out, model_md
+    return out, model_section
 
 
 def _figures_section(model: Any, site: GeneratedSite) -> pages.Section:
@@ -170,9 +165,9 @@ def derivation_sections(entry: Entry, site: GeneratedSite) -> tuple[list[pages.S
     if model.is_gated:
         return _gated_sections(entry, site)
     t0 = time.perf_counter()
-    doc_sections, model_md = _document_sections(model, T, n)
+    doc_sections, model_section = _document_sections(model, T, n)
     site.timings[f"document:{model.name}"] = time.perf_counter() - t0
-    sections = [pages.notation_section(entry, model_md)]
+    sections = [pages.notation_section(entry, model_section)]
     sections += doc_sections
     t0 = time.perf_counter()
     rows, why = _check_rows(model, T, n)

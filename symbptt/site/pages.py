@@ -10,9 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from symbptt.catalog import Entry
-from symbptt.latex.notation import OUTPUT_TEX
-from symbptt.latex.printer import vector
-from symbptt.model import Model, Role
+from symbptt.cells.functions import function
+from symbptt.latex.formats import display_math
+from symbptt.latex.model_section import DELTA_KIND
+from symbptt.latex.steps import Section as DocumentSection
+from symbptt.latex.steps import Step
+from symbptt.model import Role
 
 _ROLE_TEXT = {
     Role.INPUT: "input weight (multiplies the input)",
@@ -47,108 +50,52 @@ def math_block(tex: str) -> str:
     return f"\n$$\n{tex}\n$$\n"
 
 
-def model_equations(model: Model) -> list[str]:
-    """The model's defining equations in its own notation, one LaTeX line each."""
-    nt = model.notation
-    t = nt.time
-    bold = nt.bold_vectors
-
-    def v(name, index=t):  # noqa: ANN001, ANN202
-        return vector(name, index, bold_vectors=bold)
-
-    p = nt.parameters
-    net_rhs = (
-        f"{p[Role.INPUT].latex} {v(nt.input)} + {p[Role.RECURRENT].latex} {v(nt.state, f'{t}-1')}"
-    )
-    if Role.HIDDEN_BIAS in p:
-        net_rhs += " + " + vector(p[Role.HIDDEN_BIAS], bold_vectors=bold)
-    act = nt.activation.latex
-    lines = [f"{v(nt.preactivation)} = {net_rhs}", f"{v(nt.state)} = {act}({v(nt.preactivation)})"]
-    if model.has_output_layer:
-        z_rhs = f"{p[Role.OUTPUT].latex} {v(nt.state)}"
-        if Role.OUTPUT_BIAS in p:
-            z_rhs += " + " + vector(p[Role.OUTPUT_BIAS], bold_vectors=bold)
-        lines.append(f"{v(nt.output_preactivation)} = {z_rhs}")
-        g = OUTPUT_TEX[model.output]
-        lines.append(
-            f"{v(nt.output)} = {g}({v(nt.output_preactivation)})"
-            if g
-            else f"{v(nt.output)} = {v(nt.output_preactivation)}"
-        )
-    step, y, yhat = v(nt.step_loss), v(nt.target), v(nt.output)
-    loss_rhs = {
-        "cross_entropy": f"-{y}^\\top \\log {yhat}",
-        "squared_error": rf"\tfrac{{1}}{{2}} \lVert {yhat} - {y} \rVert^2",
-        "binary_cross_entropy": rf"-{y}^\top \log {yhat} - (1 - {y})^\top \log(1 - {yhat})",
-        "generic": (f"{nt.step_loss.latex}({yhat})" if model.has_output_layer else None),
-    }[model.loss]
-    if loss_rhs is None:  # a generic loss of the state
-        loss_rhs = rf"\text{{any scalar function of }} {v(nt.state)}"
-    lines.append(f"{step} = {loss_rhs}")
-    T = "T"
-    total = (
-        f"{nt.loss.latex} = \\sum_{{{t}=1}}^{{{T}}} {step}"
-        if model.loss_at == "every"
-        else f"{nt.loss.latex} = {vector(nt.step_loss, T, bold_vectors=bold)}"
-    )
-    lines.append(total)
-    return lines
+def steps_markdown(text: str, steps: Sequence[Step]) -> str:
+    """A document section's prose and steps: each equation a math block, its reason below it."""
+    body = [text, ""] if text else []
+    for step in steps:
+        body += [math_block(display_math(step)), f"*{step.reason}*", ""]
+    return "\n".join(body)
 
 
-def delta_definition(model: Model) -> str:
-    """The error term's definition in the model's convention (LaTeX)."""
-    nt = model.notation
-    t = nt.time
-    d, net, h = nt.delta.latex, nt.preactivation.latex, nt.state.latex
-    if model.delta == "net":
-        return rf"{d}_{{{t}}} = \frac{{\partial {nt.loss.latex}}}{{\partial {net}_{{{t}}}}}"
-    if model.delta == "per_step":
-        return (
-            rf"{d}_{{{t},k}} = \frac{{\partial {nt.step_loss.latex}_{{{t}}}}}"
-            rf"{{\partial {net}_{{k}}}}"
-        )
-    return rf"{d}_{{{t}}} = \frac{{\partial {nt.step_loss.latex}_{{{t}}}}}{{\partial {h}_{{{t}}}}}"
+def notation_section(entry: Entry, model: DocumentSection | None) -> Section:
+    """Model and notation: the document's model section as printed by `derive`, roles, conventions.
 
-
-def notation_section(entry: Entry, document_md: str | None = None) -> Section:
-    """Model and notation: the equations (from symbptt.latex if given), roles, conventions."""
-    model = entry.model
-    nt = model.notation
+    `model` is the first section of the derivation (`latex.model_section`), the one statement of
+    the model's equations and its error term; None when the derivation builder is absent.
+    """
+    m = entry.model
+    nt = m.notation
     rows = ["| role | name in this text | shape |", "|---|---|---|"]
-    for role in model.roles:
-        shape = " x ".join(str(s) for s in model.shape(role))
+    for role in m.roles:
+        shape = " x ".join(str(s) for s in m.shape(role))
         rows.append(f"| {_ROLE_TEXT[role]} | ${nt.param(role).latex}$ | {shape} |")
-    act = model.activation
-    act_text = "an arbitrary differentiable function (generic)" if act == "generic" else f"`{act}`"
-    s = model.sizes
-    equations = document_md or (
-        "The model, written as this text writes it:\n"
-        + math_block(
-            r"\begin{aligned} " + r" \\ ".join(_aligned(model_equations(model))) + r" \end{aligned}"
+    act = m.activation
+    generic = function(act).generic
+    act_text = "an arbitrary differentiable function (generic)" if generic else f"`{act}`"
+    s = m.sizes
+    if model is None:
+        equations = (
+            '!!! warning "Not available"\n    symbptt.builders.vanilla is not in this build.'
         )
-    )
+        delta = ""
+    else:
+        equations = steps_markdown(model.text, model.steps)
+        (step,) = [st for st in model.steps if st.kind == DELTA_KIND]
+        delta = f": ${step.latex}$"
     md = [
         equations,
         "\n".join(rows),
         "",
-        f"- activation ${nt.activation.latex}$: {act_text}; output: `{model.output}`; "
-        f"loss: `{model.loss}`, taken at {'every step' if model.loss_at == 'every' else 'the last step only'}.",
-        f"- error term (convention `{model.delta}`): ${delta_definition(model)}$",
+        f"- activation ${nt.activation.latex}$: {act_text}; output: `{m.output}`; "
+        f"loss: `{m.loss}`, taken at {'every step' if m.loss_at == 'every' else 'the last step only'}.",
+        f"- error term (convention `{m.delta}`){delta}",
         f"- default sizes: T = {s.T}, n = {s.n}, m = {s.m}"
-        + (f", k = {s.k}" if model.has_output_layer else "")
+        + (f", k = {s.k}" if m.has_output_layer else "")
         + ".",
         f"- derivation file: `derivations/{entry.path.name}`",
     ]
     return Section("Model and notation", "\n".join(md))
-
-
-def _aligned(lines: Sequence[str]) -> list[str]:
-    """Put an alignment mark before the first top-level '=' of each line."""
-    out = []
-    for line in lines:
-        head, sep, tail = line.partition(" = ")
-        out.append(f"{head} &= {tail}" if sep else line)
-    return out
 
 
 def checks_section(

@@ -14,6 +14,7 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
+from symbptt.cells.functions import FUNCTIONS
 from symbptt.model import Model, Name, Role
 from symbptt.symbolic.printable import (
     _K,
@@ -80,7 +81,7 @@ class _Letters:
 
     def fp(self, t: Any) -> Elementwise:
         kind = self.model.activation
-        if kind in ("tanh", "sigmoid"):  # printable as 1 - h_t^2 (derivative_from_output)
+        if FUNCTIONS[kind].sympy_d_out is not None:  # f' of the output: 1 - h_t^2 (tanh, sigma)
             return Elementwise.of(self.nt.activation, self.net(t), 1, output=self.h(t), kind=kind)
         return Elementwise.of(self.nt.activation, self.net(t), 1)
 
