@@ -128,9 +128,14 @@ def test_a_head_prints_its_section_and_the_gradients_of_V_and_c() -> None:
     assert (r"\frac{\partial E}{\partial V} = \sum_{t} \left(\hat{y}_{t} - y_{t}\right) "
             r"h_{t}^\top") in lines  # fmt: skip
     assert not [x for x in lines if x.startswith(r"\frac{\partial E}{\partial c}")]  # not in --wrt
-    assert not [
-        s for s in data["steps"] if s["section"].startswith("Path sums")
-    ]  # V: no cell parameter
+    # E_2 reads V only through z_2 = V h_2 + c at step 2; no state reads V (paths listed as zero)
+    sums = [s for s in data["steps"] if s["section"].startswith("Path sums")]
+    assert [(s["lhs"], s["rhs"]) for s in sums] == [
+        (r"\frac{\partial E_{2}}{\partial V}",
+         r"\frac{\partial E_{2}}{\partial z_{2}} \frac{\partial z_{2}}{\partial V}")
+    ]  # fmt: skip
+    assert "left out as zero" in sums[0]["reason"]
+    assert "equal to direct differentiation" in sums[0]["reason"]
 
 
 def test_wrt_takes_the_printed_name_too() -> None:

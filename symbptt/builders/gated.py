@@ -284,7 +284,7 @@ def build(
     rev = step_adjoints(cell)
     if keys:
         rev = replace(rev, params=tuple((k, e) for k, e in rev.params if k in keys))
-    path_keys = [k for k in keys if k in cell.param_keys] if keys else [default_path_param(cell)]
+    path_keys = list(keys) if keys else [default_path_param(cell)]  # V, c too (with a head)
     head = head_section(model, model.sizes.k, keys) if form != "paths" else None
     sections = tuple(
         s

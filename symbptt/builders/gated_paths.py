@@ -1,6 +1,7 @@
 """Sections of a gated derivation beyond the cell and its reverse step: the output head (z_t =
 V h_t + c, yhat_t, E_t, the head's error term and the gradients of V and c) and the small-T path
-sums dL_T/dP through the carried states (`cells.paths`).
+sums dL_T/dP through the carried states (`cells.paths`), and with a head those of V and c
+(E_T -> z_T -> V; the paths on through the states are zero and listed).
 
 Built from data: the head is `cells.heads`' entry, its error term proved by
 `cells.symbolic.head_gradient`; each path is one `cells.paths.GatedPath`, and the sum's exact
@@ -75,8 +76,13 @@ def _node(p: CellPrinter, state: str, step: int) -> str:
     return f"{p.name(state)}_{{{step}}}"
 
 
-def _chain(p: CellPrinter, path: GatedPath, T: int) -> str:
-    tex = [f"{p.step_loss}_{{{T}}}", *(_node(p, s, i) for s, i in path.states)]
+def _head_node(model: Model, T: int) -> str:
+    return f"{model.notation.output_preactivation.latex}_{{{T}}}"
+
+
+def _chain(p: CellPrinter, path: GatedPath, T: int, model: Model) -> str:
+    head = [_head_node(model, T)] if path.head_step else []
+    tex = [f"{p.step_loss}_{{{T}}}", *head, *(_node(p, s, i) for s, i in path.states)]
     tex.append(p.param(path.param))
     return " ".join(
         f"\\frac{{\\partial {a}}}{{\\partial {b}}}" for a, b in zip(tex, tex[1:], strict=False)
@@ -107,22 +113,39 @@ def paths_section(model: Model, params: Sequence[str], T: int, n: int) -> Sectio
     """dL_T/dP for each P as the sum over the paths through the carried states, at T and n."""
     cell = model.cell_def
     p = printer(model)
+    head = head_of(model)
     steps = []
     for key in params:
-        ps = path_sums(cell, key, T, n)
-        chains = tuple(_chain(p, path, T) for path in ps.paths)
+        via = key in HEAD_KEYS
+        ps = path_sums(cell, key, T, n, head=head, k=model.sizes.k)
+        chains = tuple(_chain(p, path, T, model) for path in ps.paths)
+        start = [_head_node(model, T)] if via else []
         zero = ", ".join(
-            "$" + " \\to ".join(_node(p, s, i) for s, i in z) + f" \\to {p.param(key)}$"
+            "$"
+            + " \\to ".join([*start, *(_node(p, s, i) for s, i in z)])
+            + f" \\to {p.param(key)}$"
             for z in ps.zero
         )
         states = " and ".join(f"${p.name(s)}$" for s in cell.states)
-        reason = (
-            f"the chain rule over the {len(chains)} path{'s' if len(chains) != 1 else ''} from "
-            f"${p.step_loss}_{{{T}}}$ back to ${p.param(key)}$ through the carried state"
-            f"{'s' if len(cell.states) > 1 else ''} {states}: each factor "
-            "$\\partial s_i / \\partial s'_{i-1}$ holds the other states at $i-1$ and the input "
-            f"fixed, and the last is ${p.param(key)}$'s use at that step alone"
-        )
+        if via:
+            reason = (
+                f"the chain rule from ${p.step_loss}_{{{T}}}$ through the head's "
+                f"${_head_node(model, T)} = V {_node(p, cell.readout, T)} + c$ to "
+                f"${p.param(key)}$'s use at step {T} (the loss at {T} reads no other step's "
+                f"head); the paths on through ${_node(p, cell.readout, T)}$ and the carried "
+                f"state{'s' if len(cell.states) > 1 else ''} {states} end at a state's "
+                f"immediate partial by ${p.param(key)}$"
+            )
+            if key in cell.quantities:  # lstm-softmax: c is the head's bias, c_t the state
+                reason += f" (here ${p.param(key)}$ is the head's bias, not the cell's state)"
+        else:
+            reason = (
+                f"the chain rule over the {len(chains)} path{'s' if len(chains) != 1 else ''} "
+                f"from ${p.step_loss}_{{{T}}}$ back to ${p.param(key)}$ through the carried state"
+                f"{'s' if len(cell.states) > 1 else ''} {states}: each factor "
+                "$\\partial s_i / \\partial s'_{i-1}$ holds the other states at $i-1$ and the "
+                f"input fixed, and the last is ${p.param(key)}$'s use at that step alone"
+            )
         if zero:
             reason += f"; left out as zero (the state does not read ${p.param(key)}$): {zero}"
         carried = _carried_factors(cell, ps.paths, p)
