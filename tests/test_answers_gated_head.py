@@ -232,3 +232,32 @@ def test_checker_agrees(verdicts: dict, ident: str) -> None:
     got = verdicts[ident]
     assert got.verdict == verdict, got.reason
     assert words in got.reason, got.reason
+
+
+@pytest.mark.parametrize("loss_at", ["every", "last"])
+def test_exact_head_gradients_agree_with_the_worlds_central_differences(loss_at: str) -> None:
+    """The checker's exact truth through the head (heads table's dE_t/dz_t seeding the cell's
+    backward pass) against central differences of its own forward pass, for E and each E_t."""
+    from dataclasses import replace
+
+    from symbptt.answers.gated_world import GatedWorld
+    from symbptt.answers.truth import Definitions
+
+    model = replace(_model(str(HERE.parents[1] / "derivations/examples/lstm-softmax.yaml")),
+                    loss_at=loss_at)  # fmt: skip
+    w = GatedWorld(model, Definitions(), T=3, n=2, m=2, k=3, seed=1)
+    keys = [("param", "output"), ("param", "output_bias"), ("param", "W_f"), ("param", "b_o"),
+            ("out_z", 2), ("h", 1), ("c", 1), ("c", 0), ("h", 0), ("x", 2)]  # fmt: skip
+    for t in (None, 1, 2, 3):
+        for key in keys:
+            exact = w.exact_loss(t, key)
+            assert exact is not None, key
+            shape = w.params[key[1]].shape if key[0] == "param" else np.shape(exact)
+
+            def loss(t: int | None = t) -> np.ndarray:
+                fwd = w.forward()
+                return np.array([[fwd["E"] if t is None else fwd["E_t"][t]]])
+
+            cols = w.differences(key, shape, loss)
+            fd = np.array([c[0, 0] for c in cols]).reshape(shape)
+            np.testing.assert_allclose(exact, fd, rtol=1e-6, atol=1e-8, err_msg=f"{t} {key}")
