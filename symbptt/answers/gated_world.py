@@ -15,6 +15,10 @@ A one-state cell (GRU) has no other state to hold, so its step partial is the to
 d h_{t-1} is read as the total, and `derivative: partial` reads it as the direct term (only the
 state's own equation's read of h_{t-1} moves, the gates held fixed: diag(z_t)), as `symbptt
 derive` prints it.
+
+A model with an output head (`output`/`loss` set, z_t = V h_t + c) runs the head as the vanilla
+world does (`World.head_step`); its names, the bare c of the head beside the LSTM's c_t, and the
+exact gradients through the heads table's dE_t/dz_t are `gated_head`'s.
 """
 
 from __future__ import annotations
