@@ -58,7 +58,8 @@ def page_section(sec: Section) -> pages.Section:
     body = [sec.text, ""] if sec.text else []
     compact = sec.title == "The cell"
     body += [pages.math_block(_aligned(sec.steps))] if compact else _one_by_one(sec.steps)
-    return pages.Section(TITLES.get(sec.title, sec.title), "\n".join(body))
+    title = TITLES.get(sec.title, sec.title.replace("$", ""))  # no math in the TOC
+    return pages.Section(title, "\n".join(body))
 
 
 def sections(
