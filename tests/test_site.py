@@ -252,11 +252,10 @@ def test_an_unknown_macro_is_caught(built_site: Any, server: str, browser: Any) 
 
 def test_a_failing_check_stops_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
     """generate() refuses to publish a derivation whose check failed, naming the check."""
+    from symbptt.checkrow import CheckRow
     from symbptt.site import generate as gen
 
-    failing = types.SimpleNamespace(
-        name="bptt == direct", form="W", passed=False, max_error=0.5, seconds=0.01
-    )
+    failing = CheckRow(name="bptt == direct", form="W", passed=False, max_error=0.5, seconds=0.01)
     fake_verify = types.SimpleNamespace(
         run_checks=lambda model, T, n, seed=0: types.SimpleNamespace(checks=[failing])
     )

@@ -18,8 +18,8 @@ from symbptt.site import pages
 
 NOT_YET = (
     '!!! note "Not generated yet for gated cells"\n'
-    "    The written-out derivation for small T (expansions, path sums, Jacobian products) is "
-    "generated for the vanilla RNN only so far. The equations above are printed from the "
+    "    The entry-by-entry expansion of the unrolled graph for small T is written out for the "
+    "vanilla RNN only so far; the path sums and Jacobian products above are derived from the "
     "cell's statement as data (`symbptt.cells`), every check in the table was run on it, and "
     "`symbptt derive NAME --format tex` prints the same derivation as a LaTeX document."
 )

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import importlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from symbptt import catalog
 from symbptt.catalog import Entry
+from symbptt.checkrow import CheckRow
 from symbptt.site import pages, plots
 from symbptt.site.errors import SiteBuildError  # noqa: F401  (re-exported: site.generate.SiteBuildError)
 
@@ -54,7 +55,7 @@ def optional_module(name: str) -> ModuleType | None:
         raise
 
 
-def _check_rows(model: Any, T: int, n: int) -> tuple[list[pages.CheckRow] | None, str]:
+def _check_rows(model: Any, T: int, n: int) -> tuple[list[CheckRow] | None, str]:
     """Run verify.run_checks; raise SiteBuildError on any failure; None if verify is absent."""
     verify = optional_module("symbptt.verify")
     if verify is None:
@@ -62,13 +63,7 @@ def _check_rows(model: Any, T: int, n: int) -> tuple[list[pages.CheckRow] | None
     report = verify.run_checks(model, T, n, seed=0)
     rows = [
         # the label writes the check in the model's own names, with math (no table pipes)
-        pages.CheckRow(
-            (getattr(c, "label", "") or c.name).replace("|", r"\vert "),
-            str(c.form),
-            bool(c.passed),
-            c.max_error,
-            float(c.seconds),
-        )
+        replace(c, name=(c.label or c.name).replace("|", r"\vert "))
         for c in report.checks
     ]
     failed = [r for r in rows if not r.passed]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from symbptt.catalog import Entry
 from symbptt.cells.functions import function
+from symbptt.checkrow import CheckRow
 from symbptt.latex.formats import display_math
 from symbptt.latex.model_section import DELTA_KIND
 from symbptt.latex.steps import Section as DocumentSection
@@ -24,17 +25,6 @@ _ROLE_TEXT = {
     Role.OUTPUT: "output weight",
     Role.OUTPUT_BIAS: "output bias",
 }
-
-
-@dataclass(frozen=True)
-class CheckRow:
-    """One check as shown on a page (from verify.Check)."""
-
-    name: str
-    form: str
-    passed: bool
-    max_error: float | None
-    seconds: float
 
 
 @dataclass(frozen=True)
