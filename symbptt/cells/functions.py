@@ -136,6 +136,11 @@ class Function:
     #: f' in LaTeX from the output y as written (1 - (y)^2, y (.) (1 - y)), for the texts that
     #: write it so (notation `derivative: output`); None: f' is written of the input only.
     latex_d_out: Callable[[str], str] | None = None
+    #: f' in LaTeX from the output y and its square y2, each as the printer writes it (sigma:
+    #: y \odot (1 - y); tanh: 1 - y2); None: f' is written of the input only. Every printer reads it.
+    latex_d_out_of: Callable[[str, str], str] | None = None
+    #: True when that form is a difference (1 - y2): a product brackets it.
+    d_out_difference: bool = False
 
     @property
     def generic(self) -> bool:
@@ -159,6 +164,8 @@ class Function:
 NUMERIC_STAND_IN = "tanh"
 
 _TANH_D_OUT: Callable[[Array], Array] = lambda y: 1.0 - y * y  # noqa: E731
+_SIGMA_LATEX_D_OUT: Callable[[str, str], str] = lambda y, y2: rf"{y} \odot \left(1 - {y}\right)"  # noqa: E731
+_TANH_LATEX_D_OUT: Callable[[str, str], str] = lambda y, y2: rf"1 - {y2}"  # noqa: E731
 
 FUNCTIONS: Mapping[str, Function] = MappingProxyType(
     {
@@ -173,7 +180,8 @@ FUNCTIONS: Mapping[str, Function] = MappingProxyType(
             lambda y: y * (1 - y),
             Fraction(1, 4),
             closed=lambda x: 1 / (1 + sp.exp(-x)),
-            latex_d_out=lambda y: rf"{y} \odot \left(1 - {y}\right)",
+            latex_d_out=lambda y: _SIGMA_LATEX_D_OUT(y, ""),
+            latex_d_out_of=_SIGMA_LATEX_D_OUT,
         ),
         "tanh": Function(
             "tanh",
@@ -185,7 +193,9 @@ FUNCTIONS: Mapping[str, Function] = MappingProxyType(
             _TANH_D_OUT,
             lambda y: 1 - y**2,
             Fraction(1),
-            latex_d_out=lambda y: rf"1 - \left({y}\right)^{{2}}",
+            latex_d_out=lambda y: _TANH_LATEX_D_OUT(y, rf"\left({y}\right)^{{2}}"),
+            latex_d_out_of=_TANH_LATEX_D_OUT,
+            d_out_difference=True,
         ),
         "relu": Function(
             "relu",

@@ -115,6 +115,8 @@ class Head:
     sympy_grad: Callable[[Sym, Sym], list[sp.Expr]] = lambda yhat, y: [  # noqa: E731
         p - yj for p, yj in zip(yhat, y, strict=True)
     ]
+    #: True when integer class labels (T,) may stand for the targets (rows of the identity).
+    class_labels: bool = False
 
     @property
     def has_output_layer(self) -> bool:
@@ -147,6 +149,7 @@ HEADS: Mapping[str, Head] = MappingProxyType(
             _sym_ce,
             numpy_output_loss=lambda yh, y: -(y * np.log(yh)).sum(axis=-1),
             sample_targets=lambda rng, T, k: np.eye(k)[rng.integers(0, k, size=T)],
+            class_labels=True,
             # yhat sum_j y_j - y: yhat - y for targets summing to 1, the true gradient for any y
             sympy_grad=lambda yhat, y: [p * sp.Add(*y) - yj for p, yj in zip(yhat, y, strict=True)],
         ),
