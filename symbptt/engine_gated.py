@@ -389,24 +389,29 @@ def _init(S: Array, v: object, name: str, n: int, B: int, batched: bool, dt) -> 
 
 
 def _lstm_forward(WT: Array, H, C, Gs, M, dt) -> None:
+    # The step's gates are worked on in a contiguous scratch and copied into the gate-major
+    # store once: a ufunc call on the strided (G, B, n) view costs ~1 us against ~0.3 us
+    # (tiny sizes), and the copy costs no more than the strided calls it saves (medium).
     B, n = H.shape[1], H.shape[2]
     tmp = np.empty((4, B, n), dt)
     ig = np.empty((B, n), dt)
-    Gi, Gf, Go, Gg = Gs
+    sig = tmp[:3]
+    gi, gf, go, gg = tmp
     for t in range(H.shape[0] - 1):
         g = Gs[:, t]
         np.matmul(H[t], WT, out=tmp)
-        g += tmp
-        np.tanh(g, out=g)  # sigmoid gates hold tanh(a / 2) here
-        gs = Gs[:3, t]
-        gs += 1.0
-        gs *= 0.5
+        tmp += g
+        np.tanh(tmp, out=tmp)  # sigmoid gates hold tanh(a / 2) here
+        sig += 1.0
+        sig *= 0.5
+        np.copyto(g, tmp)
         c = C[t + 1]
-        np.multiply(Gf[t], C[t], out=c)
-        np.multiply(Gi[t], Gg[t], out=ig)
+        np.multiply(gf, C[t], out=c)
+        np.multiply(gi, gg, out=ig)
         c += ig
-        np.tanh(c, out=M[t])
-        np.multiply(Go[t], M[t], out=H[t + 1])
+        m = M[t]
+        np.tanh(c, out=m)
+        np.multiply(go, m, out=H[t + 1])
 
 
 def _gru_forward(P, WT: Array, H, Gs, M, dt, after: bool) -> None:
@@ -417,16 +422,19 @@ def _gru_forward(P, WT: Array, H, Gs, M, dt, after: bool) -> None:
     bhn = P.get("b_hn")
     tmp = np.empty((rows, B, n), dt)
     tn = np.empty((B, n), dt)
-    Gz, Gr, Gn = Gs
+    zr = tmp[:2]  # z and r worked on contiguously, then copied once (as _lstm_forward)
+    z, r = tmp[0], tmp[1]
+    Gn = Gs[2]
     for t in range(H.shape[0] - 1):
         hp = H[t]
         np.matmul(hp, WT, out=tmp)
         gzr = Gs[:2, t]
-        gzr += tmp[:2]
-        np.tanh(gzr, out=gzr)
-        gzr += 1.0
-        gzr *= 0.5
-        r, gn = Gr[t], Gn[t]
+        zr += gzr
+        np.tanh(zr, out=zr)
+        zr += 1.0
+        zr *= 0.5
+        np.copyto(gzr, zr)
+        gn = Gn[t]
         if after:
             u = M[t]
             if bhn is None:
@@ -441,5 +449,5 @@ def _gru_forward(P, WT: Array, H, Gs, M, dt, after: bool) -> None:
         np.tanh(gn, out=gn)
         h = H[t + 1]
         np.subtract(hp, gn, out=h)
-        h *= Gz[t]
+        h *= z
         h += gn
