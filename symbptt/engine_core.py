@@ -8,9 +8,9 @@ import cycle. `empty` / `zeros` hand out pooled working arrays (see the buffer p
 from __future__ import annotations
 
 import math
+import os
 import sys
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -363,29 +363,30 @@ def _clip(grads: dict[str, Array], keys: Any, clip: float | None) -> tuple[float
 # and which layout of the right operand BLAS runs faster depends on its kernels: OpenBLAS
 # 0.3.31's AVX-512 (SkylakeX) kernels run it 1.3-1.8x faster C-contiguous (an NN GEMM), its
 # AVX2 (Haswell) kernels ~1.25x faster F-contiguous in float64 (measured 2026-11-28, B = 32,
-# n = 128). So the engines time both once per dtype and process, and keep the faster.
+# n = 128). The layout is decided from the kernels OpenBLAS runs (OPENBLAS_CORETYPE, else the
+# CPU's AVX-512 flag), not timed, so one host always gets the same bits;
+# SYMBPTT_RIGHT_OPERAND=C or F overrides it.
+_AVX512_CORES = {"skylakex", "cooperlake", "sapphirerapids"}
 _layout_c: dict[np.dtype, bool] = {}
 
 
+def _avx512_kernels() -> bool:
+    """Whether OpenBLAS runs its AVX-512 kernels: the core it is pinned to, else the CPU flags."""
+    core = os.environ.get("OPENBLAS_CORETYPE", "").strip().lower()
+    if core:
+        return core in _AVX512_CORES
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            return any(line.startswith("flags") and " avx512f" in line for line in f)
+    except OSError:
+        return False
+
+
 def _c_is_faster(dt: np.dtype) -> bool:
-    """Whether (32, 128) x (128, 128) runs clearly (10%) faster with a C- than an F-contiguous
-    right operand."""
+    """Whether per-step products take their right operand C-contiguous (else F-contiguous)."""
     if dt not in _layout_c:
-        rs = np.random.RandomState(0)
-        h = rs.standard_normal((32, 128)).astype(dt)
-        c = rs.standard_normal((128, 128)).astype(dt)
-        f = np.asfortranarray(c)
-        out = np.empty((32, 128), dt)
-        best = {True: math.inf, False: math.inf}
-        for _ in range(7):  # alternating rounds, the best of each: robust to load spikes
-            for is_c, w in ((True, c), (False, f)):
-                t0 = time.perf_counter()
-                for _ in range(8):
-                    np.dot(h, w, out=out)
-                best[is_c] = min(best[is_c], time.perf_counter() - t0)
-        # F order (the earlier default) unless C is clearly faster: near-ties (float32 on the
-        # Haswell kernels) must not flip the layout, and with it the last bits, between runs
-        _layout_c[dt] = best[True] < 0.9 * best[False]
+        choice = os.environ.get("SYMBPTT_RIGHT_OPERAND", "").strip().upper()
+        _layout_c[dt] = choice == "C" if choice in ("C", "F") else _avx512_kernels()
     return _layout_c[dt]
 
 
