@@ -28,8 +28,15 @@ from symbptt.verify import (
     run_checks,
 )
 
+#: One derivation in the quick subset; the others (a few seconds each) run in the full suite.
+QUICK = "elman"
 
-@pytest.mark.parametrize("name", builtin_names())
+
+def _quick_first(names: list[str]) -> list[object]:
+    return [n if n == QUICK else pytest.param(n, marks=pytest.mark.slow) for n in names]
+
+
+@pytest.mark.parametrize("name", _quick_first(builtin_names()))
 def test_every_shipped_derivation_passes_at_its_default_sizes(name: str) -> None:
     model = load(name)
     report = run_checks(model, model.sizes.T, model.sizes.n)
@@ -97,7 +104,7 @@ def test_report_json_shape() -> None:
     assert report.passed
 
 
-@pytest.mark.parametrize("name", builtin_names())
+@pytest.mark.parametrize("name", _quick_first(builtin_names()))
 def test_exact_identities_for_every_T_up_to_4_and_n_up_to_3(name: str) -> None:
     # issue 3: (a) = (b) = (c) for a generic f and L_t, every T <= 4 and n <= 3
     model = load(name)
