@@ -61,6 +61,7 @@ def test_json_marks_skipped_rows_with_the_reason_and_never_as_passed() -> None:
             assert set(c) == {"name", "passed", "max_error", "seconds", "form"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["lstm", "gru"])
 def test_gated_at_T_200_n_16_runs_the_scaling_checks(name: str) -> None:
     result = run("verify", name, "--T", "200", "--n", "16", "--json")
