@@ -83,9 +83,11 @@ def unit_eigenvalues() -> ClaimResult:
 
 def derivative_bound(text: str, ident: str, activations: Sequence[str]) -> ClaimResult:
     """sup tanh' = 1, sup sigmoid' = 1/4, both > 0: flow's gamma against an exact identity and a grid."""
+    from symbptt.cells.functions import FUNCTIONS
     from symbptt.flow import GAMMA, activation_derivative
 
     x = sp.Symbol("x", real=True)
+    # deliberately typed from the definitions, not read from FUNCTIONS: it checks the table's bound
     exact = {"tanh": sp.tanh(x), "sigmoid": 1 / (1 + sp.exp(-x))}
     grid = np.linspace(-10.0, 10.0, 200001)  # contains 0, where both maxima sit
     bits, ok = [], True
@@ -100,7 +102,8 @@ def derivative_bound(text: str, ident: str, activations: Sequence[str]) -> Claim
         identity = sp.simplify(sp.diff(f, x) - (c - (f - a) ** 2)) == 0
         vals = activation_derivative(act, grid)
         hit = float(vals.max()) == float(c) and float(grid[vals.argmax()]) == 0.0
-        ok = ok and identity and hit and bool(vals.min() > 0) and GAMMA[act] == float(c)
+        table = FUNCTIONS[act].bound == c  # the function table's sup |f'|
+        ok = ok and identity and hit and bool(vals.min() > 0) and GAMMA[act] == float(c) and table
         square = f"{act}^2" if a == 0 else f"({act} - {a})^2"
         bits.append(f"{act}' = {c} - {square} exactly (sympy), and {act} is real, so "
                     f"{act}' <= {c} with equality at 0; on a grid over [-10, 10]: max "
@@ -114,7 +117,9 @@ def derivative_bound(text: str, ident: str, activations: Sequence[str]) -> Claim
 def delta_norm_bound() -> ClaimResult:
     """Tutorial: ||delta_k|| <= ||delta_t|| (beta_W beta_f)^{t-k}, engine deltas, random instances."""
     from symbptt import engine
+    from symbptt.cells.functions import FUNCTIONS
 
+    tanh_prime = FUNCTIONS["tanh"].d_in
     stmt = (
         "||delta_k|| <= ||delta_t|| (beta_W beta_f)^{t-k}, beta_W >= ||W||, beta_f >= ||diag f'||"
     )
@@ -128,7 +133,7 @@ def delta_norm_bound() -> ClaimResult:
         dh[-1] = rng.normal(size=n)  # E = <a, s_T>: a loss of the last state, as in the chapter
         delta = engine.backward(trace, dh=dh).delta
         beta_w = np.linalg.norm(params["W"], 2)
-        beta_f = float(np.max(1.0 - np.tanh(trace.net) ** 2))  # max ||diag f'(net_i)||_2
+        beta_f = float(np.max(tanh_prime(trace.net)))  # max ||diag f'(net_i)||_2
         for t in range(T):
             for k in range(t + 1):
                 bound = np.linalg.norm(delta[t]) * (beta_w * beta_f) ** (t - k)

@@ -119,16 +119,17 @@ class CellPrinter:
         return f"\\left({text}\\right)" if isinstance(e, kinds) else text
 
     def _deriv(self, e: Deriv) -> str:
-        """f'(x), from the output where the texts write it so: q ⊙ (1 - q), 1 - tanh^2."""
-        if e.function == "sigmoid":
-            y = self._group(e.out, Add, Hadamard)
-            return f"{y} \\odot \\left(1 - {y}\\right)"
-        if e.function == "tanh":
-            if isinstance(e.out, Apply):
-                return f"\\left(1 - \\tanh^{{2}}\\left({self.expr(e.out.arg)}\\right)\\right)"
-            return f"\\left(1 - {self._group(e.out, Add, Hadamard)}^{{2}}\\right)"
+        """f'(x), from the output where the table writes it so: q ⊙ (1 - q), 1 - tanh^2."""
         fn = FUNCTIONS[e.function]
-        return f"{fn.latex}'\\left({self.expr(e.arg)}\\right)"
+        if fn.latex_d_out_of is None:
+            return f"{fn.latex}'\\left({self.expr(e.arg)}\\right)"
+        y = self._group(e.out, Add, Hadamard)
+        square = f"{y}^{{2}}"
+        if isinstance(e.out, Apply) and e.out.function != "identity":  # tanh(x)^2 as tanh^2(x)
+            out_fn = FUNCTIONS[e.out.function]
+            square = f"{out_fn.latex}^{{2}}\\left({self.expr(e.out.arg)}\\right)"
+        text = fn.latex_d_out_of(y, square)
+        return f"\\left({text}\\right)" if fn.d_out_difference else text
 
     def jacobian_parts(self, terms: Sequence[Term]) -> list[str]:
         """Each term (a signed product of diag(v) and parameter matrices) in LaTeX."""

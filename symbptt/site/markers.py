@@ -13,6 +13,7 @@ import numpy as np
 import sympy as sp
 
 from symbptt import catalog, engine
+from symbptt.cells.heads import numeric_head
 from symbptt.eigen import homework_exercise, unit_eigenvalue_counterexample
 from symbptt.errors import SymbpttError
 from symbptt.flow import gradient_flow
@@ -141,7 +142,8 @@ def _elman_run(radius: float, T: int = 30) -> tuple[dict[str, np.ndarray], np.nd
         "V": rng.normal(0.0, 1.0 / np.sqrt(s.n), size=(s.k, s.n)),
         "c": np.zeros(s.k),
     }
-    return params, rng.normal(0.0, 1.0, size=(T, s.m)), rng.integers(0, s.k, size=T)
+    xs = rng.normal(0.0, 1.0, size=(T, s.m))
+    return params, xs, numeric_head(model.output, model.loss).sample_targets(rng, T, s.k)
 
 
 def truncation_table() -> str:

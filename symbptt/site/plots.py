@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 
 from symbptt import engine  # noqa: E402
 from symbptt.cells.functions import numeric_name  # noqa: E402
+from symbptt.cells.heads import numeric_head  # noqa: E402
 from symbptt.flow import GAMMA, gradient_flow  # noqa: E402
 from symbptt.model import Model, Role  # noqa: E402
 
@@ -117,12 +118,7 @@ def _engine_gradients(model: Model, W: np.ndarray, T: int, seed: int) -> engine.
     output = "identity" if model.loss == "generic" else model.output
     params["V"] = rng.normal(0.0, 1.0 / np.sqrt(s.n), size=(s.k, s.n))
     trace = engine.forward(params, xs, activation=act, output=output)
-    if output == "softmax":
-        targets: np.ndarray = rng.integers(0, s.k, size=T)
-    elif output == "sigmoid":
-        targets = rng.integers(0, 2, size=(T, s.k)).astype(float)
-    else:
-        targets = rng.normal(0.0, 1.0, size=(T, s.k))
+    targets = numeric_head(model.output, model.loss).sample_targets(rng, T, s.k)
     return engine.backward(trace, targets=targets, loss_at=model.loss_at)
 
 

@@ -160,7 +160,7 @@ def _errors(
             "error term dE_t/dz_t in the heads table; give dh= instead of targets="
         )
     Y = np.asarray(targets)
-    if Y.shape == (T,) and np.issubdtype(Y.dtype, np.integer) and head.output == "softmax":
+    if Y.shape == (T,) and np.issubdtype(Y.dtype, np.integer) and head.class_labels:
         Y = np.eye(k)[Y]  # class labels for a softmax head
     Y = _array(Y, "targets", (T, k))
     V = Pv[list(model.roles).index(Role.OUTPUT)]

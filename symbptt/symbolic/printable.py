@@ -17,6 +17,7 @@ from sympy.core.symbol import Str
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.printing.precedence import PRECEDENCE
 
+from symbptt.cells.functions import FUNCTIONS
 from symbptt.model import Name, Role
 
 __all__ = [
@@ -123,13 +124,11 @@ class Elementwise(MatrixExpr):
 
     def _latex(self, printer: Any) -> str:
         with_output = getattr(getattr(printer, "notation", None), "derivative_from_output", False)
-        if with_output and self.order == 1 and len(self.args) == 6:
-            h = printer._print(self.args[4])
+        fn = FUNCTIONS.get(self.args[5].name) if len(self.args) == 6 else None
+        if with_output and self.order == 1 and fn is not None and fn.latex_d_out_of is not None:
+            h = printer._print(self.args[4])  # f' of the output, as the table writes it
             hp = rf"\left({h}\right)" if "^" in h else h
-            if self.args[5].name == "tanh":  # tanh' = 1 - tanh^2, as the texts write it
-                return rf"\left(1 - {hp}^{{2}}\right)"
-            if self.args[5].name == "sigmoid":  # sigma' = sigma (1 - sigma)
-                return rf"\left({h} \odot \left(1 - {h}\right)\right)"
+            return rf"\left({fn.latex_d_out_of(h, hp + '^{2}')}\right)"
         return f"{self.args[1].name}{chr(39) * self.order}\\left({printer._print(self.arg)}\\right)"
 
     def _sympystr(self, printer: Any) -> str:
