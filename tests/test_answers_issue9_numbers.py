@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from symbptt.answers.judge import AnswerSpec, judge
-from symbptt.answers.parse import parse_latex
 from symbptt.catalog import builtin_names, builtin_paths, load
+from symbptt.mathtext.parse import parse_latex
 
 LAMBDA = {"Lambda": "\\operatorname{diag}(0.9, 0.4)"}
 Q_TEX = "\\begin{bmatrix}-0.6&-0.8\\\\-0.8&0.6\\end{bmatrix}"

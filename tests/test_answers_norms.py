@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symbptt.answers.bars import pair_bars
 from symbptt.answers.judge import AnswerSpec, judge
-from symbptt.answers.parse import ParseError, parse_latex
 from symbptt.catalog import load
+from symbptt.mathtext.bars import pair_bars
+from symbptt.mathtext.parse import ParseError, parse_latex
 
 HW3 = load("homework3")
 # homework 3, Ex 2: W = Q Lambda Q^{-1} (derivations/claims/homework3.yaml)

@@ -6,10 +6,10 @@ from fractions import Fraction
 
 import pytest
 
-from symbptt.answers.ast import Entries, Entry, Mul, Num, Pow, Sub, Sym, Transpose
 from symbptt.answers.judge import AnswerSpec, judge
 from symbptt.answers.notation import resolve
-from symbptt.answers.parse import ParseError, parse_index_pattern, parse_latex
+from symbptt.mathtext.ast import Entries, Entry, Mul, Num, Pow, Sub, Sym, Transpose
+from symbptt.mathtext.parse import ParseError, parse_index_pattern, parse_latex
 
 # homework3's names: h, s, x carry one time index, L is the loss (L or L_t), W and U none.
 ARITY = {"h": 1, "s": 1, "x": 1, "L": 1, "W": 0, "U": 0, "\\delta": 1}
@@ -81,7 +81,7 @@ def _hw():
 
 
 def test_continuation_lines_join_but_matrix_rows_do_not() -> None:
-    from symbptt.answers.ast import Add, Chain, Matrix, Neg
+    from symbptt.mathtext.ast import Add, Chain, Matrix, Neg
 
     a, b, c, d = (Sym(x) for x in "ABCD")
     assert parse_latex("A &= B \\\\ &\\quad + C \\\\ &= D") == Chain((a, Add(b, c), d))

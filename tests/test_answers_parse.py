@@ -6,7 +6,9 @@ from fractions import Fraction
 
 import pytest
 
-from symbptt.answers.ast import (
+from symbptt.answers.judge import AnswerSpec, judge
+from symbptt.answers.tolerance import Tolerance, compare, step_tolerance
+from symbptt.mathtext.ast import (
     Apply,
     Big,
     Chain,
@@ -20,9 +22,7 @@ from symbptt.answers.ast import (
     Transpose,
     show,
 )
-from symbptt.answers.judge import AnswerSpec, judge
-from symbptt.answers.parse import ParseError, parse_latex
-from symbptt.answers.tolerance import Tolerance, compare, step_tolerance
+from symbptt.mathtext.parse import ParseError, parse_latex
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from symbptt.answers.evaluate import Evaluator
-from symbptt.answers.parse import parse_latex
 from symbptt.answers.truth import Definitions, World
 from symbptt.catalog import load
+from symbptt.mathtext.parse import parse_latex
 
 
 def _dl4nlp_loss(P: dict[str, np.ndarray], w: World) -> float:

@@ -18,14 +18,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symbptt.answers.grammar import FUNCTIONS, GREEK
 from symbptt.answers.judge import AnswerSpec, judge
-from symbptt.answers.limits import MAX_DEPTH, WALL_SECONDS
+from symbptt.answers.limits import WALL_SECONDS
 from symbptt.catalog import load
+from symbptt.mathtext.grammar import FUNCTIONS, GREEK
+from symbptt.mathtext.limits import MAX_DEPTH
 
 #: SYMBPTT_FUZZ_SCALE=10 runs ten times the examples (a longer search than CI's).
 SCALE = int(os.environ.get("SYMBPTT_FUZZ_SCALE", "1"))
-# The grammar's own terminals (see symbptt.answers.grammar.GRAMMAR), plus the layout commands
+# The grammar's own terminals (see symbptt.mathtext.grammar.GRAMMAR), plus the layout commands
 # that `normalise` removes and a few commands it must refuse.
 SYMBOLS = ["+", "-", "/", "*", "=", "(", ")", "[", "]", "{", "}", "^", "_", ",", "'", "&",
            "\\\\", "<", ">", "|", "\\|", ".", ";", " "]  # fmt: skip

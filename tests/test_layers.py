@@ -12,9 +12,18 @@ also imports inside functions and modules named to `optional_module`). The lines
   calls the builders and `verify` and hands their values to the page printers). The printing
   helpers that render the algebra's objects (`latex.printer`, `notation`, `cell_ir`, `statement`)
   may import its data types (classes) only;
-- below them all, the algebra and the engines (`symbolic/`, `cells/`, `engine*`, `gradcheck`,
-  `eigen`, `flow`, `model`) import nothing of `latex/`, `site/`, `builders/`, `verify/`, `cli/`;
-  `verify/` imports of `latex/` the printing helpers only, and no builder;
+- below them all, the algebra and the engines (`symbptt.symbolic`, `cells/`, `engine*`,
+  `gradcheck`, `eigen`, `flow`, `model`), the LaTeX reader `mathtext/`, and the catalog with its
+  derivation-file modules (`catalog`, `derivation_*`) import nothing of `latex/`, `site/`,
+  `builders/`, `verify/`, `cli/`, nor of the checkers and what stands on them: `answers/` (the
+  homework checker), `claims/`, `codecheck/` and `compat/` (the courses' code, run by codecheck);
+- the catalog reads derivation files and builds Models from the cells: the algebra, the engines,
+  `model` and `mathtext` import neither `catalog` nor a `derivation_*` module;
+- `mathtext` (our own lark grammar for LaTeX, used by `answers` and `cells.from_latex`) imports
+  nothing of symbptt but itself and `errors`;
+- `answers` and `compat` import neither `claims` nor `codecheck` (which stand on them), nor a
+  printer, builder, `verify` or command;
+- `verify/` imports of `latex/` the printing helpers only, and no builder;
   `display` is a leaf (it imports nothing of symbptt), so any result may print itself with it.
 """
 
@@ -60,8 +69,26 @@ LOWER = (
     "symbptt.eigen",
     "symbptt.flow",
     "symbptt.model",
+    "symbptt.mathtext",
+    "symbptt.catalog",
+    "symbptt.derivation_cell",
+    "symbptt.derivation_fields",
+    "symbptt.derivation_schema",
 )
-HIGHER = ("symbptt.latex", "symbptt.site", "symbptt.builders", "symbptt.verify", "symbptt.cli")
+#: The checkers and what stands on them (claims, the code checker and the courses' code).
+CHECKERS = ("symbptt.answers", "symbptt.claims", "symbptt.codecheck", "symbptt.compat")
+#: The printers, builders, verify and the commands.
+PRINTING = ("symbptt.latex", "symbptt.site", "symbptt.builders", "symbptt.verify", "symbptt.cli")
+HIGHER = (*PRINTING, *CHECKERS)
+#: The catalog: derivation files read into Models (it stands on the cells and the model).
+CATALOG = (
+    "symbptt.catalog",
+    "symbptt.derivation_cell",
+    "symbptt.derivation_fields",
+    "symbptt.derivation_schema",
+)
+#: What the catalog stands on: the algebra, the engines, the model and the LaTeX reader.
+CORE = tuple(p for p in LOWER if p not in CATALOG)
 
 Statements = dict[str, list[tuple[str, str | None, int]]]
 
@@ -102,6 +129,40 @@ def upward_imports(statements: Statements) -> set[tuple[str, str]]:
     }
 
 
+def catalog_imports(statements: Statements) -> set[tuple[str, str]]:
+    """(core, catalog) for every import of the catalog by the algebra, engines, model or mathtext."""
+    return {
+        (name, mod)
+        for name, found in statements.items()
+        if _in(name, CORE)
+        for mod, _, _ in found
+        if _in(mod, CATALOG)
+    }
+
+
+def mathtext_imports(statements: Statements) -> set[tuple[str, str]]:
+    """(mathtext module, other) for every symbptt module mathtext imports but itself and errors."""
+    return {
+        (name, mod)
+        for name, found in statements.items()
+        if _in(name, ("symbptt.mathtext",))
+        for mod, _, _ in found
+        if not _in(mod, ("symbptt.mathtext", "symbptt.errors"))
+    }
+
+
+def checker_imports(statements: Statements) -> set[tuple[str, str]]:
+    """(answers or compat module, higher) for every import of what stands on them or prints."""
+    above = ("symbptt.claims", "symbptt.codecheck", *PRINTING)
+    return {
+        (name, mod)
+        for name, found in statements.items()
+        if _in(name, ("symbptt.answers", "symbptt.compat"))
+        for mod, _, _ in found
+        if _in(mod, above)
+    }
+
+
 @cache
 def _statements() -> Statements:
     return {name: _import_statements(name, path) for name, path in MODULES.items()}
@@ -113,6 +174,25 @@ def test_printers_import_neither_the_algebra_nor_the_builders() -> None:
 
 def test_no_lower_layer_imports_a_higher_one() -> None:
     assert upward_imports(_statements()) == set()
+
+
+def test_the_core_does_not_import_the_catalog() -> None:
+    assert catalog_imports(_statements()) == set()
+
+
+def test_mathtext_imports_nothing_but_itself() -> None:
+    assert mathtext_imports(_statements()) == set()
+
+
+def test_answers_and_compat_import_nothing_standing_on_them() -> None:
+    assert checker_imports(_statements()) == set()
+
+
+def test_the_lower_layers_are_the_ones_meant() -> None:
+    """The lists name real modules (a renamed package would empty a rule silently)."""
+    for prefix in (*LOWER, *HIGHER, *CATALOG):
+        assert any(_in(m, (prefix,)) for m in MODULES), prefix
+    assert {"symbptt.mathtext.parse", "symbptt.cells.from_latex"} <= MODULES.keys()
 
 
 def test_verify_uses_only_the_printing_helpers_and_no_builder() -> None:
@@ -174,6 +254,43 @@ def test_the_checks_find_a_printer_calling_the_algebra(tmp_path: Path) -> None:
     low.write_text("def f():\n    from symbptt.latex import formats\n")
     found = {"symbptt.cells.reverse": _import_statements("symbptt.cells.reverse", low)}
     assert upward_imports(found) == {("symbptt.cells.reverse", "symbptt.latex.formats")}
+
+
+def test_the_checks_find_a_lower_layer_importing_a_checker(tmp_path: Path) -> None:
+    """Not vacuous: cells importing the checker, the catalog; mathtext and answers reaching up."""
+    cell = tmp_path / "cell.py"
+    cell.write_text(
+        "from symbptt.answers.judge import judge\n"
+        "import symbptt.claims.computed\n"
+        "def f():\n    from symbptt.catalog import load\n"
+        "    return optional_module('symbptt.codecheck.apis')\n"
+    )
+    found = {"symbptt.cells.from_latex": _import_statements("symbptt.cells.from_latex", cell)}
+    assert upward_imports(found) == {
+        ("symbptt.cells.from_latex", "symbptt.answers.judge"),
+        ("symbptt.cells.from_latex", "symbptt.claims.computed"),
+        ("symbptt.cells.from_latex", "symbptt.codecheck.apis"),
+    }
+    assert catalog_imports(found) == {("symbptt.cells.from_latex", "symbptt.catalog")}
+    schema = tmp_path / "schema.py"
+    schema.write_text("from symbptt.compat import cs231n\nfrom symbptt.cells import builtin\n")
+    found = {"symbptt.derivation_schema": _import_statements("symbptt.derivation_schema", schema)}
+    assert upward_imports(found) == {("symbptt.derivation_schema", "symbptt.compat.cs231n")}
+    assert catalog_imports(found) == set()  # the catalog's own modules may import the cells
+    text = tmp_path / "text.py"
+    text.write_text("from symbptt.errors import InputError\nfrom symbptt.cells.expr import Add\n")
+    found = {"symbptt.mathtext.parse": _import_statements("symbptt.mathtext.parse", text)}
+    assert mathtext_imports(found) == {("symbptt.mathtext.parse", "symbptt.cells.expr")}
+    judge = tmp_path / "judge.py"
+    judge.write_text(
+        "from symbptt.mathtext.ast import Sym\nfrom symbptt.claims.result import Claim\n"
+        "def f():\n    from symbptt.latex import formats\n"
+    )
+    found = {"symbptt.answers.judge": _import_statements("symbptt.answers.judge", judge)}
+    assert checker_imports(found) == {
+        ("symbptt.answers.judge", "symbptt.claims.result"),
+        ("symbptt.answers.judge", "symbptt.latex.formats"),
+    }
 
 
 def test_symbptt_derive_stays_the_function_once_the_builders_are_imported() -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from symbptt.answers.ast import Node, Norm, Num, Sym, walk
 from symbptt.answers.evaluate import compound_key
 from symbptt.answers.truth import Definitions, name_keys
 from symbptt.cells.functions import FUNCTIONS, numeric_name
+from symbptt.mathtext.ast import Node, Norm, Num, Sym, walk
 from symbptt.model import Model, Role
 
 #: The largest |f'| of each activation, from the function table's bound, as derive prints it

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 
 from symbptt.answers import exact
-from symbptt.answers.ast import Node, Sym, show
 from symbptt.answers.evaluate import (
     ComponentRange,
     Evaluator,
@@ -22,6 +21,7 @@ from symbptt.answers.evaluate import (
     to_float,
 )
 from symbptt.answers.layout import orient
+from symbptt.mathtext.ast import Node, Sym, show
 from symbptt.model import Role
 
 EPS = 1e-6
@@ -173,7 +173,7 @@ class Derivatives:
 
     def local_to_total(self, body: Node) -> Node:
         """The same definition with a step loss L_t in a derivative numerator replaced by L."""
-        from symbptt.answers.ast import Deriv, rebuild
+        from symbptt.mathtext.ast import Deriv, rebuild
 
         def fix(node: Node) -> Node:
             if isinstance(node, Deriv) and isinstance(node.num, Sym) and node.num.index:

@@ -13,24 +13,6 @@ from typing import Any, Protocol
 import numpy as np
 
 from symbptt.answers import norms
-from symbptt.answers.ast import (
-    Add,
-    Apply,
-    Deriv,
-    Div,
-    Hop,
-    Matrix,
-    Mul,
-    Nabla,
-    Neg,
-    Node,
-    Num,
-    Pow,
-    Sub,
-    Sym,
-    Transpose,
-    show,
-)
 from symbptt.answers.bignum import LogNumber, huge_power
 from symbptt.answers.limits import MAX_DIM, MAX_EXPONENT, LimitExceeded, check_exponent
 from symbptt.answers.norms import SPECTRAL_NAMES
@@ -53,6 +35,24 @@ from symbptt.answers.values import (
     scalar,
     scalar_like,
     to_float,
+)
+from symbptt.mathtext.ast import (
+    Add,
+    Apply,
+    Deriv,
+    Div,
+    Hop,
+    Matrix,
+    Mul,
+    Nabla,
+    Neg,
+    Node,
+    Num,
+    Pow,
+    Sub,
+    Sym,
+    Transpose,
+    show,
 )
 
 __all__ = [

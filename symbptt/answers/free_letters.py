@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from symbptt.answers.ast import Apply, Big, Chain, Deriv, Entries, Entry, Nabla, Node, Sym, walk
 from symbptt.answers.gated_world import make_world
 from symbptt.answers.notation import bound_vars
 from symbptt.answers.truth import Definitions
+from symbptt.mathtext.ast import Apply, Big, Chain, Deriv, Entries, Entry, Nabla, Node, Sym, walk
 from symbptt.model import Model
 
 

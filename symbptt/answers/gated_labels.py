@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from symbptt.answers.ast import Node, Pow, Sym, rebuild
-from symbptt.answers.parse import ParseError, parse_latex
 from symbptt.answers.truth import Definitions
+from symbptt.mathtext.ast import Node, Pow, Sym, rebuild
+from symbptt.mathtext.parse import ParseError, parse_latex
 
 __all__ = ["labelled_where", "relabel"]
 

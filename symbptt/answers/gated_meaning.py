@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Deriv, show
 from symbptt.answers.evaluate import Evaluator, ShapeError, Undefined, Unknown, to_float
 from symbptt.answers.gated_world import GatedWorld, set_meaning
 from symbptt.answers.instance import rounded
+from symbptt.mathtext.ast import Deriv, show
 
 __all__ = ["meaning_note"]
 

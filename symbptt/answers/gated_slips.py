@@ -19,7 +19,11 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
-from symbptt.answers.ast import (
+from symbptt.answers.tolerance import Tolerance
+from symbptt.cells.cell import Cell
+from symbptt.cells.expr import Apply as CellApply
+from symbptt.cells.expr import Ref, walk
+from symbptt.mathtext.ast import (
     Add,
     Apply,
     Big,
@@ -34,10 +38,6 @@ from symbptt.answers.ast import (
     rebuild,
     show,
 )
-from symbptt.answers.tolerance import Tolerance
-from symbptt.cells.cell import Cell
-from symbptt.cells.expr import Apply as CellApply
-from symbptt.cells.expr import Ref, walk
 
 __all__ = ["gated_slip"]
 

@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Node, Sym, show
 from symbptt.answers.evaluate import Evaluator, NotExact, Undefined, Unknown, to_float
 from symbptt.answers.gated_head import HEAD_KINDS, add_head, head_values
 from symbptt.answers.model_numbers import model_head
@@ -35,6 +34,7 @@ from symbptt.answers.truth import Definitions, World, name_keys
 from symbptt.cells.cell import Cell
 from symbptt.cells.numeric import _Step, backward
 from symbptt.cells.numeric import forward as cell_forward
+from symbptt.mathtext.ast import Node, Sym, show
 from symbptt.model import Model
 
 __all__ = ["MEANINGS", "GatedWorld", "gated_relabel", "has_product", "make_world", "set_meaning"]
@@ -315,7 +315,7 @@ class GatedWorld(World):
 
 def has_product(parts: list[Node]) -> bool:
     """True if a right-hand side writes a \\prod (judged as the direct path, see the docstring)."""
-    from symbptt.answers.ast import Big, walk
+    from symbptt.mathtext.ast import Big, walk
 
     return any(isinstance(n, Big) and n.op == "prod" for p in parts for n in walk(p))
 

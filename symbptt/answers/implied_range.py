@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from symbptt.answers.ast import Add, Big, Deriv, Node, Num, Sym, Transpose, show, walk
+from symbptt.mathtext.ast import Add, Big, Deriv, Node, Num, Sym, Transpose, show, walk
 
 __all__ = ["implied_range"]
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Node, Sym
 from symbptt.answers.bignum import LogNumber
 from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.truth import World, name_keys
 from symbptt.cells.functions import numeric_name
+from symbptt.mathtext.ast import Node, Sym
 from symbptt.model import Name
 
 #: Show the values only when there are at most this many numbers (T <= 2, n <= 2 always fit).

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from symbptt.answers.ast import Chain
 from symbptt.answers.betas import add_betas
 from symbptt.answers.evaluate import Unknown
 from symbptt.answers.free_letters import (
@@ -31,7 +30,6 @@ from symbptt.answers.instance import names_used
 from symbptt.answers.layout import choose_layout
 from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.notation import arities, component_vars, resolve
-from symbptt.answers.parse import ParseError, parse_latex
 from symbptt.answers.paths import immediate_paths, step_gradients
 from symbptt.answers.spec_reading import (
     model_delta,
@@ -43,6 +41,8 @@ from symbptt.answers.spec_reading import (
 from symbptt.answers.step_check import SEEDS, SIZES, Context
 from symbptt.answers.tolerance import Tolerance, data_values, step_tolerance
 from symbptt.answers.truth import Definitions
+from symbptt.mathtext.ast import Chain
+from symbptt.mathtext.parse import ParseError, parse_latex
 from symbptt.model import Model
 
 __all__ = ["SEEDS", "SIZES", "AnswerSpec", "AnswerVerdict", "StepVerdict", "judge"]

@@ -60,7 +60,7 @@ def check_layout(value: Any) -> str | None:
 
 
 def _has_derivative(nodes: list[Any]) -> bool:
-    from symbptt.answers.ast import Deriv, walk
+    from symbptt.mathtext.ast import Deriv, walk
 
     return any(isinstance(n, Deriv) for root in nodes for n in walk(root))
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from fractions import Fraction
 
-from symbptt.answers.ast import (
+from symbptt.answers.evaluate import EXTENT
+from symbptt.mathtext.ast import (
     Apply,
     Big,
     Entries,
@@ -28,7 +29,6 @@ from symbptt.answers.ast import (
     rebuild,
     walk,
 )
-from symbptt.answers.evaluate import EXTENT
 
 
 def arities(world_names: Mapping[str, tuple], defs: object) -> dict[str, int]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from symbptt.answers.ast import (
+from symbptt.answers.evaluate import compound_key
+from symbptt.mathtext.ast import (
     Add,
     Big,
     Deriv,
@@ -27,7 +28,6 @@ from symbptt.answers.ast import (
     show,
     walk,
 )
-from symbptt.answers.evaluate import compound_key
 from symbptt.model import Model
 
 

@@ -12,17 +12,6 @@ from typing import Any
 import numpy as np
 
 from symbptt.answers import norms
-from symbptt.answers.ast import (
-    Abs,
-    Apply,
-    Big,
-    Entries,
-    Entry,
-    Node,
-    Norm,
-    Sym,
-    show,
-)
 from symbptt.answers.limits import MAX_DIM, LimitExceeded
 from symbptt.answers.values import (
     EXTENT,
@@ -39,6 +28,17 @@ from symbptt.answers.values import (
     is_spectral,
     scalar,
     scalar_like,
+)
+from symbptt.mathtext.ast import (
+    Abs,
+    Apply,
+    Big,
+    Entries,
+    Entry,
+    Node,
+    Norm,
+    Sym,
+    show,
 )
 
 

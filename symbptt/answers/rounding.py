@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Add, Div, Mul, Neg, Node, Num, Pow, Sub
 from symbptt.answers.bignum import LogNumber
 from symbptt.answers.limits import LimitExceeded
 from symbptt.answers.tolerance import (
@@ -45,6 +44,7 @@ from symbptt.answers.tolerance import (
     perturbed,
     rounded_literals,
 )
+from symbptt.mathtext.ast import Add, Div, Mul, Neg, Node, Num, Pow, Sub
 
 MAX_CORNERS = 8  # decimals whose 2^k corners are all evaluated (numeric answers: one point)
 MAX_CORNERS_FLOAT = 4  # the same at each of a symbolic answer's random points

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
-from symbptt.answers.ast import (
+from symbptt.answers.tolerance import Tolerance
+from symbptt.mathtext.ast import (
     Add,
     Apply,
     Big,
@@ -31,7 +32,6 @@ from symbptt.answers.ast import (
     show,
     walk,
 )
-from symbptt.answers.tolerance import Tolerance
 
 Edit = tuple[str, Node]
 MAX_PAIRS = 300

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from symbptt.answers.ast import Deriv, Node, Sym, walk
 from symbptt.answers.evaluate import compound_key
-from symbptt.answers.grammar import GREEK
 from symbptt.answers.notation import letter_run, resolve
-from symbptt.answers.parse import ParseError, parse_index_pattern, parse_latex
 from symbptt.answers.truth import Definitions, greek_key
+from symbptt.mathtext.ast import Deriv, Node, Sym, walk
+from symbptt.mathtext.grammar import GREEK
+from symbptt.mathtext.parse import ParseError, parse_index_pattern, parse_latex
 from symbptt.model import Model
 
 if TYPE_CHECKING:

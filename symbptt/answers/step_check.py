@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from symbptt.answers.ast import Node, Sym, walk
 from symbptt.answers.evaluate import (
     ComponentRange,
     Evaluator,
@@ -24,6 +23,7 @@ from symbptt.answers.norms import is_complex
 from symbptt.answers.rounding import rounded_compare
 from symbptt.answers.tolerance import Tolerance, compare, step_tolerance
 from symbptt.answers.truth import Definitions, World
+from symbptt.mathtext.ast import Node, Sym, walk
 from symbptt.model import Model
 
 SIZES = [(T, n) for T in range(1, 5) for n in range(1, 4)]

@@ -24,7 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import (
+from symbptt.answers.bignum import LogNumber
+from symbptt.answers.limits import LimitExceeded
+from symbptt.errors import InputError
+from symbptt.mathtext.ast import (
     Apply,
     Big,
     Entry,
@@ -38,9 +41,6 @@ from symbptt.answers.ast import (
     rebuild,
     walk,
 )
-from symbptt.answers.bignum import LogNumber
-from symbptt.answers.limits import LimitExceeded
-from symbptt.errors import InputError
 
 FLOAT_RELATIVE = 1e-6  # truth with a central-difference derivative (error about 1e-8 .. 1e-10)
 FLOAT_FLOOR = 1e-9

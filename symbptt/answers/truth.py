@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Node, Sym, show
 from symbptt.answers.derivatives import EPS, Derivatives
 from symbptt.answers.evaluate import (
     Evaluator,
@@ -34,6 +33,7 @@ from symbptt.cells.expr import Apply
 from symbptt.cells.functions import FUNCTIONS, NUMERIC_STAND_IN
 from symbptt.cells.heads import HEADS, Head
 from symbptt.cells.numeric import _Step
+from symbptt.mathtext.ast import Node, Sym, show
 from symbptt.model import ENGINE_KEY, Model, Role
 
 __all__ = ["EPS", "FUNCS", "Definitions", "World", "greek_key", "name_keys"]

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from symbptt.answers.ast import Add, Apply, Mul, Neg, Node, Num, Sub, Sym, walk
 from symbptt.answers.limits import MAX_BITS, LimitExceeded
 from symbptt.answers.norms import SPECTRAL_NAMES
+from symbptt.mathtext.ast import Add, Apply, Mul, Neg, Node, Num, Sub, Sym, walk
 
 Value = Any
 

@@ -7,7 +7,7 @@ r"""A cell stated as LaTeX equations in a derivation file, read into the cell IR
         - '\tilde{h}_t = \tanh(W h_{t-1} + U x_t + b)'
         - 'h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \tilde{h}_t'
 
-Each equation goes through the answers' own grammar (`symbptt.answers.parse`, lark; never eval
+Each equation goes through our own LaTeX grammar (`symbptt.mathtext.parse`, lark; never eval
 or sympify) and is then mapped onto the IR: a symbol indexed by the time letter (z_t, h^{(t)}) is
 a quantity of the step, one indexed by t-1 a state at t-1, the input letter at t is x_t, and any
 symbol without a time index is a parameter, its shape inferred from use (it multiplies x_t:
@@ -21,8 +21,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from symbptt.answers import ast as A
-from symbptt.answers.parse import ParseError, parse_latex
 from symbptt.cells.cell import Cell, Equation, Param
 from symbptt.cells.expr import (
     Add,
@@ -39,6 +37,8 @@ from symbptt.cells.expr import (
 )
 from symbptt.cells.functions import FUNCTIONS
 from symbptt.errors import InputError
+from symbptt.mathtext import ast as A
+from symbptt.mathtext.parse import ParseError, parse_latex
 
 __all__ = ["FUNCTION_NAMES", "CellSource", "cell_from_latex", "key_of"]
 

@@ -31,11 +31,11 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import MpmathPrinter
 
-from symbptt.cells import symbolic as cell_algebra  # the module: its package imports this one
 from symbptt.cells.cell import Cell
 from symbptt.cells.expr import Apply, Expr
 from symbptt.cells.functions import FUNCTIONS, NUMERIC_STAND_IN
 from symbptt.cells.heads import Head, numeric_head
+from symbptt.cells.symbolic import Env, to_sympy
 from symbptt.errors import InputError
 from symbptt.model import ENGINE_KEY, Model, Name, Role, Sizes
 
@@ -442,9 +442,9 @@ def unroll(
     for t in range(1, T + 1):
         net_t = names.vector(nt.preactivation, t, n, "the pre-activation")
         h_t = names.vector(nt.state, t, n, "the state")
-        env = cell_algebra.Env(by_key, xs[t - 1], {"h": h_prev}, {}, {}, {})
+        env = Env(by_key, xs[t - 1], {"h": h_prev}, {}, {}, {})
         net_sym.append(net_t)
-        net_def.append(cell_algebra.to_sympy(net_ir, env))
+        net_def.append(to_sympy(net_ir, env))
         h_sym.append(h_t)
         h_def.append(net_t.applyfunc(f))
         L_t = None

@@ -1,6 +1,6 @@
 """The answer AST: small frozen nodes that the evaluator, the judge and the slip finder share.
 
-Nothing here runs student text; nodes are built only by `symbptt.answers.parse` from lark's tree.
+Nothing here runs student text; nodes are built only by `symbptt.mathtext.parse` from lark's tree.
 """
 
 from __future__ import annotations

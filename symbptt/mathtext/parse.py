@@ -1,4 +1,4 @@
-"""Student LaTeX -> our AST (`symbptt.answers.ast`), through the lark grammar only.
+"""Student LaTeX -> our AST (`symbptt.mathtext.ast`), through the lark grammar only.
 
 Never eval/exec/sympify: lark's tree is walked by hand and turned into frozen nodes. Decisions
 LaTeX leaves open (functions or products, transposes or powers, derivatives or quotients) are
@@ -15,7 +15,7 @@ from fractions import Fraction
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
-from symbptt.answers.ast import (
+from symbptt.mathtext.ast import (
     Abs,
     Add,
     Apply,
@@ -34,9 +34,9 @@ from symbptt.answers.ast import (
     Sym,
     Transpose,
 )
-from symbptt.answers.grammar import normalise, parser
-from symbptt.answers.limits import check_text
-from symbptt.answers.parse_forms import (
+from symbptt.mathtext.grammar import normalise, parser
+from symbptt.mathtext.limits import check_text
+from symbptt.mathtext.parse_forms import (
     ALWAYS_FUNCTIONS,
     LETTER_FUNCTIONS,
     SPECTRAL,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symbptt.answers.ast import (
+from symbptt.mathtext.ast import (
     Apply,
     Deriv,
     Div,

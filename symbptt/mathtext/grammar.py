@@ -42,7 +42,7 @@ from functools import lru_cache
 
 from lark import Lark
 
-from symbptt.answers.bars import pair_bars
+from symbptt.mathtext.bars import pair_bars
 
 GREEK = (
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
