@@ -21,6 +21,7 @@ from symbptt.builders.gated_paths import (
     resolve_wrt,
 )
 from symbptt.cells import carousel
+from symbptt.cells import checks as cells_checks
 from symbptt.cells.expr import Adj, Apply
 from symbptt.cells.jacobian import step_partial_terms, total_jacobian_terms
 from symbptt.cells.reverse import StepAdjoints, step_adjoints
@@ -28,6 +29,7 @@ from symbptt.errors import InputError
 from symbptt.latex.cell_ir import CellPrinter, printer
 from symbptt.latex.steps import CheckResult, Derivation, Section, Step
 from symbptt.model import Model
+from symbptt.verify import large
 
 __all__ = ["build"]
 
@@ -158,13 +160,15 @@ def partials_section(model: Model) -> Section:
         terms = step_partial_terms(cell, s)
         others = [st for st in cell.states if st != s]
         lhs = f"\\frac{{\\partial {p.at(s)}}}{{\\partial {p.at(s, '-1')}}}"
-        diag = part.statement.startswith("diag(")
-        q = part.statement[5:-1] if diag else ""
+        diag = part.gate is not None
+        one_minus = "1 - " if part.complemented else ""  # diag(1 - z): the MGU's update
+        q_name = f"{one_minus}{p.name(part.gate)}" if part.gate is not None else ""
+        q_at = f"{one_minus}{p.at(part.gate)}" if part.gate is not None else ""
         if others and diag:
             held = ", ".join(p.at(o, "-1") for o in others)
             steps.append(Step(
                 lhs,
-                f"\\operatorname{{diag}}\\left({p.at(q)}\\right)",
+                f"\\operatorname{{diag}}\\left({q_at}\\right)",
                 f"the step's partial derivative: ${held}$ and the input held fixed, everything "
                 f"in step ${p.t}$ that reads ${p.at(s, '-1')}$ moving with it; only the "
                 f"${p.name(s)}$ equation reads it, so only the direct path remains "
@@ -194,27 +198,32 @@ def partials_section(model: Model) -> Section:
         elif not others and diag:
             steps.append(Step(
                 lhs,
-                f"\\operatorname{{diag}}\\left({p.at(q)}\\right)",
+                f"\\operatorname{{diag}}\\left({q_at}\\right)",
                 f"the direct term only: the derivative through the ${p.name(s)}$ equation's own "
                 f"read of ${p.at(s, '-1')}$, the gates and the candidate held fixed "
                 "(derivative: partial in an answer file); the gates read the same state, so "
                 "the step's whole derivative is the total below",
                 kind="direct term",
             ))  # fmt: skip
-        else:
+        elif others:
             continue
         through = (
             f"${p.at(s, '-1')}$ also moves ${', '.join(p.at(o, '-1') for o in others)}$ "
             f"at step ${p.t} - 1$, and every gate at step ${p.t}$"
             if others
             else f"the gates at step ${p.t}$ read the same state"
+            if diag
+            else f"${p.at(s, '-1')}$ is the only state, so the step partial is the total; "
+            f"every equation of step ${p.t}$ that reads it moves with it"
         )
         first = (
-            f"the term $\\operatorname{{diag}}\\left({p.at(q)}\\right)$ is "
+            f"the term $\\operatorname{{diag}}\\left({q_at}\\right)$ is "
             + ("the direct term" if not others else "the step partial (the direct path)")
             + ", the others run through the gates"
             if diag
             else "the step partial's terms come first, the others run through the other states"
+            if others
+            else "no gate multiplies the state, so there is no direct term to single out"
         )
         steps.append(
             Step(
@@ -235,24 +244,64 @@ def partials_section(model: Model) -> Section:
                 Step(
                     f"\\frac{{\\partial {p.name(s)}_{p.t}}}{{\\partial {p.name(s)}_{k}}}",
                     f"\\prod_{{{i}={k}+1}}^{{{p.t}}} "
-                    f"\\operatorname{{diag}}\\left({p.name(q)}_{i}\\right)",
+                    f"\\operatorname{{diag}}\\left({q_name}_{i}\\right)",
                     "along the direct path (the other states held fixed at every step): the "
                     f"chain rule multiplies the step partials; equal to $I$ when every "
-                    f"${p.name(q)}_{i} = 1$",
+                    f"${q_name}_{i} = 1$",
                     kind="direct path",
                 )
             )
     return Section("Step partials", tuple(steps))
 
 
-def check_rows(model: Model, T: int, n: int, seed: int) -> list[CheckResult]:
-    """The checks of `symbptt verify` as document rows."""
-    report = verify.run_gated_checks(model, T, n, seed=seed)
+def check_rows(model: Model, T: int, n: int, seed: int) -> tuple[list[CheckResult], str]:
+    """The checks of `symbptt verify` at T and n as document rows, and a note naming the checks
+    skipped beyond the unrolled limit ('' when none): those that scale run at any size."""
+    report = verify.run_checks(model, T, n, seed=seed)
     detail = f"T = {T}, n = {n}, seed {seed}"
-    return [
-        CheckResult(c.name, "checks", c.passed, c.max_error, detail, note=c.detail)
-        for c in report.checks
+    ran = [c for c in report.checks if not getattr(c, "skipped", False)]
+    skipped = [c for c in report.checks if getattr(c, "skipped", False)]
+    note = ""
+    if skipped:
+        reason = skipped[0].detail.removeprefix("skipped: ")
+        note = (
+            f"Checks not run at T = {T}, n = {n} ({reason}): "
+            + "; ".join(c.name for c in skipped)
+            + f". `symbptt verify {model.name} --T {min(T, cells_checks.MAX_T)} --n "
+            f"{min(n, cells_checks.MAX_N)}` runs them."
+        )
+    rows = [
+        CheckResult(c.name, "checks", c.passed, c.max_error, detail, note=c.detail) for c in ran
     ]
+    return rows, note
+
+
+def check_derive_sizes(T: object, n: object, form: str, checks: bool) -> None:
+    """InputError unless T and n are whole numbers >= 1 that the requested sections accept.
+
+    The path sums (--form all, paths) unroll T steps, so they stop at a gated cell's unrolled
+    limit; the cell, the reverse step and the step partials hold for every T and n; the checks
+    run those that scale beyond the limit (up to `verify.large.check_bound`).
+    """
+    for key, v in (("--T", T), ("--n", n)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise InputError(f"{key} must be a whole number >= 1; found {v!r}")
+    assert isinstance(T, int) and isinstance(n, int)
+    hi_T, hi_n = cells_checks.MAX_T, cells_checks.MAX_N
+    over = [f"{k}={v}" for k, v, hi in (("T", T, hi_T), ("n", n, hi_n)) if v > hi]
+    if form in ("all", "paths") and over:
+        raise InputError(
+            f"{' and '.join(over)} {'is' if len(over) == 1 else 'are'} too large for a gated "
+            f"cell's path sums (--form {form}): they unroll T steps at n hidden units and are "
+            f"written out at T<={hi_T}, n<={hi_n}; --form general (the cell, the reverse step, "
+            "the step partials) or bptt (the cell and the reverse step) prints what holds for "
+            "every T and n, with the checks that scale"
+        )
+    if checks:
+        try:
+            large.check_bound(T, n)
+        except InputError as exc:
+            raise InputError(f"{exc}; or --no-checks leaves the checks out") from None
 
 
 def build(
@@ -279,7 +328,7 @@ def build(
     keys = resolve_wrt(model, wrt)
     T = model.sizes.T if T is None else T
     n = model.sizes.n if n is None else n
-    verify.check_gated_sizes(T, n)
+    check_derive_sizes(T, n, form, checks)
     cell = model.cell_def
     rev = step_adjoints(cell)
     if keys:
@@ -298,6 +347,7 @@ def build(
         )
         if s is not None
     )  # fmt: skip
-    rows = tuple(check_rows(model, T, n, seed)) if checks else ()
+    rows, skipped = check_rows(model, T, n, seed) if checks else ([], "")
     title = f"BPTT for {model.name}: {model.description}"
-    return Derivation(model.name, title, T, n, sections, rows, (_NOTE,))
+    notes = (_NOTE, skipped) if skipped else (_NOTE,)
+    return Derivation(model.name, title, T, n, sections, tuple(rows), notes)

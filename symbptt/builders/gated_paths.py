@@ -45,6 +45,13 @@ def resolve_wrt(model: Model, wrt: Sequence[str]) -> list[str]:
     by_name = {k: k for k in keys} | {p.param(k): k for k in keys}
     out = []
     for w in wrt:
+        if w in HEAD_KEYS and w not in by_name:
+            raise InputError(
+                f"--wrt {w}: not a parameter of {model.name!r}: {' and '.join(HEAD_KEYS)} "
+                "(z_t = V h_t + c) exist only with an output head, which it has not (set the "
+                "derivation file's output and loss, e.g. output: softmax, loss: cross_entropy); "
+                f"its parameters are {', '.join(keys)}"
+            )
         if w not in by_name:
             raise InputError(
                 f"--wrt {w}: not a parameter of {model.name!r}; its parameters are "
@@ -60,13 +67,9 @@ def default_path_param(cell: Cell) -> str:
     on the carried state's direct path (W_f for the LSTM, W_z for the GRU), else the first
     n x n parameter, else the first."""
     square = [p.key for p in cell.params if tuple(p.shape) == ("n", "n")]
-    try:
-        _, gate = carousel.carried_state(cell)
-    except InputError:
-        gate = ""
-    gate = gate.removeprefix("1 - ")
-    if gate in cell.quantities:
-        for node in walk(cell.equation(gate).rhs):
+    carried = carousel.carried_gate(cell)  # None for a cell with no gate on its state
+    if carried is not None:
+        for node in walk(cell.equation(carried.gate).rhs):
             if isinstance(node, MatMul) and node.matrix.key in square:
                 return node.matrix.key
     return square[0] if square else cell.param_keys[0]
@@ -96,12 +99,11 @@ def _carried_factors(cell: Cell, paths: Sequence[GatedPath], p: CellPrinter) -> 
         return ""
     out = []
     for s in cell.states:
-        statement = carousel.carried(cell, s).statement
+        part = carousel.carried(cell, s)
         runs = any((a[0], b[0]) == (s, s) for path in paths
                    for a, b in zip(path.states, path.states[1:], strict=False))  # fmt: skip
-        if runs and statement.startswith("diag("):
-            q = statement[5:-1]
-            gate = f"1 - {p.name(q[4:])}_i" if q.startswith("1 - ") else f"{p.name(q)}_i"
+        if runs and part.gate is not None:
+            gate = f"{'1 - ' if part.complemented else ''}{p.name(part.gate)}_i"
             out.append(
                 f"each factor $\\partial {p.name(s)}_i / \\partial {p.name(s)}_{{i-1}}$ is "
                 f"$\\operatorname{{diag}}\\left({gate}\\right)$ (its step partial)"

@@ -10,6 +10,9 @@
   `describe` recognises diag(q) and diag(1 - q).
 - `carried(cell, state)`: the statement printed and checked for a state: the step partial of a
   multi-state cell, the direct term of a one-state cell (`Partial.kind` says which).
+- `carried_gate(cell)`: the state whose carried statement is diag(q) or diag(1 - q), as a
+  `CarriedGate` record (state, gate key, complemented, the gate's bias key from its equation),
+  or None for a cell without one (a plain tanh cell); `carried_state` raises instead.
 - `direct_path(cell, state, steps)`: d state_t / d state_k along the direct path (the other
   states at every step held fixed), proved equal to the product of the per-step partials.
 - `total_step_jacobian`: the total d state_t / d state_{t-1} (the other states at t-1 recomputed
@@ -26,19 +29,23 @@ import numpy as np
 import sympy as sp
 
 from symbptt.cells.cell import Cell
-from symbptt.cells.expr import Prev, Ref, walk
+from symbptt.cells.expr import Add, Apply, ParamRef, Prev, Ref, walk
 from symbptt.cells.numeric import _Step
 from symbptt.cells.symbolic import Env, param_symbols, to_sympy, vector
 from symbptt.errors import InputError
 from symbptt.symbolic.exact import same
 
 __all__ = [
+    "CarriedGate",
     "Partial",
     "carried",
+    "carried_gate",
     "carried_state",
     "describe",
+    "diagonal",
     "direct_term",
     "direct_path",
+    "gate_bias",
     "partial",
     "reads_own_state",
     "total_jacobian",
@@ -59,6 +66,28 @@ class Partial:
     statement: str
     #: 'partial' (the step map, other states at t-1 fixed) or 'direct term' (gates held fixed)
     kind: str = "partial"
+    #: the named q of a diag(q) or diag(1 - q) statement, else None
+    gate: str | None = None
+    #: True for diag(1 - q)
+    complemented: bool = False
+
+
+@dataclass(frozen=True)
+class CarriedGate:
+    """A state s whose d s_t / d s_{t-1} along the direct path is diag(gate) or diag(1 - gate)."""
+
+    state: str
+    #: the gate's quantity key ('f' for the LSTM, 'z' for the GRU and the MGU)
+    gate: str
+    #: True for diag(1 - gate): the carousel opens as the gate goes to 0 (the MGU's update)
+    complemented: bool
+    #: the parameter added inside the gate's affine argument (b_f in sigma(... + b_f)), or None
+    bias: str | None
+
+    @property
+    def written(self) -> str:
+        """The diagonal's entries as the statement writes them: 'f' or '1 - z'."""
+        return f"1 - {self.gate}" if self.complemented else self.gate
 
 
 def _check_states(cell: Cell, of: str, wrt: str) -> None:
@@ -77,7 +106,15 @@ def direct_term(cell: Cell, of: str, wrt: str, n: int = 2, m: int | None = None)
     env = Env(param_symbols(cell, n, m), vector("x_t", m), prev, dict(names), {}, {})
     rhs = to_sympy(cell.equation(of).rhs, env)
     J = rhs.jacobian(prev[wrt])
-    return Partial(of, wrt, J, names, describe(J, names), "direct term")
+    return _partial(of, wrt, J, names, "direct term")
+
+
+def _partial(of: str, wrt: str, J: sp.Matrix, names: dict[str, sp.Matrix], kind: str) -> Partial:
+    gate = diagonal(J, names)
+    statement = describe(J, names)
+    if gate is None:
+        return Partial(of, wrt, J, names, statement, kind)
+    return Partial(of, wrt, J, names, statement, kind, gate[0], gate[1])
 
 
 def partial(cell: Cell, of: str, wrt: str, n: int = 2, m: int | None = None) -> Partial:
@@ -100,7 +137,7 @@ def partial(cell: Cell, of: str, wrt: str, n: int = 2, m: int | None = None) -> 
         if eq.name == of:
             break
     J = sp.Matrix(tangent[of]).applyfunc(sp.expand)
-    return Partial(of, wrt, J, names, describe(J, names), "partial")
+    return _partial(of, wrt, J, names, "partial")
 
 
 def carried(cell: Cell, state: str, n: int = 2, m: int | None = None) -> Partial:
@@ -111,18 +148,48 @@ def carried(cell: Cell, state: str, n: int = 2, m: int | None = None) -> Partial
     return direct_term(cell, state, state, n, m)
 
 
-def carried_state(cell: Cell) -> tuple[str, str]:
-    """(state, gate) with d state_t / d state_{t-1} = diag(gate) or diag(1 - gate) along the
-    direct path (the gate is returned as written: 'f', or '1 - z' for the MGU's update)."""
-    for s in cell.states:
-        st = carried(cell, s).statement
-        if st.startswith("diag("):
-            return s, st[5:-1]
-    for s in cell.states:  # peepholes: the gates read c_{t-1}; plot the c equation's own term
-        st = direct_term(cell, s, s).statement
-        if st.startswith("diag("):
-            return s, st[5:-1]
-    raise ValueError(f"cell {cell.name!r} has no state with a diag(gate) step partial")
+def carried_gate(cell: Cell) -> CarriedGate | None:
+    """The state whose carried statement (`carried`) is diag(q) or diag(1 - q), with its gate q
+    and q's bias; else the first whose direct term is (peepholes: the gates read c_{t-1}, the
+    c equation's own term is plotted); None when no state has one (a plain tanh cell)."""
+    for find in (carried, lambda c, s: direct_term(c, s, s)):
+        for s in cell.states:
+            p = find(cell, s)
+            if p.gate is not None:
+                return CarriedGate(s, p.gate, p.complemented, gate_bias(cell, p.gate))
+    return None
+
+
+def carried_state(cell: Cell) -> CarriedGate:
+    """`carried_gate`, or InputError (a ValueError) naming the cell when it has no such state."""
+    found = carried_gate(cell)
+    if found is None:
+        raise InputError(f"cell {cell.name!r} has no state with a diag(gate) step partial")
+    return found
+
+
+def gate_bias(cell: Cell, gate: str) -> str | None:
+    """The parameter added as a term of the gate's affine argument (b_f in sigma(W_f h_{t-1} +
+    U_f x_t + b_f)), read from the gate's equation; None when there is none or several."""
+    rhs = cell.equation(gate).rhs
+    arg = rhs.arg if isinstance(rhs, Apply) else rhs
+    terms = arg.terms if isinstance(arg, Add) else (arg,)
+    keys = [t.key for t in terms if isinstance(t, ParamRef)]
+    return keys[0] if len(keys) == 1 else None
+
+
+def diagonal(J: sp.Matrix, names: Mapping[str, sp.Matrix]) -> tuple[str, bool] | None:
+    """(q, complemented) when J is diag(q) or diag(1 - q) for a named q, else None."""
+    n = J.shape[0]
+    if any(J[r, c] != 0 for r in range(n) for c in range(n) if r != c):
+        return None
+    diag = [J[r, r] for r in range(n)]
+    for q, v in names.items():
+        if all(sp.expand(d - e) == 0 for d, e in zip(diag, v, strict=True)):
+            return q, False
+        if all(sp.expand(d - (1 - e)) == 0 for d, e in zip(diag, v, strict=True)):
+            return q, True
+    return None
 
 
 def describe(J: sp.Matrix, names: Mapping[str, sp.Matrix]) -> str:
@@ -132,15 +199,10 @@ def describe(J: sp.Matrix, names: Mapping[str, sp.Matrix]) -> str:
         return "0"
     if J == sp.eye(n):
         return "I"
-    if any(J[r, c] != 0 for r in range(n) for c in range(n) if r != c):
+    gate = diagonal(J, names)
+    if gate is None:
         return ""
-    diag = [J[r, r] for r in range(n)]
-    for q, v in names.items():
-        if all(sp.expand(d - e) == 0 for d, e in zip(diag, v, strict=True)):
-            return f"diag({q})"
-        if all(sp.expand(d - (1 - e)) == 0 for d, e in zip(diag, v, strict=True)):
-            return f"diag(1 - {q})"
-    return ""
+    return f"diag(1 - {gate[0]})" if gate[1] else f"diag({gate[0]})"
 
 
 def reads_own_state(cell: Cell, of: str, state: str) -> list[str]:
@@ -221,7 +283,8 @@ def _run(
             step.q[eq.name] = override[1][None, :]
         else:
             step.q[eq.name] = step.ev(eq.rhs)
-    return {q: np.atleast_2d(v)[0] for q, v in step.q.items()}  # a quantity of parameters only is (n,)
+    # a quantity of parameters only is (n,)
+    return {q: np.atleast_2d(v)[0] for q, v in step.q.items()}
 
 
 def total_jacobian(

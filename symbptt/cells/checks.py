@@ -19,7 +19,7 @@ import sympy as sp
 
 from symbptt.cells import carousel, jacobian, mp40, numeric
 from symbptt.cells.cell import Cell
-from symbptt.cells.expr import Add, Apply, Hadamard, ParamRef, Prev, Ref, walk
+from symbptt.cells.expr import Add, Apply, Hadamard, Prev, Ref, walk
 from symbptt.cells.functions import LAMBDIFY_MODULE
 from symbptt.cells.heads import Head
 from symbptt.cells.steplemma import prove
@@ -313,18 +313,21 @@ def _carousel(cell: Cell, T: int, n: int, seed: int) -> list[Outcome]:
     out = []
     for s in cell.states:
         p = carousel.carried(cell, s, n)
-        if not p.statement.startswith("diag("):
+        if p.gate is None:
             terms = jacobian.step_partial_terms(cell, s)
             if (
                 len(cell.states) > 1
                 and terms
                 and all(f.key is None for t in terms for f in t.factors)
             ):
-                out.append(_total(cell, s, "", n, seed))
+                out.append(_total(cell, s, None, n, seed))
+            elif len(cell.states) == 1:  # no gate on the state: derive prints the total alone
+                out.append(_total_alone(cell, s, n, seed))
             continue
-        q = p.statement[5:-1]
-        out.append(_total(cell, s, p.statement, n, seed))
-        if len(cell.states) > 1 and not carousel.reads_own_state(cell, s, s):
+        q = p.gate
+        out.append(_total(cell, s, p, n, seed))
+        # the direct-path product and Ex 3(c) are stated for diag(q), q -> 1 (not diag(1 - q))
+        if len(cell.states) > 1 and not p.complemented and not carousel.reads_own_state(cell, s, s):
             out.append(_direct_path(cell, s, q, T, n))
             closed = _forget_one_no_input(cell, s, q, T, n, seed)
             if closed is not None:
@@ -375,10 +378,7 @@ def _is_sigmoid(cell: Cell, name: str) -> bool:
 
 def _bias_of(cell: Cell, gate: str) -> str | None:
     """The bias added inside the gate's sigmoid (b_f for f)."""
-    arg = cell.equation(gate).rhs.arg  # type: ignore[attr-defined]
-    terms = arg.terms if isinstance(arg, Add) else (arg,)
-    keys = [t.key for t in terms if isinstance(t, ParamRef)]
-    return keys[0] if len(keys) == 1 else None
+    return carousel.gate_bias(cell, gate)
 
 
 def _forget_one_no_input(cell: Cell, s: str, q: str, T: int, n: int, seed: int) -> Outcome | None:
@@ -412,11 +412,12 @@ def _forget_one_no_input(cell: Cell, s: str, q: str, T: int, n: int, seed: int) 
     )
 
 
-def _total(cell: Cell, s: str, statement: str, n: int, seed: int) -> Outcome:
-    """statement (diag(q), or '' for the derived step partial's formula) against central
+def _total(cell: Cell, s: str, carried: carousel.Partial | None, n: int, seed: int) -> Outcome:
+    """carried (diag(q), or None for the derived step partial's formula) against central
     differences: the step partial (other states at t-1 and x_t fixed) of a multi-state cell, the
     direct term (the gates held fixed) of a one-state cell; and the derived total."""
     multi = len(cell.states) > 1
+    statement = carried.statement if carried is not None else ""
 
     def body() -> tuple[bool, float | None, str]:
         pt = point(cell, 2, n, n, seed)
@@ -428,10 +429,9 @@ def _total(cell: Cell, s: str, statement: str, n: int, seed: int) -> Outcome:
         formula = jacobian.evaluate(
             cell, jacobian.total_jacobian_terms(cell, s), pt.params, pt.xs[1, 0], at, before
         )
-        if statement:
-            q = statement[5:-1].removeprefix("1 - ")
-            v = at[q]
-            diag = np.diag(1 - v if statement.startswith("diag(1 - ") else v)
+        if carried is not None and carried.gate is not None:
+            v = at[carried.gate]
+            diag = np.diag(1 - v if carried.complemented else v)
         else:
             terms = jacobian.step_partial_terms(cell, s)
             diag = jacobian.evaluate(cell, terms, pt.params, pt.xs[1, 0], at, before)
@@ -455,6 +455,31 @@ def _total(cell: Cell, s: str, statement: str, n: int, seed: int) -> Outcome:
         f"derived: the {what} = {statement + '_t' if statement else 'its derived formula'}; "
         f"the derived total d{s}_t/d{s}_(t-1) differs from it (central differences at a "
         "random point)",
+        "derived",
+        body,
+    )
+
+
+def _total_alone(cell: Cell, s: str, n: int, seed: int) -> Outcome:
+    """A one-state cell with no diag(gate) on its state: the derived total ds_t/ds_(t-1) that
+    derive prints against central differences at a random point."""
+
+    def body() -> tuple[bool, float | None, str]:
+        pt = point(cell, 2, n, n, seed)
+        prev = {st: v[0] for st, v in pt.states0.items()}
+        total, _ = carousel.total_step_jacobian(cell, s, pt.params, pt.xs[:, 0], prev)
+        tr = numeric.forward(cell, pt.params, pt.xs, pt.states0)
+        at = {q: v[1, 0] for q, v in tr.values.items()}
+        before = {q: v[0, 0] for q, v in tr.values.items()}
+        formula = jacobian.evaluate(
+            cell, jacobian.total_jacobian_terms(cell, s), pt.params, pt.xs[1, 0], at, before
+        )
+        err = float(np.abs(formula - total).max())
+        return err < 1e-7, err, f"max |derived - central differences| = {err:.1e}"
+
+    return _timed(
+        f"derived: the total d{s}_t/d{s}_(t-1) (the only state, no gate on it) matches central "
+        "differences at a random point",
         "derived",
         body,
     )

@@ -10,12 +10,17 @@ paths after step k, the states at k independent). Deterministic: fixed seeds, no
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from symbptt.cells.cell import Cell
 from symbptt.cells.numeric import backward, forward
 from symbptt.model import Model
 from symbptt.site.plots import Figure, _png, plt
+
+if TYPE_CHECKING:  # the record only: this module runs numbers, never the algebra
+    from symbptt.cells.carousel import CarriedGate
 
 STEPS, N = 30, 6
 
@@ -44,20 +49,16 @@ def jacobian_norms(
 
 
 def flow_figure(
-    model: Model, state_gate: tuple[str, str], *, gate_bias: float = 0.0, seed: int = 0
+    model: Model, carried: CarriedGate, *, gate_bias: float = 0.0, seed: int = 0
 ) -> Figure:
     """The direct path against the total Jacobians, with the carried gate's bias shifted;
-    `state_gate` is `cells.carousel.carried_state(model.cell_def)`: (state, gate as written)."""
+    `carried` is `cells.carousel.carried_state(model.cell_def)` (state, gate, complemented, bias)."""
     cell = model.cell_def
-    s, written = state_gate
-    q = written.removeprefix("1 - ")
-    complement = q != written  # diag(1 - z): the carousel opens as z -> 0
+    s, q, written = carried.state, carried.gate, carried.written
+    complement = carried.complemented  # diag(1 - z): the carousel opens as z -> 0
     rng = np.random.default_rng(seed)
     params = {p.key: rng.normal(0.0, 0.5, size=p.size(N, N)) for p in cell.params}
-    gate_bias_key = next(
-        (p.key for p in cell.params if p.key.startswith("b_") and p.key[2:] in (q, q.upper())),
-        None,
-    )
+    gate_bias_key = carried.bias
     if gate_bias_key is not None:
         params[gate_bias_key] = params[gate_bias_key] + (-gate_bias if complement else gate_bias)
     xs = rng.normal(size=(STEPS, N))
