@@ -10,19 +10,23 @@ applied to a pre-activation, z and 1 - z swapped, a gate's own derivative missin
 at the end of a \\prod (or inside its body, where it repeats); with an output head, the error
 term's sign (y_t - yhat_t for yhat_t - y_t) and the factor V^T missing. One more compares with
 a changed truth: the recursive term through h dropped (h's reads at the next step frozen). Index slips (C_t for C_{t-1}, f_t for f_{t+1}) are
-the general `slips` module's.
+the general `slips` module's. f' written from a function's output (sigma's v (1 - v), tanh's
+1 - v^2) is the function table's `latex_d_out`, parsed; relu, the identity and a generic f have
+none, so no repair writes one for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 from symbptt.answers.tolerance import Tolerance
 from symbptt.cells.cell import Cell
 from symbptt.cells.expr import Apply as CellApply
 from symbptt.cells.expr import Ref, walk
+from symbptt.cells.functions import FUNCTIONS
 from symbptt.mathtext.ast import (
     Add,
     Apply,
@@ -38,12 +42,13 @@ from symbptt.mathtext.ast import (
     rebuild,
     show,
 )
+from symbptt.mathtext.parse import parse_latex
 
 __all__ = ["gated_slip"]
 
 Edit = tuple[str, Node]
 ONE = Num(Fraction(1), "1")
-_SIGMA = ("\\sigma", "sigmoid")
+_Y = Sym("y")  # the output y = f(a) in the table's f' forms
 
 
 def gated_slip(ctx: Any, step: Node, tol: Tolerance) -> str | None:
@@ -89,15 +94,61 @@ def _names(ctx: Any) -> dict[str, str]:
     return {k: v[1] for k, v in world.names.items() if v[0] == "seq"}
 
 
-def _deriv_of(fn: str, value: Node) -> Node:
-    """f'(a) written from f's value: sigma -> v (1 - v), tanh -> 1 - v^2."""
-    if fn == "tanh":
-        return Sub(ONE, Pow(value, Num(Fraction(2), "2")))
-    return Hop("\\odot", value, Sub(ONE, value))
+@cache
+def _table(fn: str) -> tuple[str | None, Node | None]:
+    """fn as an answer applies it (\\sigma, tanh, relu, f; None for the identity, which has no
+    name of its own) and f' written from the output y, both parsed from the function table's
+    LaTeX (`latex`, `latex_d_out`; None where the table writes f' of the input only)."""
+    entry = FUNCTIONS[fn]  # the table's own LaTeX is parsed, never a student's
+    applied = parse_latex(f"{entry.latex}(x)")
+    name = applied.name if isinstance(applied, Apply) else None
+    d_out = entry.latex_d_out
+    return name, parse_latex(d_out(_Y.name)) if d_out is not None else None
+
+
+def _deriv_of(fn: str, value: Node) -> Node | None:
+    """f'(a) written from f's value v = f(a) as the table writes it: sigma -> v \\odot (1 - v),
+    tanh -> 1 - v^2; None for a function whose f' the table writes of the input only."""
+    form = _table(fn)[1]
+    return None if form is None else _replace(form, _Y, value)
 
 
 def _fname(fn: str) -> str:
-    return "\\sigma" if fn == "sigmoid" else fn
+    """fn as an answer writes it (\\sigma, tanh, relu, f)."""
+    return _table(fn)[0] or FUNCTIONS[fn].latex
+
+
+def _written(fn: str, y: str) -> str:
+    """f' from the output y as a phrase writes it: sigma(1 - sigma), 1 - tanh^2 (y = f)."""
+
+    def plain(n: Node) -> str:
+        if isinstance(n, Sub):
+            return f"{plain(n.a)} - {plain(n.b)}"
+        if isinstance(n, Pow):
+            return f"{plain(n.base)}^{plain(n.exp)}"
+        if isinstance(n, Hop | Mul):
+            return "".join(f"({plain(c)})" if isinstance(c, Sub) else plain(c) for c in (n.a, n.b))
+        return n.name if isinstance(n, Sym) else n.text if isinstance(n, Num) else show(n)
+
+    return plain(_deriv_of(fn, Sym(y)))  # type: ignore[arg-type]
+
+
+def _function_of(name: str) -> str | None:
+    """The table's function an answer's function name means (\\sigma, sigmoid -> sigmoid)."""
+    return next((fn for fn in FUNCTIONS if name in (fn, _table(fn)[0])), None)
+
+
+def _match(pattern: Node, node: Node, bound: dict[str, Node]) -> bool:
+    """True when node is pattern with y bound to one subexpression (in bound['y']); a product
+    matches written with or without \\odot."""
+    if pattern == _Y:
+        return bound.setdefault("y", node) == node
+    if isinstance(pattern, Hop) and isinstance(node, Mul | Hop):
+        return _match(pattern.a, node.a, bound) and _match(pattern.b, node.b, bound)
+    if type(pattern) is not type(node) or isinstance(pattern, Sym | Num):
+        return pattern == node
+    pc, nc = pattern.children(), node.children()
+    return len(pc) == len(nc) and all(_match(p, n, bound) for p, n in zip(pc, nc, strict=True))
 
 
 def _candidates(ctx: Any, cell: Cell, step: Node) -> Iterator[Edit]:
@@ -106,6 +157,8 @@ def _candidates(ctx: Any, cell: Cell, step: Node) -> Iterator[Edit]:
     names, gates, inner = _names(ctx), _gates(cell), _inner(cell)
     syms = [n for n in _nodes(step) if isinstance(n, Sym) and n.name in names and n.index]
     for fn, q in inner:  # tanh' missing on C_t
+        if _table(fn)[0] is None:
+            continue  # the identity: nothing to miss
         for s in {x for x in syms}:
             arg = Sym(q, s.index[:1])
             if names.get(s.name) == q:
@@ -113,11 +166,12 @@ def _candidates(ctx: Any, cell: Cell, step: Node) -> Iterator[Edit]:
             fixed = Hop("\\odot", s, Apply(_fname(fn), 1, (arg,)))
             yield (f"{fn}' missing on {show(arg)} ({show(s)} needs the factor "
                    f"{_fname(fn)}'({show(arg)}))", _replace(step, s, fixed))  # fmt: skip
+    functions = sorted({*gates.values(), *(fn for fn, _ in inner)})
     for node in _nodes(step):
         yield from _wrong_argument(node, step, names, gates)
         yield from _function_of_value(node, step, names, gates)
         yield from _other_gate(node, step, cell)
-        yield from _preactivation(node, step)
+        yield from _preactivation(node, step, functions)
         yield from _extra_factor(node, step)
     for q, fn in gates.items():  # z and 1 - z swapped
         if fn == "sigmoid" and any(names.get(s.name) == q for s in syms):
@@ -127,6 +181,8 @@ def _candidates(ctx: Any, cell: Cell, step: Node) -> Iterator[Edit]:
     for q, fn in gates.items():  # a gate's own derivative missing
         for var in _time_vars(ctx, step):
             g = _deriv_of(fn, Sym(q, (Sym(var),)))
+            if g is None:
+                break  # f' of the input only (relu, a generic f): not writable from q's value
             for target in _vector_spots(step):
                 yield (f"the gate's own derivative missing: {_fname(fn)}' of {q}'s "
                        f"pre-activation, {show(g)}", _replace(step, target, Hop("\\odot", target, g)))  # fmt: skip
@@ -156,9 +212,9 @@ def _wrong_argument(node: Node, step: Node, names: dict, gates: dict) -> Iterato
     """sigma'(f_t): the derivative applied to the gate's value instead of its pre-activation."""
     if isinstance(node, Apply) and node.deriv == 1 and len(node.args) == 1:
         arg = node.args[0]
-        fn = "tanh" if node.name == "tanh" else "sigmoid" if node.name in _SIGMA else None
-        if fn and isinstance(arg, Sym) and gates.get(names.get(arg.name, "")) == fn:
-            fixed = _deriv_of(fn, arg)
+        fn = _function_of(node.name)
+        fixed = _deriv_of(fn, arg) if fn is not None else None
+        if fixed is not None and isinstance(arg, Sym) and gates.get(names.get(arg.name, "")) == fn:
             yield (f"{show(node)}: the derivative applied to the gate's value {show(arg)}, not to "
                    f"its pre-activation ({_fname(fn)}'(a) = {show(fixed)} with {show(arg)} = "
                    f"{_fname(fn)}(a))", _replace(step, node, fixed))  # fmt: skip
@@ -170,21 +226,18 @@ def _function_of_value(node: Node, step: Node, names: dict, gates: dict) -> Iter
     if not (isinstance(node, Apply) and node.deriv == 0 and len(node.args) == 1):
         return
     arg = node.args[0]
-    fn = "tanh" if node.name == "tanh" else "sigmoid" if node.name in _SIGMA else None
+    fn = _function_of(node.name)
     if fn is None or not isinstance(arg, Sym) or gates.get(names.get(arg.name, "")) != fn:
+        return
+    form = _deriv_of(fn, node)  # f' written out of f(f_t): sigma(f_t)(1 - sigma(f_t))
+    if form is None:
         return
     fixed = _replace(step, node, arg)  # and f_t (1 - f_t) of two columns as f_t \\odot (1 - f_t)
     fixed = _replace(fixed, Mul(arg, Sub(ONE, arg)), Hop("\\odot", arg, Sub(ONE, arg)))
-    if fn == "sigmoid" and any(n == Sub(ONE, node) for n in _nodes(step)):
-        what = f"{_fname(fn)}(1 - {_fname(fn)})"
-    elif fn == "tanh" and any(
-        n == Sub(ONE, Pow(node, Num(Fraction(2), "2"))) for n in _nodes(step)
-    ):
-        what = "1 - tanh^2"
-    else:
-        what = _fname(fn)
+    written = {n for n in _nodes(form) if isinstance(n, Sub)} & set(_nodes(step))
+    what = _written(fn, _fname(fn)) if written else _fname(fn)
     yield (f"{what} applied to the gate's value {show(arg)}, not to its pre-activation "
-           f"({show(arg)} = {_fname(fn)}(a) already: {_fname(fn)}'(a) = {show(_deriv_of(fn, arg))})",
+           f"({show(arg)} = {_fname(fn)}(a) already: {_fname(fn)}'(a) = {show(_deriv_of(fn, arg))})",  # type: ignore[arg-type]
            fixed)  # fmt: skip
 
 
@@ -223,14 +276,17 @@ def _resuffix(node: Node, old: str, new: str, keys: set[str]) -> Node:
     return rebuild(node, lambda c: _resuffix(c, old, new, keys))
 
 
-def _preactivation(node: Node, step: Node) -> Iterator[Edit]:
-    """a (1 - a) with a a pre-activation: sigma(1 - sigma) applied to a instead of sigma(a)."""
-    if isinstance(node, Hop | Mul) and isinstance(node.b, Sub) and node.b.a == ONE:
-        a = node.a
-        if node.b.b == a and not isinstance(a, Sym):
-            fixed = Apply("\\sigma", 1, (a,))
-            yield (f"\\sigma(1 - \\sigma) applied to the pre-activation {show(a)} itself: "
-                   f"\\sigma'(a) = \\sigma(a)(1 - \\sigma(a))", _replace(step, node, fixed))  # fmt: skip
+def _preactivation(node: Node, step: Node, functions: list[str]) -> Iterator[Edit]:
+    """a (1 - a) with a a pre-activation: sigma(1 - sigma) applied to a instead of sigma(a); so
+    for every function of the cell the table writes f' of the output of (1 - a^2 for tanh)."""
+    for fn in functions:
+        form, bound = _table(fn)[1], {}
+        if form is None or not _match(form, node, bound) or isinstance(bound["y"], Sym):
+            continue
+        a, f = bound["y"], _fname(fn)
+        fixed = Apply(f, 1, (a,))
+        yield (f"{_written(fn, f)} applied to the pre-activation {show(a)} itself: "
+               f"{f}'(a) = {_written(fn, f + '(a)')}", _replace(step, node, fixed))  # fmt: skip
 
 
 def _extra_factor(node: Node, step: Node) -> Iterator[Edit]:
