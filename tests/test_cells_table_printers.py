@@ -171,3 +171,20 @@ def test_relu_derivative_in_a_users_cell_is_relus(tmp_path: Path) -> None:
     v = judge(AnswerSpec(id="b", answer=bad), model).as_dict()
     assert v["verdict"] == "wrong", v["reason"]
     assert "likely slip" not in v["reason"], v["reason"]
+
+
+def test_tanh_output_form_on_a_pre_activation_is_named_from_the_table() -> None:
+    """Homework 3's C~_t = tanh(a), a = W_C h_{t-1} + U_C x_t + b_C: dC~_t/db_C = diag(1 -
+    tanh(a)^2) (central differences here), so 1 - a^2 is tanh's output form applied to a."""
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=3)
+    cols = [(np.tanh(a + e) - np.tanh(a - e)) / 2e-6 for e in np.eye(3) * 1e-6]
+    assert np.allclose(np.array(cols).T, np.diag(1 - np.tanh(a) ** 2))
+    assert not np.allclose(np.diag(1 - a**2), np.diag(1 - np.tanh(a) ** 2), atol=1e-2)
+    pre = r"W_C h_{t-1} + U_C x_t + b_C"
+    answer = (
+        rf"\frac{{\partial \tilde{{C}}_t}}{{\partial b_C}} = \operatorname{{diag}}(1 - ({pre})^2)"
+    )
+    v = judge(AnswerSpec(id="a", answer=answer), load("homework3-lstm")).as_dict()
+    assert v["verdict"] == "wrong"
+    assert "likely slip: 1 - tanh^2 applied to the pre-activation" in v["reason"], v["reason"]
