@@ -177,9 +177,10 @@ def test_forms_that_do_not_unroll_take_any_size_without_checks(args: tuple, form
 def test_the_checks_beyond_the_limit_run_what_scales_and_name_the_rest() -> None:
     code, out, err = derive("lstm", "--T", "5", "--form", "bptt")
     assert code == 0, err
+    out = " ".join(out.split())  # the terminal text wraps lines
     assert "central differences" in out and "T = 5, n = 2" in out
     assert "Checks not run at T = 5, n = 2 (unrolled forms stop at T<=3, n<=2" in out
-    assert "symbptt verify lstm --T 3 --n 2" in out
+    assert "symbptt verify runs them at --T 3 --n 2" in out
 
 
 @pytest.mark.parametrize(
@@ -214,3 +215,18 @@ def test_wrt_head_parameters_with_a_head() -> None:
     )
     assert code == 0, err
     assert r"\frac{\partial E}{\partial V}" in out
+
+
+def test_the_flow_figure_shifts_the_bias_found_in_the_gate_equation(tmp_path: Path) -> None:
+    """The MGU with its update's bias called c_z: the figure's bias shift finds c_z (the old
+    'b_' + gate lookup found none) and shifts it down, since diag(1 - z) opens as z -> 0."""
+    from symbptt.site import gated_plots
+
+    path = tmp_path / "mgu2.yaml"
+    text = (
+        (EXAMPLES / "mgu.yaml").read_text().replace("b_z", "c_z").replace("name: mgu", "name: mgu2")
+    )
+    path.write_text(text)
+    model = catalog.load(str(path))
+    fig = gated_plots.flow_figure(model, carousel.carried_state(model.cell_def), gate_bias=4.0)
+    assert "c_z shifted by -4" in fig.caption and "diag(1 - z_i)" in fig.caption

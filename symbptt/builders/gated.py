@@ -259,16 +259,16 @@ def check_rows(model: Model, T: int, n: int, seed: int) -> tuple[list[CheckResul
     skipped beyond the unrolled limit ('' when none): those that scale run at any size."""
     report = verify.run_checks(model, T, n, seed=seed)
     detail = f"T = {T}, n = {n}, seed {seed}"
-    ran = [c for c in report.checks if not getattr(c, "skipped", False)]
-    skipped = [c for c in report.checks if getattr(c, "skipped", False)]
+    ran = [c for c in report.checks if not c.skipped]
+    skipped = [c for c in report.checks if c.skipped]
     note = ""
     if skipped:
         reason = skipped[0].detail.removeprefix("skipped: ")
         note = (
             f"Checks not run at T = {T}, n = {n} ({reason}): "
             + "; ".join(c.name for c in skipped)
-            + f". `symbptt verify {model.name} --T {min(T, cells_checks.MAX_T)} --n "
-            f"{min(n, cells_checks.MAX_N)}` runs them."
+            + f". `symbptt verify` runs them at --T {min(T, cells_checks.MAX_T)} --n "
+            f"{min(n, cells_checks.MAX_N)}."
         )
     rows = [
         CheckResult(c.name, "checks", c.passed, c.max_error, detail, note=c.detail) for c in ran
