@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from symbptt.cells.heads import HEADS
 from symbptt.errors import InputError
 
 Array = np.ndarray
@@ -254,7 +255,9 @@ def _targets(trace: Any, targets: object) -> Array:
     T, B, k = Yh.shape
     ya = np.asarray(targets)
     lead = trace.yhat.shape[:-1]  # type: ignore[union-attr]
-    if trace.output == "softmax" and ya.shape == lead and np.issubdtype(ya.dtype, np.integer):
+    # integer class labels may stand for the targets where the heads table says so (softmax + CE)
+    labels_ok = any(h.class_labels for h in HEADS.values() if h.output == trace.output)
+    if labels_ok and ya.shape == lead and np.issubdtype(ya.dtype, np.integer):
         if ya.size and (ya.min() < 0 or ya.max() >= k):
             raise InputError(f"targets as class labels must lie in 0..{k - 1}")
         onehot = zeros((T * B, k), Yh.dtype)
@@ -265,7 +268,7 @@ def _targets(trace: Any, targets: object) -> Array:
         note = ""
         if ya.ndim >= 1 and ya.shape[0] != T:
             note = f" (T differs: xs has T = {T}, targets have {ya.shape[0]})"
-        labels = " or integer labels of shape " + str(lead) if trace.output == "softmax" else ""
+        labels = " or integer labels of shape " + str(lead) if labels_ok else ""
         raise InputError(
             f"targets must have shape {want} like yhat{labels}; found shape {ya.shape}{note}"
         )
