@@ -7,8 +7,12 @@ the line, the key, what was found and what was expected.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+from symbptt.cells.builtin import CELLS
+from symbptt.cells.cell import Cell
 from symbptt.derivation_cell import user_cell
 from symbptt.derivation_fields import (
     _fail,
@@ -215,6 +219,9 @@ def model_from(doc: YamlDoc) -> Model:
     if user:
         fields["cell"] = USER_CELL
         fields["user_cell"] = user_cell(doc, name, notation)
+    if gated and fields.get("output", "none") != "none":
+        cell = fields["user_cell"] if user else CELLS[fields["cell"]]
+        notation = _head_letters_apart(doc, notation, cell, raw_symbols)
     try:
         return Model(
             name=name,
@@ -227,6 +234,35 @@ def model_from(doc: YamlDoc) -> Model:
         key = exc.message.split(" ", 1)[0]
         keypath = (key,) if key in data else ()
         raise _fail(doc, keypath, exc.message) from None
+
+
+#: Letters the head's pre-activation takes, in order, when the default z is a quantity of the cell.
+_HEAD_LETTERS = ("s", "a", "u", "q", "v")
+
+
+def _head_letters_apart(
+    doc: YamlDoc, notation: Notation, cell: Cell, written: Mapping[str, Any]
+) -> Notation:
+    """The head's letters (z_t = V h_t + c, yhat_t, y_t) distinct from the cell's names: a gate z_t
+    and the head's z_t would print alike and be read back as one (the GRU's update gate z_t). An
+    unwritten z moves to a free letter; a clash the file wrote is its error."""
+    taken = {*cell.quantities, *cell.states, *cell.param_keys}
+    for key in ("output_preactivation", "output", "target"):
+        got = getattr(notation, key).ascii
+        if got not in taken:
+            continue
+        if key == "output_preactivation" and key not in written:
+            letter = next(x for x in _HEAD_LETTERS if x not in taken)
+            notation = replace(notation, output_preactivation=Name(letter, letter))
+            continue
+        keypath = ("symbols", key) if key in written else ("output",)
+        raise _fail(
+            doc,
+            keypath,
+            f"the head's {key.replace('_', ' ')} {got!r} is also a quantity of the cell; "
+            f"name it otherwise under symbols.{key}",
+        )
+    return notation
 
 
 def _check_distinct_names(doc: YamlDoc, notation: Notation, *, has_output: bool) -> None:

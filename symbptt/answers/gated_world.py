@@ -108,8 +108,10 @@ class GatedWorld(World):
         steps = [self.T] if model.loss_at == "last" else list(range(1, self.T + 1))
         if self.head.has_output_layer:
             values |= {"V": self.params["output"], "c": self.params["output_bias"]}
-            values["loss"] = (f"E_t = {self.head.loss} of {self.head.output}(z_t), "
-                              f"z_t = V {cell.readout}_t + c")  # fmt: skip
+            nt = model.notation
+            E, z = nt.step_loss.ascii, nt.output_preactivation.ascii
+            values["loss"] = (f"{E}_t = {self.head.loss} of {self.head.output}({z}_t), "
+                              f"{z}_t = V {cell.readout}_t + c")  # fmt: skip
             values |= {f"y_{t}": self.targets[t] for t in steps}
             return values
         values["loss"] = f"L_t = a_t^T {cell.readout}_t"

@@ -169,7 +169,7 @@ HEADS: Mapping[str, Head] = MappingProxyType(
             "sigmoid_binary_cross_entropy",
             "sigmoid",
             "binary_cross_entropy",
-            r"-\sum_j y_j \log \hat{y}_j + (1 - y_j) \log (1 - \hat{y}_j)",
+            r"-\sum_j \left[ y_j \log \hat{y}_j + (1 - y_j) \log (1 - \hat{y}_j) \right]",
             _logistic,
             _bce,
             lambda z, y: _logistic(z) - y,
