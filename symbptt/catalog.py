@@ -37,6 +37,7 @@ __all__ = [
     "load_entry",
     "load_file",
     "looks_like_path",
+    "shipped_file",
     "user_cell",
 ]
 
@@ -118,6 +119,11 @@ def load_entry(name_or_path: str | Path) -> Entry:
     raise InputError(
         f"{name_or_path}: file not found (expected a derivation file or a built-in name)"
     )
+
+
+def shipped_file(ref: str | Path) -> Path | None:
+    """The shipped derivation file a relative path names (derivations/examples/mgu.yaml), or None."""
+    return _shipped(Path(ref))
 
 
 def _shipped(path: Path) -> Path | None:

@@ -238,11 +238,13 @@ def _model_ref(doc: YamlDoc, data: dict, path: Path) -> str | None:
     ref = _opt_str(doc, data, "model")
     if ref is None:
         return None
-    from symbptt.catalog import builtin_names, load, looks_like_path
+    from symbptt.catalog import builtin_names, load, looks_like_path, shipped_file
 
     if ref in builtin_names(gated=True):  # gated models are judged too (answers.gated_world)
         return ref
     candidate = (path.parent / ref).resolve()
+    if not candidate.exists() and looks_like_path(ref):  # as `symbptt list` prints the examples
+        candidate = (shipped_file(ref) or candidate).resolve()
     name_only = not looks_like_path(ref) and not candidate.exists()  # 'homework99': a name
     try:
         load(ref if name_only else str(candidate))
