@@ -6,13 +6,12 @@ the work ends, so the command's own output is unchanged.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
-
-import click
 
 
 def on_terminal(stream: TextIO) -> bool:
@@ -26,7 +25,7 @@ def on_terminal(stream: TextIO) -> bool:
 @contextmanager
 def ticker(label: str, stream: TextIO | None = None, every: float = 0.5) -> Iterator[None]:
     """Show `label ... N s` on stderr, updated every `every` seconds, while the block runs."""
-    err = stream if stream is not None else click.get_text_stream("stderr")
+    err = stream if stream is not None else sys.stderr
     if not on_terminal(err):
         yield
         return
