@@ -43,6 +43,7 @@ def test_issue_example_is_all_correct_exit_0() -> None:
     assert [s["index"] for s in a["steps"]] == [1, 2] and "0.0001" in a["tolerance"]
 
 
+@pytest.mark.slow
 def test_exit_1_on_wrong_and_3_on_undecided(tmp_path: Path) -> None:
     assert run(str(write(tmp_path / "w.yaml", "w", [("a", RIGHT), ("b", WRONG)]))).returncode == 1
     assert run(str(write(tmp_path / "u.yaml", "u", [("a", RIGHT), ("b", "q = 1")]))).returncode == 3
@@ -165,6 +166,7 @@ def _doc_block(title: str) -> str:
     return m.group(1)
 
 
+@pytest.mark.slow
 def test_documented_markdown_and_tex_examples_are_checked(tmp_path: Path) -> None:
     # Both examples state homework 3's Ex 1(a) (diag(sigma'(s_1)) W, the chain rule through
     # h_1 = sigma(W h_0 + U x_1)); the Markdown one also Ex 1(b) with the total delta, and the

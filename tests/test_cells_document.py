@@ -19,6 +19,7 @@ def derive(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", GATED)
 def test_every_format_prints_the_cell_and_its_reverse_step(name: str) -> None:
     for fmt in ("text", "markdown", "fragment"):
@@ -61,6 +62,7 @@ def test_lstm_document_with_checks_compiles_with_pdflatex(tmp_path: Path) -> Non
     assert rc == 0, log[-2000:]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["homework3-lstm", "gru"])
 def test_gated_documents_compile_with_pdflatex(name: str, tmp_path: Path) -> None:
     code, tex, _ = derive(name, "--no-checks", "--format", "tex")

@@ -202,6 +202,7 @@ def test_claim_files_use_their_texts_model_and_say_which_claim() -> None:
             assert "\\frac" not in c.statement  # the `# claim:` comment, not the raw LaTeX
 
 
+@pytest.mark.slow
 def test_cli_table_and_json() -> None:
     runner = CliRunner()
     res = runner.invoke(cli, ["claims", "dl4nlp"])
@@ -215,6 +216,7 @@ def test_cli_table_and_json() -> None:
     assert {c["text"] for c in doc["claims"]} == {"homework3"}
 
 
+@pytest.mark.slow
 def test_cli_table_wraps_statements_in_full(results) -> None:
     res = CliRunner().invoke(cli, ["claims"])
     assert res.exit_code == 0, res.output
@@ -311,7 +313,9 @@ def test_lstm_direct_path_two_steps_by_hand(results) -> None:
         return 1 / (1 + sp.exp(-z))
 
     def step(c, h, x):  # noqa: ANN001, ANN202
-        return sig(w * h + v * x + b) * c + sig(wi * h + vi * x + bi) * sp.tanh(wc * h + vc * x + bc)
+        return sig(w * h + v * x + b) * c + sig(wi * h + vi * x + bi) * sp.tanh(
+            wc * h + vc * x + bc
+        )
 
     c2 = step(step(ck, h0, x1), h1, x2)
     f1, f2 = sig(w * h0 + v * x1 + b), sig(w * h1 + v * x2 + b)

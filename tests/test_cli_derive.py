@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from symbptt.cli import cli
@@ -76,6 +77,7 @@ def test_unknown_model() -> None:
     assert "built-in names" in bad("nosuch", "--no-checks")
 
 
+@pytest.mark.slow
 def test_bytes_identical_across_processes_and_hash_seeds() -> None:
     outs = []
     for seed in ("1", "2"):

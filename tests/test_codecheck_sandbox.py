@@ -39,8 +39,8 @@ def hostile(name: str, tmp_path: Path) -> str:
 @pytest.mark.parametrize(
     "name,reason",
     [
-        ("hostile_loop.py", "killed: time limit"),
-        ("hostile_memory.py", "killed: memory limit"),
+        pytest.param("hostile_loop.py", "killed: time limit", marks=pytest.mark.slow),
+        pytest.param("hostile_memory.py", "killed: memory limit", marks=pytest.mark.slow),
         ("hostile_fork.py", "killed: ran a program"),
         ("hostile_print.py", "killed: output limit"),
         ("hostile_read.py", "killed: file access ('/etc/passwd'"),

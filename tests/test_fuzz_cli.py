@@ -23,6 +23,9 @@ from symbptt.catalog import builtin_names
 from symbptt.cli import cli
 from symbptt.flow import ACTIVATIONS
 
+#: Fuzzing runs in the full suite (the quick subset's budget, CONTRIBUTING.md).
+pytestmark = pytest.mark.slow
+
 #: SYMBPTT_FUZZ_SCALE=10 runs ten times the examples (a longer search than CI's).
 SCALE = int(os.environ.get("SYMBPTT_FUZZ_SCALE", "1"))
 EXIT_CODES = {0, 1, 2, 3}

@@ -24,6 +24,9 @@ from symbptt.catalog import load
 from symbptt.mathtext.grammar import FUNCTIONS, GREEK
 from symbptt.mathtext.limits import MAX_DEPTH
 
+#: Fuzzing runs in the full suite (the quick subset's budget, CONTRIBUTING.md).
+pytestmark = pytest.mark.slow
+
 #: SYMBPTT_FUZZ_SCALE=10 runs ten times the examples (a longer search than CI's).
 SCALE = int(os.environ.get("SYMBPTT_FUZZ_SCALE", "1"))
 # The grammar's own terminals (see symbptt.mathtext.grammar.GRAMMAR), plus the layout commands
