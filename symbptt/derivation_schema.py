@@ -251,8 +251,8 @@ def _head_letters_apart(
         got = getattr(notation, key).ascii
         if got not in taken:
             continue
-        if key == "output_preactivation" and key not in written:
-            letter = next(x for x in _HEAD_LETTERS if x not in taken)
+        letter = next((x for x in _HEAD_LETTERS if x not in taken), None)
+        if key == "output_preactivation" and key not in written and letter is not None:
             notation = replace(notation, output_preactivation=Name(letter, letter))
             continue
         keypath = ("symbols", key) if key in written else ("output",)
