@@ -412,6 +412,23 @@ def _forget_one_no_input(cell: Cell, s: str, q: str, T: int, n: int, seed: int) 
     )
 
 
+def _step_jacobians(
+    cell: Cell, s: str, n: int, seed: int
+) -> tuple[Point, dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """At a random point (step 2 of a 2-step run): the point, step 2's and step 1's values, the
+    total and direct ds_t/ds_(t-1) by central differences, and the derived total's formula."""
+    pt = point(cell, 2, n, n, seed)
+    prev = {st: v[0] for st, v in pt.states0.items()}
+    total, direct = carousel.total_step_jacobian(cell, s, pt.params, pt.xs[:, 0], prev)
+    tr = numeric.forward(cell, pt.params, pt.xs, pt.states0)
+    at = {q: v[1, 0] for q, v in tr.values.items()}
+    before = {q: v[0, 0] for q, v in tr.values.items()}
+    formula = jacobian.evaluate(
+        cell, jacobian.total_jacobian_terms(cell, s), pt.params, pt.xs[1, 0], at, before
+    )
+    return pt, at, before, total, direct, formula
+
+
 def _total(cell: Cell, s: str, carried: carousel.Partial | None, n: int, seed: int) -> Outcome:
     """carried (diag(q), or None for the derived step partial's formula) against central
     differences: the step partial (other states at t-1 and x_t fixed) of a multi-state cell, the
@@ -420,15 +437,7 @@ def _total(cell: Cell, s: str, carried: carousel.Partial | None, n: int, seed: i
     statement = carried.statement if carried is not None else ""
 
     def body() -> tuple[bool, float | None, str]:
-        pt = point(cell, 2, n, n, seed)
-        prev = {st: v[0] for st, v in pt.states0.items()}
-        total, direct = carousel.total_step_jacobian(cell, s, pt.params, pt.xs[:, 0], prev)
-        tr = numeric.forward(cell, pt.params, pt.xs, pt.states0)
-        at = {q: v[1, 0] for q, v in tr.values.items()}
-        before = {q: v[0, 0] for q, v in tr.values.items()}
-        formula = jacobian.evaluate(
-            cell, jacobian.total_jacobian_terms(cell, s), pt.params, pt.xs[1, 0], at, before
-        )
+        pt, at, before, total, direct, formula = _step_jacobians(cell, s, n, seed)
         if carried is not None and carried.gate is not None:
             v = at[carried.gate]
             diag = np.diag(1 - v if carried.complemented else v)
@@ -465,15 +474,7 @@ def _total_alone(cell: Cell, s: str, n: int, seed: int) -> Outcome:
     derive prints against central differences at a random point."""
 
     def body() -> tuple[bool, float | None, str]:
-        pt = point(cell, 2, n, n, seed)
-        prev = {st: v[0] for st, v in pt.states0.items()}
-        total, _ = carousel.total_step_jacobian(cell, s, pt.params, pt.xs[:, 0], prev)
-        tr = numeric.forward(cell, pt.params, pt.xs, pt.states0)
-        at = {q: v[1, 0] for q, v in tr.values.items()}
-        before = {q: v[0, 0] for q, v in tr.values.items()}
-        formula = jacobian.evaluate(
-            cell, jacobian.total_jacobian_terms(cell, s), pt.params, pt.xs[1, 0], at, before
-        )
+        *_, total, _, formula = _step_jacobians(cell, s, n, seed)
         err = float(np.abs(formula - total).max())
         return err < 1e-7, err, f"max |derived - central differences| = {err:.1e}"
 
