@@ -360,6 +360,28 @@ def _clip(grads: dict[str, Array], keys: Any, clip: float | None) -> tuple[float
     return norm, True
 
 
+class TraceViews:
+    """What the gated and generic traces share: arrays kept (T, B, ...) shown without the batch
+    axis for an unbatched call, and the output head's z_t and yhat_t (None without a head)."""
+
+    batched: bool
+    _Z: Array | None
+    _Y: Array | None
+
+    def _v(self, a: Array) -> Array:
+        return a if self.batched else a[:, 0]
+
+    @property
+    def z(self) -> Array | None:
+        """Output pre-activations V h_t + c."""
+        return None if self._Z is None else self._v(self._Z)
+
+    @property
+    def yhat(self) -> Array | None:
+        """Outputs g(z_t)."""
+        return None if self._Y is None else self._v(self._Y)
+
+
 # --------------------------------------------------------------------------- operand layout
 
 # The per-step recurrent products (B, n) x (n, n) are a third to a half of the engines' time,

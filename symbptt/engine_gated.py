@@ -28,6 +28,7 @@ import numpy as np
 
 from symbptt.engine_core import (
     OUTPUTS,
+    TraceViews,
     _as_array,
     _check_finite,
     _sumsq,
@@ -180,7 +181,7 @@ def _state0(value: object, name: str, n: int, B: int, batched: bool, dt: np.dtyp
 
 
 @dataclass(eq=False)
-class GatedTrace:
+class GatedTrace(TraceViews):
     """Everything forward computed, time first: states h (and c), gates, intermediates, outputs.
 
     `h`, `c` are (T, [B,] n) (the initial states are `h0`, `c0`); `gates[k]` the gate values
@@ -217,9 +218,6 @@ class GatedTrace:
     def kind(self) -> str:
         """The fast path that ran: lstm, gru or gru-reset-before."""
         return CELLS[self.cell].kind
-
-    def _v(self, a: Array) -> Array:
-        return a if self.batched else a[:, 0]
 
     @property
     def h(self) -> Array:
@@ -265,16 +263,6 @@ class GatedTrace:
                 a = a + Hp @ P[f"W_{g}"].T
             out[g] = self._v(a)
         return out
-
-    @property
-    def z(self) -> Array | None:
-        """Output pre-activations V h_t + c."""
-        return None if self._Z is None else self._v(self._Z)
-
-    @property
-    def yhat(self) -> Array | None:
-        """Outputs g(z_t)."""
-        return None if self._Y is None else self._v(self._Y)
 
 
 def _halved(a: Array, rows: int) -> Array:

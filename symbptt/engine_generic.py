@@ -20,6 +20,7 @@ from symbptt.cells import numeric
 from symbptt.cells.cell import Cell
 from symbptt.engine_core import (
     OUTPUTS,
+    TraceViews,
     _as_array,
     _check_backward_options,
     _check_finite,
@@ -37,7 +38,7 @@ HEAD_KEYS = ("V", "c")
 
 
 @dataclass(eq=False)
-class GenericTrace:
+class GenericTrace(TraceViews):
     """What forward computed for a cell without a fast path: every quantity, time first."""
 
     cell: Cell
@@ -55,9 +56,6 @@ class GenericTrace:
         """Number of time steps."""
         return self._run.T
 
-    def _v(self, a: Array) -> Array:
-        return a if self.batched else a[:, 0]
-
     @property
     def h(self) -> Array:
         """The readout state s_1..s_T (the cell's first state)."""
@@ -72,16 +70,6 @@ class GenericTrace:
     def values(self) -> dict[str, Array]:
         """Every quantity of the cell (gates, candidates, states), by key."""
         return {q: self._v(v) for q, v in self._run.values.items()}
-
-    @property
-    def z(self) -> Array | None:
-        """Output pre-activations V h_t + c."""
-        return None if self._Z is None else self._v(self._Z)
-
-    @property
-    def yhat(self) -> Array | None:
-        """Outputs g(z_t)."""
-        return None if self._Y is None else self._v(self._Y)
 
 
 class GenericGradients(dict):
